@@ -1,0 +1,37 @@
+'use client';
+import { signOut } from 'next-auth/react';
+import Link from 'next/link';
+import { usePathname, useRouter } from 'next/navigation';
+import { useTranslations } from 'use-intl';
+import { LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE_S } from '../lib/i18n/config.ts';
+import { canUse, type TRole } from '../lib/roles.ts';
+
+/** Top bar: areas the role may open, the user, the language switch (remembered in a cookie) and sign-out. */
+export function AppHeader({ user, locale }: { user: { name: string; email: string; role: TRole }; locale: string }) {
+  const t = useTranslations();
+  const pathname = usePathname();
+  const router = useRouter();
+  const links = [
+    { href: '/', label: t('nav.home'), show: true },
+    { href: '/command-center', label: t('nav.commandCenter'), show: canUse(user.role, 'commandCenter') },
+    { href: '/admin', label: t('nav.admin'), show: canUse(user.role, 'admin') },
+  ].filter((l) => l.show);
+  const switchLanguage = () => {
+    const next = locale === 'en' ? 'zh-CN' : 'en';
+    document.cookie = `${LOCALE_COOKIE}=${next}; path=/; max-age=${LOCALE_COOKIE_MAX_AGE_S}; samesite=lax`;
+    router.refresh();
+  };
+  return (
+    <header className="app-header">
+      <Link href="/" className="brand">{t('app.name')}</Link>
+      <nav aria-label="main">
+        {links.map((l) => (
+          <Link key={l.href} href={l.href} aria-current={pathname === l.href ? 'page' : undefined}>{l.label}</Link>
+        ))}
+      </nav>
+      <span className="who" data-testid="who">{user.name || user.email} · {t(`roles.${user.role}`)}</span>
+      <button className="secondary" onClick={switchLanguage} data-testid="language-switch">{t('nav.language')}</button>
+      <button className="secondary" onClick={() => signOut({ callbackUrl: '/sign-in' })}>{t('nav.signOut')}</button>
+    </header>
+  );
+}

@@ -1,0 +1,31 @@
+'use client';
+import Link from 'next/link';
+import { useTranslations } from 'use-intl';
+import type { TArea } from '../lib/roles.ts';
+
+const AREA_LINKS: Partial<Record<TArea, { href: string; key: 'nav.commandCenter' | 'nav.admin' }>> = {
+  commandCenter: { href: '/command-center', key: 'nav.commandCenter' },
+  admin: { href: '/admin', key: 'nav.admin' },
+};
+
+export function HomeAreas({ name, areas, venues }: { name: string; areas: TArea[]; venues: string[] }) {
+  const t = useTranslations();
+  const links = areas.map((a) => AREA_LINKS[a]).filter((l) => !!l);
+  return (
+    <main className="page">
+      <h1>{t('home.title', { name })}</h1>
+      <section className="panel" style={{ marginBottom: '1rem' }}>
+        <h2>{t('home.areas')}</h2>
+        {links.length ? (
+          <ul>{links.map((l) => <li key={l.href}><Link href={l.href}>{t(l.key)}</Link></li>)}</ul>
+        ) : (
+          <p className="muted">{t('home.noAreas')}</p>
+        )}
+      </section>
+      <section className="panel">
+        <h2>{t('home.venues')}</h2>
+        <ul>{venues.map((v) => <li key={v}>{v}</li>)}</ul>
+      </section>
+    </main>
+  );
+}

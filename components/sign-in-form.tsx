@@ -1,0 +1,62 @@
+'use client';
+import { signIn } from 'next-auth/react';
+import { useRouter, useSearchParams } from 'next/navigation';
+import { useState, type FormEvent } from 'react';
+import { useTranslations } from 'use-intl';
+import { LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE_S } from '../lib/i18n/config.ts';
+
+const KNOWN_ERRORS = new Set(['invalid_credentials', 'throttled', 'missing']);
+
+export function SignInForm({ locale }: { locale: string }) {
+  const t = useTranslations('signIn');
+  const tn = useTranslations('nav');
+  const router = useRouter();
+  const params = useSearchParams();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const email = String(form.get('email') ?? '').trim();
+    const password = String(form.get('password') ?? '');
+    if (!email || !password) return setError('missing');
+    setBusy(true);
+    setError(null);
+    const res = await signIn('credentials', { email, password, redirect: false });
+    setBusy(false);
+    if (!res || res.error) return setError(res?.error && KNOWN_ERRORS.has(res.error) ? res.error : 'unknown');
+    const next = params.get('next');
+    // Only same-site paths: never bounce a signed-in user to another host.
+    router.replace(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    router.refresh();
+  }
+
+  const switchLanguage = () => {
+    document.cookie = `${LOCALE_COOKIE}=${locale === 'en' ? 'zh-CN' : 'en'}; path=/; max-age=${LOCALE_COOKIE_MAX_AGE_S}; samesite=lax`;
+    router.refresh();
+  };
+
+  return (
+    <form className="panel" onSubmit={onSubmit} noValidate aria-describedby={error ? 'signin-error' : undefined}>
+      <div className="status-line" style={{ justifyContent: 'space-between' }}>
+        <h1>{t('title')}</h1>
+        <button type="button" className="secondary" onClick={switchLanguage} data-testid="language-switch">{tn('language')}</button>
+      </div>
+      <label>
+        {t('email')}
+        <input name="email" type="email" autoComplete="username" autoFocus required />
+      </label>
+      <label>
+        {t('password')}
+        <input name="password" type="password" autoComplete="current-password" required />
+      </label>
+      {error && (
+        <p id="signin-error" className="error" role="alert" data-testid="signin-error" data-code={error}>
+          {t(error as 'invalid_credentials')}
+        </p>
+      )}
+      <button type="submit" disabled={busy}>{busy ? t('submitting') : t('submit')}</button>
+    </form>
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * Every error a user, device or channel can be shown. One code list, converted to tRPC, HTTP and
+ * socket acknowledgements in server/errors.ts, so each layer just throws AppError.
+ */
+export const ERROR_CODES = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  data_dir_locked: 423,
+  unavailable: 503,
+  internal: 500,
+} as const;
+
+export type TErrorCode = keyof typeof ERROR_CODES;
+
+export interface TErrorBody {
+  error: { code: TErrorCode | (string & {}); message: string; fields?: Record<string, string[]> };
+}
+
+export class AppError extends Error {
+  constructor(
+    public readonly code: TErrorCode,
+    message: string,
+    public readonly fields?: Record<string, string[]>,
+    /** Seconds a rate-limited caller should wait before retrying. */
+    public readonly retryAfterS?: number,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  toBody(): TErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.fields ? { fields: this.fields } : {}) } };
+  }
+}
+
+export function httpStatusOf(code: TErrorCode): number {
+  return ERROR_CODES[code];
+}

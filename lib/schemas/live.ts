@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+export const ZSubscribe = z.object({ venueId: z.number().int().positive() }).strict();
+export type TSubscribe = z.infer<typeof ZSubscribe>;
+
+/** One gate as the command center draws it. */
+export interface TGateStatus {
+  id: number;
+  code: string;
+  zoneCode: string;
+  nameZh: string;
+  nameEn: string;
+  direction: 'in' | 'out' | 'both';
+  kind: 'turnstile' | 'handheld';
+  position: [number, number];
+  online: boolean;
+  lastSeenAt: string | null;
+  queue: number | null;
+  battery: number | null;
+  devices: number;
+}
+
+/** Events the server sends to signed-in screens on /live. */
+export interface LiveServerEvents {
+  'gates:update': (payload: { venueId: number; gates: TGateStatus[]; at: string }) => void;
+}
+
+export type TSubscribeAck = { ok: true; venueId: number; gates: TGateStatus[]; at: string } | { error: { code: string; message: string } };
+
+export interface LiveClientEvents {
+  subscribe: (payload: TSubscribe, ack: (res: TSubscribeAck) => void) => void;
+}

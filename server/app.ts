@@ -1,0 +1,161 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import { createDatabase, type Database } from '../db/client.ts';
+import { migrate } from '../db/migrate.ts';
+import { REMOTE_ADDR_HEADER } from './auth/next-auth-options.ts';
+import { userFromCookieHeader } from './auth/session.ts';
+import type { TConfig } from './config.ts';
+import { logger as rootLogger } from './logger.ts';
+import { metrics, registry } from './metrics.ts';
+import { createRealtimeHub } from './realtime/hub.ts';
+import { setRuntime, type Runtime } from './runtime.ts';
+import { createSharedState } from './shared/shared-state.ts';
+import { appRouter } from './trpc/root.ts';
+
+const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+/** In-flight requests get this long to finish on shutdown before connections are cut (ms). */
+const DRAIN_MS = 7_000;
+
+export interface App {
+  server: Server;
+  runtime: Runtime;
+  url: string;
+  /** Stops accepting, lets in-flight work finish, closes sockets, database and Redis. */
+  close(): Promise<void>;
+}
+
+type NextHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+type NextUpgrade = (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => Promise<void>;
+
+export interface StartOptions {
+  config: TConfig;
+  /** Next.js request handler; without it only the API, sockets, health and metrics are served (tests). */
+  next?: { handle: NextHandler; upgrade?: NextUpgrade; close?: () => Promise<void> };
+  /** Use this database instead of opening one from the configuration (tests). */
+  db?: Database;
+  /** Key prefix in Redis, so parallel tests do not share counters or streams. */
+  redisPrefix?: string;
+}
+
+function remoteAddr(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+/** Boots one Tidewatch instance: database, shared state, Socket.IO, tRPC and (optionally) Next.js. */
+export async function startApp(opts: StartOptions): Promise<App> {
+  const { config } = opts;
+  const logger = rootLogger.child({ instance: config.instanceId });
+  const db = opts.db ?? (await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, owner: `the Tidewatch server on port ${config.PORT}` }));
+  const { timescale } = await migrate(db, (m) => logger.info(m));
+  const shared = createSharedState({ redisUrl: config.REDIS_URL, prefix: opts.redisPrefix, logger });
+  const runtime: Runtime = { config, db, shared, logger, timescale, startedAt: new Date(), version: VERSION };
+  setRuntime(runtime);
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/api/trpc/',
+    createContext: async ({ req }) => ({
+      rt: runtime,
+      user: await userFromCookieHeader(db, config.authSecret, req.headers.cookie),
+      remoteAddr: remoteAddr(req),
+    }),
+    onError: ({ error, path }) => {
+      if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ path, err: error.message }, 'trpc procedure failed');
+    },
+    maxBodySize: 1_048_576,
+  });
+
+  let inFlight = 0;
+  let draining = false;
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '/';
+    const pathname = url.split('?', 1)[0];
+    inFlight++;
+    res.once('close', () => inFlight--);
+    if (draining) res.setHeader('connection', 'close');
+    try {
+      if (pathname === '/api/health') {
+        const [dbOk, redisOk] = await Promise.all([
+          db.query('SELECT 1').then(() => true, () => false),
+          config.REDIS_URL ? shared.ping() : Promise.resolve(null),
+        ]);
+        const ok = dbOk && redisOk !== false && !draining;
+        metrics.httpRequests.inc({ route: 'health', status: ok ? 200 : 503 });
+        return sendJson(res, ok ? 200 : 503, {
+          status: ok ? 'ok' : draining ? 'shutting_down' : 'degraded',
+          mode: config.mode,
+          version: VERSION,
+          instance: config.instanceId,
+          uptimeS: Math.round((Date.now() - runtime.startedAt.getTime()) / 1000),
+          database: { kind: db.kind, ok: dbOk, timescale },
+          redis: config.REDIS_URL ? { configured: true, ok: redisOk } : { configured: false },
+        });
+      }
+      if (pathname === '/metrics') {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        return res.end(await registry.metrics());
+      }
+      if (pathname.startsWith('/api/trpc/')) {
+        metrics.httpRequests.inc({ route: 'trpc', status: 'any' });
+        return trpc(req, res);
+      }
+      if (opts.next) {
+        // Only the server may say where a request came from (sign-in throttling per address).
+        req.headers[REMOTE_ADDR_HEADER] = remoteAddr(req);
+        return await opts.next.handle(req, res);
+      }
+      sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${pathname}` } });
+    } catch (err) {
+      logger.error({ err: (err as Error).message, path: pathname }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'internal error: the server logged the details' } });
+      else res.destroy();
+    }
+  };
+
+  const server = createServer((req, res) => void handler(req, res));
+  const hub = createRealtimeHub(server, runtime);
+  runtime.hub = hub;
+  if (opts.next?.upgrade) {
+    // Socket.IO answers /socket.io/ upgrades itself; hand the rest (Next's hot reload) to Next.
+    server.on('upgrade', (req, socket, head) => {
+      if (!req.url?.startsWith('/socket.io/')) void opts.next!.upgrade!(req, socket, head);
+    });
+  }
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;
+  logger.info({ url, mode: config.mode, database: db.kind, timescale, redis: !!config.REDIS_URL }, 'tidewatch listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      draining = true;
+      // Stop accepting; let in-flight requests finish, then cut what is left.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const deadline = Date.now() + DRAIN_MS;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await hub.close().catch(() => {});
+      server.closeAllConnections();
+      await closed;
+      await opts.next?.close?.().catch(() => {});
+      await shared.close().catch(() => {});
+      if (!opts.db) await db.close().catch(() => {});
+      setRuntime(undefined);
+      logger.info('tidewatch stopped');
+    })());
+
+  return { server, runtime, url, close };
+}

@@ -1,0 +1,90 @@
+import type { NextAuthOptions } from 'next-auth';
+import CredentialsProvider from 'next-auth/providers/credentials';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { z } from 'zod';
+import { findUserForSignIn } from '../../db/queries/users.ts';
+import { getRuntime } from '../runtime.ts';
+import { dummyPasswordHash, verifyPassword } from '../services/secrets.ts';
+import { userById } from './session.ts';
+
+/** Sessions last one shift plus margin (seconds); role and disabled state are re-read on every request. */
+const SESSION_MAX_AGE_S = 14 * 3600;
+/** Failed sign-ins allowed per account per window before the account is locked for a while. */
+const FAILS_PER_ACCOUNT = 5;
+/** Failed sign-ins allowed per client address per window (a shared front-desk PC gets some slack). */
+const FAILS_PER_ADDRESS = 20;
+/** Window and lock-out length for failed sign-ins (seconds). */
+const FAIL_WINDOW_S = 15 * 60;
+
+/** The header the custom server sets from the TCP peer address (any inbound copy is dropped). */
+export const REMOTE_ADDR_HEADER = 'x-tidewatch-remote-addr';
+
+const ZCredentials = z.object({ email: z.string().trim().toLowerCase().max(254), password: z.string().max(200) });
+
+let limiters: { account: ReturnType<ReturnType<typeof getRuntime>['shared']['rateLimiter']>; address: ReturnType<ReturnType<typeof getRuntime>['shared']['rateLimiter']> } | undefined;
+function signInLimiters() {
+  const { shared } = getRuntime();
+  limiters ??= {
+    account: shared.rateLimiter({ keyPrefix: 'signin-fail:account', points: FAILS_PER_ACCOUNT, duration: FAIL_WINDOW_S, blockDuration: FAIL_WINDOW_S }),
+    address: shared.rateLimiter({ keyPrefix: 'signin-fail:address', points: FAILS_PER_ADDRESS, duration: FAIL_WINDOW_S, blockDuration: FAIL_WINDOW_S }),
+  };
+  return limiters;
+}
+
+/** Thrown messages become `error` in signIn()'s result; the sign-in page translates these codes. */
+export const SIGNIN_ERRORS = { invalid: 'invalid_credentials', throttled: 'throttled' } as const;
+
+async function authorize(raw: Record<string, string> | undefined, headers: Record<string, string | string[] | undefined>) {
+  const { db, logger } = getRuntime();
+  const parsed = ZCredentials.safeParse(raw ?? {});
+  if (!parsed.success) throw new Error(SIGNIN_ERRORS.invalid);
+  const { email, password } = parsed.data;
+  const address = String(headers[REMOTE_ADDR_HEADER] ?? 'unknown');
+  const { account, address: byAddress } = signInLimiters();
+  const [a, b] = await Promise.all([account.get(email), byAddress.get(address)]);
+  if ((a && a.remainingPoints <= 0) || (b && b.remainingPoints <= 0)) {
+    logger.warn({ email, address }, 'sign-in throttled');
+    throw new Error(SIGNIN_ERRORS.throttled);
+  }
+  const row = await findUserForSignIn(db, email);
+  const ok = await verifyPassword(row?.password_hash ?? (await dummyPasswordHash()), password);
+  if (!row || !ok || row.disabled_at) {
+    await Promise.all([account.consume(email), byAddress.consume(address)]).catch((e) => {
+      if (!(e instanceof RateLimiterRes)) throw e;
+    });
+    logger.info({ email, address }, 'sign-in failed');
+    throw new Error(SIGNIN_ERRORS.invalid);
+  }
+  await account.delete(email);
+  logger.info({ userId: row.id, address }, 'signed in');
+  return { id: String(row.id), email: row.email, name: row.name };
+}
+
+/** next-auth configuration: credentials (email + password), JWT sessions re-checked against the user row. */
+export function authOptions(): NextAuthOptions {
+  const { config, db } = getRuntime();
+  return {
+    secret: config.authSecret,
+    session: { strategy: 'jwt', maxAge: SESSION_MAX_AGE_S },
+    pages: { signIn: '/sign-in' },
+    providers: [
+      CredentialsProvider({
+        name: 'Tidewatch',
+        credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
+        authorize: (credentials, req) => authorize(credentials, (req?.headers ?? {}) as Record<string, string>),
+      }),
+    ],
+    callbacks: {
+      async jwt({ token, user }) {
+        if (user) token.sub = user.id;
+        return token;
+      },
+      async session({ session, token }) {
+        const u = token.sub ? await userById(db, Number(token.sub)) : null;
+        // A disabled or deleted account gets an empty session (the client treats it as signed out).
+        if (!u) return { ...session, user: undefined } as typeof session;
+        return { ...session, user: { name: u.name, email: u.email, id: u.id, role: u.role } } as typeof session;
+      },
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The configuration, read from the environment once at boot. Every bad or missing value is
+ * reported by name with what was expected, all at once, before anything starts.
+ */
+const ZEnv = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    TIDEWATCH_DATA_DIR: z.string().min(1).default('.data'),
+    NEXTAUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    TIDEWATCH_INSTANCE_ID: z.string().min(1).optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Gate devices must heartbeat at least this often (seconds) to count as online. */
+    TIDEWATCH_HEARTBEAT_TIMEOUT_S: z.coerce.number().int().min(3).max(600).default(15),
+    /** Largest socket message accepted from devices and channels (bytes). */
+    TIDEWATCH_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(16_777_216).default(262_144),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL && !env.NEXTAUTH_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NEXTAUTH_SECRET'],
+        message: 'is required when DATABASE_URL is set: every instance must sign sessions with the same secret',
+      });
+    }
+  });
+
+export type TConfig = z.infer<typeof ZEnv> & {
+  mode: 'embedded' | 'production';
+  dataDir: string;
+  authSecret: string;
+  instanceId: string;
+};
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Tidewatch cannot start: the configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the environment; throws ConfigError naming each bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, purpose: 'server' | 'tool' = 'server'): TConfig {
+  // Empty strings mean "not set": shells and .env files often leave VAR= behind.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // Tools (CLI, simulator) sign no sessions, so they need no shared secret.
+  if (purpose === 'tool' && cleaned.DATABASE_URL && !cleaned.NEXTAUTH_SECRET) cleaned.NEXTAUTH_SECRET = 'x'.repeat(32);
+  const parsed = ZEnv.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = i.path.join('.') || '(environment)';
+        const got = typeof i.path[0] === 'string' && cleaned[i.path[0]] !== undefined ? ` (got "${redact(String(i.path[0]), String(cleaned[i.path[0]]))}")` : '';
+        return `${key}: ${i.message}${got}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.TIDEWATCH_DATA_DIR);
+  return {
+    ...e,
+    mode: e.DATABASE_URL ? 'production' : 'embedded',
+    dataDir,
+    authSecret: e.NEXTAUTH_SECRET ?? embeddedSecret(dataDir),
+    instanceId: e.TIDEWATCH_INSTANCE_ID ?? `${hostname()}:${e.PORT}`,
+  };
+}
+
+function redact(key: string, value: string): string {
+  if (/SECRET|PASSWORD|KEY/.test(key)) return '***';
+  return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+/** The embedded default keeps its own signing secret beside its data, so sessions survive restarts. */
+function embeddedSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'auth-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,31 @@
+import { TRPCError } from '@trpc/server';
+import { AppError, httpStatusOf, type TErrorBody } from '../lib/errors.ts';
+
+const TRPC_CODES: Record<AppError['code'], TRPCError['code']> = {
+  invalid: 'BAD_REQUEST',
+  unauthorized: 'UNAUTHORIZED',
+  forbidden: 'FORBIDDEN',
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  payload_too_large: 'PAYLOAD_TOO_LARGE',
+  rate_limited: 'TOO_MANY_REQUESTS',
+  data_dir_locked: 'CONFLICT',
+  unavailable: 'SERVICE_UNAVAILABLE',
+  internal: 'INTERNAL_SERVER_ERROR',
+};
+
+/** The one place AppError becomes a tRPC error. */
+export function toTRPCError(err: AppError): TRPCError {
+  return new TRPCError({ code: TRPC_CODES[err.code], message: err.message, cause: err });
+}
+
+/** The one place any error becomes an HTTP status and `{ error }` body; unknown errors hide their detail. */
+export function toHttpError(err: unknown): { status: number; body: TErrorBody; retryAfterS?: number } {
+  if (err instanceof AppError) return { status: httpStatusOf(err.code), body: err.toBody(), retryAfterS: err.retryAfterS };
+  return { status: 500, body: { error: { code: 'internal', message: 'internal error: the server logged the details' } } };
+}
+
+/** Socket acknowledgements carry the same `{ error }` body as HTTP. */
+export function toAckError(err: unknown): TErrorBody {
+  return toHttpError(err).body;
+}

@@ -1,0 +1,279 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server, type Namespace, type Socket } from 'socket.io';
+import { findActiveChannelByTokenHash, type ChannelRow } from '../../db/queries/channels.ts';
+import {
+  filterRevoked,
+  findActiveDeviceByTokenHash,
+  listStaleConnected,
+  markConnected,
+  markDisconnected,
+  recordHeartbeat,
+  type DeviceAuthRow,
+} from '../../db/queries/devices.ts';
+import { listGateStatus, type GateStatusRow } from '../../db/queries/gates.ts';
+import { AppError } from '../../lib/errors.ts';
+import { canUse } from '../../lib/roles.ts';
+import { ZHeartbeat, type THeartbeatAck } from '../../lib/schemas/device.ts';
+import { ZSubscribe, type LiveClientEvents, type LiveServerEvents, type TGateStatus, type TSubscribeAck } from '../../lib/schemas/live.ts';
+import { canSeeVenue, userById, userFromCookieHeader, type TSessionUser } from '../auth/session.ts';
+import { toAckError } from '../errors.ts';
+import { metrics } from '../metrics.ts';
+import type { Runtime } from '../runtime.ts';
+import { hashToken } from '../services/secrets.ts';
+
+/** How often gate changes are flushed to screens (ms): bursts of heartbeats become one update. */
+const GATE_FLUSH_MS = 250;
+/** How often revoked devices, stale devices and changed users are swept (ms); revocation must bite within 5 s. */
+const SWEEP_MS = 2_000;
+
+export interface RealtimeHub {
+  io: Server;
+  /** Marks gates as changed; screens get their new state in the next flush. */
+  touchGates(venueId: number, gateIds: number[]): void;
+  /** Disconnects every socket, for shutdown. */
+  close(): Promise<void>;
+}
+
+interface DeviceData {
+  device: DeviceAuthRow;
+  connectedAt?: Date;
+}
+interface ChannelData {
+  channel: ChannelRow;
+}
+interface LiveData {
+  user: TSessionUser;
+}
+
+export function toGateStatus(r: GateStatusRow): TGateStatus {
+  return {
+    id: r.id,
+    code: r.code,
+    zoneCode: r.zone_code,
+    nameZh: r.name_zh,
+    nameEn: r.name_en,
+    direction: r.direction,
+    kind: r.kind,
+    position: r.position,
+    online: r.online,
+    lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at).toISOString() : null,
+    queue: r.last_queue,
+    battery: r.last_battery,
+    devices: r.device_count,
+  };
+}
+
+function bearer(socket: Socket): string | undefined {
+  const t = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+  return typeof t === 'string' && t.length > 0 && t.length < 512 ? t : undefined;
+}
+
+/** Answers every event nobody handles with a typed error instead of silence. */
+function rejectUnknownEvents(socket: Socket, known: Set<string>, ns: string): void {
+  socket.onAny((event: string, ...args: unknown[]) => {
+    if (known.has(event)) return;
+    metrics.socketErrors.inc({ namespace: ns, code: 'unknown_event' });
+    const ack = args[args.length - 1];
+    if (typeof ack === 'function') ack({ error: { code: 'invalid', message: `unknown event "${String(event).slice(0, 64)}"` } });
+  });
+}
+
+/**
+ * The only code that touches the Socket.IO server: namespaces /gates (devices), /channels (sales
+ * channels) and /live (signed-in screens), on the app's HTTP server.
+ */
+export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): RealtimeHub {
+  const { db, config, logger, shared } = rt;
+  const io = new Server(httpServer, {
+    path: '/socket.io',
+    serveClient: false,
+    // Frames larger than this close the connection (websocket close 1009 / HTTP 413 on polling).
+    maxHttpBufferSize: config.TIDEWATCH_MAX_MESSAGE_BYTES,
+    adapter: shared.socketAdapter(),
+    pingInterval: 10_000,
+    pingTimeout: 8_000,
+    cors: { origin: false },
+  });
+
+  // ---- gate updates, coalesced per venue ----
+  const dirty = new Map<number, Set<number>>();
+  const live: Namespace<LiveClientEvents, LiveServerEvents> = io.of('/live');
+  const touchGates = (venueId: number, gateIds: number[]) => {
+    let set = dirty.get(venueId);
+    if (!set) dirty.set(venueId, (set = new Set()));
+    for (const id of gateIds) set.add(id);
+  };
+  let flushing = false;
+  const flush = async () => {
+    if (flushing || dirty.size === 0) return;
+    flushing = true;
+    const batch = [...dirty.entries()];
+    dirty.clear();
+    try {
+      for (const [venueId, ids] of batch) {
+        const rows = await listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S, [...ids]);
+        live.to(`venue:${venueId}`).emit('gates:update', { venueId, gates: rows.map(toGateStatus), at: new Date().toISOString() });
+      }
+    } catch (err) {
+      // Put them back: the next flush retries once the database answers.
+      for (const [venueId, ids] of batch) touchGates(venueId, [...ids]);
+      logger.warn({ err: (err as Error).message }, 'gate update flush failed');
+    } finally {
+      flushing = false;
+    }
+  };
+  const flushTimer = setInterval(flush, GATE_FLUSH_MS);
+
+  // ---- /gates: devices authenticate with their bearer token ----
+  const gates = io.of('/gates');
+  gates.use(async (socket, next) => {
+    const token = bearer(socket);
+    const device = token ? await findActiveDeviceByTokenHash(db, hashToken(token)).catch(() => undefined) : undefined;
+    if (!device) {
+      metrics.socketErrors.inc({ namespace: '/gates', code: 'unauthorized' });
+      return next(new Error('unauthorized'));
+    }
+    (socket.data as DeviceData).device = device;
+    next();
+  });
+  gates.on('connection', async (socket) => {
+    const data = socket.data as DeviceData;
+    const { device } = data;
+    metrics.socketConnections.inc({ namespace: '/gates' });
+    rejectUnknownEvents(socket, new Set(['heartbeat']), '/gates');
+    socket.join(`gate:${device.gate_id}`);
+    try {
+      data.connectedAt = await markConnected(db, device.id, config.instanceId);
+      touchGates(device.venue_id, [device.gate_id]);
+    } catch (err) {
+      logger.warn({ deviceId: device.id, err: (err as Error).message }, 'could not record device connect');
+    }
+    socket.on('heartbeat', async (payload: unknown, ack?: (res: THeartbeatAck | ReturnType<typeof toAckError>) => void) => {
+      const reply = typeof ack === 'function' ? ack : () => {};
+      const parsed = ZHeartbeat.safeParse(payload);
+      if (!parsed.success) {
+        metrics.socketErrors.inc({ namespace: '/gates', code: 'invalid' });
+        return reply(toAckError(new AppError('invalid', `heartbeat: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}`)));
+      }
+      try {
+        await recordHeartbeat(db, { deviceId: device.id, gateId: device.gate_id, at: parsed.data.at, queue: parsed.data.queue ?? null, battery: parsed.data.battery ?? null });
+        metrics.heartbeats.inc();
+        touchGates(device.venue_id, [device.gate_id]);
+        reply({ ok: true, serverTime: new Date().toISOString() });
+      } catch (err) {
+        logger.warn({ deviceId: device.id, err: (err as Error).message }, 'heartbeat not recorded');
+        reply(toAckError(new AppError('unavailable', 'the server could not record the heartbeat; retry later')));
+      }
+    });
+    socket.on('disconnect', async () => {
+      metrics.socketConnections.dec({ namespace: '/gates' });
+      if (!data.connectedAt) return;
+      try {
+        if (await markDisconnected(db, device.id, data.connectedAt)) touchGates(device.venue_id, [device.gate_id]);
+      } catch (err) {
+        logger.warn({ deviceId: device.id, err: (err as Error).message }, 'could not record device disconnect');
+      }
+    });
+  });
+
+  // ---- /channels: sales channels authenticate with their bearer token (orders come with the streams issue) ----
+  const channels = io.of('/channels');
+  channels.use(async (socket, next) => {
+    const token = bearer(socket);
+    const channel = token ? await findActiveChannelByTokenHash(db, hashToken(token)).catch(() => undefined) : undefined;
+    if (!channel) {
+      metrics.socketErrors.inc({ namespace: '/channels', code: 'unauthorized' });
+      return next(new Error('unauthorized'));
+    }
+    (socket.data as ChannelData).channel = channel;
+    next();
+  });
+  channels.on('connection', (socket) => {
+    metrics.socketConnections.inc({ namespace: '/channels' });
+    rejectUnknownEvents(socket, new Set(), '/channels');
+    socket.on('disconnect', () => metrics.socketConnections.dec({ namespace: '/channels' }));
+  });
+
+  // ---- /live: signed-in screens authenticate from the next-auth session cookie ----
+  live.use(async (socket, next) => {
+    const user = await userFromCookieHeader(db, config.authSecret, socket.handshake.headers.cookie).catch(() => null);
+    if (!user) return next(new Error('unauthorized'));
+    (socket.data as LiveData).user = user;
+    next();
+  });
+  live.on('connection', (socket) => {
+    metrics.socketConnections.inc({ namespace: '/live' });
+    rejectUnknownEvents(socket as unknown as Socket, new Set(['subscribe']), '/live');
+    socket.on('subscribe', async (payload: unknown, ack: (res: TSubscribeAck) => void) => {
+      const reply = typeof ack === 'function' ? ack : () => {};
+      const parsed = ZSubscribe.safeParse(payload);
+      if (!parsed.success) return reply({ error: { code: 'invalid', message: 'subscribe needs { venueId: number }' } });
+      // Re-read the user: a role change or a disabled account counts at once.
+      const user = await userById(db, (socket.data as LiveData).user.id).catch(() => null);
+      if (!user) {
+        reply({ error: { code: 'unauthorized', message: 'the session is no longer valid' } });
+        return void socket.disconnect(true);
+      }
+      (socket.data as LiveData).user = user;
+      const { venueId } = parsed.data;
+      if (!canUse(user.role, 'commandCenter') || !canSeeVenue(user, venueId)) {
+        return reply({ error: { code: 'forbidden', message: `the ${user.role} role cannot watch venue ${venueId}` } });
+      }
+      try {
+        // Join first, then read: an update between the two is applied on top of the snapshot.
+        for (const room of socket.rooms) if (room.startsWith('venue:')) socket.leave(room);
+        socket.join(`venue:${venueId}`);
+        const rows = await listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S);
+        reply({ ok: true, venueId, gates: rows.map(toGateStatus), at: new Date().toISOString() });
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'live snapshot failed');
+        reply({ error: { code: 'unavailable', message: 'the database did not answer; retrying' } });
+      }
+    });
+    socket.on('disconnect', () => metrics.socketConnections.dec({ namespace: '/live' }));
+  });
+
+  // ---- sweeps: revoked devices, devices that stopped heartbeating, disabled users ----
+  let sweeping = false;
+  let sweepCount = 0;
+  const sweep = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const sockets = await gates.local.fetchSockets();
+      const revoked = new Set(await filterRevoked(db, [...new Set(sockets.map((s) => (s.data as DeviceData).device.id))]));
+      for (const s of sockets) {
+        const d = (s.data as DeviceData).device;
+        if (!revoked.has(d.id)) continue;
+        logger.info({ deviceId: d.id, gate: d.gate_code }, 'disconnecting revoked device');
+        s.emit('revoked', { error: { code: 'unauthorized', message: 'this device token was revoked' } });
+        s.disconnect(true);
+        touchGates(d.venue_id, [d.gate_id]);
+      }
+      for (const stale of await listStaleConnected(db, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S)) touchGates(stale.venue_id, [stale.gate_id]);
+      if (++sweepCount % 3 === 0) {
+        for (const s of await live.local.fetchSockets()) {
+          const u = await userById(db, (s.data as LiveData).user.id);
+          if (!u || !canUse(u.role, 'commandCenter')) s.disconnect(true);
+        }
+      }
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'realtime sweep failed');
+    } finally {
+      sweeping = false;
+    }
+  };
+  const sweepTimer = setInterval(sweep, SWEEP_MS);
+
+  return {
+    io,
+    touchGates,
+    async close() {
+      clearInterval(flushTimer);
+      clearInterval(sweepTimer);
+      await flush();
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+}

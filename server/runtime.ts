@@ -1,0 +1,35 @@
+import type { Database } from '../db/client.ts';
+import type { TConfig } from './config.ts';
+import type { TLogger } from './logger.ts';
+import type { SharedState } from './shared/shared-state.ts';
+import type { RealtimeHub } from './realtime/hub.ts';
+
+/**
+ * The process-wide services, created once by the custom server at boot. Next.js bundles route
+ * handlers and server components separately from server/index.ts, so a plain module singleton
+ * would be created twice (two PGlite instances on one directory corrupt it): they live on
+ * globalThis instead and every bundle reads the same object.
+ */
+export interface Runtime {
+  config: TConfig;
+  db: Database;
+  shared: SharedState;
+  logger: TLogger;
+  hub?: RealtimeHub;
+  timescale: boolean;
+  startedAt: Date;
+  version: string;
+}
+
+const KEY = Symbol.for('tidewatch.runtime');
+type Holder = { [KEY]?: Runtime };
+
+export function setRuntime(rt: Runtime | undefined): void {
+  (globalThis as Holder)[KEY] = rt;
+}
+
+export function getRuntime(): Runtime {
+  const rt = (globalThis as Holder)[KEY];
+  if (!rt) throw new Error('Tidewatch runtime is not initialised: start the app with `npm run dev`, `npm start` or `npm run demo` (server/index.ts), not `next dev`.');
+  return rt;
+}

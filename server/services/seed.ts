@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Database } from '../../db/client.ts';
+import { findActiveChannelByTokenHash } from '../../db/queries/channels.ts';
+import { findActiveDeviceByTokenHash } from '../../db/queries/devices.ts';
+import { listGates, upsertGate } from '../../db/queries/gates.ts';
+import { findUserForSignIn } from '../../db/queries/users.ts';
+import { upsertVenue, upsertZone } from '../../db/queries/venues.ts';
+import { DEMO_VENUE } from '../../db/seed/demo-venue.ts';
+import type { TRole } from '../../lib/roles.ts';
+import type { TActor } from './actor.ts';
+import { createChannel, createDevice, createUser } from './admin.ts';
+import { hashToken } from './secrets.ts';
+
+/** Demo sign-ins, one per role (listed in the README). */
+export const DEMO_PASSWORD = 'tidewatch-demo';
+export const DEMO_USERS: { email: string; name: string; role: TRole }[] = [
+  { email: 'admin@demo.tidewatch', name: '系统管理员 Admin', role: 'admin' },
+  { email: 'manager@demo.tidewatch', name: '值班经理 Duty Manager', role: 'manager' },
+  { email: 'operator@demo.tidewatch', name: '指挥中心值班员 Operator', role: 'operator' },
+  { email: 'frontdesk@demo.tidewatch', name: '酒店前台 Front Desk', role: 'frontdesk' },
+  { email: 'finance@demo.tidewatch', name: '财务对账 Finance', role: 'finance' },
+];
+export const DEMO_CHANNELS = [
+  { code: 'WECHAT', name: '官方微信商城 Official WeChat shop', kind: 'online' },
+  { code: 'CTRIP', name: '携程 Ctrip', kind: 'ota' },
+  { code: 'MEITUAN', name: '美团 Meituan', kind: 'ota' },
+  { code: 'WINDOW-1', name: '南门售票窗口 South ticket window', kind: 'window' },
+  { code: 'KIOSK-1', name: '自助售取票机 Kiosk 1', kind: 'kiosk' },
+] as const;
+
+/** What the simulator needs to connect: demo device and channel tokens, kept beside the data. */
+export interface DemoCredentials {
+  venue: string;
+  devices: Record<string, string>;
+  channels: Record<string, string>;
+}
+
+export function demoCredentialsPath(dataDir: string): string {
+  return path.join(dataDir, 'demo-credentials.json');
+}
+
+export function readDemoCredentials(dataDir: string): DemoCredentials | undefined {
+  const file = demoCredentialsPath(dataDir);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as DemoCredentials;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Seeds the demo venue: zones, gates, one user per role, sales channels and one device per gate.
+ * Idempotent: running it again changes nothing that is already in place; device and channel tokens
+ * whose plaintext was lost are reissued.
+ */
+export async function seedDemo(db: Database, dataDir: string, actor: TActor, log: (m: string) => void = () => {}): Promise<DemoCredentials> {
+  const v = DEMO_VENUE;
+  const venueId = await db.transaction(async (tx) => {
+    const id = await upsertVenue(tx, { code: v.code, name_zh: v.nameZh, name_en: v.nameEn, timezone: v.timezone, capacity: v.capacity, plan: v.plan });
+    const zoneIds = new Map<string, number>();
+    for (const z of v.zones) {
+      zoneIds.set(z.code, await upsertZone(tx, {
+        venue_id: id, code: z.code, name_zh: z.nameZh, name_en: z.nameEn, kind: z.kind, capacity: z.capacity,
+        warn_ratio: z.warnRatio, critical_ratio: z.criticalRatio, polygon: z.polygon,
+      }));
+    }
+    for (const g of v.gates) {
+      const zoneId = zoneIds.get(g.zoneCode);
+      if (!zoneId) throw new Error(`demo venue: gate ${g.code} names unknown zone ${g.zoneCode}`);
+      await upsertGate(tx, { venue_id: id, zone_id: zoneId, code: g.code, name_zh: g.nameZh, name_en: g.nameEn, direction: g.direction, kind: g.kind, position: g.position });
+    }
+    return id;
+  });
+  log(`venue ${v.code}: ${v.zones.length} zones, ${v.gates.length} gates`);
+
+  for (const u of DEMO_USERS) {
+    if (await findUserForSignIn(db, u.email)) continue;
+    await createUser(db, actor, { email: u.email, name: u.name, role: u.role, password: DEMO_PASSWORD, venues: u.role === 'admin' ? [] : [v.code] });
+    log(`user ${u.email} (${u.role})`);
+  }
+
+  const prev = readDemoCredentials(dataDir);
+  const creds: DemoCredentials = { venue: v.code, devices: {}, channels: {} };
+  for (const c of DEMO_CHANNELS) {
+    const old = prev?.channels[c.code];
+    if (old && (await findActiveChannelByTokenHash(db, hashToken(old)))?.code === c.code) {
+      creds.channels[c.code] = old;
+      continue;
+    }
+    creds.channels[c.code] = (await createChannel(db, actor, { code: c.code, kind: c.kind, name: c.name, venue: v.code })).token;
+    log(`channel ${c.code} (${c.kind})`);
+  }
+  const gates = (await listGates(db, venueId)).filter((g) => g.venue_code === v.code);
+  for (const g of gates) {
+    const old = prev?.devices[g.code];
+    if (old && (await findActiveDeviceByTokenHash(db, hashToken(old)))?.gate_id === g.id) {
+      creds.devices[g.code] = old;
+      continue;
+    }
+    creds.devices[g.code] = (await createDevice(db, actor, { gate: g.code, venue: v.code })).token;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(demoCredentialsPath(dataDir), JSON.stringify(creds, null, 2), { mode: 0o600 });
+  log(`demo device and channel tokens written to ${demoCredentialsPath(dataDir)}`);
+  return creds;
+}

@@ -1,0 +1,13 @@
+import { adminRouter } from './routers/admin.ts';
+import { gatesRouter } from './routers/gates.ts';
+import { systemRouter } from './routers/system.ts';
+import { createTRPCRouter } from './init.ts';
+
+/** The app's API, served at /api/trpc by the custom server. One router per domain. */
+export const appRouter = createTRPCRouter({
+  system: systemRouter,
+  gates: gatesRouter,
+  admin: adminRouter,
+});
+
+export type AppRouter = typeof appRouter;
