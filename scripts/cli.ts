@@ -10,7 +10,9 @@ import { createChannel, createDevice, createUser, revokeDevices } from '../serve
 import { seedDemo } from '../server/services/seed.ts';
 
 /** Ops CLI: works against whichever database is configured (DATABASE_URL, or the embedded one). */
-const info = (msg: string) => process.stderr.write(`${msg}\n`);
+const info = (msg: string): void => {
+  process.stderr.write(`${msg}\n`);
+};
 
 async function withDb<T>(fn: (db: Database, dataDir: string) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env, 'tool');

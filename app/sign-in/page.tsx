@@ -7,9 +7,15 @@ export default async function SignInPage() {
   const locale = resolveLocale((await cookies()).get(LOCALE_COOKIE)?.value);
   return (
     <div className="signin">
-      <Suspense>
-        <SignInForm locale={locale} />
-      </Suspense>
+      <div>
+        <div className="brand">
+          <strong>{locale === 'en' ? 'Tidewatch' : 'Tidewatch 潮汐'}</strong>
+          <span>{locale === 'en' ? 'Operations command center for scenic areas and resorts' : '景区运营指挥中心'}</span>
+        </div>
+        <Suspense>
+          <SignInForm locale={locale} />
+        </Suspense>
+      </div>
     </div>
   );
 }

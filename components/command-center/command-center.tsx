@@ -66,7 +66,7 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
         {live.state === 'loading' && <p className="muted">…</p>}
         {live.state === 'error' && <p className="error" role="alert">{live.error}</p>}
         {loaded && live.gates.length === 0 && <p className="muted">{t('noGates')}</p>}
-        {loaded && live.gates.length > 0 && <GateTable gates={live.gates} now={now} />}
+        {loaded && live.gates.length > 0 && <div className="scroll"><GateTable gates={live.gates} now={now} /></div>}
       </section>
     </main>
   );

@@ -25,7 +25,7 @@ export function GateTable({ gates, now }: { gates: TGateStatus[]; now: number })
       <tbody>
         {sorted.map((g) => (
           <tr key={g.id} data-gate={g.code} data-online={g.online ? '1' : '0'}>
-            <td><strong>{g.code}</strong> <span className="muted">{locale === 'en' ? g.nameEn : g.nameZh}</span></td>
+            <td className="name"><strong>{g.code}</strong><br /><span className="muted">{locale === 'en' ? g.nameEn : g.nameZh}</span></td>
             <td>{g.zoneCode}</td>
             <td>{t(`cc.dir.${g.direction}`)}</td>
             <td><span className={`dot ${g.online ? 'ok' : 'off'}`} aria-hidden />{g.online ? t('cc.online') : t('cc.offline')}</td>

@@ -12,7 +12,7 @@ export interface TPlanZone {
 /** The venue plan drawing with zone outlines and gate markers coloured by health (no map tiles). */
 export function VenuePlan({ plan, zones, gates, locale }: { plan: { image: string; width: number; height: number }; zones: TPlanZone[]; gates: TGateStatus[]; locale: string }) {
   return (
-    <svg viewBox={`0 0 ${plan.width} ${plan.height}`} role="img" aria-label="venue plan">
+    <svg viewBox={`0 0 ${plan.width} ${plan.height}`} preserveAspectRatio="xMidYMid meet" role="img" aria-label="venue plan">
       {plan.image && <image href={plan.image} x={0} y={0} width={plan.width} height={plan.height} />}
       {zones.map((z) => (
         <g key={z.id}>
