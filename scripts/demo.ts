@@ -31,7 +31,7 @@ async function main() {
 
   const children: ChildProcess[] = [];
   const tsx = path.join('node_modules', '.bin', 'tsx');
-  const env = { ...process.env, NODE_ENV: 'production' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production' };
   const server = spawn(tsx, ['server/index.ts'], { stdio: 'inherit', env });
   children.push(server);
   const stopAll = (code: number) => {

@@ -4,6 +4,7 @@ import { RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
 import { findUserForSignIn } from '../../db/queries/users.ts';
 import { getRuntime } from '../runtime.ts';
+import type { SharedState } from '../shared/shared-state.ts';
 import { dummyPasswordHash, verifyPassword } from '../services/secrets.ts';
 import { userById } from './session.ts';
 
@@ -21,20 +22,23 @@ export const REMOTE_ADDR_HEADER = 'x-tidewatch-remote-addr';
 
 const ZCredentials = z.object({ email: z.string().trim().toLowerCase().max(254), password: z.string().max(200) });
 
-let limiters: { account: ReturnType<ReturnType<typeof getRuntime>['shared']['rateLimiter']>; address: ReturnType<ReturnType<typeof getRuntime>['shared']['rateLimiter']> } | undefined;
+type Limiter = ReturnType<SharedState['rateLimiter']>;
+const limiterCache = new WeakMap<SharedState, { account: Limiter; address: Limiter }>();
 function signInLimiters() {
   const { shared } = getRuntime();
-  limiters ??= {
+  let limiters = limiterCache.get(shared);
+  if (!limiters) limiterCache.set(shared, (limiters = {
     account: shared.rateLimiter({ keyPrefix: 'signin-fail:account', points: FAILS_PER_ACCOUNT, duration: FAIL_WINDOW_S, blockDuration: FAIL_WINDOW_S }),
     address: shared.rateLimiter({ keyPrefix: 'signin-fail:address', points: FAILS_PER_ADDRESS, duration: FAIL_WINDOW_S, blockDuration: FAIL_WINDOW_S }),
-  };
+  }));
   return limiters;
 }
 
 /** Thrown messages become `error` in signIn()'s result; the sign-in page translates these codes. */
 export const SIGNIN_ERRORS = { invalid: 'invalid_credentials', throttled: 'throttled' } as const;
 
-async function authorize(raw: Record<string, string> | undefined, headers: Record<string, string | string[] | undefined>) {
+/** Checks credentials with per-account and per-address throttling of failures (exported for tests). */
+export async function authorizeCredentials(raw: Record<string, string> | undefined, headers: Record<string, string | string[] | undefined>) {
   const { db, logger } = getRuntime();
   const parsed = ZCredentials.safeParse(raw ?? {});
   if (!parsed.success) throw new Error(SIGNIN_ERRORS.invalid);
@@ -71,7 +75,7 @@ export function authOptions(): NextAuthOptions {
       CredentialsProvider({
         name: 'Tidewatch',
         credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
-        authorize: (credentials, req) => authorize(credentials, (req?.headers ?? {}) as Record<string, string>),
+        authorize: (credentials, req) => authorizeCredentials(credentials, (req?.headers ?? {}) as Record<string, string>),
       }),
     ],
     callbacks: {
