@@ -43,7 +43,9 @@ export async function filterRevoked(db: Queryable, ids: number[]): Promise<numbe
 /** Marks the device connected; returns the connection time, which markDisconnected must present. */
 export async function markConnected(db: Queryable, id: number, instanceId: string): Promise<Date> {
   const r = await db.query<{ connected_at: Date }>(
-    'UPDATE devices SET connected_at = clock_timestamp(), last_seen_at = clock_timestamp(), instance_id = $2 WHERE id = $1 RETURNING connected_at',
+    // Millisecond precision, so the JavaScript Date handed back compares equal in markDisconnected.
+    `UPDATE devices SET connected_at = date_trunc('milliseconds', clock_timestamp()), last_seen_at = clock_timestamp(), instance_id = $2
+     WHERE id = $1 RETURNING connected_at`,
     [id, instanceId],
   );
   return r.rows[0].connected_at;

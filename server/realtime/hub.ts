@@ -136,18 +136,20 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     (socket.data as DeviceData).device = device;
     next();
   });
-  gates.on('connection', async (socket) => {
+  gates.on('connection', (socket) => {
     const data = socket.data as DeviceData;
     const { device } = data;
     metrics.socketConnections.inc({ namespace: '/gates' });
     rejectUnknownEvents(socket, new Set(['heartbeat']), '/gates');
     socket.join(`gate:${device.gate_id}`);
-    try {
-      data.connectedAt = await markConnected(db, device.id, config.instanceId);
-      touchGates(device.venue_id, [device.gate_id]);
-    } catch (err) {
-      logger.warn({ deviceId: device.id, err: (err as Error).message }, 'could not record device connect');
-    }
+    // Handlers are registered before the first await: events sent right after connecting must not be lost.
+    const connected = markConnected(db, device.id, config.instanceId).then(
+      (at) => {
+        data.connectedAt = at;
+        touchGates(device.venue_id, [device.gate_id]);
+      },
+      (err) => logger.warn({ deviceId: device.id, err: (err as Error).message }, 'could not record device connect'),
+    );
     socket.on('heartbeat', async (payload: unknown, ack?: (res: THeartbeatAck | ReturnType<typeof toAckError>) => void) => {
       const reply = typeof ack === 'function' ? ack : () => {};
       const parsed = ZHeartbeat.safeParse(payload);
@@ -167,6 +169,7 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     });
     socket.on('disconnect', async () => {
       metrics.socketConnections.dec({ namespace: '/gates' });
+      await connected;
       if (!data.connectedAt) return;
       try {
         if (await markDisconnected(db, device.id, data.connectedAt)) touchGates(device.venue_id, [device.gate_id]);
