@@ -55,7 +55,7 @@ export class ConfigError extends Error {
 }
 
 /** Reads and validates the environment; throws ConfigError naming each bad value. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, purpose: 'server' | 'tool' = 'server'): TConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env, purpose: 'server' | 'tool' = 'server'): TConfig {
   // Empty strings mean "not set": shells and .env files often leave VAR= behind.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   // Tools (CLI, simulator) sign no sessions, so they need no shared secret.
