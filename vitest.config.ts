@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // databases, Redis and sockets), tests/e2e/*.spec.ts (Playwright, not run by Vitest).
 export default defineConfig({
   test: {
+    // Tests assert on behaviour, not log lines; LOG_LEVEL=info npm test shows them.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
     projects: [
       {
         test: {

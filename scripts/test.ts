@@ -17,7 +17,7 @@ let failed = 0;
 let skipped = 0;
 let ok = true;
 
-function run(label: string, cmd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): boolean {
+function run(label: string, cmd: string, args: string[], extraEnv: Record<string, string> = {}): boolean {
   console.log(`\n=== ${label} ===`);
   const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...env, ...extraEnv } });
   if (r.status !== 0) {

@@ -52,7 +52,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 /** Boots one Tidewatch instance: database, shared state, Socket.IO, tRPC and (optionally) Next.js. */
 export async function startApp(opts: StartOptions): Promise<App> {
   const { config } = opts;
-  const logger = rootLogger.child({ instance: config.instanceId });
+  const logger = rootLogger.child({ instance: config.instanceId }, { level: config.LOG_LEVEL });
   const db = opts.db ?? (await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, owner: `the Tidewatch server on port ${config.PORT}` }));
   const { timescale } = await migrate(db, (m) => logger.info(m));
   const shared = createSharedState({ redisUrl: config.REDIS_URL, prefix: opts.redisPrefix, logger });
