@@ -28,6 +28,13 @@ export interface PGliteLike {
   waitReady: Promise<void>;
 }
 
+/** The same type parsing for PGlite as for node-postgres above. */
+export const PGLITE_PARSERS = (types: { INT8: number; NUMERIC: number; DATE: number }) => ({
+  [types.INT8]: (v: string) => Number(v),
+  [types.NUMERIC]: (v: string) => Number(v),
+  [types.DATE]: (v: string) => v,
+});
+
 export interface CreateDatabaseOptions {
   databaseUrl?: string;
   /** Embedded data directory; 'memory://' keeps nothing on disk (tests). */
@@ -44,6 +51,9 @@ export interface CreateDatabaseOptions {
 // double (counts and money in fen), so parse them as numbers once, here.
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
+// A date is a calendar day at the venue, not an instant: keep 'YYYY-MM-DD' rather than a Date at
+// the server's local midnight.
+pg.types.setTypeParser(1082, (v) => v);
 
 /** Statement timeout for the app's queries (ms): a stuck query must not hold a device's answer forever. */
 const STATEMENT_TIMEOUT_MS = 15_000;
@@ -136,7 +146,7 @@ async function createEmbedded(opts: CreateDatabaseOptions): Promise<Database> {
     }
     const { PGlite, types } = await import('@electric-sql/pglite');
     db = new PGlite(pgDir, {
-      parsers: { [types.INT8]: (v: string) => Number(v), [types.NUMERIC]: (v: string) => Number(v) },
+      parsers: PGLITE_PARSERS(types),
     }) as unknown as PGliteLike;
   }
   try {

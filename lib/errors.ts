@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  sold_out: 409,
+  idempotency_mismatch: 409,
   payload_too_large: 413,
   rate_limited: 429,
   data_dir_locked: 423,

@@ -10,6 +10,10 @@ import type { TConfig } from './config.ts';
 import { logger as rootLogger } from './logger.ts';
 import { metrics, registry } from './metrics.ts';
 import { createRealtimeHub } from './realtime/hub.ts';
+import { handleStreamHttp } from './http/streams.ts';
+import { sendJson } from './http/io.ts';
+import { ScanIngest } from './ingest/scan-ingest.ts';
+import { createIdCrypto, parseMasterKey } from './services/id-crypto.ts';
 import { setRuntime, type Runtime } from './runtime.ts';
 import { createSharedState } from './shared/shared-state.ts';
 import { appRouter } from './trpc/root.ts';
@@ -43,12 +47,6 @@ function remoteAddr(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(text);
-}
-
 /** Boots one Tidewatch instance: database, shared state, Socket.IO, tRPC and (optionally) Next.js. */
 export async function startApp(opts: StartOptions): Promise<App> {
   const { config } = opts;
@@ -57,6 +55,14 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const { timescale } = await migrate(db, (m) => logger.info(m));
   const shared = createSharedState({ redisUrl: config.REDIS_URL, prefix: opts.redisPrefix, logger });
   const runtime: Runtime = { config, db, shared, logger, timescale, startedAt: new Date(), version: VERSION };
+  runtime.sales = { db, idCrypto: createIdCrypto(parseMasterKey(config.idKey)) };
+  runtime.ingest = new ScanIngest({
+    db,
+    logger,
+    onCommitted: (venues) => {
+      for (const v of venues) runtime.hub?.touchCounters(v);
+    },
+  });
   setRuntime(runtime);
 
   const trpc = createHTTPHandler({
@@ -103,6 +109,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
         res.writeHead(200, { 'content-type': registry.contentType });
         return res.end(await registry.metrics());
       }
+      if (pathname.startsWith('/api/channels/') || pathname === '/api/gates/scans') {
+        metrics.httpRequests.inc({ route: pathname.startsWith('/api/gates') ? 'gates' : 'channels', status: 'any' });
+        await handleStreamHttp(runtime, req, res, new URL(url, 'http://localhost'));
+        return;
+      }
       if (pathname.startsWith('/api/trpc/')) {
         metrics.httpRequests.inc({ route: 'trpc', status: 'any' });
         return trpc(req, res);
@@ -147,6 +158,8 @@ export async function startApp(opts: StartOptions): Promise<App> {
       server.closeIdleConnections();
       const deadline = Date.now() + DRAIN_MS;
       while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      // Scans already accepted are written and acknowledged before the sockets close.
+      await runtime.ingest?.drain();
       await hub.close().catch(() => {});
       server.closeAllConnections();
       await closed;

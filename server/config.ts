@@ -29,8 +29,19 @@ const ZEnv = z
     TIDEWATCH_HEARTBEAT_TIMEOUT_S: z.coerce.number().int().min(3).max(600).default(15),
     /** Largest socket message accepted from devices and channels (bytes). */
     TIDEWATCH_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(16_777_216).default(262_144),
+    /** Master key for ID-card numbers (32 bytes as hex or base64); generated into the data directory when embedded. */
+    TIDEWATCH_ID_KEY: z.string().min(32).optional(),
+    /** Orders a sales channel may place per minute before it gets 429 (the controls can lower it per channel). */
+    TIDEWATCH_CHANNEL_ORDERS_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
   })
   .superRefine((env, ctx) => {
+    if (env.DATABASE_URL && !env.TIDEWATCH_ID_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TIDEWATCH_ID_KEY'],
+        message: 'is required when DATABASE_URL is set: every instance must encrypt ID-card numbers with the same key (32 bytes, hex or base64)',
+      });
+    }
     if (env.DATABASE_URL && !env.NEXTAUTH_SECRET) {
       ctx.addIssue({
         code: 'custom',
@@ -44,6 +55,8 @@ export type TConfig = z.infer<typeof ZEnv> & {
   mode: 'embedded' | 'production';
   dataDir: string;
   authSecret: string;
+  /** ID-card master key text (validated by parseMasterKey when the server starts). */
+  idKey: string;
   instanceId: string;
 };
 
@@ -59,7 +72,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings mean "not set": shells and .env files often leave VAR= behind.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   // Tools (CLI, simulator) sign no sessions, so they need no shared secret.
-  if (purpose === 'tool' && cleaned.DATABASE_URL && !cleaned.NEXTAUTH_SECRET) cleaned.NEXTAUTH_SECRET = 'x'.repeat(32);
+  if (purpose === 'tool' && cleaned.DATABASE_URL) {
+    cleaned.NEXTAUTH_SECRET ??= 'x'.repeat(32);
+    cleaned.TIDEWATCH_ID_KEY ??= 'unused-by-tools-'.repeat(3);
+  }
   const parsed = ZEnv.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(
@@ -76,7 +92,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...e,
     mode: e.DATABASE_URL ? 'production' : 'embedded',
     dataDir,
-    authSecret: e.NEXTAUTH_SECRET ?? embeddedSecret(dataDir),
+    authSecret: e.NEXTAUTH_SECRET ?? embeddedSecret(dataDir, 'auth-secret'),
+    idKey: e.TIDEWATCH_ID_KEY ?? embeddedSecret(dataDir, 'id-key'),
     instanceId: e.TIDEWATCH_INSTANCE_ID ?? `${hostname()}:${e.PORT}`,
   };
 }
@@ -86,9 +103,9 @@ function redact(key: string, value: string): string {
   return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }
 
-/** The embedded default keeps its own signing secret beside its data, so sessions survive restarts. */
-function embeddedSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'auth-secret');
+/** The embedded default keeps its own secrets beside its data, so sessions and encrypted data survive restarts. */
+function embeddedSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');

@@ -7,6 +7,8 @@ const TRPC_CODES: Record<AppError['code'], TRPCError['code']> = {
   forbidden: 'FORBIDDEN',
   not_found: 'NOT_FOUND',
   conflict: 'CONFLICT',
+  sold_out: 'CONFLICT',
+  idempotency_mismatch: 'CONFLICT',
   payload_too_large: 'PAYLOAD_TOO_LARGE',
   rate_limited: 'TOO_MANY_REQUESTS',
   data_dir_locked: 'CONFLICT',

@@ -3,6 +3,8 @@ import type { TConfig } from './config.ts';
 import type { TLogger } from './logger.ts';
 import type { SharedState } from './shared/shared-state.ts';
 import type { RealtimeHub } from './realtime/hub.ts';
+import type { ScanIngest } from './ingest/scan-ingest.ts';
+import type { SalesContext } from './services/sales.ts';
 
 /**
  * The process-wide services, created once by the custom server at boot. Next.js bundles route
@@ -16,6 +18,10 @@ export interface Runtime {
   shared: SharedState;
   logger: TLogger;
   hub?: RealtimeHub;
+  /** The gate stream (batched admission decisions). */
+  ingest?: ScanIngest;
+  /** The sales stream's dependencies (database, ID-card crypto). */
+  sales?: SalesContext;
   timescale: boolean;
   startedAt: Date;
   version: string;

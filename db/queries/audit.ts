@@ -1,7 +1,7 @@
 import type { Queryable } from '../client.ts';
 
 export interface AuditEntry {
-  actorKind: 'user' | 'cli' | 'system' | 'policy';
+  actorKind: 'user' | 'cli' | 'system' | 'policy' | 'channel' | 'device';
   actorId?: number | null;
   actorLabel: string;
   action: string;

@@ -20,12 +20,29 @@ export interface TGateStatus {
   devices: number;
 }
 
+/** Today's totals of a venue and its per-zone occupancy (在园人数). */
+export interface TLiveCounters {
+  day: string;
+  entries: number;
+  exits: number;
+  rejects: number;
+  conflicts: number;
+  sold: number;
+  refunded: number;
+  revenueFen: number;
+  zones: { zoneId: number; count: number; capacity: number }[];
+}
+
 /** Events the server sends to signed-in screens on /live. */
 export interface LiveServerEvents {
   'gates:update': (payload: { venueId: number; gates: TGateStatus[]; at: string }) => void;
+  /** Absolute values (not deltas), coalesced: a missed update is repaired by the next one. */
+  'counters:update': (payload: { venueId: number; counters: TLiveCounters; at: string }) => void;
 }
 
-export type TSubscribeAck = { ok: true; venueId: number; gates: TGateStatus[]; at: string } | { error: { code: string; message: string } };
+export type TSubscribeAck =
+  | { ok: true; venueId: number; gates: TGateStatus[]; counters: TLiveCounters; at: string }
+  | { error: { code: string; message: string } };
 
 export interface LiveClientEvents {
   subscribe: (payload: TSubscribe, ack: (res: TSubscribeAck) => void) => void;

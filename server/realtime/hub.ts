@@ -11,6 +11,9 @@ import {
   type DeviceAuthRow,
 } from '../../db/queries/devices.ts';
 import { listGateStatus, type GateStatusRow } from '../../db/queries/gates.ts';
+import { readLiveCounters, readVenueClock } from '../../db/queries/scans.ts';
+import { localTime } from '../../lib/venue-time.ts';
+import { acceptOrder, acceptScan, acceptScanBatch } from '../ingest/streams.ts';
 import { AppError } from '../../lib/errors.ts';
 import { canUse } from '../../lib/roles.ts';
 import { ZHeartbeat, type THeartbeatAck } from '../../lib/schemas/device.ts';
@@ -30,6 +33,8 @@ export interface RealtimeHub {
   io: Server;
   /** Marks gates as changed; screens get their new state in the next flush. */
   touchGates(venueId: number, gateIds: number[]): void;
+  /** Marks a venue's counters as changed (scans, sales); screens get them in the next flush. */
+  touchCounters(venueId: number): void;
   /** Disconnects every socket, for shutdown. */
   close(): Promise<void>;
 }
@@ -122,7 +127,42 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
       flushing = false;
     }
   };
-  const flushTimer = setInterval(flush, GATE_FLUSH_MS);
+  const flushTimer = setInterval(() => {
+    void flush();
+    void flushCounters();
+  }, GATE_FLUSH_MS);
+
+  // ---- live counters (entries, exits, occupancy, sales), coalesced per venue ----
+  const dirtyCounters = new Set<number>();
+  const clocks = new Map<number, Promise<{ timezone: string; resetMinute: number }>>();
+  const venueDay = async (venueId: number) => {
+    let c = clocks.get(venueId);
+    if (!c) {
+      c = readVenueClock(db, venueId);
+      c.catch(() => clocks.delete(venueId));
+      clocks.set(venueId, c);
+    }
+    const { timezone, resetMinute } = await c;
+    return localTime(new Date(), timezone, resetMinute).day;
+  };
+  const countersOf = async (venueId: number) => readLiveCounters(db, venueId, await venueDay(venueId));
+  let flushingCounters = false;
+  const flushCounters = async () => {
+    if (flushingCounters || dirtyCounters.size === 0) return;
+    flushingCounters = true;
+    const venues = [...dirtyCounters];
+    dirtyCounters.clear();
+    try {
+      for (const venueId of venues) {
+        live.to(`venue:${venueId}`).emit('counters:update', { venueId, counters: await countersOf(venueId), at: new Date().toISOString() });
+      }
+    } catch (err) {
+      for (const v of venues) dirtyCounters.add(v);
+      logger.warn({ err: (err as Error).message }, 'counter flush failed');
+    } finally {
+      flushingCounters = false;
+    }
+  };
 
   // ---- /gates: devices authenticate with their bearer token ----
   const gates = io.of('/gates');
@@ -140,7 +180,7 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     const data = socket.data as DeviceData;
     const { device } = data;
     metrics.socketConnections.inc({ namespace: '/gates' });
-    rejectUnknownEvents(socket, new Set(['heartbeat']), '/gates');
+    rejectUnknownEvents(socket, new Set(['heartbeat', 'scan', 'scan:batch']), '/gates');
     socket.join(`gate:${device.gate_id}`);
     // Handlers are registered before the first await: events sent right after connecting must not be lost.
     const connected = markConnected(db, device.id, config.instanceId).then(
@@ -166,6 +206,18 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
         logger.warn({ deviceId: device.id, err: (err as Error).message }, 'heartbeat not recorded');
         reply(toAckError(new AppError('unavailable', 'the server could not record the heartbeat; retry later')));
       }
+    });
+    socket.on('scan', async (payload: unknown, ack?: (res: unknown) => void) => {
+      const ackFn = typeof ack === 'function' ? ack : () => {};
+      const res = await acceptScan(rt, device, payload);
+      if ('error' in res) metrics.socketErrors.inc({ namespace: '/gates', code: res.error.code });
+      ackFn(res);
+    });
+    socket.on('scan:batch', async (payload: unknown, ack?: (res: unknown) => void) => {
+      const ackFn = typeof ack === 'function' ? ack : () => {};
+      const res = await acceptScanBatch(rt, device, payload);
+      if ('error' in res) metrics.socketErrors.inc({ namespace: '/gates', code: res.error.code });
+      ackFn(res);
     });
     socket.on('disconnect', async () => {
       metrics.socketConnections.dec({ namespace: '/gates' });
@@ -193,7 +245,18 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   });
   channels.on('connection', (socket) => {
     metrics.socketConnections.inc({ namespace: '/channels' });
-    rejectUnknownEvents(socket, new Set(), '/channels');
+    rejectUnknownEvents(socket, new Set(['order']), '/channels');
+    const { channel } = socket.data as ChannelData;
+    // The same order and answer as POST /api/channels/orders: the ack carries the response body.
+    socket.on('order', async (payload: unknown, ack?: (res: unknown) => void) => {
+      const ackFn = typeof ack === 'function' ? ack : () => {};
+      try {
+        ackFn((await acceptOrder(rt, channel, payload)).body);
+      } catch (err) {
+        if (!(err instanceof AppError)) logger.error({ err: (err as Error).message }, 'socket order failed');
+        ackFn(toAckError(err));
+      }
+    });
     socket.on('disconnect', () => metrics.socketConnections.dec({ namespace: '/channels' }));
   });
 
@@ -226,8 +289,8 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
         // Join first, then read: an update between the two is applied on top of the snapshot.
         for (const room of socket.rooms) if (room.startsWith('venue:')) socket.leave(room);
         socket.join(`venue:${venueId}`);
-        const rows = await listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S);
-        reply({ ok: true, venueId, gates: rows.map(toGateStatus), at: new Date().toISOString() });
+        const [rows, counters] = await Promise.all([listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S), countersOf(venueId)]);
+        reply({ ok: true, venueId, gates: rows.map(toGateStatus), counters, at: new Date().toISOString() });
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'live snapshot failed');
         reply({ error: { code: 'unavailable', message: 'the database did not answer; retrying' } });
@@ -271,10 +334,12 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   return {
     io,
     touchGates,
+    touchCounters: (venueId) => void dirtyCounters.add(venueId),
     async close() {
       clearInterval(flushTimer);
       clearInterval(sweepTimer);
       await flush();
+      await flushCounters();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },

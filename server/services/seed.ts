@@ -7,6 +7,8 @@ import { listGates, upsertGate } from '../../db/queries/gates.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
 import { upsertVenue, upsertZone } from '../../db/queries/venues.ts';
 import { DEMO_VENUE } from '../../db/seed/demo-venue.ts';
+import { DEMO_DAILY_QUOTA, DEMO_HOLIDAYS, DEMO_SLOTS, DEMO_TICKET_TYPES } from '../../db/seed/demo-tickets.ts';
+import { upsertHoliday, upsertSlotTemplate, upsertTicketType } from '../../db/queries/sales.ts';
 import type { TRole } from '../../lib/roles.ts';
 import type { TActor } from './actor.ts';
 import { createChannel, createDevice, createUser } from './admin.ts';
@@ -71,9 +73,23 @@ export async function seedDemo(db: Database, dataDir: string, actor: TActor, log
       if (!zoneId) throw new Error(`demo venue: gate ${g.code} names unknown zone ${g.zoneCode}`);
       await upsertGate(tx, { venue_id: id, zone_id: zoneId, code: g.code, name_zh: g.nameZh, name_en: g.nameEn, direction: g.direction, kind: g.kind, position: g.position });
     }
+    await tx.query('UPDATE venues SET daily_quota = $2 WHERE id = $1', [id, DEMO_DAILY_QUOTA]);
+    for (const [starts, ends, capacity] of DEMO_SLOTS) await upsertSlotTemplate(tx, id, starts, ends, capacity);
+    for (const [day, zh, en] of DEMO_HOLIDAYS) await upsertHoliday(tx, id, day, zh, en);
+    for (const [sort, t] of DEMO_TICKET_TYPES.entries()) {
+      await upsertTicketType(tx, {
+        venue_id: id, code: t.code, name_zh: t.nameZh, name_en: t.nameEn, category: t.category,
+        price_fen: t.price, weekend_price_fen: t.weekend ?? null, holiday_price_fen: t.holiday ?? null,
+        validity: t.validity ?? 'date', valid_days: t.validDays ?? 1, season_from: t.season?.[0] ?? null, season_to: t.season?.[1] ?? null,
+        entry_policy: t.entryPolicy ?? 'single', anti_passback: t.antiPassback ?? true, max_entries_per_day: t.maxPerDay ?? null,
+        slot_required: t.slot ?? false, entry_window_before_min: 15,
+        allowed_zone_ids: t.zones ? t.zones.map((c) => zoneIds.get(c)!).filter((z) => z !== undefined) : null,
+        bundle: t.bundle ?? null, draws_day_quota: t.drawsDayQuota ?? true, active: true, sort,
+      });
+    }
     return id;
   });
-  log(`venue ${v.code}: ${v.zones.length} zones, ${v.gates.length} gates`);
+  log(`venue ${v.code}: ${v.zones.length} zones, ${v.gates.length} gates, ${DEMO_TICKET_TYPES.length} ticket types, ${DEMO_SLOTS.length} time slots`);
 
   for (const u of DEMO_USERS) {
     if (await findUserForSignIn(db, u.email)) continue;

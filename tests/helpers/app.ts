@@ -15,7 +15,7 @@ export async function startTestApp(db: Database, opts: { redis?: boolean; redisP
     NEXTAUTH_SECRET: TEST_SECRET,
     TIDEWATCH_DATA_DIR: `/tmp/tidewatch-test-${randomBytes(4).toString('hex')}`,
     TIDEWATCH_INSTANCE_ID: opts.instance ?? `test-${randomBytes(3).toString('hex')}`,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     TIDEWATCH_MAX_MESSAGE_BYTES: '65536',
     ...(opts.redis && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createDatabase, type Database, type PGliteLike } from '../../db/client.ts';
+import { createDatabase, PGLITE_PARSERS, type Database, type PGliteLike } from '../../db/client.ts';
 
 /** In CI every backend must be there: a missing service fails the run instead of skipping. */
 export function assertCiServices(): void {
@@ -54,7 +54,7 @@ export async function createTimescalePglite(): Promise<TestDb> {
     pglite: async () =>
       new PGlite({
         extensions: { timescaledb },
-        parsers: { [types.INT8]: (v: string) => Number(v), [types.NUMERIC]: (v: string) => Number(v) },
+        parsers: PGLITE_PARSERS(types),
       }) as unknown as PGliteLike,
   });
   return { db, cleanup: () => db.close() };

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { ZIdCard } from '../id-card.ts';
+import { isCalendarDate } from '../venue-time.ts';
+
+export const ZDate = z.string().refine(isCalendarDate, 'must be a date as YYYY-MM-DD');
+export const ZSlot = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a slot start time as HH:MM');
+/** Money in yuan with at most two decimals (fen), as channels send it. */
+export const ZYuan = z
+  .number()
+  .nonnegative()
+  .max(10_000_000)
+  .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, 'must have at most two decimals');
+
+export const ZOrderItem = z
+  .object({
+    type: z.string().trim().toUpperCase().regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, 'must be a ticket type code'),
+    qty: z.number().int().min(1).max(100),
+    date: ZDate,
+    slot: ZSlot.optional(),
+  })
+  .strict();
+
+export const ZOrder = z
+  .object({
+    ref: z.string().trim().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+    items: z.array(ZOrderItem).min(1).max(20),
+    customer: z
+      .object({
+        name: z.string().trim().min(1).max(64),
+        phone: z.string().trim().regex(/^\+?[0-9 -]{5,20}$/, 'must be a phone number').optional(),
+        idNumber: ZIdCard.optional(),
+      })
+      .strict()
+      .optional(),
+    amount: ZYuan,
+    paidAt: z.string().datetime({ offset: true }).optional(),
+  })
+  .strict();
+export type TOrderInput = z.input<typeof ZOrder>;
+export type TOrder = z.output<typeof ZOrder>;
+
+export interface TOrderResponse {
+  orderId: number;
+  tickets: { code: string; type: string; date: string; slot?: string }[];
+}
+
+export const ZRefund = z.object({ codes: z.array(z.string().max(64)).min(1).max(500).optional() }).strict();
+export type TRefund = z.output<typeof ZRefund>;
+
+export interface TRefundResponse {
+  orderId: number;
+  refunded: string[];
+  alreadyRefunded: string[];
+  amount: number;
+}
+
+export interface TCatalogType {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  category: string;
+  price: number;
+  entryPolicy: { kind: 'single' | 'multi'; antiPassback: boolean; maxEntriesPerDay: number | null };
+  validity: { from: string; to: string };
+  slotRequired: boolean;
+  bundle?: { type: string; qty: number }[];
+}
+
+export interface TCatalog {
+  venue: string;
+  date: string;
+  dayKind: 'weekday' | 'weekend' | 'holiday';
+  remaining: number | null;
+  types: TCatalogType[];
+  slots: { start: string; end: string; remaining: number; closed: boolean }[];
+}

@@ -1,0 +1,351 @@
+import { createHash } from 'node:crypto';
+import type { Database } from '../../db/client.ts';
+import { insertAudit } from '../../db/queries/audit.ts';
+import type { ChannelRow } from '../../db/queries/channels.ts';
+import {
+  ensureQuotas,
+  findOrder,
+  insertOrder,
+  insertSalesEvents,
+  insertTickets,
+  isHoliday,
+  listTicketTypes,
+  lockOrderTickets,
+  markRefunded,
+  quotaIds,
+  readQuotas,
+  returnQuota,
+  setOrderResponse,
+  takeQuota,
+  type NewTicket,
+  type SalesEventRow,
+  type TicketTypeRow,
+} from '../../db/queries/sales.ts';
+import { bumpDailyCounters, readVenueClock } from '../../db/queries/scans.ts';
+import { AppError } from '../../lib/errors.ts';
+import { maskIdCard } from '../../lib/id-card.ts';
+import { ZOrder, ZRefund, type TCatalog, type TOrder, type TOrderResponse, type TRefundResponse } from '../../lib/schemas/order.ts';
+import { newTicketCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
+import { addDays, localTime, weekdayOf } from '../../lib/venue-time.ts';
+import type { IdCrypto } from './id-crypto.ts';
+
+/** How far ahead a visit date can be booked (days). */
+const BOOKING_HORIZON_DAYS = 90;
+
+export interface SalesContext {
+  db: Database;
+  idCrypto: IdCrypto;
+  now?: () => Date;
+}
+
+type DayKind = 'weekday' | 'weekend' | 'holiday';
+
+function zodFields(issues: { path: PropertyKey[]; message: string }[]): Record<string, string[]> {
+  const fields: Record<string, string[]> = {};
+  for (const i of issues) (fields[i.path.map(String).join('.') || '_'] ??= []).push(i.message);
+  return fields;
+}
+
+function invalid(field: string, message: string): AppError {
+  return new AppError('invalid', `${field}: ${message}`, { [field]: [message] });
+}
+
+/** Canonical form of an order request: the same ref must come with exactly this again. */
+export function orderHash(o: TOrder): string {
+  const canonical = {
+    items: o.items.map((i) => [i.type, i.qty, i.date, i.slot ?? null]),
+    customer: o.customer ? [o.customer.name, o.customer.phone ?? null, o.customer.idNumber ?? null] : null,
+    amount: Math.round(o.amount * 100),
+    paidAt: o.paidAt ? new Date(o.paidAt).toISOString() : null,
+  };
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
+}
+
+async function dayKind(db: Database, venueId: number, day: string): Promise<DayKind> {
+  if (await isHoliday(db, venueId, day)) return 'holiday';
+  const wd = weekdayOf(day);
+  return wd === 0 || wd === 6 ? 'weekend' : 'weekday';
+}
+
+function priceFor(t: TicketTypeRow, kind: DayKind): number {
+  if (kind === 'holiday') return t.holiday_price_fen ?? t.weekend_price_fen ?? t.price_fen;
+  if (kind === 'weekend') return t.weekend_price_fen ?? t.price_fen;
+  return t.price_fen;
+}
+
+/** First and last valid day of a ticket of this type bought for `day`, or null when not sellable for it. */
+function validityFor(t: TicketTypeRow, day: string): { from: string; to: string } | null {
+  if (t.validity === 'season') {
+    if (!t.season_from || !t.season_to || day < t.season_from || day > t.season_to) return null;
+    return { from: day, to: t.season_to };
+  }
+  if (t.validity === 'range') return { from: day, to: addDays(day, t.valid_days - 1) };
+  return { from: day, to: day };
+}
+
+const yuan = (fen: number) => Math.round(fen) / 100;
+
+/** What a channel can sell for a date: types, prices for the day kind, slots and what is left. */
+export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: string): Promise<TCatalog> {
+  const { db } = ctx;
+  const clock = await readVenueClock(db, channel.venue_id);
+  const today = localTime((ctx.now ?? (() => new Date()))(), clock.timezone, clock.resetMinute).day;
+  if (date < today || date > addDays(today, BOOKING_HORIZON_DAYS)) {
+    throw invalid('date', `must be between ${today} and ${addDays(today, BOOKING_HORIZON_DAYS)}`);
+  }
+  const [types, kind, quotas, venue] = await Promise.all([
+    listTicketTypes(db, channel.venue_id),
+    dayKind(db, channel.venue_id, date),
+    readQuotas(db, channel.venue_id, date),
+    db.query<{ code: string }>('SELECT code FROM venues WHERE id = $1', [channel.venue_id]),
+  ]);
+  const dayQuota = quotas.find((q) => q.slot_start === null);
+  return {
+    venue: venue.rows[0].code,
+    date,
+    dayKind: kind,
+    remaining: dayQuota ? (dayQuota.closed ? 0 : Math.max(0, dayQuota.capacity - dayQuota.sold)) : null,
+    types: types
+      .filter((t) => t.active && validityFor(t, date))
+      .map((t) => {
+        const v = validityFor(t, date)!;
+        return {
+          code: t.code,
+          nameZh: t.name_zh,
+          nameEn: t.name_en,
+          category: t.category,
+          price: yuan(priceFor(t, kind)),
+          entryPolicy: { kind: t.entry_policy, antiPassback: t.anti_passback, maxEntriesPerDay: t.max_entries_per_day },
+          validity: v,
+          slotRequired: t.slot_required || !!t.bundle?.some((b) => types.find((x) => x.code === b.type)?.slot_required),
+          ...(t.bundle ? { bundle: t.bundle } : {}),
+        };
+      }),
+    slots: quotas
+      .filter((q) => q.slot_start !== null)
+      .map((q) => ({ start: q.slot_start!, end: q.slot_end!, remaining: q.closed ? 0 : Math.max(0, q.capacity - q.sold), closed: q.closed })),
+  };
+}
+
+interface PlannedTicket {
+  type: TicketTypeRow;
+  bundle: TicketTypeRow | null;
+  date: string;
+  slot: string | null;
+  priceFen: number;
+}
+
+/**
+ * Sells an order from a channel. Idempotent by (channel, ref): the same request again returns the
+ * stored answer (200) and sells nothing; another body under the same ref is `idempotency_mismatch`.
+ * Quotas are taken with atomic conditional updates in one transaction, so nothing is oversold and a
+ * sold-out order sells nothing at all.
+ */
+export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: unknown): Promise<{ status: 200 | 201; body: TOrderResponse }> {
+  const parsed = ZOrder.safeParse(input);
+  if (!parsed.success) {
+    const fields = zodFields(parsed.error.issues);
+    throw new AppError('invalid', `invalid order: ${Object.keys(fields).join(', ')}`, fields);
+  }
+  const order = parsed.data;
+  const hash = orderHash(order);
+  const { db } = ctx;
+  // A known ref is answered before anything else: the stored answer, or a mismatch.
+  const known = await findOrder(db, channel.id, order.ref);
+  if (known) {
+    if (known.request_hash !== hash) throw new AppError('idempotency_mismatch', `order ref ${order.ref} was already used by this channel for a different order`);
+    return { status: 200, body: known.response as TOrderResponse };
+  }
+  const now = (ctx.now ?? (() => new Date()))();
+  const clock = await readVenueClock(db, channel.venue_id);
+  const today = localTime(now, clock.timezone, clock.resetMinute).day;
+
+  // Plan the tickets (prices, bundles, slots) before touching any quota.
+  const types = new Map((await listTicketTypes(db, channel.venue_id)).map((t) => [t.code, t]));
+  const kinds = new Map<string, DayKind>();
+  const planned: PlannedTicket[] = [];
+  let totalFen = 0;
+  for (const [idx, item] of order.items.entries()) {
+    const t = types.get(item.type);
+    if (!t || !t.active) throw invalid(`items.${idx}.type`, `ticket type ${item.type} is not on sale at this venue`);
+    if (item.date < today || item.date > addDays(today, BOOKING_HORIZON_DAYS)) {
+      throw invalid(`items.${idx}.date`, `must be between ${today} and ${addDays(today, BOOKING_HORIZON_DAYS)}`);
+    }
+    if (!validityFor(t, item.date)) throw invalid(`items.${idx}.date`, `${t.code} is not valid on ${item.date}`);
+    if (!kinds.has(item.date)) kinds.set(item.date, await dayKind(db, channel.venue_id, item.date));
+    const price = priceFor(t, kinds.get(item.date)!);
+    totalFen += price * item.qty;
+    const components = t.bundle
+      ? t.bundle.map((b) => {
+          const c = types.get(b.type);
+          if (!c) throw new AppError('internal', `bundle ${t.code} names unknown type ${b.type}`);
+          return { type: c, qty: b.qty };
+        })
+      : [{ type: t, qty: 1 }];
+    const needsSlot = components.some((c) => c.type.slot_required);
+    if (needsSlot && !item.slot) throw invalid(`items.${idx}.slot`, `${t.code} needs a time slot (see the catalog)`);
+    if (!needsSlot && item.slot) throw invalid(`items.${idx}.slot`, `${t.code} is not sold by time slot`);
+    for (let q = 0; q < item.qty; q++) {
+      let first = true;
+      for (const c of components) {
+        for (let k = 0; k < c.qty; k++) {
+          // A bundle's price sits on its first component ticket; the rest carry 0.
+          const share = t.bundle ? (first ? price : 0) : price;
+          first = false;
+          planned.push({ type: c.type, bundle: t.bundle ? t : null, date: item.date, slot: c.type.slot_required ? item.slot! : null, priceFen: share });
+        }
+      }
+    }
+  }
+  if (Math.round(order.amount * 100) !== totalFen) throw invalid('amount', `must be ${(totalFen / 100).toFixed(2)} for these items`);
+
+  const id = order.customer?.idNumber;
+  return db.transaction(async (tx) => {
+    const orderId = await insertOrder(tx, {
+      venueId: channel.venue_id,
+      channelId: channel.id,
+      ref: order.ref,
+      requestHash: hash,
+      amountFen: totalFen,
+      customerName: order.customer?.name ?? null,
+      customerPhone: order.customer?.phone ?? null,
+      idEnc: id ? ctx.idCrypto.encrypt(id) : null,
+      idBidx: id ? ctx.idCrypto.blindIndex(id) : null,
+      idMasked: id ? maskIdCard(id) : null,
+      paidAt: order.paidAt ? new Date(order.paidAt) : null,
+    });
+    if (orderId === undefined) {
+      const existing = await findOrder(tx, channel.id, order.ref);
+      if (!existing || existing.request_hash !== hash) {
+        throw new AppError('idempotency_mismatch', `order ref ${order.ref} was already used by this channel for a different order`);
+      }
+      return { status: 200 as const, body: existing.response as TOrderResponse };
+    }
+
+    // Quotas: count what each quota row must give, then take them in id order.
+    const need = new Map<number, { n: number; label: string }>();
+    const tickets: NewTicket[] = [];
+    const quotaCache = new Map<string, Awaited<ReturnType<typeof quotaIds>>>();
+    for (const p of planned) {
+      if (!quotaCache.has(p.date)) {
+        await ensureQuotas(tx, channel.venue_id, p.date);
+        quotaCache.set(p.date, await quotaIds(tx, channel.venue_id, p.date));
+      }
+      const q = quotaCache.get(p.date)!;
+      const ids: number[] = [];
+      let slotEnd: string | null = null;
+      if (p.type.draws_day_quota && q.day !== undefined) {
+        ids.push(q.day);
+        const e = need.get(q.day) ?? { n: 0, label: p.date };
+        e.n++;
+        need.set(q.day, e);
+      }
+      if (p.slot) {
+        const s = q.slots.get(p.slot);
+        if (!s) throw invalid('items.slot', `there is no ${p.slot} slot on ${p.date}`);
+        slotEnd = s.end;
+        ids.push(s.id);
+        const e = need.get(s.id) ?? { n: 0, label: `${p.date} ${p.slot}` };
+        e.n++;
+        need.set(s.id, e);
+      }
+      const v = validityFor(p.type, p.date)!;
+      tickets.push({
+        orderId,
+        venueId: channel.venue_id,
+        typeId: p.type.id,
+        bundleTypeId: p.bundle?.id ?? null,
+        code: newTicketCode(),
+        visitDate: p.date,
+        validFrom: v.from,
+        validTo: v.to,
+        slotStart: p.slot,
+        slotEnd,
+        quotaIds: ids,
+        priceFen: p.priceFen,
+      });
+    }
+    for (const [quotaId, { n, label }] of [...need.entries()].sort((a, b) => a[0] - b[0])) {
+      const r = await takeQuota(tx, quotaId, n);
+      if (!r.ok) throw new AppError('sold_out', `sold out: ${label} has ${r.left} place(s) left, the order needs ${n}`);
+    }
+    await insertTickets(tx, tickets);
+
+    const byType = new Map<number, SalesEventRow>();
+    for (const t of tickets) {
+      const e = byType.get(t.typeId) ?? { at: now, venueId: channel.venue_id, channelId: channel.id, orderId, typeId: t.typeId, kind: 'sale' as const, qty: 0, amountFen: 0, visitDate: t.visitDate };
+      e.qty++;
+      e.amountFen += t.priceFen;
+      byType.set(t.typeId, e);
+    }
+    await insertSalesEvents(tx, [...byType.values()]);
+    await bumpDailyCounters(tx, [{ venueId: channel.venue_id, day: today, sold: tickets.length, revenueFen: totalFen }]);
+    const typeCode = new Map([...types.values()].map((t) => [t.id, t.code]));
+    const body: TOrderResponse = {
+      orderId,
+      tickets: tickets.map((t) => ({ code: t.code, type: typeCode.get(t.typeId)!, date: t.visitDate, ...(t.slotStart ? { slot: t.slotStart } : {}) })),
+    };
+    await setOrderResponse(tx, orderId, body);
+    return { status: 201 as const, body };
+  });
+}
+
+/**
+ * Refunds the unused tickets of an order (all by default, or those named), gives their places back
+ * to the quotas and records the refund (sales event, counters, audit row). Used tickets are left as
+ * they are and reported; already refunded ones are reported too, so a retry is harmless.
+ */
+export async function refundOrder(ctx: SalesContext, channel: ChannelRow, ref: string, input: unknown): Promise<TRefundResponse & { notRefunded: { code: string; reason: 'used' }[] }> {
+  const parsed = ZRefund.safeParse(input ?? {});
+  if (!parsed.success) {
+    const fields = zodFields(parsed.error.issues);
+    throw new AppError('invalid', `invalid refund: ${Object.keys(fields).join(', ')}`, fields);
+  }
+  const { db } = ctx;
+  const now = (ctx.now ?? (() => new Date()))();
+  const clock = await readVenueClock(db, channel.venue_id);
+  const today = localTime(now, clock.timezone, clock.resetMinute).day;
+  return db.transaction(async (tx) => {
+    const order = await findOrder(tx, channel.id, ref, true);
+    if (!order) throw new AppError('not_found', `order ${ref} does not exist for this channel`);
+    const tickets = await lockOrderTickets(tx, order.id);
+    const byCode = new Map(tickets.map((t) => [t.code, t]));
+    let wanted = tickets;
+    if (parsed.data.codes) {
+      const unknown = parsed.data.codes.filter((c) => !byCode.has(normalizeTicketCode(c) ?? c));
+      if (unknown.length) throw invalid('codes', `not tickets of order ${ref}: ${unknown.join(', ')}`);
+      wanted = [...new Set(parsed.data.codes.map((c) => byCode.get(normalizeTicketCode(c) ?? c)!))];
+    }
+    const refund = wanted.filter((t) => t.status === 'valid' && t.entries === 0);
+    const alreadyRefunded = wanted.filter((t) => t.status === 'refunded').map((t) => t.code);
+    const notRefunded = wanted.filter((t) => t.status === 'valid' && t.entries > 0).map((t) => ({ code: t.code, reason: 'used' as const }));
+    const amountFen = refund.reduce((s, t) => s + t.price_fen, 0);
+    if (refund.length) {
+      await markRefunded(tx, refund.map((t) => t.id));
+      const give = new Map<number, number>();
+      for (const t of refund) for (const q of t.quota_ids) give.set(q, (give.get(q) ?? 0) + 1);
+      for (const [q, n] of [...give.entries()].sort((a, b) => a[0] - b[0])) await returnQuota(tx, q, n);
+      const byType = new Map<number, SalesEventRow>();
+      for (const t of refund) {
+        const e = byType.get(t.type_id) ?? { at: now, venueId: channel.venue_id, channelId: channel.id, orderId: order.id, typeId: t.type_id, kind: 'refund' as const, qty: 0, amountFen: 0, visitDate: t.visit_date };
+        e.qty++;
+        e.amountFen += t.price_fen;
+        byType.set(t.type_id, e);
+      }
+      await insertSalesEvents(tx, [...byType.values()]);
+      await bumpDailyCounters(tx, [{ venueId: channel.venue_id, day: today, refunded: refund.length, revenueFen: -amountFen }]);
+      await insertAudit(tx, {
+        actorKind: 'channel',
+        actorId: channel.id,
+        actorLabel: `channel:${channel.code}`,
+        action: 'order.refund',
+        venueId: channel.venue_id,
+        subjectKind: 'order',
+        subjectId: order.id,
+        before: { tickets: refund.map((t) => ({ code: t.code, status: 'valid' })) },
+        after: { tickets: refund.map((t) => ({ code: t.code, status: 'refunded' })), amount: yuan(amountFen) },
+      });
+    }
+    return { orderId: order.id, refunded: refund.map((t) => t.code), alreadyRefunded, notRefunded, amount: yuan(amountFen) };
+  });
+}
