@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, type TestDb } from '../tests/helpers/backends.ts';
-import { migrate } from './migrate.ts';
+import { listMigrations, migrate } from './migrate.ts';
 
 describe.each(backends())('migrations on $name', (backend) => {
   let t: TestDb;
@@ -12,10 +12,12 @@ describe.each(backends())('migrations on $name', (backend) => {
   afterAll(async () => t?.cleanup());
 
   it('applies every migration once, in order, and is idempotent', async () => {
-    expect(first.applied.map((a) => a.slice(0, 4))).toEqual(['0001', '0002']);
+    const versions = listMigrations().map((m) => m.version);
+    expect(versions.slice(0, 3)).toEqual(['0001', '0002', '0003']);
+    expect(first.applied.map((a) => a.slice(0, 4))).toEqual(versions);
     expect((await migrate(t.db)).applied).toEqual([]);
     const rows = (await t.db.query<{ version: string; variant: string }>('SELECT version, variant FROM schema_migrations ORDER BY version')).rows;
-    expect(rows.map((r) => r.version)).toEqual(['0001', '0002']);
+    expect(rows.map((r) => r.version)).toEqual(versions);
     expect(new Set(rows.map((r) => r.variant))).toEqual(new Set([first.timescale ? 'timescale' : 'plain']));
   });
 
@@ -23,9 +25,9 @@ describe.each(backends())('migrations on $name', (backend) => {
     expect(first.timescale).toBe(backend.name === 'pglite-timescaledb');
     if (first.timescale) {
       const ht = await t.db.query<{ hypertable_name: string }>('SELECT hypertable_name FROM timescaledb_information.hypertables');
-      expect(ht.rows.map((r) => r.hypertable_name)).toContain('device_heartbeats');
+      expect(ht.rows.map((r) => r.hypertable_name)).toEqual(expect.arrayContaining(['device_heartbeats', 'gate_scans', 'sales_events']));
       const cagg = await t.db.query<{ view_name: string }>('SELECT view_name FROM timescaledb_information.continuous_aggregates');
-      expect(cagg.rows.map((r) => r.view_name)).toContain('device_heartbeats_1m');
+      expect(cagg.rows.map((r) => r.view_name)).toEqual(expect.arrayContaining(['device_heartbeats_1m', 'gate_scans_1m', 'sales_1m']));
       const jobs = await t.db.query<{ proc_name: string }>('SELECT proc_name FROM timescaledb_information.jobs');
       expect(jobs.rows.map((r) => r.proc_name)).toEqual(expect.arrayContaining(['policy_retention', 'policy_compression', 'policy_refresh_continuous_aggregate']));
     }
@@ -47,6 +49,34 @@ describe.each(backends())('migrations on $name', (backend) => {
       [60_000, 1, 0, 87],
       [120_000, 1, 7, 50],
     ]);
+  });
+
+  it('gives the same per-minute scan and sales rollups with or without TimescaleDB', async () => {
+    const base = Date.UTC(2026, 10, 22, 9, 0, 0);
+    const scans: [number, string, string, boolean][] = [
+      [1_000, 'in', 'admit', false], [2_000, 'in', 'reject', false], [59_000, 'out', 'admit', false], [61_000, 'in', 'admit', true],
+    ];
+    for (const [dt, dir, result, conflict] of scans) {
+      await t.db.query(
+        `INSERT INTO gate_scans (at, venue_id, zone_id, gate_id, device_id, scan_id, direction, result, offline, conflict)
+         VALUES ($1, 7, 3, 9, 1, $2, $3, $4, $5, $5)`,
+        [new Date(base + dt), `r-${dt}`, dir, result, conflict],
+      );
+    }
+    const g = await t.db.query<{ bucket: Date; entries: number; exits: number; rejects: number; conflicts: number }>(
+      'SELECT bucket, entries, exits, rejects, conflicts FROM gate_scans_1m WHERE venue_id = 7 ORDER BY bucket',
+    );
+    expect(g.rows.map((r) => [new Date(r.bucket).getTime() - base, r.entries, r.exits, r.rejects, r.conflicts])).toEqual([
+      [0, 1, 1, 1, 0],
+      [60_000, 1, 0, 0, 1],
+    ]);
+    await t.db.query(
+      `INSERT INTO sales_events (at, venue_id, channel_id, order_id, type_id, kind, qty, amount_fen, visit_date)
+       VALUES ($1, 7, 2, 1, 5, 'sale', 3, 57000, '2026-11-22'), ($2, 7, 2, 1, 5, 'refund', 1, 19000, '2026-11-22')`,
+      [new Date(base + 5_000), new Date(base + 30_000)],
+    );
+    const s = await t.db.query<{ sold: number; refunded: number; revenue_fen: number }>('SELECT sold, refunded, revenue_fen FROM sales_1m WHERE venue_id = 7');
+    expect(s.rows).toEqual([{ sold: 3, refunded: 1, revenue_fen: 38000 }]);
   });
 
   it('keeps the audit log append-only, even for the app itself', async () => {

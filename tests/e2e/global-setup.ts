@@ -24,6 +24,7 @@ export default async function globalSetup() {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
+    TIDEWATCH_ID_KEY: randomBytes(32).toString('hex'),
     TIDEWATCH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tw-e2e-')),
   };
   let dropDb: (() => Promise<void>) | undefined;

@@ -8,7 +8,7 @@ import { loadConfig } from '../../server/config.ts';
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
 
 /** Starts an instance (API, sockets, health; no Next.js pages) on a free port over the given database. */
-export async function startTestApp(db: Database, opts: { redis?: boolean; redisPrefix?: string; instance?: string } = {}): Promise<App> {
+export async function startTestApp(db: Database, opts: { redis?: boolean; redisPrefix?: string; instance?: string; env?: Record<string, string> } = {}): Promise<App> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -18,6 +18,7 @@ export async function startTestApp(db: Database, opts: { redis?: boolean; redisP
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     TIDEWATCH_MAX_MESSAGE_BYTES: '65536',
     ...(opts.redis && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+    ...opts.env,
   });
   return startApp({ config, db, redisPrefix: opts.redisPrefix ?? `twtest-${randomBytes(4).toString('hex')}` });
 }
@@ -58,4 +59,21 @@ export async function trpcCall(baseUrl: string, path: string, opts: { cookie?: s
     : await fetch(`${baseUrl}/api/trpc/${path}?input=${superjsonInput}`, { headers: opts.cookie ? { cookie: opts.cookie } : {} });
   const body = (await res.json()) as { result?: { data: { json: unknown } }; error?: { json: { message: string; data: { code: string } } } };
   return { status: res.status, data: body.result?.data.json, error: body.error?.json };
+}
+
+/** Calls a channel endpoint with its bearer token; returns status, headers and parsed body. */
+export async function channelCall(baseUrl: string, token: string, method: 'GET' | 'POST', path: string, body?: unknown) {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: res.status, headers: res.headers, body: json };
 }

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createDatabase, type Database } from '../../db/client.ts';
+import { migrate } from '../../db/migrate.ts';
+import { upsertTicketType } from '../../db/queries/sales.ts';
+import { readVenueClock } from '../../db/queries/scans.ts';
+import { DEMO_VENUE } from '../../db/seed/demo-venue.ts';
+import { newTicketCode } from '../../lib/ticket-code.ts';
+import { addDays, localTime } from '../../lib/venue-time.ts';
+import { CLI_ACTOR } from '../../server/services/actor.ts';
+import { createDevice } from '../../server/services/admin.ts';
+import { seedDemo } from '../../server/services/seed.ts';
+
+/** Tickets inserted per statement: one unnest round trip per chunk keeps the setup in seconds. */
+const TICKET_CHUNK = 25_000;
+/**
+ * Zone capacity during the benchmark (people). The demo zones hold 400 to 3,000 people, so a run of
+ * a few hundred thousand admissions would turn into `capacity` rejections after the first seconds;
+ * the benchmark measures the decision path, not a full park.
+ */
+const BENCH_ZONE_CAPACITY = 1_000_000_000;
+
+export interface BenchDevice {
+  id: number;
+  token: string;
+  gateCode: string;
+}
+
+export interface BenchDb {
+  name: string;
+  url: string;
+  db: Database;
+  venueId: number;
+  typeId: number;
+  timescale: boolean;
+  devices: BenchDevice[];
+  /** Ticket codes, each admissible once today. */
+  codes: string[];
+  /** Drops the database (idempotent). */
+  drop(): Promise<void>;
+}
+
+/** Refuses anything but this machine: the benchmark sends traffic only to 127.0.0.1. */
+export function assertLocalUrl(url: string, what: string): void {
+  const host = new URL(url).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+    throw new Error(`${what} points at ${host}: the benchmark only talks to 127.0.0.1`);
+  }
+}
+
+/**
+ * Creates `tw_bench_<random>` on the server in baseUrl, migrates it, seeds the demo venue, adds a
+ * single-entry ticket type BENCH with `tickets` tickets valid today, and registers `devices`
+ * devices spread over the venue's entry gates. On failure the database is dropped before throwing.
+ */
+export async function createBenchDb(opts: { baseUrl: string; dataDir: string; tickets: number; devices: number; log: (m: string) => void }): Promise<BenchDb> {
+  const name = `tw_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: opts.baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(opts.baseUrl);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  const db = await createDatabase({ databaseUrl: url, max: 4 });
+  let dropped = false;
+  const drop = async () => {
+    if (dropped) return;
+    dropped = true;
+    await db.close().catch(() => {});
+    const a = new pg.Client({ connectionString: opts.baseUrl });
+    await a.connect();
+    try {
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    } finally {
+      await a.end();
+    }
+  };
+
+  try {
+    const { timescale } = await migrate(db);
+    await seedDemo(db, opts.dataDir, CLI_ACTOR);
+    const venue = await db.query<{ id: number }>('SELECT id FROM venues WHERE code = $1', [DEMO_VENUE.code]);
+    const venueId = venue.rows[0].id;
+    await db.query('UPDATE zones SET capacity = $2 WHERE venue_id = $1', [venueId, BENCH_ZONE_CAPACITY]);
+
+    const typeId = await upsertTicketType(db, {
+      venue_id: venueId, code: 'BENCH', name_zh: '压测票', name_en: 'Benchmark ticket', category: 'adult',
+      price_fen: 100, weekend_price_fen: null, holiday_price_fen: null, validity: 'date', valid_days: 1,
+      season_from: null, season_to: null, entry_policy: 'single', anti_passback: true, max_entries_per_day: null,
+      slot_required: false, entry_window_before_min: 15, allowed_zone_ids: null, bundle: null,
+      draws_day_quota: false, active: true, sort: 99,
+    });
+
+    // Valid from yesterday to tomorrow (venue business days): a run that crosses the daily reset
+    // still admits.
+    const clock = await readVenueClock(db, venueId);
+    const today = localTime(new Date(), clock.timezone, clock.resetMinute).day;
+    const channel = await db.query<{ id: number }>('SELECT id FROM channels WHERE venue_id = $1 ORDER BY id LIMIT 1', [venueId]);
+    const order = await db.query<{ id: number }>(
+      `INSERT INTO orders (venue_id, channel_id, ref, request_hash, amount_fen, paid_at) VALUES ($1, $2, 'BENCH-SETUP', 'bench', 0, now()) RETURNING id`,
+      [venueId, channel.rows[0].id],
+    );
+    const orderId = order.rows[0].id;
+    const codes: string[] = [];
+    const t0 = performance.now();
+    for (let done = 0; done < opts.tickets; done += TICKET_CHUNK) {
+      const chunk = Array.from({ length: Math.min(TICKET_CHUNK, opts.tickets - done) }, () => newTicketCode());
+      await db.query(
+        `INSERT INTO tickets (order_id, venue_id, type_id, code, visit_date, valid_from, valid_to, price_fen)
+         SELECT $1, $2, $3, c, $4::date, $5::date, $6::date, 100 FROM unnest($7::text[]) AS c`,
+        [orderId, venueId, typeId, today, addDays(today, -1), addDays(today, 1), chunk],
+      );
+      codes.push(...chunk);
+    }
+    await db.query('ANALYZE tickets');
+    opts.log(`${codes.length.toLocaleString('en-US')} tickets valid ${addDays(today, -1)}..${addDays(today, 1)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    const entryGates = DEMO_VENUE.gates.filter((g) => g.direction === 'in');
+    const devices: BenchDevice[] = [];
+    for (let i = 0; i < opts.devices; i++) {
+      const gateCode = entryGates[i % entryGates.length].code;
+      const d = await createDevice(db, CLI_ACTOR, { gate: gateCode, venue: DEMO_VENUE.code });
+      devices.push({ id: d.id, token: d.token, gateCode });
+    }
+    return { name, url, db, venueId, typeId, timescale, devices, codes, drop };
+  } catch (err) {
+    await drop().catch(() => {});
+    throw err;
+  }
+}
