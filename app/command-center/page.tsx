@@ -19,7 +19,8 @@ export default async function CommandCenterPage({ searchParams }: { searchParams
       nameZh: v.name_zh,
       nameEn: v.name_en,
       plan: { image: v.plan.image ?? '', width: v.plan.width ?? 2000, height: v.plan.height ?? 1400 },
-      zones: (await listZones(db, v.id)).map((z) => ({ id: z.id, code: z.code, nameZh: z.name_zh, nameEn: z.name_en, polygon: z.polygon })),
+      capacity: v.capacity,
+      zones: (await listZones(db, v.id)).map((z) => ({ id: z.id, code: z.code, nameZh: z.name_zh, nameEn: z.name_en, polygon: z.polygon, warnRatio: z.warn_ratio, criticalRatio: z.critical_ratio })),
     })),
   );
   const kiosk = sp.kiosk === '1';

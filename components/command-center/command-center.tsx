@@ -12,14 +12,18 @@ export interface TCommandVenue {
   nameZh: string;
   nameEn: string;
   plan: { image: string; width: number; height: number };
+  capacity: number;
   zones: TPlanZone[];
 }
 
-function Kpi({ name, label, value, tone }: { name: string; label: string; value: number | null; tone?: 'ok' | 'crit' }) {
+function Kpi({ name, label, value, tone, sub, display }: { name: string; label: string; value: number | null; tone?: 'ok' | 'crit'; sub?: string; display?: string }) {
   return (
     <div className={`kpi ${tone ?? ''}`} data-kpi={name} data-value={value ?? ''}>
       <div className="label">{label}</div>
-      <div className="value">{value ?? '–'}</div>
+      <div className="value">
+        {value === null ? '–' : (display ?? value.toLocaleString())}
+        {sub && <span className="sub"> {sub}</span>}
+      </div>
     </div>
   );
 }
@@ -34,6 +38,10 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
   const now = useNow();
   const online = useMemo(() => live.gates.filter((g: TGateStatus) => g.online).length, [live.gates]);
   const loaded = live.state === 'loaded';
+  const c = live.counters;
+  const inPark = c ? c.zones.reduce((n, z) => n + z.count, 0) : null;
+  const occupancy = useMemo(() => new Map((c?.zones ?? []).map((z) => [z.zoneId, z])), [c]);
+  const money = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'zh-CN', { style: 'currency', currency: 'CNY', maximumFractionDigits: 0 });
 
   if (!venue) return <main className="page"><p className="notice">{t('noVenue')}</p></main>;
   const name = locale === 'en' ? venue.nameEn : venue.nameZh;
@@ -53,13 +61,17 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
             {live.connected ? <span className="live-badge">● {t('live')}</span> : loaded ? <span className="stale" data-testid="stale">{t('reconnecting')}</span> : null}
           </div>
         </div>
-        <Kpi name="gates_online" label={t('gatesOnline')} value={loaded ? online : null} tone="ok" />
-        <Kpi name="gates_offline" label={t('gatesOffline')} value={loaded ? live.gates.length - online : null} tone={loaded && live.gates.length - online > 0 ? 'crit' : undefined} />
-        <Kpi name="gates_total" label={t('gatesTotal')} value={loaded ? live.gates.length : null} />
+        <Kpi name="in_park" label={t('inPark')} value={inPark} sub={venue.capacity ? `/ ${venue.capacity.toLocaleString()}` : undefined} />
+        <Kpi name="entries_today" label={t('entriesToday')} value={c?.entries ?? null} />
+        <Kpi name="exits_today" label={t('exitsToday')} value={c?.exits ?? null} />
+        <Kpi name="sold_today" label={t('soldToday')} value={c?.sold ?? null} />
+        <Kpi name="revenue_today" label={t('revenueToday')} value={c ? c.revenueFen / 100 : null} display={c ? money.format(c.revenueFen / 100) : undefined} />
+        <Kpi name="rejects_today" label={t('rejectsToday')} value={c?.rejects ?? null} />
+        <Kpi name="gates_online" label={t('gatesOnline')} value={loaded ? online : null} tone="ok" sub={loaded ? `/ ${live.gates.length}` : undefined} />
       </div>
       <section className="panel plan" data-loading-state={live.state} aria-label={t('map')}>
         <h2>{t('map')}</h2>
-        <VenuePlan plan={venue.plan} zones={venue.zones} gates={live.gates} locale={locale} />
+        <VenuePlan plan={venue.plan} zones={venue.zones} gates={live.gates} locale={locale} occupancy={occupancy} />
       </section>
       <section className="panel" data-loading-state={live.state} data-testid="gate-health">
         <h2>{t('gates')}</h2>

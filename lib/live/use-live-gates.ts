@@ -1,7 +1,7 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import type { LiveClientEvents, LiveServerEvents, TGateStatus, TSubscribeAck } from '../schemas/live.ts';
+import type { LiveClientEvents, LiveServerEvents, TGateStatus, TLiveCounters, TSubscribeAck } from '../schemas/live.ts';
 
 export type TLoadingState = 'loading' | 'loaded' | 'error';
 
@@ -10,12 +10,14 @@ export interface LiveGates {
   /** False while the socket is down: the screen shows its data as stale. */
   connected: boolean;
   gates: TGateStatus[];
+  counters?: TLiveCounters;
   error?: string;
   updatedAt?: string;
 }
 
 /**
- * Gate states of one venue over /live: a snapshot on (re)subscribe, then coalesced updates.
+ * Gate states and today's counters of one venue over /live: a snapshot on (re)subscribe, then
+ * coalesced updates.
  * Reconnects by itself (server restarts, network drops) and resubscribes, so it resynchronises.
  */
 export function useLiveGates(venueId: number | undefined): LiveGates {
@@ -32,7 +34,7 @@ export function useLiveGates(venueId: number | undefined): LiveGates {
       socket.timeout(10_000).emit('subscribe', { venueId }, (err: Error | null, res: TSubscribeAck) => {
         if (err) return setLive((s) => ({ ...s, state: s.state === 'loaded' ? 'loaded' : 'error', error: 'timeout' }));
         if ('error' in res) return setLive((s) => ({ ...s, state: 'error', error: res.error.message }));
-        setLive({ state: 'loaded', connected: true, gates: res.gates, updatedAt: res.at });
+        setLive({ state: 'loaded', connected: true, gates: res.gates, counters: res.counters, updatedAt: res.at });
       });
     };
     socket.on('connect', subscribe);
@@ -48,6 +50,10 @@ export function useLiveGates(venueId: number | undefined): LiveGates {
         for (const g of msg.gates) byId.set(g.id, g);
         return { ...s, connected: true, gates: [...byId.values()].sort((a, b) => a.code.localeCompare(b.code)), updatedAt: msg.at };
       });
+    });
+    socket.on('counters:update', (msg) => {
+      if (msg.venueId !== venueId) return;
+      setLive((s) => ({ ...s, counters: msg.counters, updatedAt: msg.at }));
     });
     return () => {
       socket.removeAllListeners();

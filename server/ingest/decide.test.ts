@@ -306,8 +306,10 @@ describe('per-day entry cap', () => {
         for (const s of steps) {
           if (s.c.direction !== 'in') continue;
           ins.set(s.c.day, (ins.get(s.c.day) ?? 0) + 1);
-          if (s.d.result === 'admit') admitted.set(s.c.day, (admitted.get(s.c.day) ?? 0) + 1);
-          else expect(reasonOf(s.d)).toBe('used');
+          if (s.d.result === 'admit') {
+            admitted.set(s.c.day, (admitted.get(s.c.day) ?? 0) + 1);
+            expect(s.d.entriesLeft).toBe(cap - admitted.get(s.c.day)!);
+          } else expect(reasonOf(s.d)).toBe('used');
         }
         for (const [day, n] of ins) expect(admitted.get(day) ?? 0).toBe(Math.min(cap, n));
       }),

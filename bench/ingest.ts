@@ -1,0 +1,266 @@
+// Gate-stream ingest benchmark: decided scans per second end to end through Socket.IO, against
+// `psql \copy` of the same rows into the same table in the same run, and acknowledgement latency
+// at fixed offered rates. Usage and the recorded results: docs/benchmarks.md.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { assertLocalUrl, createBenchDb, type BenchDb } from './lib/bench-db.ts';
+import { copyBaseline, type CopyResult } from './lib/copy-baseline.ts';
+import { connectGates, disconnectGates, runClosedLoop, runOpenLoop, TicketFeed, type GateConn, type PhaseResult } from './lib/gate-load.ts';
+import { postgresCpuSeconds, processCpuSeconds, startServerChild, type ServerChild } from './lib/server-child.ts';
+import { fmt, table } from './lib/stats.ts';
+
+/** Issue targets on the 2-core reference machine. */
+const TARGET_DECIDED_PER_S = 5_000;
+const TARGET_P99_MS = 50;
+/** The offered rate the p99 target applies to (scans/s). */
+const TARGET_P99_RATE = 1_000;
+/** Upper bound on scans one closed-loop second may send: keeps sample buffers bounded (scans/s). */
+const MAX_SCANS_PER_S = 50_000;
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+const USAGE = `npm run bench:ingest -- [options]
+  --duration <s>        measured closed-loop throughput window (default 20)
+  --warmup <s>          closed-loop warm-up before the window (default 3)
+  --window <n>          scans outstanding per device in the throughput phase (default 128)
+  --devices <n>         gate devices, spread over the entry gates (default 16)
+  --rates <a,b>         offered rates for the latency phases, scans/s (default 1000,3000)
+  --latency-duration <s> length of each latency phase after a 1 s warm-up (default 15)
+  --tickets <n>         tickets created for the run (default 400000)
+  --repeat <ratio>      share of scans that repeat an already scanned ticket (default 0.1)
+  --redis               run the server with REDIS_URL (default ${DEFAULT_REDIS_URL})
+  --cpu-prof <dir>      write a V8 CPU profile of the server process into <dir>
+Environment: DATABASE_URL (default ${DEFAULT_DATABASE_URL}); a database tw_bench_<random> is created on it and dropped.`;
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    window: { type: 'string', default: '128' },
+    devices: { type: 'string', default: '16' },
+    rates: { type: 'string', default: '1000,3000' },
+    'latency-duration': { type: 'string', default: '15' },
+    tickets: { type: 'string', default: '400000' },
+    repeat: { type: 'string', default: '0.1' },
+    redis: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+function num(name: string, v: string | undefined, min: number, max: number): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max} (got "${v}")`);
+  return n;
+}
+
+const opts = {
+  durationS: num('duration', args.duration, 1, 600),
+  warmupS: num('warmup', args.warmup, 0, 60),
+  window: num('window', args.window, 1, 2_000),
+  devices: num('devices', args.devices, 1, 500),
+  rates: String(args.rates).split(',').map((r) => num('rates', r, 1, 100_000)),
+  latencyS: num('latency-duration', args['latency-duration'], 1, 600),
+  tickets: num('tickets', args.tickets, 1_000, 10_000_000),
+  repeat: num('repeat', args.repeat, 0, 0.9),
+  redisUrl: args.redis ? (process.env.REDIS_URL || DEFAULT_REDIS_URL) : undefined,
+  cpuProfDir: args['cpu-prof'] ? path.resolve(args['cpu-prof']) : undefined,
+  databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
+};
+const LATENCY_WARMUP_S = 1;
+
+const log = (m: string) => console.log(m);
+
+interface CpuShare {
+  server: number;
+  postgres: number;
+  bench: number;
+}
+
+/** CPU used by the server process, all postgres processes and this process, as cores busy on average. */
+function cpuMeter(serverPid: number): () => CpuShare {
+  const t0 = performance.now();
+  const s0 = processCpuSeconds(serverPid);
+  const p0 = postgresCpuSeconds();
+  const b0 = process.cpuUsage();
+  return () => {
+    const wall = (performance.now() - t0) / 1000;
+    const b = process.cpuUsage(b0);
+    return {
+      server: (processCpuSeconds(serverPid) - s0) / wall,
+      postgres: (postgresCpuSeconds() - p0) / wall,
+      bench: (b.user + b.system) / 1e6 / wall,
+    };
+  };
+}
+
+/** Rows a phase left in gate_scans, by result, next to what its acknowledgements said. */
+async function durability(bench: BenchDb, prefix: string, r: PhaseResult): Promise<{ ok: boolean; line: string }> {
+  const q = await bench.db.query<{ result: string; n: number }>(
+    `SELECT result, count(*)::int AS n FROM gate_scans WHERE scan_id LIKE $1 GROUP BY result`,
+    [`${prefix}%`],
+  );
+  const rows = Object.fromEntries(q.rows.map((x) => [x.result, x.n])) as Record<string, number | undefined>;
+  const admit = rows.admit ?? 0;
+  const reject = rows.reject ?? 0;
+  const acked = r.outcomes.admit + r.outcomes.reject;
+  const ok = admit === r.outcomes.admit && reject === r.outcomes.reject && r.unsettled === 0 && r.outcomes.timeout === 0;
+  return {
+    ok,
+    line: `gate_scans rows ${fmt(admit + reject)} (admit ${fmt(admit)}, reject ${fmt(reject)}) vs acknowledged decisions ${fmt(acked)} (admit ${fmt(r.outcomes.admit)}, reject ${fmt(r.outcomes.reject)}): ${ok ? 'MATCH' : 'MISMATCH'}`,
+  };
+}
+
+function cpuText(c: CpuShare): string {
+  return `CPU (cores busy): server ${c.server.toFixed(2)}, postgres ${c.postgres.toFixed(2)}, load generator ${c.bench.toFixed(2)}`;
+}
+
+function outcomeText(r: PhaseResult): string {
+  const o = r.outcomes;
+  return `sent ${fmt(r.sent)}: admit ${fmt(o.admit)}, reject ${fmt(o.reject)}, unavailable ${fmt(o.unavailable)}, error ${fmt(o.error)}, timeout ${fmt(o.timeout)}${r.unsettled ? `, UNSETTLED ${fmt(r.unsettled)}` : ''}`;
+}
+
+async function main(): Promise<number> {
+  assertLocalUrl(opts.databaseUrl, 'DATABASE_URL');
+  if (opts.redisUrl) assertLocalUrl(opts.redisUrl, 'REDIS_URL');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tw-bench-'));
+  let bench: BenchDb | undefined;
+  let server: ServerChild | undefined;
+  let gates: GateConn[] = [];
+  let interrupted = false;
+  const cleanup = async () => {
+    disconnectGates(gates);
+    gates = [];
+    await server?.stop().catch((err) => log(`could not stop the server: ${(err as Error).message}`));
+    await bench?.drop().catch((err) => log(`could not drop ${bench?.name}: ${(err as Error).message}`));
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    log('interrupted: stopping the server and dropping the benchmark database');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    const loadBefore = os.loadavg();
+    log(`setting up a fresh database on ${opts.databaseUrl.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@')} ...`);
+    bench = await createBenchDb({ baseUrl: opts.databaseUrl, dataDir: path.join(tmp, 'seed'), tickets: opts.tickets, devices: opts.devices, log });
+    const settings = await bench.db.query<{ v: string; sc: string; sb: string; fs: string }>(
+      `SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS sc,
+              current_setting('shared_buffers') AS sb, current_setting('fsync') AS fs`,
+    );
+    const pgInfo = settings.rows[0];
+    log(`database ${bench.name}: ${bench.devices.length} devices on gates ${[...new Set(bench.devices.map((d) => d.gateCode))].join(', ')}`);
+
+    server = await startServerChild({
+      env: {
+        NODE_ENV: 'production',
+        DATABASE_URL: bench.url,
+        REDIS_URL: opts.redisUrl ?? '',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
+        TIDEWATCH_ID_KEY: randomBytes(32).toString('hex'),
+        TIDEWATCH_DATA_DIR: path.join(tmp, 'server'),
+        TIDEWATCH_INSTANCE_ID: 'bench',
+      },
+      nodeArgs: opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [],
+      log,
+    });
+    const health = (await (await fetch(`${server.url}/api/health`)).json()) as { database?: { timescale?: boolean }; redis?: { configured?: boolean; ok?: boolean } };
+    log(`server pid ${server.pid} at ${server.url} (timescale ${health.database?.timescale ? 'yes' : 'no'}, redis ${health.redis?.configured ? `yes, ok=${health.redis.ok}` : 'no'})`);
+    gates = await connectGates(server.url, bench.devices);
+    const feed = new TicketFeed(bench.codes, opts.repeat);
+
+    // 1. Throughput: closed loop, every device keeps `window` scans outstanding.
+    log(`\nthroughput: ${gates.length} devices x ${opts.window} outstanding, ${opts.warmupS} s warm-up + ${opts.durationS} s measured`);
+    let meter = cpuMeter(server.pid);
+    const tp = await runClosedLoop({ gates, feed, prefix: 'tp.', window: opts.window, warmupS: opts.warmupS, durationS: opts.durationS, maxScans: (opts.warmupS + opts.durationS) * MAX_SCANS_PER_S });
+    const tpCpu = meter();
+    const decidedPerS = tp.decidedInWindow / tp.windowS;
+    const tpLat = tp.latency.summary();
+    log(`  ${outcomeText(tp)}`);
+    log(`  decided in window ${fmt(tp.decidedInWindow)} in ${tp.windowS.toFixed(2)} s = ${fmt(decidedPerS)} decided scans/s (ack latency under saturation p50 ${fmt(tpLat.p50, 1)} ms, p99 ${fmt(tpLat.p99, 1)} ms)`);
+    log(`  ${cpuText(tpCpu)}`);
+    const tpDurable = await durability(bench, 'tp.', tp);
+    log(`  durability: ${tpDurable.line}`);
+
+    // 2. Baseline: the same rows into the same table with psql \copy.
+    log('\nbaseline: psql \\copy of the throughput phase rows into gate_scans');
+    const copy: CopyResult = await copyBaseline({ url: bench.url, db: bench.db, dir: tmp, scanIdPrefix: 'tp.' });
+    log(`  ${fmt(copy.rows)} rows (${fmt(copy.csvBytes / 1e6, 1)} MB CSV) in ${copy.seconds.toFixed(2)} s = ${fmt(copy.rowsPerS)} rows/s`);
+    const ratio = decidedPerS / copy.rowsPerS;
+    log(`  ratio end-to-end / copy = ${ratio.toFixed(3)} (${(ratio * 100).toFixed(1)}% of bulk-load speed)`);
+
+    // 3. Latency at fixed offered rates.
+    const latency: { rate: number; r: PhaseResult; cpu: CpuShare; durable: boolean }[] = [];
+    for (const rate of opts.rates) {
+      const prefix = `l${rate}.`;
+      log(`\nlatency: ${fmt(rate)} scans/s offered over ${gates.length} devices, ${LATENCY_WARMUP_S} s warm-up + ${opts.latencyS} s measured`);
+      meter = cpuMeter(server.pid);
+      const r = await runOpenLoop({ gates, feed, prefix, rate, warmupS: LATENCY_WARMUP_S, durationS: opts.latencyS });
+      const cpu = meter();
+      const s = r.latency.summary();
+      log(`  ${outcomeText(r)}`);
+      log(`  achieved ${fmt(r.decidedInWindow / r.windowS)} decided/s; ack latency p50 ${fmt(s.p50, 1)} ms, p90 ${fmt(s.p90, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms (n=${fmt(s.count)}; pacer lag max ${fmt(r.maxPacerLagMs ?? 0, 1)} ms)`);
+      log(`  ${cpuText(cpu)}`);
+      const d = await durability(bench, prefix, r);
+      log(`  durability: ${d.line}`);
+      latency.push({ rate, r, cpu, durable: d.ok });
+    }
+    if (feed.wrapped) log('\nnote: the run used more scans than tickets; later scans repeated codes (more rejections). Raise --tickets.');
+
+    // 4. Summary.
+    const p99At = latency.find((l) => l.rate === TARGET_P99_RATE);
+    const p99 = p99At?.r.latency.summary().p99;
+    const rows: string[][] = [
+      ['throughput (closed loop)', `${fmt(decidedPerS)} decided/s`, `>= ${fmt(TARGET_DECIDED_PER_S)}/s`, decidedPerS >= TARGET_DECIDED_PER_S ? 'PASS' : 'MISS'],
+      ['psql \\copy baseline', `${fmt(copy.rowsPerS)} rows/s`, '', ''],
+      ['ratio end-to-end / copy', ratio.toFixed(3), '', ''],
+      ...latency.map((l) => {
+        const s = l.r.latency.summary();
+        const target = l.rate === TARGET_P99_RATE;
+        return [
+          `ack latency @ ${fmt(l.rate)}/s`,
+          `p50 ${fmt(s.p50, 1)} / p90 ${fmt(s.p90, 1)} / p99 ${fmt(s.p99, 1)} / max ${fmt(s.max, 1)} ms`,
+          target ? `p99 <= ${TARGET_P99_MS} ms` : '',
+          target ? (s.p99 <= TARGET_P99_MS ? 'PASS' : 'MISS') : '',
+        ];
+      }),
+      ['durability (rows = acks)', [tpDurable.ok, ...latency.map((l) => l.durable)].every(Boolean) ? 'all phases match' : 'MISMATCH', '', ''],
+    ];
+    log(`\n${table(['measure', 'result', 'target', ''], rows)}`);
+    const cpu = os.cpus();
+    log(
+      `\nconditions: node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), PostgreSQL ${pgInfo.v} ` +
+        `(synchronous_commit=${pgInfo.sc}, fsync=${pgInfo.fs}, shared_buffers=${pgInfo.sb}), TimescaleDB ${bench.timescale ? 'yes' : 'no'}, ` +
+        `Redis ${opts.redisUrl ? 'yes' : 'no'}, ${gates.length} devices, window ${opts.window}/device, ${opts.warmupS}+${opts.durationS} s throughput, ` +
+        `${LATENCY_WARMUP_S}+${opts.latencyS} s per latency rate, repeat ratio ${opts.repeat}, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+    );
+    if (server.logLines()) log(`server logged ${server.logLines()} warning/error line(s) during the run`);
+    if (p99 === undefined) log(`(no latency phase at ${TARGET_P99_RATE}/s: the p99 target was not checked)`);
+    if (opts.cpuProfDir) log(`server CPU profile: ${opts.cpuProfDir} (written when the server exits)`);
+    return tpDurable.ok && latency.every((l) => l.durable) ? 0 : 1;
+  } finally {
+    if (!interrupted) await cleanup();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`bench:ingest failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,60 @@
+/** Counters for the periodic summary line; everything the simulator did, cumulative. */
+export class SimStats {
+  orders = 0;
+  tickets = 0;
+  revenueFen = 0;
+  /** Orders sent again under the same ref (network retry) that got the same order back. */
+  replays = 0;
+  replayMismatches = 0;
+  refunds = 0;
+  refundedTickets = 0;
+  soldOut = 0;
+  rateLimited = 0;
+  orderErrors = 0;
+  /** Advance bookings for later days (not scanned today). */
+  advance = 0;
+
+  admitted = 0;
+  rejected = 0;
+  readonly reasons = new Map<string, number>();
+  /** Scans decided by a gate while it was offline, later uploaded. */
+  offlineQueued = 0;
+  offlineUploaded = 0;
+  offlineConflicts = 0;
+  uploadBatches = 0;
+  scanRetries = 0;
+  scanErrors = 0;
+
+  reject(reason: string | undefined): void {
+    this.rejected++;
+    const r = reason ?? 'none';
+    this.reasons.set(r, (this.reasons.get(r) ?? 0) + 1);
+  }
+
+  get scans(): number {
+    return this.admitted + this.rejected;
+  }
+}
+
+/** Logs a repeated problem at most once per `everyMs` per key, with how often it happened meanwhile. */
+export class ThrottledLog {
+  private readonly last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(
+    private readonly log: (m: string) => void,
+    private readonly everyMs = 60_000,
+  ) {}
+
+  say(key: string, message: string): void {
+    const now = Date.now();
+    const e = this.last.get(key);
+    if (e && now - e.at < this.everyMs) {
+      e.suppressed++;
+      return;
+    }
+    this.log(e?.suppressed ? `${message} (and ${e.suppressed} more like it in the last ${Math.round((now - e.at) / 1000)}s)` : message);
+    this.last.set(key, { at: now, suppressed: 0 });
+    // Keys are a handful of error kinds; keep the map bounded anyway.
+    if (this.last.size > 200) this.last.delete(this.last.keys().next().value!);
+  }
+}
