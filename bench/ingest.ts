@@ -6,8 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { assertLocalUrl, createBenchDb, type BenchDb } from './lib/bench-db.ts';
 import { copyBaseline, type CopyResult } from './lib/copy-baseline.ts';
+import { startWaitSampler, type WaitProfile } from './lib/db-sampler.ts';
 import { connectGates, disconnectGates, runClosedLoop, runOpenLoop, TicketFeed, type GateConn, type PhaseResult } from './lib/gate-load.ts';
 import { postgresCpuSeconds, processCpuSeconds, startServerChild, type ServerChild } from './lib/server-child.ts';
 import { fmt, table } from './lib/stats.ts';
@@ -33,6 +35,10 @@ const USAGE = `npm run bench:ingest -- [options]
   --repeat <ratio>      share of scans that repeat an already scanned ticket (default 0.1)
   --redis               run the server with REDIS_URL (default ${DEFAULT_REDIS_URL})
   --cpu-prof <dir>      write a V8 CPU profile of the server process into <dir>
+  --db-set <k=v,...>    ALTER DATABASE <bench db> SET k = v before the server starts (experiments,
+                        e.g. synchronous_commit=off); printed with the conditions
+  --sample-waits        sample pg_stat_activity every 10 ms and print where the server's database
+                        connections spend their time, per statement (throughput and latency phases)
 Environment: DATABASE_URL (default ${DEFAULT_DATABASE_URL}); a database tw_bench_<random> is created on it and dropped.`;
 
 const { values: args } = parseArgs({
@@ -47,6 +53,8 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '0.1' },
     redis: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    'sample-waits': { type: 'boolean', default: false },
+    'db-set': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -72,6 +80,12 @@ const opts = {
   repeat: num('repeat', args.repeat, 0, 0.9),
   redisUrl: args.redis ? (process.env.REDIS_URL || DEFAULT_REDIS_URL) : undefined,
   cpuProfDir: args['cpu-prof'] ? path.resolve(args['cpu-prof']) : undefined,
+  sampleWaits: !!args['sample-waits'],
+  dbSet: (args['db-set'] ?? '').split(',').filter(Boolean).map((kv) => {
+    const m = /^([a-z_][a-z0-9_.]*)=([A-Za-z0-9_.-]+)$/.exec(kv.trim());
+    if (!m) throw new Error(`--db-set takes name=value pairs separated by commas (got "${kv}")`);
+    return [m[1], m[2]] as const;
+  }),
   databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
 };
 const LATENCY_WARMUP_S = 1;
@@ -101,8 +115,11 @@ function cpuMeter(serverPid: number): () => CpuShare {
   };
 }
 
-/** Rows a phase left in gate_scans, by result, next to what its acknowledgements said. */
-async function durability(bench: BenchDb, prefix: string, r: PhaseResult): Promise<{ ok: boolean; line: string }> {
+/**
+ * Rows a phase left in gate_scans, by result, next to what its acknowledgements said; and the
+ * transactions that wrote them (rows of one transaction share received_at = now() at its start).
+ */
+async function durability(bench: BenchDb, prefix: string, r: PhaseResult): Promise<{ ok: boolean; line: string; batches: string }> {
   const q = await bench.db.query<{ result: string; n: number }>(
     `SELECT result, count(*)::int AS n FROM gate_scans WHERE scan_id LIKE $1 GROUP BY result`,
     [`${prefix}%`],
@@ -112,9 +129,30 @@ async function durability(bench: BenchDb, prefix: string, r: PhaseResult): Promi
   const reject = rows.reject ?? 0;
   const acked = r.outcomes.admit + r.outcomes.reject;
   const ok = admit === r.outcomes.admit && reject === r.outcomes.reject && r.unsettled === 0 && r.outcomes.timeout === 0;
+  const b = await bench.db.query<{ n: number; mean: number; p50: number; p90: number; max: number; span: number }>(
+    `SELECT count(*)::int AS n, avg(size)::float8 AS mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY size)::float8 AS p50,
+            percentile_cont(0.9) WITHIN GROUP (ORDER BY size)::float8 AS p90, max(size)::int AS max,
+            extract(epoch FROM max(received_at) - min(received_at))::float8 AS span
+     FROM (SELECT received_at, count(*) AS size FROM gate_scans WHERE scan_id LIKE $1 GROUP BY received_at) t`,
+    [`${prefix}%`],
+  );
+  const s = b.rows[0];
   return {
     ok,
     line: `gate_scans rows ${fmt(admit + reject)} (admit ${fmt(admit)}, reject ${fmt(reject)}) vs acknowledged decisions ${fmt(acked)} (admit ${fmt(r.outcomes.admit)}, reject ${fmt(r.outcomes.reject)}): ${ok ? 'MATCH' : 'MISMATCH'}`,
+    batches: `${fmt(s.n)} transactions (${fmt(s.n / Math.max(s.span, 1e-3))}/s), scans per transaction mean ${fmt(s.mean, 1)}, p50 ${fmt(s.p50)}, p90 ${fmt(s.p90)}, max ${fmt(s.max)}`,
+  };
+}
+
+/** Starts the wait sampler when asked; the returned function prints its profile. */
+async function maybeSampleWaits(url: string): Promise<() => Promise<void>> {
+  if (!opts.sampleWaits) return async () => {};
+  const stop = await startWaitSampler(url);
+  return async () => {
+    const p: WaitProfile = await stop();
+    const busy = p.rows.reduce((a, r) => a + r.n, 0) / Math.max(1, p.samples);
+    log(`  database connections, ${fmt(p.samples)} samples, ${busy.toFixed(2)} busy on average:`);
+    for (const r of p.rows.slice(0, 14)) log(`    ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.key}`);
   };
 }
 
@@ -155,10 +193,14 @@ async function main(): Promise<number> {
     const loadBefore = os.loadavg();
     log(`setting up a fresh database on ${opts.databaseUrl.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@')} ...`);
     bench = await createBenchDb({ baseUrl: opts.databaseUrl, dataDir: path.join(tmp, 'seed'), tickets: opts.tickets, devices: opts.devices, log });
-    const settings = await bench.db.query<{ v: string; sc: string; sb: string; fs: string }>(
+    for (const [k, v] of opts.dbSet) await bench.db.query(`ALTER DATABASE ${bench.name} SET ${k} = '${v}'`);
+    // A new session, so settings changed with --db-set show as the server's connections see them.
+    const probe = new pg.Client({ connectionString: bench.url });
+    await probe.connect();
+    const settings = await probe.query<{ v: string; sc: string; sb: string; fs: string }>(
       `SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS sc,
               current_setting('shared_buffers') AS sb, current_setting('fsync') AS fs`,
-    );
+    ).finally(() => probe.end());
     const pgInfo = settings.rows[0];
     log(`database ${bench.name}: ${bench.devices.length} devices on gates ${[...new Set(bench.devices.map((d) => d.gateCode))].join(', ')}`);
 
@@ -186,6 +228,7 @@ async function main(): Promise<number> {
     // 1. Throughput: closed loop, every device keeps `window` scans outstanding.
     log(`\nthroughput: ${gates.length} devices x ${opts.window} outstanding, ${opts.warmupS} s warm-up + ${opts.durationS} s measured`);
     let meter = cpuMeter(server.pid);
+    let waits = await maybeSampleWaits(bench.url);
     const tp = await runClosedLoop({ gates, feed, prefix: 'tp.', window: opts.window, warmupS: opts.warmupS, durationS: opts.durationS, maxScans: (opts.warmupS + opts.durationS) * MAX_SCANS_PER_S });
     const tpCpu = meter();
     const decidedPerS = tp.decidedInWindow / tp.windowS;
@@ -193,8 +236,10 @@ async function main(): Promise<number> {
     log(`  ${outcomeText(tp)}`);
     log(`  decided in window ${fmt(tp.decidedInWindow)} in ${tp.windowS.toFixed(2)} s = ${fmt(decidedPerS)} decided scans/s (ack latency under saturation p50 ${fmt(tpLat.p50, 1)} ms, p99 ${fmt(tpLat.p99, 1)} ms)`);
     log(`  ${cpuText(tpCpu)}`);
+    await waits();
     const tpDurable = await durability(bench, 'tp.', tp);
     log(`  durability: ${tpDurable.line}`);
+    log(`  batches: ${tpDurable.batches}`);
 
     // 2. Baseline: the same rows into the same table with psql \copy.
     log('\nbaseline: psql \\copy of the throughput phase rows into gate_scans');
@@ -209,14 +254,17 @@ async function main(): Promise<number> {
       const prefix = `l${rate}.`;
       log(`\nlatency: ${fmt(rate)} scans/s offered over ${gates.length} devices, ${LATENCY_WARMUP_S} s warm-up + ${opts.latencyS} s measured`);
       meter = cpuMeter(server.pid);
+      waits = await maybeSampleWaits(bench.url);
       const r = await runOpenLoop({ gates, feed, prefix, rate, warmupS: LATENCY_WARMUP_S, durationS: opts.latencyS });
       const cpu = meter();
       const s = r.latency.summary();
       log(`  ${outcomeText(r)}`);
       log(`  achieved ${fmt(r.decidedInWindow / r.windowS)} decided/s; ack latency p50 ${fmt(s.p50, 1)} ms, p90 ${fmt(s.p90, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms (n=${fmt(s.count)}; pacer lag max ${fmt(r.maxPacerLagMs ?? 0, 1)} ms)`);
       log(`  ${cpuText(cpu)}`);
+      await waits();
       const d = await durability(bench, prefix, r);
       log(`  durability: ${d.line}`);
+      log(`  batches: ${d.batches}`);
       latency.push({ rate, r, cpu, durable: d.ok });
     }
     if (feed.wrapped) log('\nnote: the run used more scans than tickets; later scans repeated codes (more rejections). Raise --tickets.');
@@ -245,7 +293,7 @@ async function main(): Promise<number> {
     log(
       `\nconditions: node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), PostgreSQL ${pgInfo.v} ` +
         `(synchronous_commit=${pgInfo.sc}, fsync=${pgInfo.fs}, shared_buffers=${pgInfo.sb}), TimescaleDB ${bench.timescale ? 'yes' : 'no'}, ` +
-        `Redis ${opts.redisUrl ? 'yes' : 'no'}, ${gates.length} devices, window ${opts.window}/device, ${opts.warmupS}+${opts.durationS} s throughput, ` +
+        `Redis ${opts.redisUrl ? 'yes' : 'no'}, ${opts.dbSet.length ? `database settings ${opts.dbSet.map(([k, v]) => `${k}=${v}`).join(' ')}, ` : ''}${gates.length} devices, window ${opts.window}/device, ${opts.warmupS}+${opts.durationS} s throughput, ` +
         `${LATENCY_WARMUP_S}+${opts.latencyS} s per latency rate, repeat ratio ${opts.repeat}, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
     );
     if (server.logLines()) log(`server logged ${server.logLines()} warning/error line(s) during the run`);

@@ -227,11 +227,16 @@ export interface LiveCounters {
   refunded: number;
   revenueFen: number;
   zones: { zoneId: number; count: number; capacity: number }[];
+  /** Scans per gate over the last ACTIVITY_WINDOW_MIN minutes: the heat layer and reject rates. */
+  gates: { gateId: number; scans: number; rejects: number }[];
 }
+
+/** Window of recent gate activity shown on the map and in gate health (minutes). */
+export const ACTIVITY_WINDOW_MIN = 5;
 
 /** Today's totals and per-zone occupancy of a venue, for the live screens. */
 export async function readLiveCounters(db: Queryable, venueId: number, day: string): Promise<LiveCounters> {
-  const [c, z] = await Promise.all([
+  const [c, z, g] = await Promise.all([
     db.query<{ entries: number; exits: number; rejects: number; conflicts: number; sold: number; refunded: number; revenue_fen: number }>(
       'SELECT entries, exits, rejects, conflicts, sold, refunded, revenue_fen FROM daily_counters WHERE venue_id = $1 AND day = $2',
       [venueId, day],
@@ -240,6 +245,11 @@ export async function readLiveCounters(db: Queryable, venueId: number, day: stri
       `SELECT z.id AS zone_id, COALESCE(o.count, 0) AS count, z.capacity
        FROM zones z LEFT JOIN occupancy o ON o.zone_id = z.id AND o.day = $2 WHERE z.venue_id = $1 ORDER BY z.id`,
       [venueId, day],
+    ),
+    db.query<{ gate_id: number; scans: number; rejects: number }>(
+      `SELECT gate_id, count(*)::int AS scans, count(*) FILTER (WHERE result = 'reject')::int AS rejects
+       FROM gate_scans WHERE venue_id = $1 AND at > now() - make_interval(mins => $2) GROUP BY gate_id`,
+      [venueId, ACTIVITY_WINDOW_MIN],
     ),
   ]);
   const row = c.rows[0];
@@ -253,6 +263,7 @@ export async function readLiveCounters(db: Queryable, venueId: number, day: stri
     refunded: row?.refunded ?? 0,
     revenueFen: row?.revenue_fen ?? 0,
     zones: z.rows.map((r) => ({ zoneId: r.zone_id, count: r.count, capacity: r.capacity })),
+    gates: g.rows.map((r) => ({ gateId: r.gate_id, scans: r.scans, rejects: r.rejects })),
   };
 }
 

@@ -31,6 +31,8 @@ export interface TLiveCounters {
   refunded: number;
   revenueFen: number;
   zones: { zoneId: number; count: number; capacity: number }[];
+  /** Scans and rejects per gate over the last few minutes (heat layer, reject rates). */
+  gates: { gateId: number; scans: number; rejects: number }[];
 }
 
 /** Events the server sends to signed-in screens on /live. */

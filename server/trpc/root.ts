@@ -1,4 +1,5 @@
 import { adminRouter } from './routers/admin.ts';
+import { chartsRouter } from './routers/charts.ts';
 import { gatesRouter } from './routers/gates.ts';
 import { systemRouter } from './routers/system.ts';
 import { createTRPCRouter } from './init.ts';
@@ -8,6 +9,7 @@ export const appRouter = createTRPCRouter({
   system: systemRouter,
   gates: gatesRouter,
   admin: adminRouter,
+  charts: chartsRouter,
 });
 
 export type AppRouter = typeof appRouter;

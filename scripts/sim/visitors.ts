@@ -1,0 +1,315 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DemoGate } from '../../db/seed/demo-venue.ts';
+import type { TScanReason } from '../../lib/schemas/scan.ts';
+import { encodeTicketCode } from '../../lib/ticket-code.ts';
+import type { SimClock } from './clock.ts';
+import type { ScanOutcome, SimGateDevice } from './gate-device.ts';
+import { pickWeighted, randomInt, type PartyKind } from './orders.ts';
+import type { SimStats, ThrottledLog } from './stats.ts';
+
+/** Visitors followed at once; beyond this the oldest parties are forgotten (their remaining scans never happen). */
+export const MAX_TRACKED_PERSONS = 4_000;
+/** Recently admitted single-entry codes, for the screenshot-sharing incidents. */
+const RECENT_CODES = 200;
+/** Chance that a person who just got in scans again (a new scan, same code) a few seconds later: ~1% of all scans. */
+const DUPLICATE_P = 0.022;
+/** Chance per arriving party that someone nearby shows a code that is no ticket (~0.5% of scans). */
+const JUNK_P = 0.03;
+/** Chance per arriving party that someone tries a screenshot of a ticket that was already used. */
+const SHARED_P = 0.006;
+/** Share of a refunded order's buyers who come anyway and get turned away. */
+export const REFUNDED_SHOW_UP_P = 0.15;
+/** Share of next-slot parties who come too early, are turned away and come back when the slot opens. */
+export const EARLY_P = 0.1;
+/** Share of ropeway ticket holders who actually ride (some run out of time). */
+const RIDE_P = 0.9;
+/** Share of two-day passes held by guests of the lodge (they check in and out at the hotel gates). */
+const HOTEL_GUEST_P = 0.4;
+/** Share of entries through the main gate; the rest arrive by the county road at the east gate. */
+const MAIN_GATE_P = 0.72;
+
+export interface Person {
+  /** The code shown at the park gates (the entry ticket, or the adult part of a combo). */
+  entry: string;
+  entryType: string;
+  /** The ropeway ticket, when this person has one. */
+  ropeway?: string;
+}
+
+export interface Party {
+  channel: string;
+  kind: PartyKind;
+  persons: Person[];
+  /** Real epoch ms of the first arrival at a gate. */
+  arriveAt: number;
+  /** Real epoch ms the party's slot starts admitting, when it comes too early on purpose. */
+  earlyUntil?: number;
+  /** The order was refunded: whoever comes is turned away. */
+  refunded?: boolean;
+}
+
+interface Routes {
+  mainIn: DemoGate[];
+  eastIn: DemoGate[];
+  mainOut: DemoGate[];
+  eastOut: DemoGate[];
+  lowerIn: DemoGate[];
+  lowerOut: DemoGate[];
+  upperIn: DemoGate[];
+  upperOut: DemoGate[];
+  hotelLobby: DemoGate[];
+  hotelPark: DemoGate[];
+}
+
+type Expect = 'admit' | TScanReason[];
+
+const uniform = (a: number, b: number) => a + Math.random() * (b - a);
+
+function junkCode(): string {
+  switch (randomInt(0, 4)) {
+    case 0:
+      return `wxp://f2f0${randomBytes(12).toString('base64url')}`;
+    case 1:
+      return `https://u.wechat.com/${randomBytes(9).toString('base64url')}`;
+    case 2:
+      // A product barcode (EAN-13) from a drinks bottle.
+      return `69${String(randomInt(0, 99_999_999_999)).padStart(11, '0')}`;
+    default:
+      // Well formed, but no ticket: a forged or foreign code.
+      return encodeTicketCode(new Uint8Array(randomBytes(16)));
+  }
+}
+
+/**
+ * Visitors of the demo venue: each party sold by a channel arrives at a main or east gate around its
+ * slot, may ride the ropeway up and down, may be hotel guests, and leaves after a few (compressed)
+ * hours. Every move is a real scan at a simulated gate device.
+ */
+export class Visitors {
+  private readonly parties = new Map<number, { party: Party; ac: AbortController }>();
+  private nextId = 0;
+  private persons = 0;
+  private readonly recent: string[] = [];
+  private readonly routes: Routes;
+  private isStopped = false;
+  /** Persons forgotten because the tracker was full. */
+  dropped = 0;
+
+  constructor(
+    private readonly deps: {
+      devices: Map<string, SimGateDevice>;
+      gates: DemoGate[];
+      clock: SimClock;
+      stats: SimStats;
+      tlog: ThrottledLog;
+    },
+  ) {
+    const have = deps.gates.filter((g) => deps.devices.has(g.code));
+    const at = (prefix: string, dir: 'in' | 'out') => have.filter((g) => g.code.startsWith(prefix) && (g.direction === dir || g.direction === 'both'));
+    this.routes = {
+      mainIn: at('MG-', 'in'),
+      eastIn: at('EG-', 'in'),
+      mainOut: at('MG-', 'out'),
+      eastOut: at('EG-', 'out'),
+      lowerIn: at('RL-', 'in'),
+      lowerOut: at('RL-', 'out'),
+      upperIn: at('RU-', 'in'),
+      upperOut: at('RU-', 'out'),
+      hotelLobby: have.filter((g) => g.code.startsWith('HT-') && g.kind === 'handheld' && g.direction === 'both'),
+      hotelPark: have.filter((g) => g.code.startsWith('HT-') && g.kind === 'turnstile' && g.direction === 'both'),
+    };
+  }
+
+  /** Persons currently followed. */
+  get tracked(): number {
+    return this.persons;
+  }
+
+  /** Starts following a party; forgets the oldest ones when too many are followed. */
+  add(party: Party): void {
+    if (this.isStopped || !party.persons.length) return;
+    while (this.persons + party.persons.length > MAX_TRACKED_PERSONS && this.parties.size) {
+      const [oldest, entry] = this.parties.entries().next().value!;
+      entry.ac.abort();
+      this.parties.delete(oldest);
+      this.persons -= entry.party.persons.length;
+      this.dropped += entry.party.persons.length;
+    }
+    const id = ++this.nextId;
+    const ac = new AbortController();
+    this.parties.set(id, { party, ac });
+    this.persons += party.persons.length;
+    void this.run(party, ac.signal)
+      .catch((err: Error) => {
+        if (err.name !== 'AbortError') this.deps.tlog.say(`flow:${err.message}`, `visitor flow failed: ${err.message}`);
+      })
+      .finally(() => {
+        if (this.parties.delete(id)) this.persons -= party.persons.length;
+      });
+  }
+
+  stop(): void {
+    this.isStopped = true;
+    for (const { ac } of this.parties.values()) ac.abort();
+    this.parties.clear();
+    this.persons = 0;
+  }
+
+  private pick(list: DemoGate[], isGroup: boolean): DemoGate | undefined {
+    if (!list.length) return undefined;
+    // Handhelds staff the group and accessible lanes: groups and the elderly go there, few others.
+    return pickWeighted(list, list.map((g) => (g.kind === 'handheld' ? (isGroup ? 6 : 0.25) : 1)));
+  }
+
+  private device(gate: DemoGate | undefined): SimGateDevice | undefined {
+    return gate ? this.deps.devices.get(gate.code) : undefined;
+  }
+
+  /** One scan with bookkeeping: counts, and a note when the server's answer is not what the visitor expected. */
+  private async scan(gate: DemoGate, code: string, direction: 'in' | 'out', expect: Expect, label: string): Promise<ScanOutcome | undefined> {
+    const device = this.device(gate);
+    if (!device || this.isStopped) return undefined;
+    const o = await device.scan(code, direction);
+    const { stats, tlog } = this.deps;
+    if (o.error) {
+      if (o.error !== 'stopped') {
+        stats.scanErrors++;
+        tlog.say(`scan-error:${o.error.split(':')[0]}`, `gate ${gate.code}: scan refused by the server: ${o.error}`);
+      }
+      return o;
+    }
+    if (o.offline) stats.offlineQueued++;
+    if (o.result === 'admit') stats.admitted++;
+    else stats.reject(o.offline ? `offline-${o.reason ?? 'reject'}` : o.reason);
+    if (!o.offline) {
+      const ok = expect === 'admit' ? o.result === 'admit' || o.reason === 'capacity' : o.result === 'reject' && expect.includes(o.reason!);
+      if (!ok) {
+        const got = o.result === 'admit' ? 'admitted' : `refused (${o.reason})`;
+        tlog.say(`surprise:${label}:${o.reason ?? o.result}`, `gate ${gate.code}: ${label} ${code.slice(0, 8)}… ${direction} ${got}, expected ${expect === 'admit' ? 'admit' : expect.join('/')}`);
+      }
+    }
+    return o;
+  }
+
+  /** A party goes through one gate person by person, a second or three apart; returns who got through. */
+  private async pass(persons: Person[], gate: DemoGate | undefined, direction: 'in' | 'out', codeOf: (p: Person) => string | undefined, signal: AbortSignal): Promise<Person[]> {
+    if (!gate) return [];
+    const through: Person[] = [];
+    let isFirst = true;
+    for (const p of persons) {
+      const code = codeOf(p);
+      if (!code) continue;
+      if (!isFirst) await sleep(uniform(1_200, 3_500), undefined, { signal });
+      isFirst = false;
+      const isRopeway = code === p.ropeway;
+      const label = isRopeway ? 'ROPEWAY' : p.entryType;
+      const o = await this.scan(gate, code, direction, 'admit', label);
+      if (!o || o.result !== 'admit') continue;
+      through.push(p);
+      if (direction === 'in' && !isRopeway) {
+        if (p.entryType !== 'TWO-DAY') {
+          this.recent.push(code);
+          if (this.recent.length > RECENT_CODES) this.recent.shift();
+        }
+        // The turnstile was slow, so they scan again: the server says used (or passback for passes).
+        if (Math.random() < DUPLICATE_P) void this.later(uniform(2_000, 8_000), signal, () => this.scan(gate, code, 'in', ['used', 'passback'], `duplicate ${label}`));
+      }
+    }
+    return through;
+  }
+
+  /** Runs an incident after a delay without holding up the party. */
+  private later(ms: number, signal: AbortSignal, fn: () => Promise<unknown>): Promise<void> {
+    return sleep(ms, undefined, { signal }).then(fn).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  /** Someone at the gate shows a code that is not a ticket, or a screenshot of one already used. */
+  private incidents(inList: DemoGate[], signal: AbortSignal): void {
+    if (Math.random() < JUNK_P) {
+      const gate = this.pick(inList, false);
+      if (gate) void this.later(uniform(1_000, 5_000), signal, () => this.scan(gate, junkCode(), 'in', ['invalid', 'unknown'], 'junk code'));
+    }
+    if (Math.random() < SHARED_P && this.recent.length) {
+      const code = this.recent[randomInt(0, this.recent.length - 1)];
+      const gate = this.pick([...this.routes.mainIn, ...this.routes.eastIn], false);
+      if (gate) void this.later(uniform(1_000, 5_000), signal, () => this.scan(gate, code, 'in', ['used', 'passback'], 'shared screenshot'));
+    }
+  }
+
+  private async run(party: Party, signal: AbortSignal): Promise<void> {
+    const { clock } = this.deps;
+    const wait = (ms: number) => sleep(Math.max(0, ms), undefined, { signal });
+    const simWait = (minA: number, minB: number) => wait(clock.realMs(uniform(minA, minB)));
+    const r = this.routes;
+    await wait(party.arriveAt - Date.now());
+    const persons = party.persons;
+    const isGroup = persons.length >= 5 || (persons.some((p) => p.entryType === 'SENIOR') && Math.random() < 0.5);
+    const isHotelGuest = party.kind === 'two-day' && r.hotelLobby.length > 0 && r.hotelPark.length > 0 && Math.random() < HOTEL_GUEST_P;
+    const side = Math.random() < MAIN_GATE_P ? 'main' : 'east';
+    const inList = isHotelGuest ? r.hotelLobby : side === 'main' ? r.mainIn : r.eastIn;
+    this.incidents(inList, signal);
+
+    if (party.refunded) {
+      const gate = this.pick(inList, isGroup);
+      if (gate) await this.scan(gate, persons[0].entry, 'in', ['refunded'], 'refunded ticket');
+      return;
+    }
+    if (party.earlyUntil && Date.now() < party.earlyUntil - 60_000) {
+      const gate = this.pick(inList, isGroup);
+      if (gate) await this.scan(gate, persons[0].entry, 'in', ['outside_slot'], 'early arrival');
+      await wait(party.earlyUntil - Date.now() + uniform(5_000, 90_000));
+    }
+
+    // In, retrying a few times when the zone is full.
+    let outside = persons;
+    let inside: Person[] = [];
+    for (let attempt = 0; attempt < 4 && outside.length; attempt++) {
+      if (attempt) await simWait(8, 15);
+      const got = await this.pass(outside, this.pick(inList, isGroup), 'in', (p) => p.entry, signal);
+      inside = [...inside, ...got];
+      outside = outside.filter((p) => !got.includes(p));
+    }
+    if (!inside.length) return;
+    const leaveAt = Date.now() + clock.realMs(uniform(90, 300));
+
+    if (isHotelGuest) {
+      // Check in at the lobby, walk into the park through the lodge's park-side gate, come back for the night, check out next morning.
+      await simWait(20, 60);
+      const park = this.pick(r.hotelPark, false);
+      await this.pass(inside, park, 'out', (p) => p.entry, signal);
+      await wait(leaveAt - Date.now());
+      const back = await this.pass(inside, park, 'in', (p) => p.entry, signal);
+      await simWait(10 * 60, 14 * 60);
+      await this.pass(back, this.pick(r.hotelLobby, false), 'out', (p) => p.entry, signal);
+      return;
+    }
+
+    const riders = inside.filter((p) => p.ropeway);
+    if (riders.length && Math.random() < RIDE_P) {
+      await simWait(15, 50);
+      const up = await this.pass(riders, this.pick(r.lowerIn, false), 'in', (p) => p.ropeway, signal);
+      await simWait(7, 10);
+      await this.pass(up, this.pick(r.upperOut, false), 'out', (p) => p.ropeway, signal);
+      // Heavenly Lake and the Sea of Clouds, then the ride down.
+      await simWait(45, 120);
+      const down = await this.pass(up, this.pick(r.upperIn, false), 'in', (p) => p.ropeway, signal);
+      await simWait(7, 10);
+      await this.pass(down, this.pick(r.lowerOut, false), 'out', (p) => p.ropeway, signal);
+    } else if (party.kind === 'two-day' && Math.random() < 0.3) {
+      // Out for lunch in the village, back in the afternoon: the second entry of the day.
+      await simWait(60, 120);
+      const outList = side === 'main' ? r.mainOut : r.eastOut;
+      const left = await this.pass(inside, this.pick(outList, isGroup), 'out', (p) => p.entry, signal);
+      await simWait(40, 90);
+      inside = await this.pass(left, this.pick(inList, isGroup), 'in', (p) => p.entry, signal);
+    }
+
+    await wait(leaveAt - Date.now());
+    const exitSide = Math.random() < 0.8 ? side : side === 'main' ? 'east' : 'main';
+    await this.pass(inside, this.pick(exitSide === 'main' ? r.mainOut : r.eastOut, isGroup), 'out', (p) => p.entry, signal);
+  }
+}
