@@ -35,7 +35,8 @@ export function newTicketCode(): string {
 
 /** Normalises what a scanner read (case, Crockford look-alikes) or returns null when it cannot be a code. */
 export function normalizeTicketCode(raw: string): string | null {
-  if (raw.length > 64) return null;
+  // ASCII only: upper-casing other scripts can turn them into code characters (ſ → S, ı → I).
+  if (raw.length > 64 || /[^\t\n\r\x20-\x7e]/.test(raw)) return null;
   const s = raw.trim().toUpperCase().replace(/[IL]/g, '1').replace(/O/g, '0');
   return TICKET_CODE_RE.test(s) ? s : null;
 }

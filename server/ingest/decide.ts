@@ -60,6 +60,14 @@ function entriesToday(t: TTicketState, day: string): number {
   return t.entriesDay === day ? t.entriesOnDay : 0;
 }
 
+/**
+ * Inside since today's business day. Occupancy starts at zero every day, so a ticket that never
+ * scanned out yesterday is neither refused for passback nor counted out of today's zone.
+ */
+function insideToday(t: TTicketState, day: string): boolean {
+  return t.inside && t.entriesDay === day;
+}
+
 /** Why an entry would be refused, or null when it is admissible. */
 function entryRefusal(t: TTicketState, r: TTicketRules, c: TScanContext): TScanReason | null {
   if (t.status === 'refunded') return 'refunded';
@@ -71,7 +79,7 @@ function entryRefusal(t: TTicketState, r: TTicketRules, c: TScanContext): TScanR
   if (r.entryPolicy === 'single') {
     if (t.entries >= 1) return 'used';
   } else {
-    if (r.antiPassback && t.inside) return 'passback';
+    if (r.antiPassback && insideToday(t, c.day)) return 'passback';
     if (r.maxEntriesPerDay !== null && entriesToday(t, c.day) >= r.maxEntriesPerDay) return 'used';
   }
   if (!c.zoneHasRoom) return 'capacity';
@@ -80,6 +88,8 @@ function entryRefusal(t: TTicketState, r: TTicketRules, c: TScanContext): TScanR
 
 /** The state after an admitted entry, whether decided now or reported by an offline gate. */
 function enter(t: TTicketState, c: TScanContext): TTicketState {
+  // A late upload of an earlier day's entry counts in the total but must not replace today's tally.
+  if (t.entriesDay !== null && c.day < t.entriesDay) return { ...t, entries: t.entries + 1 };
   return {
     ...t,
     entries: t.entries + 1,
@@ -88,6 +98,12 @@ function enter(t: TTicketState, c: TScanContext): TTicketState {
     inside: true,
     zoneId: c.zoneId,
   };
+}
+
+/** Occupancy moves of an admitted entry: into the gate's zone, out of the zone it was in today (also the same zone). */
+function entryMoves(t: TTicketState, c: TScanContext): { into: number | null; outOf: number | null } {
+  if (t.entriesDay !== null && c.day < t.entriesDay) return { into: null, outOf: null };
+  return { into: c.zoneId, outOf: insideToday(t, c.day) ? t.zoneId : null };
 }
 
 function leave(t: TTicketState): TTicketState {
@@ -106,12 +122,12 @@ export function decide(t: TTicketState, r: TTicketRules, c: TScanContext): TDeci
     // Everyone may leave; only a ticket inside moves occupancy.
     if (t.status === 'refunded' && !t.inside) return { result: 'reject', reason: 'refunded' };
     const next = leave(t);
-    return { result: 'admit', next, into: null, outOf: t.inside ? t.zoneId : null, entriesLeft: entriesLeftAfter(next, r, c.day) };
+    return { result: 'admit', next, into: null, outOf: insideToday(t, c.day) ? t.zoneId : null, entriesLeft: entriesLeftAfter(next, r, c.day) };
   }
   const refusal = entryRefusal(t, r, c);
   if (refusal) return { result: 'reject', reason: refusal };
   const next = enter(t, c);
-  return { result: 'admit', next, into: c.zoneId, outOf: t.inside && t.zoneId !== c.zoneId ? t.zoneId : null, entriesLeft: entriesLeftAfter(next, r, c.day) };
+  return { result: 'admit', next, ...entryMoves(t, c), entriesLeft: entriesLeftAfter(next, r, c.day) };
 }
 
 /**
@@ -127,15 +143,9 @@ export function recordOffline(
 ): { next: TTicketState | null; into: number | null; outOf: number | null; conflict: boolean; reason?: TScanReason } {
   if (local === 'reject') return { next: null, into: null, outOf: null, conflict: false };
   if (c.direction === 'out') {
-    return { next: leave(t), into: null, outOf: t.inside ? t.zoneId : null, conflict: false };
+    return { next: leave(t), into: null, outOf: insideToday(t, c.day) ? t.zoneId : null, conflict: false };
   }
   // Capacity is not a conflict: the gate could not know the count while offline.
   const refusal = entryRefusal(t, r, { ...c, zoneHasRoom: true });
-  return {
-    next: enter(t, c),
-    into: c.zoneId,
-    outOf: t.inside && t.zoneId !== c.zoneId ? t.zoneId : null,
-    conflict: refusal !== null,
-    reason: refusal ?? undefined,
-  };
+  return { next: enter(t, c), ...entryMoves(t, c), conflict: refusal !== null, reason: refusal ?? undefined };
 }
