@@ -14,6 +14,8 @@ import { handleStreamHttp } from './http/streams.ts';
 import { sendJson } from './http/io.ts';
 import { ScanIngest } from './ingest/scan-ingest.ts';
 import { createIdCrypto, parseMasterKey } from './services/id-crypto.ts';
+import { ControlsCache } from './services/controls-cache.ts';
+import { AlarmEngine } from './services/alarm-engine.ts';
 import { setRuntime, type Runtime } from './runtime.ts';
 import { createSharedState } from './shared/shared-state.ts';
 import { appRouter } from './trpc/root.ts';
@@ -55,7 +57,10 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const { timescale } = await migrate(db, (m) => logger.info(m));
   const shared = createSharedState({ redisUrl: config.REDIS_URL, prefix: opts.redisPrefix, logger });
   const runtime: Runtime = { config, db, shared, logger, timescale, startedAt: new Date(), version: VERSION };
-  runtime.sales = { db, idCrypto: createIdCrypto(parseMasterKey(config.idKey)) };
+  const controls = new ControlsCache({ db, shared, logger });
+  await controls.start();
+  runtime.controls = controls;
+  runtime.sales = { db, idCrypto: createIdCrypto(parseMasterKey(config.idKey)), onlinePausedBy: (v) => controls.onlinePausedBy(v) };
   runtime.ingest = new ScanIngest({
     db,
     logger,
@@ -134,6 +139,19 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const server = createServer((req, res) => void handler(req, res));
   const hub = createRealtimeHub(server, runtime);
   runtime.hub = hub;
+  controls.onChange = (venueId) => hub.controlsChanged(venueId);
+  const alarmEngine = new AlarmEngine({
+    db,
+    shared,
+    logger,
+    holdDownS: config.TIDEWATCH_ALARM_HOLD_S,
+    escalateAfterS: config.TIDEWATCH_ALARM_ESCALATE_S,
+    heartbeatTimeoutS: config.TIDEWATCH_HEARTBEAT_TIMEOUT_S,
+    // The hub emits through the Socket.IO adapter, so screens on every instance get the change.
+    onChange: (venues) => venues.forEach((v) => hub.touchAlarms(v)),
+  });
+  alarmEngine.start();
+  runtime.alarms = alarmEngine;
   if (opts.next?.upgrade) {
     // Socket.IO answers /socket.io/ upgrades itself; hand the rest (Next's hot reload) to Next.
     server.on('upgrade', (req, socket, head) => {
@@ -159,11 +177,13 @@ export async function startApp(opts: StartOptions): Promise<App> {
       const deadline = Date.now() + DRAIN_MS;
       while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       // Scans already accepted are written and acknowledged before the sockets close.
+      alarmEngine.stop();
       await runtime.ingest?.drain();
       await hub.close().catch(() => {});
       server.closeAllConnections();
       await closed;
       await opts.next?.close?.().catch(() => {});
+      controls.stop();
       await shared.close().catch(() => {});
       if (!opts.db) await db.close().catch(() => {});
       setRuntime(undefined);

@@ -33,6 +33,10 @@ const ZEnv = z
     TIDEWATCH_ID_KEY: z.string().min(32).optional(),
     /** Orders a sales channel may place per minute before it gets 429 (the controls can lower it per channel). */
     TIDEWATCH_CHANNEL_ORDERS_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
+    /** A capacity or gate condition must hold this long before an alarm opens, changes or clears (s). */
+    TIDEWATCH_ALARM_HOLD_S: z.coerce.number().int().min(0).max(3600).default(10),
+    /** Unacknowledged alarms escalate to critical after this long (s). */
+    TIDEWATCH_ALARM_ESCALATE_S: z.coerce.number().int().min(10).max(86_400).default(300),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.TIDEWATCH_ID_KEY) {

@@ -5,6 +5,8 @@ import type { SharedState } from './shared/shared-state.ts';
 import type { RealtimeHub } from './realtime/hub.ts';
 import type { ScanIngest } from './ingest/scan-ingest.ts';
 import type { SalesContext } from './services/sales.ts';
+import type { ControlsCache } from './services/controls-cache.ts';
+import type { AlarmEngine } from './services/alarm-engine.ts';
 
 /**
  * The process-wide services, created once by the custom server at boot. Next.js bundles route
@@ -22,6 +24,10 @@ export interface Runtime {
   ingest?: ScanIngest;
   /** The sales stream's dependencies (database, ID-card crypto). */
   sales?: SalesContext;
+  /** This instance's copy of the rate-limit controls. */
+  controls?: ControlsCache;
+  /** Alarm evaluation (one instance at a time evaluates, under an advisory lock). */
+  alarms?: AlarmEngine;
   timescale: boolean;
   startedAt: Date;
   version: string;

@@ -64,7 +64,7 @@ export async function findScanRequests(tx: Queryable, keys: { deviceId: number; 
 
 /**
  * Locks the occupancy rows of these (zone, day) pairs, creating missing ones, in a fixed order.
- * Returns count and capacity per `${zoneId}|${day}`.
+ * Returns count and capacity (the entry cap when a manager set one) per `${zoneId}|${day}`.
  */
 export async function lockOccupancy(tx: Queryable, keys: { zoneId: number; day: string }[]): Promise<Map<string, { count: number; capacity: number }>> {
   const out = new Map<string, { count: number; capacity: number }>();
@@ -76,7 +76,7 @@ export async function lockOccupancy(tx: Queryable, keys: { zoneId: number; day: 
     [zoneIds, days],
   );
   const r = await tx.query<{ zone_id: number; day: string; count: number; capacity: number }>(
-    `SELECT o.zone_id, o.day, o.count, z.capacity
+    `SELECT o.zone_id, o.day, o.count, LEAST(z.capacity, COALESCE(z.entry_cap, z.capacity)) AS capacity
      FROM occupancy o JOIN zones z ON z.id = o.zone_id
      JOIN unnest($1::int[], $2::date[]) AS k(zone_id, day) ON o.zone_id = k.zone_id AND o.day = k.day
      ORDER BY o.zone_id, o.day

@@ -35,15 +35,37 @@ export interface TLiveCounters {
   gates: { gateId: number; scans: number; rejects: number }[];
 }
 
+/** An open alarm (客流预警 and gate health) as the wall shows it. */
+export interface TAlarm {
+  id: number;
+  subjectKind: 'venue' | 'zone' | 'gate';
+  subjectId: number;
+  kind: 'capacity' | 'device_offline' | 'offline_conflict' | 'reject_rate';
+  severity: 'warning' | 'critical';
+  state: 'active' | 'acknowledged' | 'cleared';
+  value: number | null;
+  threshold: number | null;
+  openedAt: string;
+  ackedAt: string | null;
+  ackedBy: string | null;
+  ackNote: string | null;
+  escalated: boolean;
+  clearedAt: string | null;
+}
+
 /** Events the server sends to signed-in screens on /live. */
 export interface LiveServerEvents {
   'gates:update': (payload: { venueId: number; gates: TGateStatus[]; at: string }) => void;
   /** Absolute values (not deltas), coalesced: a missed update is repaired by the next one. */
   'counters:update': (payload: { venueId: number; counters: TLiveCounters; at: string }) => void;
+  /** The venue's open alarms, whole (not deltas). */
+  'alarms:update': (payload: { venueId: number; alarms: TAlarm[]; at: string }) => void;
+  /** Controls changed (rates, closures, policies): screens refetch what they show of them. */
+  'controls:update': (payload: { venueId: number | null; at: string }) => void;
 }
 
 export type TSubscribeAck =
-  | { ok: true; venueId: number; gates: TGateStatus[]; counters: TLiveCounters; at: string }
+  | { ok: true; venueId: number; gates: TGateStatus[]; counters: TLiveCounters; alarms: TAlarm[]; at: string }
   | { error: { code: string; message: string } };
 
 export interface LiveClientEvents {

@@ -33,6 +33,8 @@ interface Job {
   device: DeviceAuthRow;
   scan: TScan;
   hash: string;
+  /** Refused before deciding (gate closed or over its admission rate): recorded, state unchanged. */
+  forced?: TScanReason;
   resolve: (ack: TScanAck) => void;
 }
 
@@ -102,13 +104,13 @@ export class ScanIngest {
   }
 
   /** Submits scans from one device; resolves with one acknowledgement per scan, in order. */
-  submit(device: DeviceAuthRow, scans: TScan[]): Promise<TScanAck[]> {
+  submit(device: DeviceAuthRow, scans: TScan[], forced: (TScanReason | undefined)[] = []): Promise<TScanAck[]> {
     if (this.closed || this.queue.length + scans.length > MAX_PENDING) {
       const message = this.closed ? 'the server is shutting down; retry on another instance' : 'the server is busy; retry later with the same scan id';
       return Promise.resolve(scans.map((s) => ({ id: s.id, error: { code: 'unavailable' as const, message, retryAfterMs: RETRY_AFTER_MS } })));
     }
     const acks = scans.map(
-      (scan) => new Promise<TScanAck>((resolve) => this.queue.push({ device, scan, hash: scanHash(scan), resolve })),
+      (scan, i) => new Promise<TScanAck>((resolve) => this.queue.push({ device, scan, hash: scanHash(scan), forced: forced[i], resolve })),
     );
     this.pump();
     return Promise.all(acks);
@@ -235,7 +237,11 @@ export class ScanIngest {
       const t = code ? tickets.get(code) : undefined;
       let ack: TScanAck;
       let row: Pick<GateScanRow, 'result' | 'reason' | 'conflict'>;
-      if (!t || t.venue_id !== device.venue_id) {
+      if (batch[i].forced && !scan.local) {
+        const reason = batch[i].forced!;
+        ack = { id: scan.id, result: 'reject', reason, ...(t && t.venue_id === device.venue_id ? { ticket: { type: t.type_code } } : {}) };
+        row = { result: 'reject', reason, conflict: false };
+      } else if (!t || t.venue_id !== device.venue_id) {
         const reason: TScanReason = code ? 'unknown' : 'invalid';
         const conflict = scan.local === 'admit';
         ack = scan.local ? { id: scan.id, result: scan.local, recorded: true, ...(conflict ? { conflict: true as const } : {}) } : { id: scan.id, result: 'reject', reason };

@@ -2,7 +2,7 @@ import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { ChannelRow } from '../../db/queries/channels.ts';
 import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import { AppError } from '../../lib/errors.ts';
-import { ZScan, ZScanBatch, type TScanAck } from '../../lib/schemas/scan.ts';
+import { ZScan, ZScanBatch, type TScan, type TScanAck, type TScanReason } from '../../lib/schemas/scan.ts';
 import type { TOrderResponse } from '../../lib/schemas/order.ts';
 import type { Runtime } from '../runtime.ts';
 import { placeOrder, refundOrder } from '../services/sales.ts';
@@ -16,6 +16,40 @@ function describeIssues(issues: { path: PropertyKey[]; message: string }[]): str
   return issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || 'payload'} ${i.message}`).join('; ');
 }
 
+const gateLimiters = new WeakMap<Runtime, Map<number, ReturnType<Runtime['shared']['rateLimiter']>>>();
+
+/**
+ * Entry throttling at the gate (限流), enforced where the traffic arrives: a closed gate or one over
+ * its admission rate refuses online entries with `throttled`. Exits and offline facts pass.
+ */
+async function gateThrottle(rt: Runtime, device: DeviceAuthRow, scans: TScan[]): Promise<(TScanReason | undefined)[]> {
+  const control = rt.controls?.gate(device.gate_id);
+  if (!control || (!control.closed && !control.admissions_per_min)) return [];
+  let perRate = gateLimiters.get(rt);
+  if (!perRate) gateLimiters.set(rt, (perRate = new Map()));
+  const rate = control.admissions_per_min;
+  let limiter = rate ? perRate.get(rate) : undefined;
+  if (rate && !limiter) {
+    limiter = rt.shared.rateLimiter({ keyPrefix: `gate-admissions:${rate}`, points: rate, duration: 60 });
+    perRate.set(rate, limiter);
+  }
+  const out: (TScanReason | undefined)[] = [];
+  for (const s of scans) {
+    if (s.local || s.direction !== 'in') out.push(undefined);
+    else if (control.closed) out.push('throttled');
+    else {
+      try {
+        await limiter!.consume(String(device.gate_id));
+        out.push(undefined);
+      } catch (err) {
+        if (!(err instanceof RateLimiterRes)) throw err;
+        out.push('throttled');
+      }
+    }
+  }
+  return out;
+}
+
 /** One online scan: `{ id, code, direction, at }`. */
 export async function acceptScan(rt: Runtime, device: DeviceAuthRow, payload: unknown): Promise<TScanAck> {
   const parsed = ZScan.safeParse(payload);
@@ -23,7 +57,8 @@ export async function acceptScan(rt: Runtime, device: DeviceAuthRow, payload: un
     const id = typeof (payload as { id?: unknown } | null)?.id === 'string' ? String((payload as { id: string }).id).slice(0, 64) : undefined;
     return { ...(id ? { id } : {}), error: { code: 'invalid', message: `scan: ${describeIssues(parsed.error.issues)}` } };
   }
-  const [ack] = await rt.ingest!.submit(device, [parsed.data]);
+  const scans = [parsed.data];
+  const [ack] = await rt.ingest!.submit(device, scans, await gateThrottle(rt, device, scans));
   return ack;
 }
 
@@ -31,24 +66,36 @@ export async function acceptScan(rt: Runtime, device: DeviceAuthRow, payload: un
 export async function acceptScanBatch(rt: Runtime, device: DeviceAuthRow, payload: unknown): Promise<{ results: TScanAck[] } | { error: { code: 'invalid'; message: string } }> {
   const parsed = ZScanBatch.safeParse(payload);
   if (!parsed.success) return { error: { code: 'invalid', message: `scan:batch: ${describeIssues(parsed.error.issues)}` } };
-  return { results: await rt.ingest!.submit(device, parsed.data.scans) };
+  const scans = parsed.data.scans;
+  return { results: await rt.ingest!.submit(device, scans, await gateThrottle(rt, device, scans)) };
 }
 
-const orderLimiters = new WeakMap<Runtime, ReturnType<Runtime['shared']['rateLimiter']>>();
+const orderLimiters = new WeakMap<Runtime, Map<number, ReturnType<Runtime['shared']['rateLimiter']>>>();
+/** A paused channel is told to come back after this long (seconds). */
+const PAUSED_RETRY_S = 60;
 
-/** Applies the channel's order rate limit (shared across instances through Redis when configured). */
+/**
+ * Applies the channel's pause and order rate (the manager's setting, else the installation
+ * default), shared across instances through Redis when configured.
+ */
 export async function checkChannelRate(rt: Runtime, channel: ChannelRow): Promise<void> {
-  let limiter = orderLimiters.get(rt);
+  const control = rt.controls?.channel(channel.id);
+  if (control?.paused) throw new AppError('rate_limited', `sales on channel ${channel.code} are paused by the venue; retry later`, undefined, PAUSED_RETRY_S);
+  const rate = control?.orders_per_min ?? rt.config.TIDEWATCH_CHANNEL_ORDERS_PER_MIN;
+  let perRate = orderLimiters.get(rt);
+  if (!perRate) orderLimiters.set(rt, (perRate = new Map()));
+  let limiter = perRate.get(rate);
   if (!limiter) {
-    limiter = rt.shared.rateLimiter({ keyPrefix: 'channel-orders', points: rt.config.TIDEWATCH_CHANNEL_ORDERS_PER_MIN, duration: 60 });
-    orderLimiters.set(rt, limiter);
+    // One counter set per rate: a changed limit applies at once, without waiting for a window.
+    limiter = rt.shared.rateLimiter({ keyPrefix: `channel-orders:${rate}`, points: rate, duration: 60 });
+    perRate.set(rate, limiter);
   }
   try {
     await limiter.consume(String(channel.id));
   } catch (err) {
     if (err instanceof RateLimiterRes) {
       const s = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw new AppError('rate_limited', `channel ${channel.code} is over its limit of ${rt.config.TIDEWATCH_CHANNEL_ORDERS_PER_MIN} orders per minute; retry in ${s}s`, undefined, s);
+      throw new AppError('rate_limited', `channel ${channel.code} is over its limit of ${rate} orders per minute; retry in ${s}s`, undefined, s);
     }
     throw err;
   }

@@ -12,12 +12,13 @@ import {
 } from '../../db/queries/devices.ts';
 import { listGateStatus, type GateStatusRow } from '../../db/queries/gates.ts';
 import { readLiveCounters, readVenueClock } from '../../db/queries/scans.ts';
+import { listOpenAlarms, type AlarmRow } from '../../db/queries/alarms.ts';
 import { localTime } from '../../lib/venue-time.ts';
 import { acceptOrder, acceptScan, acceptScanBatch } from '../ingest/streams.ts';
 import { AppError } from '../../lib/errors.ts';
 import { canUse } from '../../lib/roles.ts';
 import { ZHeartbeat, type THeartbeatAck } from '../../lib/schemas/device.ts';
-import { ZSubscribe, type LiveClientEvents, type LiveServerEvents, type TGateStatus, type TSubscribeAck } from '../../lib/schemas/live.ts';
+import { ZSubscribe, type LiveClientEvents, type LiveServerEvents, type TAlarm, type TGateStatus, type TSubscribeAck } from '../../lib/schemas/live.ts';
 import { canSeeVenue, userById, userFromCookieHeader, type TSessionUser } from '../auth/session.ts';
 import { toAckError } from '../errors.ts';
 import { metrics } from '../metrics.ts';
@@ -35,6 +36,10 @@ export interface RealtimeHub {
   touchGates(venueId: number, gateIds: number[]): void;
   /** Marks a venue's counters as changed (scans, sales); screens get them in the next flush. */
   touchCounters(venueId: number): void;
+  /** Marks a venue's alarms as changed; screens get the open alarms in the next flush. */
+  touchAlarms(venueId: number): void;
+  /** Tells screens the controls changed (this instance's screens; every instance hears the change itself). */
+  controlsChanged(venueId: number | null): void;
   /** Disconnects every socket, for shutdown. */
   close(): Promise<void>;
 }
@@ -48,6 +53,26 @@ interface ChannelData {
 }
 interface LiveData {
   user: TSessionUser;
+}
+
+export function toAlarm(a: AlarmRow): TAlarm {
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return {
+    id: a.id,
+    subjectKind: a.subject_kind,
+    subjectId: a.subject_id,
+    kind: a.kind,
+    severity: a.severity,
+    state: a.state,
+    value: a.value,
+    threshold: a.threshold,
+    openedAt: new Date(a.opened_at).toISOString(),
+    ackedAt: iso(a.acked_at),
+    ackedBy: a.acked_by_label,
+    ackNote: a.ack_note,
+    escalated: !!a.escalated_at,
+    clearedAt: iso(a.cleared_at),
+  };
 }
 
 export function toGateStatus(r: GateStatusRow): TGateStatus {
@@ -130,7 +155,27 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   const flushTimer = setInterval(() => {
     void flush();
     void flushCounters();
+    void flushAlarms();
   }, GATE_FLUSH_MS);
+
+  // ---- alarms, pushed whole per venue when they change ----
+  const dirtyAlarms = new Set<number>();
+  const alarmsOf = async (venueId: number) => (await listOpenAlarms(db, venueId)).map(toAlarm);
+  let flushingAlarms = false;
+  const flushAlarms = async () => {
+    if (flushingAlarms || dirtyAlarms.size === 0) return;
+    flushingAlarms = true;
+    const venues = [...dirtyAlarms];
+    dirtyAlarms.clear();
+    try {
+      for (const venueId of venues) live.to(`venue:${venueId}`).emit('alarms:update', { venueId, alarms: await alarmsOf(venueId), at: new Date().toISOString() });
+    } catch (err) {
+      for (const v of venues) dirtyAlarms.add(v);
+      logger.warn({ err: (err as Error).message }, 'alarm flush failed');
+    } finally {
+      flushingAlarms = false;
+    }
+  };
 
   // ---- live counters (entries, exits, occupancy, sales), coalesced per venue ----
   const dirtyCounters = new Set<number>();
@@ -289,8 +334,8 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
         // Join first, then read: an update between the two is applied on top of the snapshot.
         for (const room of socket.rooms) if (room.startsWith('venue:')) socket.leave(room);
         socket.join(`venue:${venueId}`);
-        const [rows, counters] = await Promise.all([listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S), countersOf(venueId)]);
-        reply({ ok: true, venueId, gates: rows.map(toGateStatus), counters, at: new Date().toISOString() });
+        const [rows, counters, alarms] = await Promise.all([listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S), countersOf(venueId), alarmsOf(venueId)]);
+        reply({ ok: true, venueId, gates: rows.map(toGateStatus), counters, alarms, at: new Date().toISOString() });
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'live snapshot failed');
         reply({ error: { code: 'unavailable', message: 'the database did not answer; retrying' } });
@@ -335,6 +380,13 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     io,
     touchGates,
     touchCounters: (venueId) => void dirtyCounters.add(venueId),
+    touchAlarms: (venueId) => void dirtyAlarms.add(venueId),
+    // Local emit only: every instance reloads its controls from the same notice and tells its own screens.
+    controlsChanged: (venueId) => {
+      const payload = { venueId, at: new Date().toISOString() };
+      if (venueId) live.local.to(`venue:${venueId}`).emit('controls:update', payload);
+      else live.local.emit('controls:update', payload);
+    },
     async close() {
       clearInterval(flushTimer);
       clearInterval(sweepTimer);

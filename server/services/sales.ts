@@ -36,7 +36,12 @@ export interface SalesContext {
   db: Database;
   idCrypto: IdCrypto;
   now?: () => Date;
+  /** Zones whose crowd policy paused the venue's online and OTA sales for today (empty: not paused). */
+  onlinePausedBy?: (venueId: number) => number[];
 }
+
+/** A channel paused by a crowd policy is told to come back after this long (seconds). */
+const POLICY_RETRY_S = 300;
 
 type DayKind = 'weekday' | 'weekend' | 'holiday';
 
@@ -159,6 +164,11 @@ export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: 
   const now = (ctx.now ?? (() => new Date()))();
   const clock = await readVenueClock(db, channel.venue_id);
   const today = localTime(now, clock.timezone, clock.resetMinute).day;
+
+  // Crowd control: while a zone is critical, online and OTA sales for today's remaining slots pause.
+  if ((channel.kind === 'online' || channel.kind === 'ota') && order.items.some((i) => i.date === today) && ctx.onlinePausedBy?.(channel.venue_id).length) {
+    throw new AppError('rate_limited', `online sales for today are paused while the venue is at critical capacity; dates from tomorrow can be sold`, undefined, POLICY_RETRY_S);
+  }
 
   // Plan the tickets (prices, bundles, slots) before touching any quota.
   const types = new Map((await listTicketTypes(db, channel.venue_id)).map((t) => [t.code, t]));

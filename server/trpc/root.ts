@@ -1,5 +1,7 @@
 import { adminRouter } from './routers/admin.ts';
 import { chartsRouter } from './routers/charts.ts';
+import { alarmsRouter } from './routers/alarms.ts';
+import { controlsRouter } from './routers/controls.ts';
 import { gatesRouter } from './routers/gates.ts';
 import { systemRouter } from './routers/system.ts';
 import { createTRPCRouter } from './init.ts';
@@ -10,6 +12,8 @@ export const appRouter = createTRPCRouter({
   gates: gatesRouter,
   admin: adminRouter,
   charts: chartsRouter,
+  alarms: alarmsRouter,
+  controls: controlsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,143 @@
+import type { Queryable } from '../client.ts';
+
+export type TAlarmKind = 'capacity' | 'device_offline' | 'offline_conflict' | 'reject_rate';
+export type TSeverity = 'warning' | 'critical';
+
+export interface AlarmRow {
+  id: number;
+  venue_id: number;
+  subject_kind: 'venue' | 'zone' | 'gate';
+  subject_id: number;
+  kind: TAlarmKind;
+  severity: TSeverity;
+  state: 'active' | 'acknowledged' | 'cleared';
+  value: number | null;
+  threshold: number | null;
+  opened_at: Date;
+  updated_at: Date;
+  acked_at: Date | null;
+  acked_by_label: string | null;
+  ack_note: string | null;
+  escalated_at: Date | null;
+  cleared_at: Date | null;
+}
+
+const COLS = `id, venue_id, subject_kind, subject_id, kind, severity, state, value, threshold, opened_at, updated_at, acked_at,
+  acked_by_label, ack_note, escalated_at, cleared_at`;
+
+export async function listOpenAlarms(db: Queryable, venueId?: number): Promise<AlarmRow[]> {
+  const r = await db.query<AlarmRow>(
+    `SELECT ${COLS} FROM alarms WHERE state <> 'cleared' AND ($1::int IS NULL OR venue_id = $1)
+     ORDER BY (severity = 'critical') DESC, (state = 'active') DESC, opened_at DESC`,
+    [venueId ?? null],
+  );
+  return r.rows;
+}
+
+export async function listAlarmHistory(db: Queryable, venueId: number, limit: number): Promise<AlarmRow[]> {
+  const r = await db.query<AlarmRow>(`SELECT ${COLS} FROM alarms WHERE venue_id = $1 ORDER BY opened_at DESC LIMIT $2`, [venueId, limit]);
+  return r.rows;
+}
+
+export async function insertAlarm(
+  tx: Queryable,
+  a: { venueId: number; subjectKind: string; subjectId: number; kind: TAlarmKind; severity: TSeverity; value: number | null; threshold: number | null },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO alarms (venue_id, subject_kind, subject_id, kind, severity, value, threshold) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (subject_kind, subject_id, kind) WHERE state <> 'cleared' DO NOTHING`,
+    [a.venueId, a.subjectKind, a.subjectId, a.kind, a.severity, a.value, a.threshold],
+  );
+}
+
+/** Changes an open alarm's severity; a rise asks for a new acknowledgement. */
+export async function updateAlarmSeverity(tx: Queryable, id: number, severity: TSeverity, rising: boolean, value: number | null, threshold: number | null): Promise<void> {
+  await tx.query(
+    `UPDATE alarms SET severity = $2, value = $3, threshold = $4, updated_at = now(),
+       state = CASE WHEN $5 THEN 'active' ELSE state END, escalated_at = CASE WHEN $5 THEN NULL ELSE escalated_at END
+     WHERE id = $1`,
+    [id, severity, value, threshold, rising],
+  );
+}
+
+export async function updateAlarmValue(tx: Queryable, id: number, value: number | null): Promise<void> {
+  await tx.query('UPDATE alarms SET value = $2 WHERE id = $1 AND value IS DISTINCT FROM $2', [id, value]);
+}
+
+export async function clearAlarm(tx: Queryable, id: number): Promise<void> {
+  await tx.query("UPDATE alarms SET state = 'cleared', cleared_at = now(), updated_at = now() WHERE id = $1", [id]);
+}
+
+/** Escalates active alarms nobody acknowledged within afterS: they turn critical. Returns their venues. */
+export async function escalateAlarms(tx: Queryable, afterS: number): Promise<number[]> {
+  const r = await tx.query<{ venue_id: number }>(
+    `UPDATE alarms SET escalated_at = now(), severity = 'critical', updated_at = now()
+     WHERE state = 'active' AND escalated_at IS NULL AND updated_at < now() - make_interval(secs => $1) RETURNING venue_id`,
+    [afterS],
+  );
+  return [...new Set(r.rows.map((x) => x.venue_id))];
+}
+
+export async function acknowledgeAlarm(tx: Queryable, id: number, userId: number, label: string, note: string | null): Promise<AlarmRow | undefined> {
+  const r = await tx.query<AlarmRow>(
+    `UPDATE alarms SET state = 'acknowledged', acked_at = now(), acked_by = $2, acked_by_label = $3, ack_note = $4, updated_at = now()
+     WHERE id = $1 AND state = 'active' RETURNING ${COLS}`,
+    [id, userId, label, note],
+  );
+  return r.rows[0];
+}
+
+export async function findAlarm(db: Queryable, id: number): Promise<AlarmRow | undefined> {
+  const r = await db.query<AlarmRow>(`SELECT ${COLS} FROM alarms WHERE id = $1`, [id]);
+  return r.rows[0];
+}
+
+export interface WatchRow {
+  subject_kind: string;
+  subject_id: number;
+  kind: string;
+  level: 'none' | TSeverity;
+  since: Date;
+}
+
+export async function listWatch(tx: Queryable): Promise<WatchRow[]> {
+  return (await tx.query<WatchRow>('SELECT subject_kind, subject_id, kind, level, since FROM alarm_watch')).rows;
+}
+
+export async function setWatch(tx: Queryable, w: { subjectKind: string; subjectId: number; kind: string; level: string }): Promise<void> {
+  await tx.query(
+    `INSERT INTO alarm_watch (subject_kind, subject_id, kind, level, since) VALUES ($1, $2, $3, $4, now())
+     ON CONFLICT (subject_kind, subject_id, kind) DO UPDATE SET level = EXCLUDED.level, since = now()`,
+    [w.subjectKind, w.subjectId, w.kind, w.level],
+  );
+}
+
+/** The measurements alarms are raised from, for every venue. */
+export async function readAlarmInputs(tx: Queryable, timeoutS: number) {
+  const [zones, venues, gates] = await Promise.all([
+    tx.query<{ id: number; venue_id: number; capacity: number; warn_ratio: number; critical_ratio: number; count: number; day_ok: boolean }>(
+      `SELECT z.id, z.venue_id, z.capacity, z.warn_ratio, z.critical_ratio, COALESCE(o.count, 0) AS count, true AS day_ok
+       FROM zones z JOIN venues v ON v.id = z.venue_id
+       LEFT JOIN occupancy o ON o.zone_id = z.id
+         AND o.day = ((now() AT TIME ZONE v.timezone) - (v.day_reset - TIME '00:00'))::date`,
+    ),
+    tx.query<{ id: number; capacity: number }>('SELECT id, capacity FROM venues'),
+    tx.query<{ id: number; venue_id: number; online: boolean; seen_recently: boolean; scans: number; rejects: number; conflicts: number }>(
+      `SELECT g.id, g.venue_id,
+         COALESCE(bool_or(d.revoked_at IS NULL AND d.connected_at IS NOT NULL
+           AND (d.disconnected_at IS NULL OR d.disconnected_at < d.connected_at)
+           AND d.last_seen_at > now() - make_interval(secs => $1)), false) AS online,
+         COALESCE(bool_or(d.revoked_at IS NULL AND d.last_seen_at > now() - INTERVAL '1 hour'), false) AS seen_recently,
+         COALESCE(max(s.scans), 0) AS scans, COALESCE(max(s.rejects), 0) AS rejects, COALESCE(max(c.conflicts), 0) AS conflicts
+       FROM gates g
+       LEFT JOIN devices d ON d.gate_id = g.id
+       LEFT JOIN (SELECT gate_id, count(*)::int AS scans, count(*) FILTER (WHERE result = 'reject')::int AS rejects
+                  FROM gate_scans WHERE at > now() - INTERVAL '5 minutes' AND NOT offline GROUP BY gate_id) s ON s.gate_id = g.id
+       LEFT JOIN (SELECT gate_id, count(*)::int AS conflicts FROM gate_scans
+                  WHERE conflict AND received_at > now() - INTERVAL '10 minutes' GROUP BY gate_id) c ON c.gate_id = g.id
+       GROUP BY g.id`,
+      [timeoutS],
+    ),
+  ]);
+  return { zones: zones.rows, venues: venues.rows, gates: gates.rows };
+}

@@ -1,0 +1,208 @@
+import type { Database, Queryable } from '../../db/client.ts';
+import {
+  clearAlarm,
+  escalateAlarms,
+  insertAlarm,
+  listOpenAlarms,
+  listWatch,
+  readAlarmInputs,
+  setWatch,
+  updateAlarmSeverity,
+  updateAlarmValue,
+  type TAlarmKind,
+  type TSeverity,
+} from '../../db/queries/alarms.ts';
+import { insertAudit } from '../../db/queries/audit.ts';
+import { endPolicyActions, insertPolicyAction, listGateControls, listOpenPolicyActions, updateGateControl } from '../../db/queries/controls.ts';
+import type { TLogger } from '../logger.ts';
+import type { SharedState } from '../shared/shared-state.ts';
+import { CONTROLS_CHANNEL } from './controls.ts';
+
+/** Arbitrary constant for pg_try_advisory_xact_lock: one instance evaluates alarms per tick. */
+const ALARM_LOCK_ID = 7_311_204;
+/** A capacity alarm clears only this far below its line, so a value hovering at the line does not flap. */
+const HYSTERESIS = 0.02;
+/** Venue-wide thresholds (the zones carry their own). */
+const VENUE_WARN = 0.8;
+const VENUE_CRITICAL = 0.95;
+/** A gate's reject share over the last 5 minutes that is unusual, with at least MIN_SCANS scans. */
+const REJECT_WARN = 0.3;
+const REJECT_CRITICAL = 0.6;
+const MIN_SCANS = 20;
+
+export interface AlarmEngineOptions {
+  db: Database;
+  shared: SharedState;
+  logger: TLogger;
+  /** A condition must hold this long before an alarm opens, changes severity or clears (s). */
+  holdDownS: number;
+  /** Active alarms nobody acknowledged turn critical after this long (s). */
+  escalateAfterS: number;
+  heartbeatTimeoutS: number;
+  /** Venues whose alarms changed (the hub pushes them to the wall). */
+  onChange: (venueIds: number[]) => void;
+}
+
+type Level = 'none' | TSeverity;
+interface Condition {
+  venueId: number;
+  subjectKind: 'venue' | 'zone' | 'gate';
+  subjectId: number;
+  kind: TAlarmKind;
+  level: Level;
+  value: number | null;
+  threshold: number | null;
+}
+
+function ratioLevel(ratio: number, warn: number, crit: number, open: Level): Level {
+  // Hysteresis: an open alarm holds its level until the value falls clearly below the line.
+  const slack = (l: Level) => (open === l ? HYSTERESIS : 0);
+  if (ratio >= crit - slack('critical')) return 'critical';
+  if (ratio >= warn - slack('warning') - (open === 'critical' ? HYSTERESIS : 0)) return 'warning';
+  return 'none';
+}
+
+const key = (c: { subjectKind?: string; subject_kind?: string; subjectId?: number; subject_id?: number; kind: string }) =>
+  `${c.subjectKind ?? c.subject_kind}|${c.subjectId ?? c.subject_id}|${c.kind}`;
+
+/**
+ * Raises, changes, escalates and clears alarms from the live measurements once a second, and runs
+ * the crowd policy: when a zone turns critical its entry gates close and online sales of today
+ * pause, until it clears. Every instance runs it; an advisory lock lets one evaluate per tick.
+ */
+export class AlarmEngine {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(private readonly o: AlarmEngineOptions) {}
+
+  start(intervalMs = 1_000): void {
+    this.timer = setInterval(() => void this.tick(), intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One evaluation; returns the venues whose alarms changed. */
+  async tick(): Promise<number[]> {
+    if (this.running) return [];
+    this.running = true;
+    try {
+      const { changed, controlsChanged } = await this.o.db.transaction(async (tx) => {
+        const got = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [ALARM_LOCK_ID]);
+        if (!got.rows[0]?.ok) return { changed: [] as number[], controlsChanged: [] as number[] };
+        return this.evaluate(tx);
+      });
+      for (const v of controlsChanged) await this.o.shared.publish(CONTROLS_CHANNEL, { venueId: v, at: Date.now() });
+      if (changed.length) this.o.onChange(changed);
+      return changed;
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'alarm evaluation failed');
+      return [];
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async evaluate(tx: Queryable): Promise<{ changed: number[]; controlsChanged: number[] }> {
+    const inputs = await readAlarmInputs(tx, this.o.heartbeatTimeoutS);
+    const open = new Map((await listOpenAlarms(tx)).map((a) => [key(a), a]));
+    const openLevel = (k: string): Level => open.get(k)?.severity ?? 'none';
+    const conditions: Condition[] = [];
+
+    const venueTotals = new Map<number, number>();
+    for (const z of inputs.zones) {
+      venueTotals.set(z.venue_id, (venueTotals.get(z.venue_id) ?? 0) + z.count);
+      const ratio = z.capacity > 0 ? z.count / z.capacity : 0;
+      const k = `zone|${z.id}|capacity`;
+      const level = ratioLevel(ratio, z.warn_ratio, z.critical_ratio, openLevel(k));
+      conditions.push({ venueId: z.venue_id, subjectKind: 'zone', subjectId: z.id, kind: 'capacity', level, value: round(ratio), threshold: level === 'critical' ? z.critical_ratio : z.warn_ratio });
+    }
+    for (const v of inputs.venues) {
+      const ratio = v.capacity > 0 ? (venueTotals.get(v.id) ?? 0) / v.capacity : 0;
+      const level = ratioLevel(ratio, VENUE_WARN, VENUE_CRITICAL, openLevel(`venue|${v.id}|capacity`));
+      conditions.push({ venueId: v.id, subjectKind: 'venue', subjectId: v.id, kind: 'capacity', level, value: round(ratio), threshold: level === 'critical' ? VENUE_CRITICAL : VENUE_WARN });
+    }
+    for (const g of inputs.gates) {
+      conditions.push({ venueId: g.venue_id, subjectKind: 'gate', subjectId: g.id, kind: 'device_offline', level: g.seen_recently && !g.online ? 'warning' : 'none', value: null, threshold: null });
+      conditions.push({ venueId: g.venue_id, subjectKind: 'gate', subjectId: g.id, kind: 'offline_conflict', level: g.conflicts > 0 ? 'warning' : 'none', value: g.conflicts, threshold: 1 });
+      const share = g.scans >= MIN_SCANS ? g.rejects / g.scans : 0;
+      const level: Level = share >= REJECT_CRITICAL ? 'critical' : share >= REJECT_WARN ? 'warning' : 'none';
+      conditions.push({ venueId: g.venue_id, subjectKind: 'gate', subjectId: g.id, kind: 'reject_rate', level, value: round(share), threshold: level === 'critical' ? REJECT_CRITICAL : REJECT_WARN });
+    }
+
+    // Hold-down: a level counts once it has been observed continuously for holdDownS.
+    const watch = new Map((await listWatch(tx)).map((w) => [key(w), w]));
+    const now = Date.now();
+    const changed = new Set<number>();
+    const controlsChanged = new Set<number>();
+    for (const c of conditions) {
+      const k = key(c);
+      const w = watch.get(k);
+      if (!w || w.level !== c.level) {
+        if (w || c.level !== 'none') await setWatch(tx, { subjectKind: c.subjectKind, subjectId: c.subjectId, kind: c.kind, level: c.level });
+        if (this.o.holdDownS > 0) continue;
+      } else if (now - new Date(w.since).getTime() < this.o.holdDownS * 1000) {
+        continue;
+      }
+      const current = open.get(k);
+      const before: Level = current?.severity ?? 'none';
+      if (c.level === before) {
+        if (current && c.value !== null && current.value !== c.value) await updateAlarmValue(tx, current.id, c.value);
+        continue;
+      }
+      changed.add(c.venueId);
+      if (c.level === 'none') await clearAlarm(tx, current!.id);
+      else if (!current) await insertAlarm(tx, { venueId: c.venueId, subjectKind: c.subjectKind, subjectId: c.subjectId, kind: c.kind, severity: c.level, value: c.value, threshold: c.threshold });
+      else await updateAlarmSeverity(tx, current.id, c.level, c.level === 'critical', c.value, c.threshold);
+      if (c.subjectKind === 'zone' && c.kind === 'capacity') {
+        if (c.level === 'critical') await this.applyPolicy(tx, c);
+        else if (before === 'critical') await this.revertPolicy(tx, c);
+        controlsChanged.add(c.venueId);
+      }
+    }
+    for (const v of await escalateAlarms(tx, this.o.escalateAfterS)) changed.add(v);
+    return { changed: [...changed], controlsChanged: [...controlsChanged] };
+  }
+
+  /** Zone critical: close its entry gates and pause today's online sales. Each step is audited. */
+  private async applyPolicy(tx: Queryable, c: Condition): Promise<void> {
+    const reason = `zone ${c.subjectId} at ${Math.round((c.value ?? 0) * 100)}% of capacity (critical)`;
+    const gates = (await listGateControls(tx, c.venueId)).filter((g) => g.zone_id === c.subjectId && g.direction !== 'out' && !g.closed);
+    for (const g of gates) {
+      await updateGateControl(tx, g.id, g.admissions_per_min, true);
+      await insertPolicyAction(tx, { venueId: c.venueId, zoneId: c.subjectId, action: 'close_gate', targetId: g.id });
+      await insertAudit(tx, { actorKind: 'policy', actorLabel: 'policy:zone-critical', action: 'policy.close_gate', venueId: c.venueId, subjectKind: 'gate', subjectId: g.code, before: { closed: false }, after: { closed: true }, reason });
+    }
+    const paused = (await listOpenPolicyActions(tx, c.venueId)).some((a) => a.action === 'pause_online_sales' && a.zone_id === c.subjectId);
+    if (!paused) {
+      await insertPolicyAction(tx, { venueId: c.venueId, zoneId: c.subjectId, action: 'pause_online_sales', targetId: null });
+      await insertAudit(tx, { actorKind: 'policy', actorLabel: 'policy:zone-critical', action: 'policy.pause_online_sales', venueId: c.venueId, subjectKind: 'venue', subjectId: c.venueId, before: { paused: false }, after: { paused: true }, reason });
+    }
+    this.o.logger.info({ zoneId: c.subjectId, gates: gates.map((g) => g.code) }, 'crowd policy applied');
+  }
+
+  /** Zone no longer critical: undo what the policy did, except where a person took over. */
+  private async revertPolicy(tx: Queryable, c: Condition): Promise<void> {
+    const actions = (await listOpenPolicyActions(tx, c.venueId)).filter((a) => a.zone_id === c.subjectId);
+    const gates = new Map((await listGateControls(tx, c.venueId)).map((g) => [g.id, g]));
+    const reason = `zone ${c.subjectId} back to ${c.level === 'none' ? 'normal' : c.level}`;
+    for (const a of actions) {
+      if (a.action === 'close_gate' && a.target_id !== null && !a.overridden) {
+        const g = gates.get(a.target_id);
+        if (g?.closed) {
+          await updateGateControl(tx, g.id, g.admissions_per_min, false);
+          await insertAudit(tx, { actorKind: 'policy', actorLabel: 'policy:zone-critical', action: 'policy.reopen_gate', venueId: c.venueId, subjectKind: 'gate', subjectId: g.code, before: { closed: true }, after: { closed: false }, reason });
+        }
+      } else if (a.action === 'pause_online_sales') {
+        await insertAudit(tx, { actorKind: 'policy', actorLabel: 'policy:zone-critical', action: 'policy.resume_online_sales', venueId: c.venueId, subjectKind: 'venue', subjectId: c.venueId, before: { paused: true }, after: { paused: false }, reason });
+      }
+    }
+    await endPolicyActions(tx, actions.map((a) => a.id), false);
+  }
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
