@@ -14,6 +14,7 @@ export function AppHeader({ user, locale }: { user: { name: string; email: strin
   const links = [
     { href: '/', label: t('nav.home'), show: true },
     { href: '/command-center', label: t('nav.commandCenter'), show: canUse(user.role, 'commandCenter') },
+    { href: '/controls', label: t('nav.controls'), show: canUse(user.role, 'controls') },
     { href: '/admin', label: t('nav.admin'), show: canUse(user.role, 'admin') },
   ].filter((l) => l.show);
   const switchLanguage = () => {

@@ -3,8 +3,9 @@ import Link from 'next/link';
 import { useTranslations } from 'use-intl';
 import type { TArea } from '../lib/roles.ts';
 
-const AREA_LINKS: Partial<Record<TArea, { href: string; key: 'nav.commandCenter' | 'nav.admin' }>> = {
+const AREA_LINKS: Partial<Record<TArea, { href: string; key: 'nav.commandCenter' | 'nav.admin' | 'nav.controls' }>> = {
   commandCenter: { href: '/command-center', key: 'nav.commandCenter' },
+  controls: { href: '/controls', key: 'nav.controls' },
   admin: { href: '/admin', key: 'nav.admin' },
 };
 

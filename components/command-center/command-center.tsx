@@ -3,6 +3,7 @@ import { useMemo, useState } from 'react';
 import { useLocale, useTranslations } from 'use-intl';
 import { useLiveGates, useNow } from '../../lib/live/use-live-gates.ts';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
+import { AlarmsPanel, type AlarmSubjects } from './alarms-panel.tsx';
 import { GateTable } from './gate-table.tsx';
 import { VenuePlan, type TPlanZone } from './venue-plan.tsx';
 
@@ -31,6 +32,7 @@ function Kpi({ name, label, value, tone, sub, display }: { name: string; label: 
 /** The wall display: KPI strip, venue plan with gate markers and the gate health list, all live. */
 export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCommandVenue[]; initialVenueCode?: string; kiosk: boolean }) {
   const t = useTranslations('cc');
+  const ta = useTranslations('alarms');
   const locale = useLocale();
   const [venueId, setVenueId] = useState(() => (venues.find((v) => v.code === initialVenueCode) ?? venues[0])?.id);
   const venue = venues.find((v) => v.id === venueId);
@@ -41,6 +43,13 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
   const c = live.counters;
   const inPark = c ? c.zones.reduce((n, z) => n + z.count, 0) : null;
   const occupancy = useMemo(() => new Map((c?.zones ?? []).map((z) => [z.zoneId, z])), [c]);
+  const subjects: AlarmSubjects = useMemo(
+    () => ({
+      zones: new Map((venue?.zones ?? []).map((z) => [z.id, z])),
+      gates: new Map(live.gates.map((g) => [g.id, g])),
+    }),
+    [venue, live.gates],
+  );
   const money = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'zh-CN', { style: 'currency', currency: 'CNY', maximumFractionDigits: 0 });
 
   if (!venue) return <main className="page"><p className="notice">{t('noVenue')}</p></main>;
@@ -72,6 +81,12 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
       <section className="panel plan" data-loading-state={live.state} aria-label={t('map')}>
         <h2>{t('map')}</h2>
         <VenuePlan plan={venue.plan} zones={venue.zones} gates={live.gates} locale={locale} occupancy={occupancy} />
+      </section>
+      <section className="panel" data-loading-state={live.state} aria-label="alarms">
+        <h2>{ta('title')}</h2>
+        <div className="scroll">
+          <AlarmsPanel alarms={live.alarms} subjects={subjects} kiosk={kiosk} now={now} />
+        </div>
       </section>
       <section className="panel" data-loading-state={live.state} data-testid="gate-health">
         <h2>{t('gates')}</h2>

@@ -1,7 +1,7 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import type { LiveClientEvents, LiveServerEvents, TGateStatus, TLiveCounters, TSubscribeAck } from '../schemas/live.ts';
+import type { LiveClientEvents, LiveServerEvents, TAlarm, TGateStatus, TLiveCounters, TSubscribeAck } from '../schemas/live.ts';
 
 export type TLoadingState = 'loading' | 'loaded' | 'error';
 
@@ -11,6 +11,7 @@ export interface LiveGates {
   connected: boolean;
   gates: TGateStatus[];
   counters?: TLiveCounters;
+  alarms: TAlarm[];
   error?: string;
   updatedAt?: string;
 }
@@ -21,12 +22,12 @@ export interface LiveGates {
  * Reconnects by itself (server restarts, network drops) and resubscribes, so it resynchronises.
  */
 export function useLiveGates(venueId: number | undefined): LiveGates {
-  const [live, setLive] = useState<LiveGates>({ state: 'loading', connected: false, gates: [] });
+  const [live, setLive] = useState<LiveGates>({ state: 'loading', connected: false, gates: [], alarms: [] });
   const socketRef = useRef<Socket<LiveServerEvents, LiveClientEvents> | null>(null);
 
   useEffect(() => {
     if (!venueId) return;
-    setLive({ state: 'loading', connected: false, gates: [] });
+    setLive({ state: 'loading', connected: false, gates: [], alarms: [] });
     // websocket only: behind a load balancer no sticky sessions are needed.
     const socket: Socket<LiveServerEvents, LiveClientEvents> = io('/live', { transports: ['websocket'], withCredentials: true, reconnectionDelayMax: 5_000 });
     socketRef.current = socket;
@@ -34,7 +35,7 @@ export function useLiveGates(venueId: number | undefined): LiveGates {
       socket.timeout(10_000).emit('subscribe', { venueId }, (err: Error | null, res: TSubscribeAck) => {
         if (err) return setLive((s) => ({ ...s, state: s.state === 'loaded' ? 'loaded' : 'error', error: 'timeout' }));
         if ('error' in res) return setLive((s) => ({ ...s, state: 'error', error: res.error.message }));
-        setLive({ state: 'loaded', connected: true, gates: res.gates, counters: res.counters, updatedAt: res.at });
+        setLive({ state: 'loaded', connected: true, gates: res.gates, counters: res.counters, alarms: res.alarms, updatedAt: res.at });
       });
     };
     socket.on('connect', subscribe);
@@ -50,6 +51,10 @@ export function useLiveGates(venueId: number | undefined): LiveGates {
         for (const g of msg.gates) byId.set(g.id, g);
         return { ...s, connected: true, gates: [...byId.values()].sort((a, b) => a.code.localeCompare(b.code)), updatedAt: msg.at };
       });
+    });
+    socket.on('alarms:update', (msg) => {
+      if (msg.venueId !== venueId) return;
+      setLive((s) => ({ ...s, alarms: msg.alarms }));
     });
     socket.on('counters:update', (msg) => {
       if (msg.venueId !== venueId) return;

@@ -1,0 +1,182 @@
+'use client';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { io } from 'socket.io-client';
+import { useLocale, useTranslations } from 'use-intl';
+import { useTRPC } from '../../lib/trpc/react.tsx';
+
+interface Venue {
+  id: number;
+  code: string;
+  nameZh: string;
+  nameEn: string;
+}
+
+/** A big on/off switch for touch screens. */
+function Toggle({ on, onChange, labelOn, labelOff, testId, disabled }: { on: boolean; onChange: (v: boolean) => void; labelOn: string; labelOff: string; testId?: string; disabled?: boolean }) {
+  return (
+    <button type="button" role="switch" aria-checked={on} data-testid={testId} className={`toggle ${on ? 'on' : 'off'}`} onClick={() => onChange(!on)} disabled={disabled}>
+      {on ? labelOn : labelOff}
+    </button>
+  );
+}
+
+/** A number with − / + steps and an explicit apply, so a stray tap changes nothing. */
+function Stepper({ value, step, placeholder, onApply, testId, min = 0 }: { value: number | null; step: number; placeholder: string; onApply: (v: number | null) => void; testId?: string; min?: number }) {
+  const t = useTranslations('controls');
+  const [draft, setDraft] = useState<string>(value === null ? '' : String(value));
+  useEffect(() => setDraft(value === null ? '' : String(value)), [value]);
+  const n = draft === '' ? null : Math.max(min, Math.round(Number(draft)));
+  const dirty = n !== value && !(draft !== '' && Number.isNaN(Number(draft)));
+  const bump = (d: number) => setDraft(String(Math.max(min, (n ?? 0) + d)));
+  return (
+    <span className="stepper" data-testid={testId}>
+      <button type="button" className="secondary" onClick={() => bump(-step)} aria-label="−">−</button>
+      <input inputMode="numeric" value={draft} placeholder={placeholder} onChange={(e) => setDraft(e.target.value.replace(/[^0-9]/g, ''))} />
+      <button type="button" className="secondary" onClick={() => bump(step)} aria-label="+">+</button>
+      <button type="button" disabled={!dirty} onClick={() => onApply(n)}>{t('apply')}</button>
+    </span>
+  );
+}
+
+/** The manager's tablet: sales and entry throttles (限流), capacity by date and slot, and the crowd policy. */
+export function ControlsScreen({ venues }: { venues: Venue[] }) {
+  const t = useTranslations('controls');
+  const locale = useLocale();
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const [venueId, setVenueId] = useState(venues[0]?.id);
+  const [day, setDay] = useState<string | undefined>();
+  const [reason, setReason] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+  const state = useQuery({ ...trpc.controls.state.queryOptions({ venueId: venueId ?? 0, day }), enabled: !!venueId, refetchInterval: 10_000 });
+  const refresh = () => qc.invalidateQueries({ queryKey: trpc.controls.state.queryKey() });
+  const done = {
+    onSuccess: () => {
+      setNotice(t('saved'));
+      void refresh();
+    },
+    onError: (e: { message: string }) => setNotice(e.message),
+  };
+  const setChannel = useMutation(trpc.controls.setChannel.mutationOptions(done));
+  const setGate = useMutation(trpc.controls.setGate.mutationOptions(done));
+  const setZone = useMutation(trpc.controls.setZoneCap.mutationOptions(done));
+  const setQuota = useMutation(trpc.controls.setQuota.mutationOptions(done));
+  const resume = useMutation(trpc.controls.resumeOnlineSales.mutationOptions(done));
+  const why = reason.trim() || undefined;
+
+  // Changes made elsewhere (another manager, a policy) show up at once.
+  useEffect(() => {
+    const s = io('/live', { transports: ['websocket'], withCredentials: true });
+    s.on('connect', () => venueId && s.emit('subscribe', { venueId }, () => {}));
+    s.on('controls:update', () => void refresh());
+    return () => {
+      s.removeAllListeners();
+      s.disconnect();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [venueId]);
+  useEffect(() => {
+    if (!notice) return;
+    const id = setTimeout(() => setNotice(null), 4_000);
+    return () => clearTimeout(id);
+  }, [notice]);
+
+  const d = state.data;
+  const name = (x: { nameZh: string; nameEn: string }) => (locale === 'en' ? x.nameEn : x.nameZh);
+  return (
+    <main className="page controls" data-loading-state={state.isPending ? 'loading' : state.isError ? 'error' : 'loaded'}>
+      <div className="controls-bar">
+        <h1>{t('title')}</h1>
+        {venues.length > 1 && (
+          <select value={venueId} onChange={(e) => setVenueId(Number(e.target.value))} aria-label="venue">
+            {venues.map((v) => <option key={v.id} value={v.id}>{name(v)}</option>)}
+          </select>
+        )}
+        <label className="grow">
+          {t('reason')}
+          <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t('reasonPlaceholder')} maxLength={300} data-testid="reason" />
+        </label>
+      </div>
+      {notice && <p className="notice" role="status">{notice}</p>}
+      {state.isError && <p className="error" role="alert">{state.error.message}</p>}
+      {d?.onlineSalesPaused && (
+        <div className="banner crit" role="alert">
+          {t('onlinePaused')}
+          <button onClick={() => venueId && resume.mutate({ venueId, reason: why })}>{t('resumeOnline')}</button>
+        </div>
+      )}
+      {d && (
+        <div className="controls-grid">
+          <section className="panel">
+            <h2>{t('channels')}</h2>
+            <table className="grid">
+              <tbody>
+                {d.channels.map((c) => (
+                  <tr key={c.id} data-channel={c.code}>
+                    <td><strong>{c.code}</strong><br /><span className="muted">{c.name}</span></td>
+                    <td>
+                      <div className="muted small">{t('ordersPerMin')}</div>
+                      <Stepper value={c.ordersPerMin} step={10} min={1} placeholder={t('default', { n: d.defaultOrdersPerMin })} testId={`rate-${c.code}`}
+                        onApply={(v) => setChannel.mutate({ channelId: c.id, ordersPerMin: v, reason: why })} />
+                    </td>
+                    <td><Toggle on={!c.paused} labelOn={t('selling')} labelOff={t('paused')} testId={`pause-${c.code}`} onChange={(on) => setChannel.mutate({ channelId: c.id, paused: !on, reason: why })} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+          <section className="panel">
+            <h2>{t('quotas')}</h2>
+            <label className="inline">{t('date')} <input type="date" value={d.day} min={d.today} onChange={(e) => setDay(e.target.value || undefined)} /></label>
+            <table className="grid">
+              <tbody>
+                {d.quotas.length === 0 && <tr><td className="muted">—</td></tr>}
+                {d.quotas.map((q) => (
+                  <tr key={q.slot ?? 'day'} data-slot={q.slot ?? 'day'}>
+                    <td><strong>{q.slot ? `${q.slot}–${q.end}` : t('dayQuota')}</strong><br /><span className="muted">{q.sold} {t('sold')}</span></td>
+                    <td><Stepper value={q.capacity} step={100} placeholder="" onApply={(v) => venueId && setQuota.mutate({ venueId, day: d.day, slot: q.slot, capacity: v ?? 0, reason: why })} /></td>
+                    <td><Toggle on={!q.closed} labelOn={t('open')} labelOff={t('closed')} onChange={(on) => venueId && setQuota.mutate({ venueId, day: d.day, slot: q.slot, closed: !on, reason: why })} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+          <section className="panel">
+            <h2>{t('zones')}</h2>
+            <table className="grid">
+              <tbody>
+                {d.zones.map((z) => (
+                  <tr key={z.id}>
+                    <td><strong>{name(z)}</strong><br /><span className="muted">{t('capacity')} {z.capacity.toLocaleString()}</span></td>
+                    <td>
+                      <div className="muted small">{t('entryCap')}</div>
+                      <Stepper value={z.entryCap} step={50} placeholder={t('noCap')} onApply={(v) => setZone.mutate({ zoneId: z.id, entryCap: v, reason: why })} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+          <section className="panel">
+            <h2>{t('gates')}</h2>
+            <table className="grid">
+              <tbody>
+                {d.gates.filter((g) => g.direction !== 'out').map((g) => (
+                  <tr key={g.id} data-gate={g.code}>
+                    <td><strong>{g.code}</strong> <span className="muted">{name(g)}</span>{g.byPolicy && <><br /><span className="warn-text">{t('byPolicy')}</span></>}</td>
+                    <td>
+                      <div className="muted small">{t('admissionsPerMin')}</div>
+                      <Stepper value={g.admissionsPerMin} step={5} min={1} placeholder={t('unlimited')} onApply={(v) => setGate.mutate({ gateId: g.id, admissionsPerMin: v, reason: why })} />
+                    </td>
+                    <td><Toggle on={!g.closed} labelOn={t('open')} labelOff={t('closed')} testId={`gate-${g.code}`} onChange={(on) => setGate.mutate({ gateId: g.id, closed: !on, reason: why })} /></td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        </div>
+      )}
+    </main>
+  );
+}
