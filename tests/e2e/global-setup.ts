@@ -25,6 +25,8 @@ export default async function globalSetup() {
     LOG_LEVEL: 'warn',
     NEXTAUTH_SECRET: randomBytes(32).toString('base64url'),
     TIDEWATCH_ID_KEY: randomBytes(32).toString('hex'),
+    // Short hold-down so a zone crossing its line raises an alarm within the test.
+    TIDEWATCH_ALARM_HOLD_S: '2',
     TIDEWATCH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'tw-e2e-')),
   };
   let dropDb: (() => Promise<void>) | undefined;
@@ -59,6 +61,8 @@ export default async function globalSetup() {
     if (Date.now() > deadline) throw new Error('the e2e server did not come up within 120 s');
     await new Promise((r) => setTimeout(r, 500));
   }
+  // Tests read the demo device and channel tokens from here (workers inherit this environment).
+  process.env.E2E_DATA_DIR = env.TIDEWATCH_DATA_DIR;
   console.log(`[e2e] server on port ${port} (${env.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}${env.REDIS_URL ? ' + Redis' : ''})`);
   return async () => {
     const exited = new Promise((r) => server.once('exit', r));
