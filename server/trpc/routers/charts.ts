@@ -37,7 +37,7 @@ export const chartsRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => {
       assertVenue(ctx.user, input.venueId);
       const db = ctx.rt.db;
-      await venueClock(db, input.venueId);
+      const clock = await venueClock(db, input.venueId);
       // The window ends at the end of the current minute, so the live minute is the last point.
       const to = new Date(Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + MINUTE_MS);
       const from = new Date(to.getTime() - input.minutes * MINUTE_MS);
@@ -51,6 +51,8 @@ export const chartsRouter = createTRPCRouter({
       return {
         from: from.toISOString(),
         to: to.toISOString(),
+        /** The venue's time zone: the wall labels times on the venue's clock. */
+        timezone: clock.timezone,
         /** Width of one point (ms). */
         stepMs: MINUTE_MS,
         zones: zones.map((z) => ({ id: z.id, code: z.code, nameZh: z.name_zh, nameEn: z.name_en })),

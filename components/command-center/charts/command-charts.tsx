@@ -1,0 +1,42 @@
+'use client';
+import { useQuery } from '@tanstack/react-query';
+import { useTRPC } from '../../../lib/trpc/react.tsx';
+import type { TLoadingState } from './chart-theme.ts';
+import { ArrivalsChart } from './arrivals-chart.tsx';
+import { EntriesChart } from './entries-chart.tsx';
+import { SalesChart } from './sales-chart.tsx';
+
+/** Window of the minute charts (minutes): the last three hours. */
+const SERIES_WINDOW_MIN = 180;
+/** How often the minute charts refresh (ms); the rollups have one-minute buckets. */
+const SERIES_REFRESH_MS = 15_000;
+/** How often the arrival forecast refreshes (ms); its buckets are 15 minutes wide. */
+const ARRIVALS_REFRESH_MS = 60_000;
+
+function stateOf(q: { isPending: boolean; isError: boolean; data: unknown }): { state: TLoadingState; stale: boolean } {
+  if (q.data !== undefined) return { state: 'loaded', stale: q.isError };
+  if (q.isPending && !q.isError) return { state: 'loading', stale: false };
+  return { state: 'error', stale: false };
+}
+
+/**
+ * The command center's charts in a column: visitor flow, ticket sales and the arrival forecast of
+ * the venue, refreshed from the rollups (series every 15 s, forecast every minute). A failed
+ * refresh keeps the last answer on screen, marked as not updating.
+ */
+export function CommandCharts({ venueId, locale, zoneNames }: { venueId: number; locale: string; zoneNames: Map<number, string> }) {
+  const trpc = useTRPC();
+  const series = useQuery(
+    trpc.charts.series.queryOptions({ venueId, minutes: SERIES_WINDOW_MIN }, { refetchInterval: SERIES_REFRESH_MS, refetchIntervalInBackground: true }),
+  );
+  const arrivals = useQuery(trpc.charts.arrivals.queryOptions({ venueId }, { refetchInterval: ARRIVALS_REFRESH_MS, refetchIntervalInBackground: true }));
+  const s = stateOf(series);
+  const a = stateOf(arrivals);
+  return (
+    <div className="command-charts" data-testid="command-charts" style={{ display: 'flex', flexDirection: 'column', gap: '1em', minHeight: 0, height: '100%' }}>
+      <EntriesChart locale={locale} state={s.state} error={series.error?.message} stale={s.stale} series={series.data} zoneNames={zoneNames} />
+      <SalesChart locale={locale} state={s.state} error={series.error?.message} stale={s.stale} series={series.data} />
+      <ArrivalsChart locale={locale} state={a.state} error={arrivals.error?.message} stale={a.stale} arrivals={arrivals.data} />
+    </div>
+  );
+}
