@@ -5,6 +5,7 @@ import { useLiveGates, useNow } from '../../lib/live/use-live-gates.ts';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
 import { AlarmsPanel, type AlarmSubjects } from './alarms-panel.tsx';
 import { GateTable } from './gate-table.tsx';
+import { CommandCharts } from './charts/command-charts.tsx';
 import { VenuePlan, type TPlanZone } from './venue-plan.tsx';
 
 export interface TCommandVenue {
@@ -50,13 +51,14 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
     }),
     [venue, live.gates],
   );
+  const zoneNames = useMemo(() => new Map((venue?.zones ?? []).map((z) => [z.id, locale === 'en' ? z.nameEn : z.nameZh])), [venue, locale]);
   const money = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'zh-CN', { style: 'currency', currency: 'CNY', maximumFractionDigits: 0 });
 
   if (!venue) return <main className="page"><p className="notice">{t('noVenue')}</p></main>;
   const name = locale === 'en' ? venue.nameEn : venue.nameZh;
   return (
     <main data-loading-state={live.state} data-kiosk={kiosk ? '1' : undefined}>
-      <div className="kpis" data-loading-state={live.state}>
+      <div className="kpis" data-loading-state={live.state} style={{ gridArea: 'kpis' }}>
         <div className="kpi">
           <div className="label">{t('venue')}</div>
           {venues.length > 1 && !kiosk ? (
@@ -78,17 +80,20 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
         <Kpi name="rejects_today" label={t('rejectsToday')} value={c?.rejects ?? null} />
         <Kpi name="gates_online" label={t('gatesOnline')} value={loaded ? online : null} tone="ok" sub={loaded ? `/ ${live.gates.length}` : undefined} />
       </div>
-      <section className="panel plan" data-loading-state={live.state} aria-label={t('map')}>
+      <section className="panel plan" data-loading-state={live.state} aria-label={t('map')} style={{ gridArea: 'map' }}>
         <h2>{t('map')}</h2>
         <VenuePlan plan={venue.plan} zones={venue.zones} gates={live.gates} locale={locale} occupancy={occupancy} />
       </section>
-      <section className="panel" data-loading-state={live.state} aria-label="alarms">
+      <section className="panel" data-loading-state={live.state} aria-label="alarms" style={{ gridArea: 'alarms' }}>
         <h2>{ta('title')}</h2>
         <div className="scroll">
           <AlarmsPanel alarms={live.alarms} subjects={subjects} kiosk={kiosk} now={now} />
         </div>
       </section>
-      <section className="panel" data-loading-state={live.state} data-testid="gate-health">
+      <section style={{ gridArea: 'charts', minHeight: 0 }} aria-label="charts">
+        <CommandCharts venueId={venue.id} locale={locale} zoneNames={zoneNames} />
+      </section>
+      <section className="panel" data-loading-state={live.state} data-testid="gate-health" style={{ gridArea: 'gates' }}>
         <h2>{t('gates')}</h2>
         {live.state === 'loading' && <p className="muted">…</p>}
         {live.state === 'error' && <p className="error" role="alert">{live.error}</p>}

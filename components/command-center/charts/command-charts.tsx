@@ -20,7 +20,7 @@ function stateOf(q: { isPending: boolean; isError: boolean; data: unknown }): { 
 }
 
 /**
- * The command center's charts in a column: visitor flow, ticket sales and the arrival forecast of
+ * The command center's charts (laid out by the .command-charts rule of the page): visitor flow, ticket sales and the arrival forecast of
  * the venue, refreshed from the rollups (series every 15 s, forecast every minute). A failed
  * refresh keeps the last answer on screen, marked as not updating.
  */
@@ -33,7 +33,7 @@ export function CommandCharts({ venueId, locale, zoneNames }: { venueId: number;
   const s = stateOf(series);
   const a = stateOf(arrivals);
   return (
-    <div className="command-charts" data-testid="command-charts" style={{ display: 'flex', flexDirection: 'column', gap: '1em', minHeight: 0, height: '100%' }}>
+    <div className="command-charts" data-testid="command-charts">
       <EntriesChart locale={locale} state={s.state} error={series.error?.message} stale={s.stale} series={series.data} zoneNames={zoneNames} />
       <SalesChart locale={locale} state={s.state} error={series.error?.message} stale={s.stale} series={series.data} />
       <ArrivalsChart locale={locale} state={a.state} error={arrivals.error?.message} stale={a.stale} arrivals={arrivals.data} />
