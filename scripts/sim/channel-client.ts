@@ -37,7 +37,13 @@ export class ChannelClient {
   connect(timeoutMs = 15_000): Promise<void> {
     if (this.opts.transport === 'http' || this.socket) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const socket = io(`${this.opts.baseUrl}/channels`, { auth: { token: this.opts.token }, transports: ['websocket'], reconnectionDelayMax: 5_000 });
+      const socket = io(`${this.opts.baseUrl}/channels`, {
+        auth: { token: this.opts.token },
+        transports: ['websocket'],
+        reconnectionDelayMax: 5_000,
+        // Its own connection: socket.io would otherwise multiplex it onto a gate device's.
+        forceNew: true,
+      });
       this.socket = socket;
       let settled = false;
       const t = setTimeout(() => {

@@ -88,6 +88,8 @@ export class SimGateDevice {
       transports: ['websocket'],
       reconnectionDelayMax: 5_000,
       autoConnect: false,
+      // Each device is its own machine: its own connection, never multiplexed with another's.
+      forceNew: true,
     });
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('disconnect', (reason) => {

@@ -13,11 +13,13 @@ export const MAX_TRACKED_PERSONS = 4_000;
 /** Recently admitted single-entry codes, for the screenshot-sharing incidents. */
 const RECENT_CODES = 200;
 /** Chance that a person who just got in scans again (a new scan, same code) a few seconds later: ~1% of all scans. */
-const DUPLICATE_P = 0.022;
+const DUPLICATE_P = 0.018;
 /** Chance per arriving party that someone nearby shows a code that is no ticket (~0.5% of scans). */
 const JUNK_P = 0.03;
 /** Chance per arriving party that someone tries a screenshot of a ticket that was already used. */
 const SHARED_P = 0.006;
+/** Chance per arriving party, while a lane on its side is offline, that a used ticket is passed back over the fence and scanned there. */
+const SHARED_AT_OFFLINE_P = 0.1;
 /** Share of a refunded order's buyers who come anyway and get turned away. */
 export const REFUNDED_SHOW_UP_P = 0.15;
 /** Share of next-slot parties who come too early, are turned away and come back when the slot opens. */
@@ -85,6 +87,10 @@ function junkCode(): string {
  * Visitors of the demo venue: each party sold by a channel arrives at a main or east gate around its
  * slot, may ride the ropeway up and down, may be hotel guests, and leaves after a few (compressed)
  * hours. Every move is a real scan at a simulated gate device.
+ *
+ * The checkpoints inside the park (FP, TC, YKS, YH, GS, VC) only send heartbeats: every ticket the
+ * demo sells is a park entry ticket, so a second `in` scan there would be refused (`used` for
+ * single-entry tickets, `passback` for passes) and turn the map red for no reason.
  */
 export class Visitors {
   private readonly parties = new Map<number, { party: Party; ac: AbortController }>();
@@ -156,10 +162,17 @@ export class Visitors {
     this.persons = 0;
   }
 
-  private pick(list: DemoGate[], isGroup: boolean): DemoGate | undefined {
+  /** Gates some visitor route uses. */
+  get routeGates(): Set<string> {
+    return new Set(Object.values(this.routes).flatMap((list: DemoGate[]) => list.map((g) => g.code)));
+  }
+
+  private pick(list: DemoGate[], isGroup: boolean, direction: 'in' | 'out' = 'in'): DemoGate | undefined {
     if (!list.length) return undefined;
-    // Handhelds staff the group and accessible lanes: groups and the elderly go there, few others.
-    return pickWeighted(list, list.map((g) => (g.kind === 'handheld' ? (isGroup ? 6 : 0.25) : 1)));
+    // Handhelds staff the group and accessible lanes: groups and the elderly go there, few others;
+    // on the way out most people just take the nearest exit turnstile.
+    const handheld = direction === 'in' ? (isGroup ? 3 : 0.5) : isGroup ? 1 : 0.25;
+    return pickWeighted(list, list.map((g) => (g.kind === 'handheld' ? handheld : 1)));
   }
 
   private device(gate: DemoGate | undefined): SimGateDevice | undefined {
@@ -233,8 +246,14 @@ export class Visitors {
       const gate = this.pick(inList, false);
       if (gate) void this.later(uniform(1_000, 5_000), signal, () => this.scan(gate, junkCode(), 'in', ['invalid', 'unknown'], 'junk code'));
     }
-    if (Math.random() < SHARED_P && this.recent.length) {
-      const code = this.recent[randomInt(0, this.recent.length - 1)];
+    if (!this.recent.length) return;
+    const code = this.recent[randomInt(0, this.recent.length - 1)];
+    // An offline lane cannot know the ticket was used elsewhere: the fraud it invites, a conflict once uploaded.
+    const offline = inList.filter((g) => this.deps.devices.get(g.code)?.isOffline);
+    if (offline.length && Math.random() < SHARED_AT_OFFLINE_P) {
+      const gate = offline[randomInt(0, offline.length - 1)];
+      void this.later(uniform(1_000, 5_000), signal, () => this.scan(gate, code, 'in', ['used', 'passback'], 'ticket passed back'));
+    } else if (Math.random() < SHARED_P) {
       const gate = this.pick([...this.routes.mainIn, ...this.routes.eastIn], false);
       if (gate) void this.later(uniform(1_000, 5_000), signal, () => this.scan(gate, code, 'in', ['used', 'passback'], 'shared screenshot'));
     }
@@ -303,13 +322,13 @@ export class Visitors {
       // Out for lunch in the village, back in the afternoon: the second entry of the day.
       await simWait(60, 120);
       const outList = side === 'main' ? r.mainOut : r.eastOut;
-      const left = await this.pass(inside, this.pick(outList, isGroup), 'out', (p) => p.entry, signal);
+      const left = await this.pass(inside, this.pick(outList, isGroup, 'out'), 'out', (p) => p.entry, signal);
       await simWait(40, 90);
       inside = await this.pass(left, this.pick(inList, isGroup), 'in', (p) => p.entry, signal);
     }
 
     await wait(leaveAt - Date.now());
     const exitSide = Math.random() < 0.8 ? side : side === 'main' ? 'east' : 'main';
-    await this.pass(inside, this.pick(exitSide === 'main' ? r.mainOut : r.eastOut, isGroup), 'out', (p) => p.entry, signal);
+    await this.pass(inside, this.pick(exitSide === 'main' ? r.mainOut : r.eastOut, isGroup, 'out'), 'out', (p) => p.entry, signal);
   }
 }

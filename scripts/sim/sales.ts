@@ -1,0 +1,317 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TCatalog, TOrderInput, TOrderResponse } from '../../lib/schemas/order.ts';
+import { addDays, type TLocalTime } from '../../lib/venue-time.ts';
+import type { ChannelClient, ChannelResult } from './channel-client.ts';
+import { msUntilLocalMinute, slotWindow, type SimClock } from './clock.ts';
+import {
+  amountFen,
+  buildOrder,
+  chooseSlot,
+  expo,
+  fakeCustomer,
+  fitToCatalog,
+  planParty,
+  randomInt,
+  slotNeed,
+  type ChannelProfile,
+  type PartyPlan,
+  type TSlot,
+} from './orders.ts';
+import type { SimStats, ThrottledLog } from './stats.ts';
+import { EARLY_P, REFUNDED_SHOW_UP_P, type Party, type Person, type Visitors } from './visitors.ts';
+
+/** A catalog is fetched again after this long (ms): other channels sell from the same quotas. */
+const CATALOG_MAX_AGE_MS = 30_000;
+/** Share of orders sent a second time under the same ref (the answer was lost on the way back). */
+const REPLAY_P = 0.02;
+/** Share of orders refunded right after the sale (change of plans). */
+const REFUND_P = 0.01;
+/** A request without an answer is sent again (same ref) at most this often. */
+const MAX_RESENDS = 2;
+/** Pause of a channel after an error it cannot fix by itself (ms). */
+const ERROR_BACKOFF_MS = 10_000;
+
+/** Today's and later catalogs, shared by the channels, refreshed every 30 s and after a sold-out answer. */
+export class Catalogs {
+  private readonly cache = new Map<string, { at: number; catalog: TCatalog }>();
+  private readonly inflight = new Map<string, Promise<ChannelResult<TCatalog>>>();
+  /** The server's business day when it differs from ours (its day reset is not the default 04:00). */
+  private serverDay: { local: string; server: string } | undefined;
+
+  /** The visit date that is "today" at the venue for a local business day. */
+  today(localDay: string): string {
+    return this.serverDay?.local === localDay ? this.serverDay.server : localDay;
+  }
+
+  async get(client: ChannelClient, date: string): Promise<ChannelResult<TCatalog>> {
+    const c = this.cache.get(date);
+    if (c && Date.now() - c.at < CATALOG_MAX_AGE_MS) return { ok: true, status: 200, body: c.catalog };
+    let p = this.inflight.get(date);
+    if (!p) {
+      p = client.catalog(date).finally(() => this.inflight.delete(date));
+      this.inflight.set(date, p);
+    }
+    const r = await p;
+    if (r.ok) {
+      this.cache.set(date, { at: Date.now(), catalog: r.body });
+      for (const [d, e] of this.cache) if (Date.now() - e.at > 10 * CATALOG_MAX_AGE_MS) this.cache.delete(d);
+    }
+    return r;
+  }
+
+  /** Learns the server's "today" from its answer to a date it refused ("must be between X and Y"). */
+  learnDay(localDay: string, message: string): boolean {
+    const m = /between (\d{4}-\d{2}-\d{2}) and/.exec(message);
+    if (!m || m[1] === localDay) return false;
+    this.serverDay = { local: localDay, server: m[1] };
+    return true;
+  }
+
+  /** Takes places off the cached catalog after a sale, so the next choice sees them gone. */
+  consume(date: string, slot: string | undefined, slotN: number, dayN: number): void {
+    const c = this.cache.get(date)?.catalog;
+    if (!c) return;
+    if (c.remaining !== null) c.remaining = Math.max(0, c.remaining - dayN);
+    const s = slot ? c.slots.find((x) => x.start === slot) : undefined;
+    if (s) s.remaining = Math.max(0, s.remaining - slotN);
+  }
+
+  invalidate(date: string): void {
+    this.cache.delete(date);
+  }
+}
+
+export interface SalesDeps {
+  client: ChannelClient;
+  profile: ChannelProfile;
+  catalogs: Catalogs;
+  clock: SimClock;
+  stats: SimStats;
+  tlog: ThrottledLog;
+  visitors: Visitors;
+  /** Orders per real minute at the morning peak. */
+  ratePerMin: number;
+  runId: string;
+}
+
+const uniform = (a: number, b: number) => a + Math.random() * (b - a);
+
+/** Persons of a sold order: one per entry ticket, ropeway tickets handed to the first ones. */
+export function personsOf(tickets: TOrderResponse['tickets']): Person[] {
+  const ropeway = tickets.filter((t) => t.type === 'ROPEWAY');
+  return tickets.filter((t) => t.type !== 'ROPEWAY').map((t, i) => ({ entry: t.code, entryType: t.type, ...(ropeway[i] ? { ropeway: ropeway[i].code } : {}) }));
+}
+
+/**
+ * One sales channel's customers: orders arrive as a Poisson process following the day curve; each
+ * sold order for today becomes a party of visitors.
+ */
+export class SalesChannel {
+  private counter = 0;
+  private backoffUntil = 0;
+
+  constructor(private readonly deps: SalesDeps) {}
+
+  get code(): string {
+    return this.deps.client.code;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { ratePerMin } = this.deps;
+    if (ratePerMin <= 0) return;
+    try {
+      // Thinning: candidate orders at the peak rate, each kept with the probability of the current level.
+      for (;;) {
+        await sleep(expo(60_000 / ratePerMin), undefined, { signal });
+        if (Date.now() < this.backoffUntil || Math.random() > this.level()) continue;
+        await this.sellOne().catch((err: Error) => {
+          this.deps.stats.orderErrors++;
+          this.deps.tlog.say(`sell:${this.code}`, `${this.code}: ${err.message}`);
+        });
+      }
+    } catch (err) {
+      if ((err as Error).name !== 'AbortError') throw err;
+    }
+  }
+
+  /** Activity now: walk-up counters close outside the working day when the clock is real. */
+  private level(): number {
+    const { clock, profile } = this.deps;
+    if (profile.walkUp && clock.speed === 1) {
+      const m = clock.realLocal().minute;
+      if (m < 7 * 60 + 30 || m > 17 * 60 + 30) return 0;
+    }
+    return clock.level();
+  }
+
+  private backoff(ms: number): void {
+    this.backoffUntil = Math.max(this.backoffUntil, Date.now() + ms);
+  }
+
+  private async catalog(date: string, localDay: string): Promise<TCatalog | undefined> {
+    const { catalogs, client, tlog } = this.deps;
+    let r = await catalogs.get(client, date);
+    if (!r.ok && r.code === 'invalid' && date === localDay && catalogs.learnDay(localDay, r.message)) r = await catalogs.get(client, catalogs.today(localDay));
+    if (r.ok) return r.body;
+    tlog.say(`catalog:${r.code}`, `${this.code}: catalog for ${date} not available: ${r.code}: ${r.message}`);
+    this.backoff(r.retryAfterMs ?? ERROR_BACKOFF_MS);
+    return undefined;
+  }
+
+  /**
+   * What can be sold to this party on `date`: the catalog, the plan fitted to it and a slot; 'full'
+   * when the day or every usable slot is sold out; undefined when the catalog is unavailable.
+   */
+  private async offer(date: string, today: string, local: TLocalTime, wanted: PartyPlan): Promise<{ catalog: TCatalog; plan: PartyPlan; slot?: TSlot } | 'full' | undefined> {
+    const { profile } = this.deps;
+    const catalog = await this.catalog(date, local.day);
+    if (!catalog) return undefined;
+    let plan = fitToCatalog(wanted, catalog);
+    if (catalog.remaining !== null && catalog.remaining < plan.persons.length) return 'full';
+    if (!slotNeed(plan, catalog)) return { catalog, plan };
+    const slot = chooseSlot(catalog, slotNeed(plan, catalog), date === today ? local.minute : null, profile.nextSlotShare);
+    if (slot) return { catalog, plan, slot };
+    // After the last slot (or with every slot full) the window still sells passes without a slot.
+    if (date !== today || !profile.walkUp || !catalog.types.some((t) => t.code === 'TWO-DAY')) return 'full';
+    plan = { kind: 'two-day', persons: plan.persons.map(() => 'TWO-DAY'), ropeway: 0 };
+    return { catalog, plan };
+  }
+
+  private async sellOne(): Promise<void> {
+    const { clock, profile, catalogs, stats, tlog } = this.deps;
+    const now = Date.now();
+    const local = clock.realLocal(now);
+    const today = catalogs.today(local.day);
+    let date = today;
+    if (!profile.walkUp && Math.random() < profile.advanceShare) date = addDays(today, randomInt(1, 7));
+    const wanted = planParty(profile);
+    let offer = await this.offer(date, today, local, wanted);
+    if (offer === 'full' && date === today && !profile.walkUp) {
+      // Nothing left today: online buyers book tomorrow instead.
+      date = addDays(today, 1);
+      offer = await this.offer(date, today, local, wanted);
+    }
+    if (offer === 'full') {
+      stats.soldOut++;
+      tlog.say(`full:${this.code}`, `${this.code}: no room for a party of ${wanted.persons.length} on ${date}; customers turned away`);
+      this.backoff(ERROR_BACKOFF_MS);
+      return;
+    }
+    if (!offer) return;
+    const { catalog, plan, slot } = offer;
+
+    const ref = `${this.code}-${date.replaceAll('-', '')}-${this.deps.runId}${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
+    const order = buildOrder({
+      ref,
+      date,
+      plan,
+      catalog,
+      slot: slot?.start,
+      ...(profile.named ? { customer: fakeCustomer(), paidAt: new Date(now).toISOString() } : {}),
+    });
+    const res = await this.send(order);
+    if (!res.ok) return this.failed(res, date);
+
+    const tickets = res.body.tickets;
+    stats.orders++;
+    stats.tickets += tickets.length;
+    stats.revenueFen += amountFen(catalog, order.items);
+    catalogs.consume(date, slot?.start, slotNeed(plan, catalog), plan.persons.length);
+
+    if (Math.random() < REPLAY_P) await this.replay(order, res.body.orderId);
+    let isRefunded = false;
+    if (Math.random() < REFUND_P) isRefunded = await this.refund(ref, tickets.length);
+    if (date !== today) {
+      stats.advance++;
+      return;
+    }
+    if (isRefunded && Math.random() >= REFUNDED_SHOW_UP_P) return;
+    this.deps.visitors.add(this.party(plan, tickets, slot, isRefunded));
+  }
+
+  /** Sends an order; a lost answer is sent again under the same ref, which the server answers idempotently. */
+  private async send(order: TOrderInput): Promise<ChannelResult<TOrderResponse>> {
+    let res = await this.deps.client.order(order);
+    for (let i = 0; i < MAX_RESENDS && !res.ok && (res.code === 'timeout' || res.code === 'network'); i++) {
+      await sleep(2_000);
+      res = await this.deps.client.order(order);
+    }
+    return res;
+  }
+
+  private failed(res: Extract<ChannelResult<unknown>, { ok: false }>, date: string): void {
+    const { stats, tlog, catalogs } = this.deps;
+    if (res.code === 'sold_out') {
+      stats.soldOut++;
+      catalogs.invalidate(date);
+      tlog.say(`sold_out:${this.code}`, `${this.code}: ${res.message}`);
+      this.backoff(uniform(3_000, 10_000));
+    } else if (res.code === 'rate_limited') {
+      stats.rateLimited++;
+      const wait = res.retryAfterMs ?? 5_000;
+      tlog.say(`429:${this.code}`, `${this.code}: rate limited; pausing ${Math.round(wait / 1000)}s (${res.message})`);
+      this.backoff(wait);
+    } else {
+      stats.orderErrors++;
+      tlog.say(`order:${this.code}:${res.code}`, `${this.code}: order failed: ${res.status ?? ''} ${res.code}: ${res.message}`);
+      this.backoff(res.retryAfterMs ?? (res.code === 'network' || res.code === 'timeout' ? ERROR_BACKOFF_MS : 2_000));
+    }
+  }
+
+  /** The same order again, as after a lost answer: it must come back as the same order, selling nothing. */
+  private async replay(order: TOrderInput, orderId: number): Promise<void> {
+    const { stats, tlog, client } = this.deps;
+    const again = await client.order(order);
+    const isHttpReplay = client.transport !== 'http' || (again.ok && again.status === 200);
+    if (again.ok && again.body.orderId === orderId && isHttpReplay) stats.replays++;
+    else {
+      stats.replayMismatches++;
+      const got = again.ok ? `status ${again.status}, order ${again.body.orderId}` : `${again.code}: ${again.message}`;
+      tlog.say(`replay:${this.code}`, `${this.code}: order ${order.ref} sent again got ${got}; expected 200 with order ${orderId}`);
+    }
+  }
+
+  private async refund(ref: string, ticketCount: number): Promise<boolean> {
+    const { stats, tlog, client } = this.deps;
+    const r = await client.refund(ref);
+    if (!r.ok) {
+      stats.orderErrors++;
+      tlog.say(`refund:${r.code}`, `${this.code}: refund of ${ref} failed: ${r.code}: ${r.message}`);
+      return false;
+    }
+    stats.refunds++;
+    stats.refundedTickets += r.body.refunded.length;
+    if (r.body.refunded.length !== ticketCount) tlog.say(`refund-count:${this.code}`, `${this.code}: refund of ${ref} returned ${r.body.refunded.length} of ${ticketCount} unused tickets`);
+    return true;
+  }
+
+  /** When the party comes: soon for walk-ups, within the slot window (real time: the server checks it) for the rest. */
+  private party(plan: PartyPlan, tickets: TOrderResponse['tickets'], slot: TSlot | undefined, isRefunded: boolean): Party {
+    const { clock, profile } = this.deps;
+    const now = Date.now();
+    let arriveAt = now + 2_000 + clock.realMs(expo(profile.arrivalSimMin));
+    let earlyUntil: number | undefined;
+    if (slot) {
+      const w = slotWindow(slot);
+      const openAt = now + msUntilLocalMinute(clock, w.from, now);
+      const closeAt = now + msUntilLocalMinute(clock, w.to, now) - 60_000;
+      if (arriveAt < openAt) {
+        // Booked a later slot: most come around its start, a few too early.
+        arriveAt = Math.min(closeAt, openAt + expo(Math.min(15 * 60_000, (closeAt - openAt) / 3)));
+        if (Math.random() < EARLY_P) {
+          earlyUntil = openAt;
+          arriveAt = Math.max(now + 2_000, openAt - uniform(3, 20) * 60_000);
+        }
+      }
+      if (arriveAt > closeAt) arriveAt = uniform(Math.max(now, openAt), Math.max(now, closeAt));
+    }
+    return {
+      channel: this.code,
+      kind: plan.kind,
+      persons: personsOf(tickets),
+      arriveAt,
+      ...(earlyUntil ? { earlyUntil } : {}),
+      ...(isRefunded ? { refunded: true } : {}),
+    };
+  }
+}
