@@ -20,7 +20,7 @@ export const ERROR_CODES = {
 export type TErrorCode = keyof typeof ERROR_CODES;
 
 export interface TErrorBody {
-  error: { code: TErrorCode | (string & {}); message: string; fields?: Record<string, string[]> };
+  error: { code: TErrorCode | (string & {}); message: string; fields?: Record<string, string[]>; retryAfterS?: number };
 }
 
 export class AppError extends Error {

@@ -27,7 +27,8 @@ export function toHttpError(err: unknown): { status: number; body: TErrorBody; r
   return { status: 500, body: { error: { code: 'internal', message: 'internal error: the server logged the details' } } };
 }
 
-/** Socket acknowledgements carry the same `{ error }` body as HTTP. */
+/** Socket acknowledgements carry the same `{ error }` body as HTTP, plus retryAfterS where HTTP sends Retry-After. */
 export function toAckError(err: unknown): TErrorBody {
-  return toHttpError(err).body;
+  const { body, retryAfterS } = toHttpError(err);
+  return retryAfterS ? { error: { ...body.error, retryAfterS } } : body;
 }

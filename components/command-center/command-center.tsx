@@ -6,7 +6,7 @@ import type { TGateStatus } from '../../lib/schemas/live.ts';
 import { AlarmsPanel, type AlarmSubjects } from './alarms-panel.tsx';
 import { GateTable } from './gate-table.tsx';
 import { CommandCharts } from './charts/command-charts.tsx';
-import { VenuePlan, type TPlanZone } from './venue-plan.tsx';
+import { VenueMap, type VenueMapProps } from './venue-map.tsx';
 
 export interface TCommandVenue {
   id: number;
@@ -15,7 +15,7 @@ export interface TCommandVenue {
   nameEn: string;
   plan: { image: string; width: number; height: number };
   capacity: number;
-  zones: TPlanZone[];
+  zones: VenueMapProps['zones'];
 }
 
 function Kpi({ name, label, value, tone, sub, display }: { name: string; label: string; value: number | null; tone?: 'ok' | 'crit'; sub?: string; display?: string }) {
@@ -51,6 +51,8 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
     }),
     [venue, live.gates],
   );
+  const activity = useMemo(() => new Map((c?.gates ?? []).map((g) => [g.gateId, { scans: g.scans, rejects: g.rejects }])), [c]);
+  const alarmZoneIds = useMemo(() => new Set(live.alarms.filter((a) => a.subjectKind === 'zone').map((a) => a.subjectId)), [live.alarms]);
   const zoneNames = useMemo(() => new Map((venue?.zones ?? []).map((z) => [z.id, locale === 'en' ? z.nameEn : z.nameZh])), [venue, locale]);
   const money = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'zh-CN', { style: 'currency', currency: 'CNY', maximumFractionDigits: 0 });
 
@@ -82,7 +84,7 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
       </div>
       <section className="panel plan" data-loading-state={live.state} aria-label={t('map')} style={{ gridArea: 'map' }}>
         <h2>{t('map')}</h2>
-        <VenuePlan plan={venue.plan} zones={venue.zones} gates={live.gates} locale={locale} occupancy={occupancy} />
+        <VenueMap plan={venue.plan} zones={venue.zones} gates={live.gates} occupancy={occupancy} activity={activity} alarmZoneIds={alarmZoneIds} locale={locale} />
       </section>
       <section className="panel" data-loading-state={live.state} aria-label="alarms" style={{ gridArea: 'alarms' }}>
         <h2>{ta('title')}</h2>

@@ -26,7 +26,7 @@ import { AppError } from '../../lib/errors.ts';
 import { maskIdCard } from '../../lib/id-card.ts';
 import { ZOrder, ZRefund, type TCatalog, type TOrder, type TOrderResponse, type TRefundResponse } from '../../lib/schemas/order.ts';
 import { newTicketCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
-import { addDays, localTime, weekdayOf } from '../../lib/venue-time.ts';
+import { addDays, localTime, minutesOf, weekdayOf } from '../../lib/venue-time.ts';
 import type { IdCrypto } from './id-crypto.ts';
 
 /** How far ahead a visit date can be booked (days). */
@@ -105,6 +105,9 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
     db.query<{ code: string }>('SELECT code FROM venues WHERE id = $1', [channel.venue_id]),
   ]);
   const dayQuota = quotas.find((q) => q.slot_start === null);
+  const lt = localTime((ctx.now ?? (() => new Date()))(), clock.timezone, clock.resetMinute);
+  const nowMinute = lt.date === today ? lt.minute : lt.minute + 1440;
+  const ended = (end: string) => date === today && minutesOf(end) <= nowMinute;
   return {
     venue: venue.rows[0].code,
     date,
@@ -128,7 +131,7 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
       }),
     slots: quotas
       .filter((q) => q.slot_start !== null)
-      .map((q) => ({ start: q.slot_start!, end: q.slot_end!, remaining: q.closed ? 0 : Math.max(0, q.capacity - q.sold), closed: q.closed })),
+      .map((q) => ({ start: q.slot_start!, end: q.slot_end!, remaining: q.closed || ended(q.slot_end!) ? 0 : Math.max(0, q.capacity - q.sold), closed: q.closed || ended(q.slot_end!) })),
   };
 }
 
@@ -163,7 +166,10 @@ export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: 
   }
   const now = (ctx.now ?? (() => new Date()))();
   const clock = await readVenueClock(db, channel.venue_id);
-  const today = localTime(now, clock.timezone, clock.resetMinute).day;
+  const lt = localTime(now, clock.timezone, clock.resetMinute);
+  const today = lt.day;
+  // Minutes since midnight on the business day (past midnight before the reset counts on).
+  const nowMinute = lt.date === today ? lt.minute : lt.minute + 1440;
 
   // Crowd control: while a zone is critical, online and OTA sales for today's remaining slots pause.
   if ((channel.kind === 'online' || channel.kind === 'ota') && order.items.some((i) => i.date === today) && ctx.onlinePausedBy?.(channel.venue_id).length) {
@@ -253,6 +259,8 @@ export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: 
       if (p.slot) {
         const s = q.slots.get(p.slot);
         if (!s) throw invalid('items.slot', `there is no ${p.slot} slot on ${p.date}`);
+        // A slot that has ended today could only ever be refused at the gate.
+        if (p.date === today && minutesOf(s.end) <= nowMinute) throw invalid('items.slot', `the ${p.slot}–${s.end} slot on ${p.date} has ended`);
         slotEnd = s.end;
         ids.push(s.id);
         const e = need.get(s.id) ?? { n: 0, label: `${p.date} ${p.slot}` };
