@@ -6,12 +6,14 @@ export interface DeviceAuthRow {
   gate_code: string;
   venue_id: number;
   zone_id: number;
+  /** A boundary gate: its admissions count as entries and exits of the venue. */
+  perimeter: boolean;
 }
 
 /** The device holding this token hash, unless revoked. */
 export async function findActiveDeviceByTokenHash(db: Queryable, tokenHash: Buffer): Promise<DeviceAuthRow | undefined> {
   const r = await db.query<DeviceAuthRow>(
-    `SELECT d.id, d.gate_id, g.code AS gate_code, g.venue_id, g.zone_id
+    `SELECT d.id, d.gate_id, g.code AS gate_code, g.venue_id, g.zone_id, g.perimeter
      FROM devices d JOIN gates g ON g.id = d.gate_id
      WHERE d.token_hash = $1 AND d.revoked_at IS NULL`,
     [tokenHash],

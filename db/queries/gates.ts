@@ -71,15 +71,16 @@ export async function listGateStatus(db: Queryable, venueId: number, timeoutS: n
 /** Inserts or updates a gate by (venue, code); returns its id. */
 export async function upsertGate(
   db: Queryable,
-  g: { venue_id: number; zone_id: number; code: string; name_zh: string; name_en: string; direction: string; kind: string; position: [number, number] },
+  g: { venue_id: number; zone_id: number; code: string; name_zh: string; name_en: string; direction: string; kind: string; position: [number, number]; perimeter?: boolean },
 ): Promise<number> {
   const r = await db.query<{ id: number }>(
-    `INSERT INTO gates (venue_id, zone_id, code, name_zh, name_en, direction, kind, position)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO gates (venue_id, zone_id, code, name_zh, name_en, direction, kind, position, perimeter)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (venue_id, code) DO UPDATE SET zone_id = EXCLUDED.zone_id, name_zh = EXCLUDED.name_zh,
-       name_en = EXCLUDED.name_en, direction = EXCLUDED.direction, kind = EXCLUDED.kind, position = EXCLUDED.position
+       name_en = EXCLUDED.name_en, direction = EXCLUDED.direction, kind = EXCLUDED.kind, position = EXCLUDED.position,
+       perimeter = EXCLUDED.perimeter
      RETURNING id`,
-    [g.venue_id, g.zone_id, g.code, g.name_zh, g.name_en, g.direction, g.kind, JSON.stringify(g.position)],
+    [g.venue_id, g.zone_id, g.code, g.name_zh, g.name_en, g.direction, g.kind, JSON.stringify(g.position), g.perimeter ?? true],
   );
   return r.rows[0].id;
 }

@@ -280,8 +280,11 @@ export class ScanIngest {
       acks[i] = ack;
       const cd = counter(device.venue_id, ctx.day);
       if (row.result === 'admit') {
-        if (scan.direction === 'in') cd.entries = (cd.entries ?? 0) + 1;
-        else cd.exits = (cd.exits ?? 0) + 1;
+        // Only boundary gates count people entering and leaving the venue; inner gates move them between zones.
+        if (device.perimeter !== false) {
+          if (scan.direction === 'in') cd.entries = (cd.entries ?? 0) + 1;
+          else cd.exits = (cd.exits ?? 0) + 1;
+        }
       } else cd.rejects = (cd.rejects ?? 0) + 1;
       if (row.conflict) cd.conflicts = (cd.conflicts ?? 0) + 1;
       scanRows.push({

@@ -316,6 +316,22 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
       expect(await occ()).toBe(0);
     });
 
+    it('counts entries of the venue at its boundary gates only; inner gates move people between zones', async () => {
+      const [code] = await buy('T-MULTI', 1);
+      const counters = async () => (await t.db.query<{ entries: number }>('SELECT entries FROM daily_counters WHERE venue_id = $1 AND day = $2', [venueId, today])).rows[0]?.entries ?? 0;
+      const temple = (await t.db.query<{ id: number }>("SELECT id FROM zones WHERE code = 'GUSI-TEMPLE'")).rows[0].id;
+      const occ = async () => (await t.db.query<{ count: number }>('SELECT count FROM occupancy WHERE zone_id = $1 AND day = $2', [temple, today])).rows[0]?.count ?? 0;
+      const [e0, o0] = [await counters(), await occ()];
+      const inner = await device('GS-01');
+      expect(await inner.emitWithAck('scan', { id: 'inner-1', code, direction: 'in', at: now() })).toMatchObject({ result: 'admit' });
+      expect(await counters()).toBe(e0);
+      expect(await occ()).toBe(o0 + 1);
+      const [other] = await buy('T-MULTI', 1);
+      const boundary = await device('MG-03');
+      expect(await boundary.emitWithAck('scan', { id: 'boundary-1', code: other, direction: 'in', at: now() })).toMatchObject({ result: 'admit' });
+      expect(await counters()).toBe(e0 + 1);
+    });
+
     it('refuses entry to a full zone with reason capacity, and still lets people out', async () => {
       const [code] = await buy('T-MULTI', 1);
       const zone = (await t.db.query<{ id: number; capacity: number }>("SELECT id, capacity FROM zones WHERE code = 'VISITOR-CENTER'")).rows[0];

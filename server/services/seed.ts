@@ -71,7 +71,9 @@ export async function seedDemo(db: Database, dataDir: string, actor: TActor, log
     for (const g of v.gates) {
       const zoneId = zoneIds.get(g.zoneCode);
       if (!zoneId) throw new Error(`demo venue: gate ${g.code} names unknown zone ${g.zoneCode}`);
-      await upsertGate(tx, { venue_id: id, zone_id: zoneId, code: g.code, name_zh: g.nameZh, name_en: g.nameEn, direction: g.direction, kind: g.kind, position: g.position });
+      // The gate plazas are the venue's boundary; every other gate is inside it.
+      const perimeter = v.zones.find((z) => z.code === g.zoneCode)?.kind === 'plaza';
+      await upsertGate(tx, { venue_id: id, zone_id: zoneId, code: g.code, name_zh: g.nameZh, name_en: g.nameEn, direction: g.direction, kind: g.kind, position: g.position, perimeter });
     }
     await tx.query('UPDATE venues SET daily_quota = $2 WHERE id = $1', [id, DEMO_DAILY_QUOTA]);
     for (const [starts, ends, capacity] of DEMO_SLOTS) await upsertSlotTemplate(tx, id, starts, ends, capacity);
