@@ -2,16 +2,17 @@
 // `psql \copy` of the same rows into the same table in the same run, and acknowledgement latency
 // at fixed offered rates. Usage and the recorded results: docs/benchmarks.md.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { assertLocalUrl, createBenchDb, type BenchDb } from './lib/bench-db.ts';
+import { assertLocalUrl, createBenchDb, preloadHistory, type BenchDb } from './lib/bench-db.ts';
 import { copyBaseline, type CopyResult } from './lib/copy-baseline.ts';
 import { startWaitSampler, type WaitProfile } from './lib/db-sampler.ts';
 import { connectGates, disconnectGates, runClosedLoop, runOpenLoop, TicketFeed, type GateConn, type PhaseResult } from './lib/gate-load.ts';
-import { postgresCpuSeconds, processCpuSeconds, startServerChild, type ServerChild } from './lib/server-child.ts';
+import { cpuSecondsByPid, machineCpuSeconds, postgresCpuBetween, postgresCpuSnapshot, processCpuSeconds, startServerChild, type ServerChild } from './lib/server-child.ts';
 import { fmt, table } from './lib/stats.ts';
 
 /** Issue targets on the 2-core reference machine. */
@@ -19,6 +20,8 @@ const TARGET_DECIDED_PER_S = 5_000;
 const TARGET_P99_MS = 50;
 /** The offered rate the p99 target applies to (scans/s). */
 const TARGET_P99_RATE = 1_000;
+/** Other processes using more than this many cores during a phase make its numbers suspect. */
+const DISTURBED_CORES = 0.25;
 /** Upper bound on scans one closed-loop second may send: keeps sample buffers bounded (scans/s). */
 const MAX_SCANS_PER_S = 50_000;
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -32,11 +35,19 @@ const USAGE = `npm run bench:ingest -- [options]
   --rates <a,b>         offered rates for the latency phases, scans/s (default 1000,3000)
   --latency-duration <s> length of each latency phase after a 1 s warm-up (default 15)
   --tickets <n>         tickets created for the run (default 400000)
+  --history <rows>      earlier scans put in gate_scans before the run, so whole-table statements show
+                        their cost on a table of realistic size (default 0: an empty table)
   --repeat <ratio>      share of scans that repeat an already scanned ticket (default 0.1)
   --redis               run the server with REDIS_URL (default ${DEFAULT_REDIS_URL})
   --cpu-prof <dir>      write a V8 CPU profile of the server process into <dir>
+  --server-node-args=<a> extra node arguments for the server process, space-separated (experiments,
+                        e.g. --server-node-args="--import ./my-patch.mjs"; loaded after tsx, so .ts imports work)
   --db-set <k=v,...>    ALTER DATABASE <bench db> SET k = v before the server starts (experiments,
                         e.g. synchronous_commit=off); printed with the conditions
+  --time-statements     time the ingest statements inside the server process (bench/lib/pg-statement-timer.ts)
+                        and print, after the run, statement latencies and how long each batch holds the
+                        occupancy row locks (all phases together: isolate one with e.g.
+                        --duration 1 --warmup 0 --rates 1000)
   --sample-waits        sample pg_stat_activity every 10 ms and print where the server's database
                         connections spend their time, per statement (throughput and latency phases)
 Environment: DATABASE_URL (default ${DEFAULT_DATABASE_URL}); a database tw_bench_<random> is created on it and dropped.`;
@@ -51,9 +62,12 @@ const { values: args } = parseArgs({
     'latency-duration': { type: 'string', default: '15' },
     tickets: { type: 'string', default: '400000' },
     repeat: { type: 'string', default: '0.1' },
+    history: { type: 'string', default: '0' },
     redis: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    'server-node-args': { type: 'string' },
     'sample-waits': { type: 'boolean', default: false },
+    'time-statements': { type: 'boolean', default: false },
     'db-set': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -78,9 +92,12 @@ const opts = {
   latencyS: num('latency-duration', args['latency-duration'], 1, 600),
   tickets: num('tickets', args.tickets, 1_000, 10_000_000),
   repeat: num('repeat', args.repeat, 0, 0.9),
+  history: num('history', args.history, 0, 50_000_000),
   redisUrl: args.redis ? (process.env.REDIS_URL || DEFAULT_REDIS_URL) : undefined,
   cpuProfDir: args['cpu-prof'] ? path.resolve(args['cpu-prof']) : undefined,
   sampleWaits: !!args['sample-waits'],
+  timeStatements: !!args['time-statements'],
+  serverNodeArgs: (args['server-node-args'] ?? '').split(' ').filter(Boolean),
   dbSet: (args['db-set'] ?? '').split(',').filter(Boolean).map((kv) => {
     const m = /^([a-z_][a-z0-9_.]*)=([A-Za-z0-9_.-]+)$/.exec(kv.trim());
     if (!m) throw new Error(`--db-set takes name=value pairs separated by commas (got "${kv}")`);
@@ -94,24 +111,45 @@ const log = (m: string) => console.log(m);
 
 interface CpuShare {
   server: number;
+  /** All PostgreSQL processes (every database, parallel workers included). */
   postgres: number;
+  /** Of which: the server's connections to the benchmark database (while they lived). */
+  postgresOurs: number;
   bench: number;
+  /** Everything else on the machine (other users' work disturbs the measurement). */
+  other: number;
 }
 
-/** CPU used by the server process, all postgres processes and this process, as cores busy on average. */
-function cpuMeter(serverPid: number): () => CpuShare {
+/** The server's connections to the benchmark database and PostgreSQL's shared background processes. */
+async function postgresPids(bench: BenchDb): Promise<number[]> {
+  const r = await bench.db.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity
+     WHERE (datname = current_database() AND application_name = 'tidewatch') OR (datname IS NULL AND backend_type <> 'client backend')`,
+  );
+  return r.rows.map((x) => x.pid);
+}
+
+/**
+ * CPU used during a phase by the server process, PostgreSQL (this database's backends and the
+ * background writers), this process and everything else, as cores busy on average.
+ */
+async function cpuMeter(bench: BenchDb, serverPid: number): Promise<() => Promise<CpuShare>> {
   const t0 = performance.now();
+  const m0 = machineCpuSeconds();
   const s0 = processCpuSeconds(serverPid);
-  const p0 = postgresCpuSeconds();
+  const pg0 = postgresCpuSnapshot();
+  const p0 = cpuSecondsByPid(await postgresPids(bench));
   const b0 = process.cpuUsage();
-  return () => {
+  return async () => {
     const wall = (performance.now() - t0) / 1000;
     const b = process.cpuUsage(b0);
-    return {
-      server: (processCpuSeconds(serverPid) - s0) / wall,
-      postgres: (postgresCpuSeconds() - p0) / wall,
-      bench: (b.user + b.system) / 1e6 / wall,
-    };
+    const server = (processCpuSeconds(serverPid) - s0) / wall;
+    const postgres = postgresCpuBetween(pg0, postgresCpuSnapshot()) / wall;
+    let ours = 0;
+    for (const [pid, sec] of cpuSecondsByPid(await postgresPids(bench))) ours += sec - (p0.get(pid) ?? 0);
+    const benchCores = (b.user + b.system) / 1e6 / wall;
+    const machine = (machineCpuSeconds() - m0) / wall;
+    return { server, postgres, postgresOurs: ours / wall, bench: benchCores, other: Math.max(0, machine - server - postgres - benchCores) };
   };
 }
 
@@ -157,7 +195,7 @@ async function maybeSampleWaits(url: string): Promise<() => Promise<void>> {
 }
 
 function cpuText(c: CpuShare): string {
-  return `CPU (cores busy): server ${c.server.toFixed(2)}, postgres ${c.postgres.toFixed(2)}, load generator ${c.bench.toFixed(2)}`;
+  return `CPU (cores busy): server ${c.server.toFixed(2)}, postgres ${c.postgres.toFixed(2)} (all databases; the server's connections ${c.postgresOurs.toFixed(2)}), load generator ${c.bench.toFixed(2)}, other processes ${c.other.toFixed(2)}`;
 }
 
 function outcomeText(r: PhaseResult): string {
@@ -169,6 +207,7 @@ async function main(): Promise<number> {
   assertLocalUrl(opts.databaseUrl, 'DATABASE_URL');
   if (opts.redisUrl) assertLocalUrl(opts.redisUrl, 'REDIS_URL');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'tw-bench-'));
+  const statementTimes = path.join(tmp, 'statement-times.txt');
   let bench: BenchDb | undefined;
   let server: ServerChild | undefined;
   let gates: GateConn[] = [];
@@ -177,6 +216,8 @@ async function main(): Promise<number> {
     disconnectGates(gates);
     gates = [];
     await server?.stop().catch((err) => log(`could not stop the server: ${(err as Error).message}`));
+    // The timer writes its summary when the server exits.
+    if (opts.timeStatements && existsSync(statementTimes)) log(`\nstatements inside the server (whole run, ms):\n${readFileSync(statementTimes, 'utf8')}`);
     await bench?.drop().catch((err) => log(`could not drop ${bench?.name}: ${(err as Error).message}`));
     rmSync(tmp, { recursive: true, force: true });
   };
@@ -193,6 +234,7 @@ async function main(): Promise<number> {
     const loadBefore = os.loadavg();
     log(`setting up a fresh database on ${opts.databaseUrl.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@')} ...`);
     bench = await createBenchDb({ baseUrl: opts.databaseUrl, dataDir: path.join(tmp, 'seed'), tickets: opts.tickets, devices: opts.devices, log });
+    await preloadHistory(bench, opts.history, log);
     for (const [k, v] of opts.dbSet) await bench.db.query(`ALTER DATABASE ${bench.name} SET ${k} = '${v}'`);
     // A new session, so settings changed with --db-set show as the server's connections see them.
     const probe = new pg.Client({ connectionString: bench.url });
@@ -216,8 +258,13 @@ async function main(): Promise<number> {
         TIDEWATCH_ID_KEY: randomBytes(32).toString('hex'),
         TIDEWATCH_DATA_DIR: path.join(tmp, 'server'),
         TIDEWATCH_INSTANCE_ID: 'bench',
+        ...(opts.timeStatements ? { TW_BENCH_STATEMENT_TIMES: statementTimes } : {}),
       },
-      nodeArgs: opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : [],
+      nodeArgs: [
+        ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []),
+        ...(opts.timeStatements ? ['--import', pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib/pg-statement-timer.ts')).href] : []),
+        ...opts.serverNodeArgs,
+      ],
       log,
     });
     const health = (await (await fetch(`${server.url}/api/health`)).json()) as { database?: { timescale?: boolean }; redis?: { configured?: boolean; ok?: boolean } };
@@ -227,10 +274,10 @@ async function main(): Promise<number> {
 
     // 1. Throughput: closed loop, every device keeps `window` scans outstanding.
     log(`\nthroughput: ${gates.length} devices x ${opts.window} outstanding, ${opts.warmupS} s warm-up + ${opts.durationS} s measured`);
-    let meter = cpuMeter(server.pid);
+    let meter = await cpuMeter(bench, server.pid);
     let waits = await maybeSampleWaits(bench.url);
     const tp = await runClosedLoop({ gates, feed, prefix: 'tp.', window: opts.window, warmupS: opts.warmupS, durationS: opts.durationS, maxScans: (opts.warmupS + opts.durationS) * MAX_SCANS_PER_S });
-    const tpCpu = meter();
+    const tpCpu = await meter();
     const decidedPerS = tp.decidedInWindow / tp.windowS;
     const tpLat = tp.latency.summary();
     log(`  ${outcomeText(tp)}`);
@@ -253,10 +300,10 @@ async function main(): Promise<number> {
     for (const rate of opts.rates) {
       const prefix = `l${rate}.`;
       log(`\nlatency: ${fmt(rate)} scans/s offered over ${gates.length} devices, ${LATENCY_WARMUP_S} s warm-up + ${opts.latencyS} s measured`);
-      meter = cpuMeter(server.pid);
+      meter = await cpuMeter(bench, server.pid);
       waits = await maybeSampleWaits(bench.url);
       const r = await runOpenLoop({ gates, feed, prefix, rate, warmupS: LATENCY_WARMUP_S, durationS: opts.latencyS });
-      const cpu = meter();
+      const cpu = await meter();
       const s = r.latency.summary();
       log(`  ${outcomeText(r)}`);
       log(`  achieved ${fmt(r.decidedInWindow / r.windowS)} decided/s; ack latency p50 ${fmt(s.p50, 1)} ms, p90 ${fmt(s.p90, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms (n=${fmt(s.count)}; pacer lag max ${fmt(r.maxPacerLagMs ?? 0, 1)} ms)`);
@@ -293,9 +340,13 @@ async function main(): Promise<number> {
     log(
       `\nconditions: node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), PostgreSQL ${pgInfo.v} ` +
         `(synchronous_commit=${pgInfo.sc}, fsync=${pgInfo.fs}, shared_buffers=${pgInfo.sb}), TimescaleDB ${bench.timescale ? 'yes' : 'no'}, ` +
-        `Redis ${opts.redisUrl ? 'yes' : 'no'}, ${opts.dbSet.length ? `database settings ${opts.dbSet.map(([k, v]) => `${k}=${v}`).join(' ')}, ` : ''}${gates.length} devices, window ${opts.window}/device, ${opts.warmupS}+${opts.durationS} s throughput, ` +
-        `${LATENCY_WARMUP_S}+${opts.latencyS} s per latency rate, repeat ratio ${opts.repeat}, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+        `Redis ${opts.redisUrl ? 'yes' : 'no'}, ${opts.serverNodeArgs.length ? `server node args "${opts.serverNodeArgs.join(' ')}", ` : ''}${opts.dbSet.length ? `database settings ${opts.dbSet.map(([k, v]) => `${k}=${v}`).join(' ')}, ` : ''}${gates.length} devices, window ${opts.window}/device, ${opts.warmupS}+${opts.durationS} s throughput, ` +
+        `${LATENCY_WARMUP_S}+${opts.latencyS} s per latency rate, repeat ratio ${opts.repeat}, gate_scans history ${fmt(opts.history)} rows, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
     );
+    const disturbed = [['throughput', tpCpu] as const, ...latency.map((l) => [`${fmt(l.rate)}/s`, l.cpu] as const)].filter(([, c]) => c.other > DISTURBED_CORES);
+    if (disturbed.length) {
+      log(`WARNING: other processes used CPU during ${disturbed.map(([n, c]) => `${n} (${c.other.toFixed(2)} cores)`).join(', ')}: those numbers understate this machine; rerun when it is quiet.`);
+    }
     if (server.logLines()) log(`server logged ${server.logLines()} warning/error line(s) during the run`);
     if (p99 === undefined) log(`(no latency phase at ${TARGET_P99_RATE}/s: the p99 target was not checked)`);
     if (opts.cpuProfDir) log(`server CPU profile: ${opts.cpuProfDir} (written when the server exits)`);

@@ -29,7 +29,7 @@ export interface ServerChild {
  * tsx wrapper: one process, whose pid is the server's (CPU accounting, profiling, signals).
  */
 export async function startServerChild(opts: { env: Record<string, string>; nodeArgs?: string[]; log: (m: string) => void }): Promise<ServerChild> {
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'tests/fixtures/serve-api.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), 'tests/fixtures/serve-api.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,23 +90,81 @@ export function processCpuSeconds(pid: number): number {
   }
 }
 
-/**
- * CPU seconds used by all processes named `postgres` on this machine (the server, its backends
- * and background workers). Includes other clients' work: run the benchmark on a quiet machine.
- */
-export function postgresCpuSeconds(): number {
-  let total = 0;
+/** CPU seconds of each of these pids (missing ones are left out). */
+export function cpuSecondsByPid(pids: number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    const s = processCpuSeconds(pid);
+    if (s > 0) out.set(pid, s);
+  }
+  return out;
+}
+
+/** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
+export function machineCpuSeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  // cpu user nice system idle iowait irq softirq steal ...
+  const f = line.trim().split(/\s+/).slice(1).map(Number);
+  return (f[0] + f[1] + f[2] + f[5] + f[6] + (f[7] ?? 0)) / CLOCK_TICKS;
+}
+
+interface ProcStat {
+  comm: string;
+  ppid: number;
+  /** utime + stime (s). */
+  cpu: number;
+  /** cutime + cstime (s): CPU of children that ended and were reaped. */
+  children: number;
+}
+
+function procStat(pid: string | number): ProcStat | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      ppid: Number(f[1]),
+      cpu: (Number(f[11]) + Number(f[12])) / CLOCK_TICKS,
+      children: (Number(f[13]) + Number(f[14])) / CLOCK_TICKS,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PostgresCpuSnapshot {
+  byPid: Map<number, number>;
+  /** Reaped children's CPU of each postmaster (ended backends and parallel workers land here). */
+  reaped: Map<number, number>;
+}
+
+/** CPU of every process named postgres on this machine, including ones that end later. */
+export function postgresCpuSnapshot(): PostgresCpuSnapshot {
+  const byPid = new Map<number, number>();
+  const reaped = new Map<number, number>();
+  const stats = new Map<number, ProcStat>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (comm !== 'postgres') continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
-    } catch {
-      // The process ended between readdir and read.
-    }
+    const st = procStat(entry);
+    if (st?.comm === 'postgres') stats.set(Number(entry), st);
   }
+  for (const [pid, st] of stats) {
+    byPid.set(pid, st.cpu);
+    // The postmaster is the postgres process whose parent is not one.
+    if (!stats.has(st.ppid)) reaped.set(pid, st.children);
+  }
+  return { byPid, reaped };
+}
+
+/**
+ * CPU seconds all PostgreSQL processes used between two snapshots, counting backends and parallel
+ * workers that started or ended in between (an ended one's total moves to its postmaster's reaped
+ * children; its CPU before the first snapshot is subtracted). Covers every database on the server.
+ */
+export function postgresCpuBetween(a: PostgresCpuSnapshot, b: PostgresCpuSnapshot): number {
+  let total = 0;
+  for (const [pid, cpu] of b.byPid) total += cpu - (a.byPid.get(pid) ?? 0);
+  for (const [pid, cpu] of b.reaped) total += cpu - (a.reaped.get(pid) ?? cpu);
+  for (const [pid, cpu] of a.byPid) if (!b.byPid.has(pid) && !a.reaped.has(pid)) total -= cpu;
   return total;
 }
