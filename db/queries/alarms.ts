@@ -112,17 +112,24 @@ export async function setWatch(tx: Queryable, w: { subjectKind: string; subjectI
   );
 }
 
+async function sequence<T extends readonly (() => Promise<unknown>)[]>(fns: T): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  const out: unknown[] = [];
+  for (const f of fns) out.push(await f());
+  return out as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
+}
+
 /** The measurements alarms are raised from, for every venue. */
 export async function readAlarmInputs(tx: Queryable, timeoutS: number) {
-  const [zones, venues, gates] = await Promise.all([
-    tx.query<{ id: number; venue_id: number; capacity: number; warn_ratio: number; critical_ratio: number; count: number; day_ok: boolean }>(
+  // One after another: they run on one transaction client, which takes one query at a time.
+  const [zones, venues, gates] = await sequence([
+    () => tx.query<{ id: number; venue_id: number; capacity: number; warn_ratio: number; critical_ratio: number; count: number; day_ok: boolean }>(
       `SELECT z.id, z.venue_id, z.capacity, z.warn_ratio, z.critical_ratio, COALESCE(o.count, 0) AS count, true AS day_ok
        FROM zones z JOIN venues v ON v.id = z.venue_id
        LEFT JOIN occupancy o ON o.zone_id = z.id
          AND o.day = ((now() AT TIME ZONE v.timezone) - (v.day_reset - TIME '00:00'))::date`,
     ),
-    tx.query<{ id: number; capacity: number }>('SELECT id, capacity FROM venues'),
-    tx.query<{ id: number; venue_id: number; online: boolean; seen_recently: boolean; scans: number; rejects: number; conflicts: number }>(
+    () => tx.query<{ id: number; capacity: number }>('SELECT id, capacity FROM venues'),
+    () => tx.query<{ id: number; venue_id: number; online: boolean; seen_recently: boolean; scans: number; rejects: number; conflicts: number }>(
       `SELECT g.id, g.venue_id,
          COALESCE(bool_or(d.revoked_at IS NULL AND d.connected_at IS NOT NULL
            AND (d.disconnected_at IS NULL OR d.disconnected_at < d.connected_at)
@@ -138,6 +145,6 @@ export async function readAlarmInputs(tx: Queryable, timeoutS: number) {
        GROUP BY g.id`,
       [timeoutS],
     ),
-  ]);
+  ] as const);
   return { zones: zones.rows, venues: venues.rows, gates: gates.rows };
 }

@@ -197,13 +197,15 @@ export class ScanIngest {
     const tickets = new Map((await lockTicketsByCode(tx, [...new Set([...codes.values()].filter((c): c is string => !!c))])).map((t) => [t.code, t]));
     const now = this.now();
     const contexts = new Map<number, TScanContext>();
+    const nowLocal = new Map<number, ReturnType<typeof localTime>>();
     const occKeys = new Map<string, { zoneId: number; day: string }>();
     for (const i of fresh) {
       const { device, scan } = batch[i];
       const clock = clocks.get(device.venue_id)!;
       // Online scans are decided on the server's clock (a gate's clock can be wrong or tampered
-      // with); uploaded offline scans happened at their own time.
-      const lt = localTime(scan.local ? scan.at : now, clock.timezone, clock.resetMinute);
+      // with); uploaded offline scans happened at their own time. The batch's "now" is computed once per venue.
+      let lt = scan.local ? localTime(scan.at, clock.timezone, clock.resetMinute) : nowLocal.get(device.venue_id);
+      if (!lt) nowLocal.set(device.venue_id, (lt = localTime(now, clock.timezone, clock.resetMinute)));
       contexts.set(i, { direction: scan.direction, day: lt.day, minute: lt.minute, zoneId: device.zone_id, zoneHasRoom: true });
       occKeys.set(`${device.zone_id}|${lt.day}`, { zoneId: device.zone_id, day: lt.day });
       const t = tickets.get(codes.get(i) ?? '');

@@ -347,8 +347,9 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   // ---- sweeps: revoked devices, devices that stopped heartbeating, disabled users ----
   let sweeping = false;
   let sweepCount = 0;
+  let closed = false;
   const sweep = async () => {
-    if (sweeping) return;
+    if (sweeping || closed) return;
     sweeping = true;
     try {
       const sockets = await gates.local.fetchSockets();
@@ -363,10 +364,14 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
       }
       for (const stale of await listStaleConnected(db, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S)) touchGates(stale.venue_id, [stale.gate_id]);
       if (++sweepCount % 3 === 0) {
-        for (const s of await live.local.fetchSockets()) {
-          const u = await userById(db, (s.data as LiveData).user.id);
-          if (!u || !canUse(u.role, 'commandCenter')) s.disconnect(true);
+        // One look-up per user, not per screen: a control room has hundreds of screens and few users.
+        const screens = await live.local.fetchSockets();
+        const users = new Map<number, boolean>();
+        for (const id of new Set(screens.map((s) => (s.data as LiveData).user.id))) {
+          const u = await userById(db, id);
+          users.set(id, !!u && canUse(u.role, 'commandCenter'));
         }
+        for (const s of screens) if (!users.get((s.data as LiveData).user.id)) s.disconnect(true);
       }
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'realtime sweep failed');
@@ -388,8 +393,10 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
       else live.local.emit('controls:update', payload);
     },
     async close() {
+      closed = true;
       clearInterval(flushTimer);
       clearInterval(sweepTimer);
+      while (sweeping) await new Promise((r) => setTimeout(r, 20));
       await flush();
       await flushCounters();
       io.disconnectSockets(true);
