@@ -95,7 +95,7 @@ export class ScanIngest {
   private closed = false;
 
   constructor(private readonly opts: ScanIngestOptions) {
-    this.concurrency = opts.concurrency ?? (opts.db.kind === 'pglite' ? 1 : 4);
+    this.concurrency = opts.concurrency ?? (opts.db.kind === 'pglite' ? 1 : Number(process.env.TIDEWATCH_INGEST_CONCURRENCY ?? 2));
     this.now = opts.now ?? (() => new Date());
   }
 
