@@ -1,4 +1,5 @@
 import type { Queryable } from '../client.ts';
+import type { TLiveCounters } from '../../lib/schemas/live.ts';
 
 /** A ticket with its type's entry rules, as the admission decision needs it. */
 export interface TicketForScan {
@@ -217,19 +218,8 @@ export async function bumpDailyCounters(tx: Queryable, deltas: CounterDelta[]): 
   );
 }
 
-export interface LiveCounters {
-  day: string;
-  entries: number;
-  exits: number;
-  rejects: number;
-  conflicts: number;
-  sold: number;
-  refunded: number;
-  revenueFen: number;
-  zones: { zoneId: number; count: number; capacity: number }[];
-  /** Scans per gate over the last ACTIVITY_WINDOW_MIN minutes: the heat layer and reject rates. */
-  gates: { gateId: number; scans: number; rejects: number }[];
-}
+/** The live counters screens get (the shape is shared with the browser). */
+export type LiveCounters = TLiveCounters;
 
 /** Window of recent gate activity shown on the map and in gate health (minutes). */
 export const ACTIVITY_WINDOW_MIN = 5;
