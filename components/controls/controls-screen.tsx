@@ -1,8 +1,8 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { io } from 'socket.io-client';
 import { useLocale, useTranslations } from 'use-intl';
+import { useControlsUpdates } from '../../lib/live/use-controls-updates.ts';
 import { useTRPC } from '../../lib/trpc/react.tsx';
 
 interface Venue {
@@ -66,16 +66,7 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
   const why = reason.trim() || undefined;
 
   // Changes made elsewhere (another manager, a policy) show up at once.
-  useEffect(() => {
-    const s = io('/live', { transports: ['websocket'], withCredentials: true });
-    s.on('connect', () => venueId && s.emit('subscribe', { venueId }, () => {}));
-    s.on('controls:update', () => void refresh());
-    return () => {
-      s.removeAllListeners();
-      s.disconnect();
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [venueId]);
+  useControlsUpdates(venueId, () => void refresh());
   useEffect(() => {
     if (!notice) return;
     const id = setTimeout(() => setNotice(null), 4_000);
