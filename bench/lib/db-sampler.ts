@@ -1,30 +1,11 @@
 import pg from 'pg';
+import { statementName } from './statement-names.ts';
 
 /** Sampling period (ms): fine enough to see statements of a few ms, cheap enough not to load the server. */
 const SAMPLE_MS = 10;
 
-/** Statement text prefixes of the gate stream, named after the query functions in db/queries/scans.ts. */
-const STATEMENTS: [RegExp, string][] = [
-  [/^BEGIN/i, 'BEGIN'],
-  [/^COMMIT/i, 'COMMIT'],
-  [/^ROLLBACK/i, 'ROLLBACK'],
-  [/FROM scan_requests s JOIN unnest/i, 'findScanRequests'],
-  [/FROM tickets t JOIN ticket_types/i, 'lockTicketsByCode'],
-  [/^INSERT INTO occupancy/i, 'lockOccupancy (insert)'],
-  [/FROM occupancy o JOIN zones/i, 'lockOccupancy (select for update)'],
-  [/^UPDATE tickets/i, 'updateTickets'],
-  [/^UPDATE occupancy/i, 'applyOccupancy'],
-  [/^INSERT INTO gate_scans/i, 'insertGateScans'],
-  [/^INSERT INTO scan_requests/i, 'insertScanRequests'],
-  [/^INSERT INTO daily_counters/i, 'bumpDailyCounters'],
-  [/daily_counters WHERE venue_id/i, 'readLiveCounters'],
-  [/FROM zones z LEFT JOIN occupancy/i, 'readLiveCounters (zones)'],
-];
-
-function statementName(query: string): string {
-  const q = query.trim();
-  for (const [re, name] of STATEMENTS) if (re.test(q)) return name;
-  return q.slice(0, 40).replace(/\s+/g, ' ');
+function statementLabel(query: string): string {
+  return statementName(query) ?? query.trim().slice(0, 40).replace(/\s+/g, ' ');
 }
 
 export interface WaitProfile {
@@ -63,7 +44,7 @@ export async function startWaitSampler(url: string): Promise<() => Promise<WaitP
               : row.wt === 'Client'
                 ? `client ${row.we}`
                 : 'running (CPU)';
-        const key = `${statementName(row.query)} | ${what}`;
+        const key = `${statementLabel(row.query)} | ${what}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
       const wait = SAMPLE_MS - (performance.now() - t0);

@@ -1,33 +1,14 @@
 // Loaded into the server process with `--import` by `npm run bench:ingest -- --time-statements`:
-// times every statement of node-postgres clients and, per ingest transaction, how long the occupancy
-// rows stay locked, then writes a summary to TW_BENCH_STATEMENT_TIMES when the process exits.
+// times every statement of node-postgres clients and, per ingest transaction, how long the rows all
+// gates share (occupancy, venue totals) stay locked, then writes a summary to TW_BENCH_STATEMENT_TIMES
+// when the process exits.
 // Instrumentation only: it wraps pg.Client#query and changes no behaviour.
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
+import { LOCKS_SHARED_ROWS, statementName } from './statement-names.ts';
 
 /** Samples kept per statement: bounded, so a long run cannot grow the server's memory. */
 const MAX_SAMPLES = 200_000;
-
-const NAMES: [RegExp, string][] = [
-  [/^BEGIN/i, 'BEGIN'],
-  [/^COMMIT/i, 'COMMIT'],
-  [/^ROLLBACK/i, 'ROLLBACK'],
-  [/FROM scan_requests s JOIN unnest/i, 'findScanRequests'],
-  [/FROM tickets t JOIN ticket_types/i, 'lockTicketsByCode'],
-  [/^INSERT INTO occupancy/i, 'lockOccupancy (insert)'],
-  [/FROM occupancy o JOIN zones/i, 'lockOccupancy (select for update)'],
-  [/^UPDATE tickets/i, 'updateTickets'],
-  [/^UPDATE occupancy/i, 'applyOccupancy'],
-  [/^INSERT INTO gate_scans/i, 'insertGateScans'],
-  [/^INSERT INTO scan_requests/i, 'insertScanRequests'],
-  [/^INSERT INTO daily_counters/i, 'bumpDailyCounters'],
-];
-
-function nameOf(sql: unknown): string | undefined {
-  const q = String(sql ?? '').trim();
-  for (const [re, n] of NAMES) if (re.test(q)) return n;
-  return undefined;
-}
 
 interface TxState {
   begin?: number;
@@ -49,7 +30,7 @@ const proto = pg.Client.prototype as unknown as { query: QueryFn };
 const original = proto.query;
 proto.query = function (this: pg.Client, ...args: unknown[]) {
   const first = args[0] as string | { text?: string } | undefined;
-  const name = nameOf(typeof first === 'string' ? first : first?.text);
+  const name = statementName(String((typeof first === 'string' ? first : first?.text) ?? ''));
   const result = original.apply(this, args);
   // Statements of other code (screens, alarms, callbacks) are not timed.
   if (!name || !(result instanceof Promise)) return result;
@@ -63,10 +44,11 @@ proto.query = function (this: pg.Client, ...args: unknown[]) {
     const t1 = performance.now();
     add(name, t1 - t0);
     state.lastEnd = t1;
-    if (name === 'lockOccupancy (select for update)') state.locked = t1;
+    // The shared rows are locked from the start of the statement that locks them (it may wait for them).
+    if (LOCKS_SHARED_ROWS.has(name) && state.locked === undefined) state.locked = t0;
     if (name === 'COMMIT' && state.begin !== undefined) {
       add('transaction, BEGIN to COMMIT done', t1 - state.begin);
-      if (state.locked !== undefined) add('occupancy rows locked (granted to COMMIT done)', t1 - state.locked);
+      if (state.locked !== undefined) add('shared rows locked (statement start to COMMIT done)', t1 - state.locked);
       add('Node time between statements (sum per transaction)', state.gaps);
       state.begin = state.locked = state.lastEnd = undefined;
     }

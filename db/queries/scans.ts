@@ -63,29 +63,51 @@ export async function findScanRequests(tx: Queryable, keys: { deviceId: number; 
   return r.rows;
 }
 
+/** Occupancy count and capacity (the entry cap when a manager set one) per `${zoneId}|${day}`. */
+export type OccupancyMap = Map<string, { count: number; capacity: number }>;
+
+const OCCUPANCY_WITH_CAPACITY = `SELECT o.zone_id, o.day, o.count, LEAST(z.capacity, COALESCE(z.entry_cap, z.capacity)) AS capacity
+     FROM occupancy o JOIN zones z ON z.id = o.zone_id
+     JOIN unnest($1::int[], $2::date[]) AS k(zone_id, day) ON o.zone_id = k.zone_id AND o.day = k.day
+     ORDER BY o.zone_id, o.day`;
+
+function occupancyMap(rows: { zone_id: number; day: string; count: number; capacity: number }[]): OccupancyMap {
+  return new Map(rows.map((r) => [`${r.zone_id}|${r.day}`, { count: r.count, capacity: r.capacity }]));
+}
+
 /**
- * Locks the occupancy rows of these (zone, day) pairs, creating missing ones, in a fixed order.
- * Returns count and capacity (the entry cap when a manager set one) per `${zoneId}|${day}`.
+ * Locks the occupancy rows of these (zone, day) pairs, creating missing ones, in a fixed order, and
+ * returns them. The locks are held until the caller's transaction ends: the safe path, used when
+ * the optimistic one (readOccupancy + applyCounts) found that a zone filled up in between.
  */
-export async function lockOccupancy(tx: Queryable, keys: { zoneId: number; day: string }[]): Promise<Map<string, { count: number; capacity: number }>> {
-  const out = new Map<string, { count: number; capacity: number }>();
-  if (!keys.length) return out;
+export async function lockOccupancy(tx: Queryable, keys: { zoneId: number; day: string }[]): Promise<OccupancyMap> {
+  if (!keys.length) return new Map();
   const zoneIds = keys.map((k) => k.zoneId);
   const days = keys.map((k) => k.day);
   await tx.query(
-    `INSERT INTO occupancy (zone_id, day) SELECT * FROM unnest($1::int[], $2::date[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
+    `/* ingest:createOccupancy */ INSERT INTO occupancy (zone_id, day) SELECT * FROM unnest($1::int[], $2::date[]) ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
     [zoneIds, days],
   );
   const r = await tx.query<{ zone_id: number; day: string; count: number; capacity: number }>(
-    `SELECT o.zone_id, o.day, o.count, LEAST(z.capacity, COALESCE(z.entry_cap, z.capacity)) AS capacity
-     FROM occupancy o JOIN zones z ON z.id = o.zone_id
-     JOIN unnest($1::int[], $2::date[]) AS k(zone_id, day) ON o.zone_id = k.zone_id AND o.day = k.day
-     ORDER BY o.zone_id, o.day
-     FOR UPDATE OF o`,
+    `/* ingest:lockOccupancy */ ${OCCUPANCY_WITH_CAPACITY} FOR UPDATE OF o`,
     [zoneIds, days],
   );
-  for (const row of r.rows) out.set(`${row.zone_id}|${row.day}`, { count: row.count, capacity: row.capacity });
-  return out;
+  return occupancyMap(r.rows);
+}
+
+/**
+ * Reads the occupancy rows of these (zone, day) pairs without locking them, or returns null when
+ * one does not exist yet (the first scan of a zone on a day takes the locked path, which creates it).
+ * Every gate of a venue touches the same few rows, so locking them up front would make batches
+ * queue behind each other for their whole transaction; applyCounts re-checks capacity at the end.
+ */
+export async function readOccupancy(tx: Queryable, keys: { zoneId: number; day: string }[]): Promise<OccupancyMap | null> {
+  if (!keys.length) return new Map();
+  const r = await tx.query<{ zone_id: number; day: string; count: number; capacity: number }>(
+    `/* ingest:readOccupancy */ ${OCCUPANCY_WITH_CAPACITY}`,
+    [keys.map((k) => k.zoneId), keys.map((k) => k.day)],
+  );
+  return r.rows.length === new Set(keys.map((k) => `${k.zoneId}|${k.day}`)).size ? occupancyMap(r.rows) : null;
 }
 
 export interface TicketUpdate {
@@ -96,40 +118,6 @@ export interface TicketUpdate {
   inside: boolean;
   zoneId: number | null;
   at: Date;
-}
-
-/** Writes back the new state of every ticket a batch admitted, in one statement. */
-export async function updateTickets(tx: Queryable, rows: TicketUpdate[]): Promise<void> {
-  if (!rows.length) return;
-  await tx.query(
-    `UPDATE tickets t SET entries = u.entries, entries_on_day = u.entries_on_day, entries_day = u.entries_day,
-       inside = u.inside, zone_id = u.zone_id, last_scan_at = u.at,
-       first_entry_at = CASE WHEN t.first_entry_at IS NULL AND u.entries > 0 THEN u.at ELSE t.first_entry_at END
-     FROM unnest($1::bigint[], $2::int[], $3::int[], $4::date[], $5::boolean[], $6::int[], $7::timestamptz[])
-       AS u(id, entries, entries_on_day, entries_day, inside, zone_id, at)
-     WHERE t.id = u.id`,
-    [
-      rows.map((r) => r.id),
-      rows.map((r) => r.entries),
-      rows.map((r) => r.entriesOnDay),
-      rows.map((r) => r.entriesDay),
-      rows.map((r) => r.inside),
-      rows.map((r) => r.zoneId),
-      rows.map((r) => r.at),
-    ],
-  );
-}
-
-/** Applies occupancy changes; a count never goes below zero. */
-export async function applyOccupancy(tx: Queryable, deltas: { zoneId: number; day: string; delta: number }[]): Promise<void> {
-  const nonZero = deltas.filter((d) => d.delta !== 0);
-  if (!nonZero.length) return;
-  await tx.query(
-    `UPDATE occupancy o SET count = GREATEST(0, o.count + d.delta)
-     FROM unnest($1::int[], $2::date[], $3::int[]) AS d(zone_id, day, delta)
-     WHERE o.zone_id = d.zone_id AND o.day = d.day`,
-    [nonZero.map((d) => d.zoneId), nonZero.map((d) => d.day), nonZero.map((d) => d.delta)],
-  );
 }
 
 export interface GateScanRow {
@@ -148,36 +136,74 @@ export interface GateScanRow {
   conflict: boolean;
 }
 
-export async function insertGateScans(tx: Queryable, rows: GateScanRow[]): Promise<void> {
-  if (!rows.length) return;
-  await tx.query(
-    `INSERT INTO gate_scans (at, venue_id, zone_id, gate_id, device_id, scan_id, ticket_id, type_id, direction, result, reason, offline, conflict)
-     SELECT * FROM unnest($1::timestamptz[], $2::int[], $3::int[], $4::int[], $5::int[], $6::text[], $7::bigint[], $8::int[],
-                          $9::text[], $10::text[], $11::text[], $12::boolean[], $13::boolean[])`,
-    [
-      rows.map((r) => r.at),
-      rows.map((r) => r.venueId),
-      rows.map((r) => r.zoneId),
-      rows.map((r) => r.gateId),
-      rows.map((r) => r.deviceId),
-      rows.map((r) => r.scanId),
-      rows.map((r) => r.ticketId),
-      rows.map((r) => r.typeId),
-      rows.map((r) => r.direction),
-      rows.map((r) => r.result),
-      rows.map((r) => r.reason),
-      rows.map((r) => r.offline),
-      rows.map((r) => r.conflict),
-    ],
-  );
+/** The gate_scans rows as unnest() parameters from $p on (13 of them). */
+function gateScanSource(p: number): string {
+  const types = ['timestamptz', 'int', 'int', 'int', 'int', 'text', 'bigint', 'int', 'text', 'text', 'text', 'boolean', 'boolean'];
+  return `INSERT INTO gate_scans (at, venue_id, zone_id, gate_id, device_id, scan_id, ticket_id, type_id, direction, result, reason, offline, conflict)
+     SELECT * FROM unnest(${types.map((t, i) => `$${p + i}::${t}[]`).join(', ')})`;
+}
+function gateScanParams(rows: GateScanRow[]): unknown[] {
+  return [
+    rows.map((r) => r.at),
+    rows.map((r) => r.venueId),
+    rows.map((r) => r.zoneId),
+    rows.map((r) => r.gateId),
+    rows.map((r) => r.deviceId),
+    rows.map((r) => r.scanId),
+    rows.map((r) => r.ticketId),
+    rows.map((r) => r.typeId),
+    rows.map((r) => r.direction),
+    rows.map((r) => r.result),
+    rows.map((r) => r.reason),
+    rows.map((r) => r.offline),
+    rows.map((r) => r.conflict),
+  ];
 }
 
-export async function insertScanRequests(tx: Queryable, rows: { deviceId: number; scanId: string; hash: string; response: unknown }[]): Promise<void> {
+export async function insertGateScans(tx: Queryable, rows: GateScanRow[]): Promise<void> {
   if (!rows.length) return;
+  await tx.query(gateScanSource(1), gateScanParams(rows));
+}
+
+/**
+ * Writes what a batch decided that no other batch contends for, in one statement: the new state of
+ * the tickets it admitted (already locked by lockTicketsByCode), its gate_scans rows and the stored
+ * answers for replays (scan_requests).
+ */
+export async function writeScanFacts(
+  tx: Queryable,
+  tickets: TicketUpdate[],
+  scans: GateScanRow[],
+  requests: { deviceId: number; scanId: string; hash: string; response: unknown }[],
+): Promise<void> {
+  if (!tickets.length && !scans.length && !requests.length) return;
   await tx.query(
-    `INSERT INTO scan_requests (device_id, scan_id, request_hash, response)
-     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::jsonb[])`,
-    [rows.map((r) => r.deviceId), rows.map((r) => r.scanId), rows.map((r) => r.hash), rows.map((r) => JSON.stringify(r.response))],
+    `/* ingest:writeScanFacts */ WITH tu AS (
+       UPDATE tickets t SET entries = u.entries, entries_on_day = u.entries_on_day, entries_day = u.entries_day,
+         inside = u.inside, zone_id = u.zone_id, last_scan_at = u.at,
+         first_entry_at = CASE WHEN t.first_entry_at IS NULL AND u.entries > 0 THEN u.at ELSE t.first_entry_at END
+       FROM unnest($1::bigint[], $2::int[], $3::int[], $4::date[], $5::boolean[], $6::int[], $7::timestamptz[])
+         AS u(id, entries, entries_on_day, entries_day, inside, zone_id, at)
+       WHERE t.id = u.id
+     ), sr AS (
+       INSERT INTO scan_requests (device_id, scan_id, request_hash, response)
+       SELECT * FROM unnest($8::int[], $9::text[], $10::text[], $11::jsonb[])
+     )
+     ${gateScanSource(12)}`,
+    [
+      tickets.map((r) => r.id),
+      tickets.map((r) => r.entries),
+      tickets.map((r) => r.entriesOnDay),
+      tickets.map((r) => r.entriesDay),
+      tickets.map((r) => r.inside),
+      tickets.map((r) => r.zoneId),
+      tickets.map((r) => r.at),
+      requests.map((r) => r.deviceId),
+      requests.map((r) => r.scanId),
+      requests.map((r) => r.hash),
+      requests.map((r) => JSON.stringify(r.response)),
+      ...gateScanParams(scans),
+    ],
   );
 }
 
@@ -193,29 +219,68 @@ export interface CounterDelta {
   revenueFen?: number;
 }
 
-/** Adds to the per-venue daily totals (sorted, so concurrent writers lock rows in one order). */
-export async function bumpDailyCounters(tx: Queryable, deltas: CounterDelta[]): Promise<void> {
-  if (!deltas.length) return;
-  const sorted = [...deltas].sort((a, b) => a.venueId - b.venueId || a.day.localeCompare(b.day));
-  await tx.query(
-    `INSERT INTO daily_counters AS c (venue_id, day, entries, exits, rejects, conflicts, sold, refunded, revenue_fen)
-     SELECT * FROM unnest($1::int[], $2::date[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::bigint[])
+/** The daily_counters upsert from unnest() parameters $p.. (9 of them); sorted so writers lock rows in one order. */
+function dailyCounterUpsert(p: number, where = ''): string {
+  const types = ['int', 'date', 'int', 'int', 'int', 'int', 'int', 'int', 'bigint'];
+  return `INSERT INTO daily_counters AS c (venue_id, day, entries, exits, rejects, conflicts, sold, refunded, revenue_fen)
+     SELECT * FROM unnest(${types.map((t, i) => `$${p + i}::${t}[]`).join(', ')}) ${where}
      ON CONFLICT (venue_id, day) DO UPDATE SET
        entries = c.entries + EXCLUDED.entries, exits = c.exits + EXCLUDED.exits, rejects = c.rejects + EXCLUDED.rejects,
        conflicts = c.conflicts + EXCLUDED.conflicts, sold = c.sold + EXCLUDED.sold, refunded = c.refunded + EXCLUDED.refunded,
-       revenue_fen = c.revenue_fen + EXCLUDED.revenue_fen`,
-    [
-      sorted.map((d) => d.venueId),
-      sorted.map((d) => d.day),
-      sorted.map((d) => d.entries ?? 0),
-      sorted.map((d) => d.exits ?? 0),
-      sorted.map((d) => d.rejects ?? 0),
-      sorted.map((d) => d.conflicts ?? 0),
-      sorted.map((d) => d.sold ?? 0),
-      sorted.map((d) => d.refunded ?? 0),
-      sorted.map((d) => d.revenueFen ?? 0),
-    ],
+       revenue_fen = c.revenue_fen + EXCLUDED.revenue_fen`;
+}
+function dailyCounterParams(deltas: CounterDelta[]): unknown[] {
+  const sorted = [...deltas].sort((a, b) => a.venueId - b.venueId || a.day.localeCompare(b.day));
+  return [
+    sorted.map((d) => d.venueId),
+    sorted.map((d) => d.day),
+    sorted.map((d) => d.entries ?? 0),
+    sorted.map((d) => d.exits ?? 0),
+    sorted.map((d) => d.rejects ?? 0),
+    sorted.map((d) => d.conflicts ?? 0),
+    sorted.map((d) => d.sold ?? 0),
+    sorted.map((d) => d.refunded ?? 0),
+    sorted.map((d) => d.revenueFen ?? 0),
+  ];
+}
+
+/** Adds to the per-venue daily totals. */
+export async function bumpDailyCounters(tx: Queryable, deltas: CounterDelta[]): Promise<void> {
+  if (!deltas.length) return;
+  await tx.query(dailyCounterUpsert(1), dailyCounterParams(deltas));
+}
+
+/**
+ * Applies a batch's occupancy changes and venue totals in one statement, the last before COMMIT:
+ * the rows every gate of a venue shares are locked only from here to the commit. Occupancy rows are
+ * locked in (zone, day) order, then the daily totals; a count never goes below zero. Returns the
+ * occupancy after the change, with capacity, for every key given (a zero delta leaves the count).
+ */
+export async function applyCounts(
+  tx: Queryable,
+  occupancy: { zoneId: number; day: string; delta: number }[],
+  counters: CounterDelta[],
+): Promise<OccupancyMap> {
+  if (!occupancy.length && !counters.length) return new Map();
+  const r = await tx.query<{ zone_id: number; day: string; count: number; capacity: number }>(
+    `/* ingest:applyCounts */ WITH d AS (
+       SELECT * FROM unnest($1::int[], $2::date[], $3::int[]) AS d(zone_id, day, delta)
+     ), locked AS (
+       SELECT o.zone_id, o.day FROM occupancy o JOIN d ON o.zone_id = d.zone_id AND o.day = d.day
+       ORDER BY o.zone_id, o.day FOR UPDATE OF o
+     ), occ AS (
+       UPDATE occupancy o SET count = GREATEST(0, o.count + d.delta)
+       FROM locked l JOIN d ON d.zone_id = l.zone_id AND d.day = l.day
+       WHERE o.zone_id = l.zone_id AND o.day = l.day
+       RETURNING o.zone_id, o.day, o.count
+     ), dc AS (
+       ${dailyCounterUpsert(4, 'WHERE (SELECT count(*) FROM occ) >= 0')}
+     )
+     SELECT occ.zone_id, occ.day, occ.count, LEAST(z.capacity, COALESCE(z.entry_cap, z.capacity)) AS capacity
+     FROM occ JOIN zones z ON z.id = occ.zone_id`,
+    [occupancy.map((o) => o.zoneId), occupancy.map((o) => o.day), occupancy.map((o) => o.delta), ...dailyCounterParams(counters)],
   );
+  return occupancyMap(r.rows);
 }
 
 /** The live counters screens get (the shape is shared with the browser). */

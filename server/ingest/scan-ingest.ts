@@ -2,15 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Database, Queryable } from '../../db/client.ts';
 import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import {
-  applyOccupancy,
-  bumpDailyCounters,
+  applyCounts,
   findScanRequests,
-  insertGateScans,
-  insertScanRequests,
   lockOccupancy,
   lockTicketsByCode,
+  readOccupancy,
   readVenueClock,
-  updateTickets,
+  writeScanFacts,
   type CounterDelta,
   type GateScanRow,
   type TicketForScan,
@@ -47,6 +45,22 @@ export interface ScanIngestOptions {
   now?: () => Date;
   /** Batches in flight at once: 1 for PGlite (one session), more for a PostgreSQL pool. */
   concurrency?: number;
+  /**
+   * Re-check zone capacity after an unlocked occupancy read (default true). Only the race test's
+   * control turns it off, to show that the race it closes is real.
+   */
+  recheckZones?: boolean;
+}
+
+/**
+ * Thrown inside a batch's transaction when, decided on an unlocked occupancy read, it would leave a
+ * zone it admitted people into over capacity because other batches filled it meanwhile: the
+ * transaction rolls back and the batch is decided again with the occupancy rows locked.
+ */
+class ZoneFilledMeanwhile extends Error {
+  constructor() {
+    super('a zone filled up while the batch was decided');
+  }
 }
 
 /** sha256 of the fields that define a scan: a replay must match it exactly. */
@@ -93,6 +107,8 @@ export class ScanIngest {
   private readonly concurrency: number;
   private readonly now: () => Date;
   private closed = false;
+  /** Batches decided again with locked occupancy rows because a zone filled up meanwhile (tests read it). */
+  optimisticRetries = 0;
 
   constructor(private readonly opts: ScanIngestOptions) {
     this.concurrency = opts.concurrency ?? (opts.db.kind === 'pglite' ? 1 : Number(process.env.TIDEWATCH_INGEST_CONCURRENCY ?? 2));
@@ -144,20 +160,27 @@ export class ScanIngest {
   }
 
   private async run(batch: Job[]): Promise<void> {
+    // Optimistic first (occupancy read without locks, re-checked at the end); locked after a zone filled up meanwhile.
+    let lockZones = false;
     for (let attempt = 1; ; attempt++) {
       try {
         // Venue clocks are read before the transaction: PGlite is one session, and a query outside
         // the open transaction would wait for it forever.
         const clocks = new Map<number, { timezone: string; resetMinute: number }>();
         for (const v of new Set(batch.map((j) => j.device.venue_id))) clocks.set(v, await this.clock(v));
-        const { acks, venues, gates } = await this.opts.db.transaction((tx) => this.decideBatch(tx, batch, clocks));
+        const { acks, venues, gates } = await this.opts.db.transaction((tx) => this.decideBatch(tx, batch, clocks, lockZones));
         batch.forEach((job, i) => job.resolve(acks[i]));
         this.opts.onCommitted?.(venues, gates);
         return;
       } catch (err) {
+        if (err instanceof ZoneFilledMeanwhile && !lockZones) {
+          lockZones = true;
+          this.optimisticRetries++;
+          continue;
+        }
         // A deadlock or serialisation failure is worth one more try; anything else is retry-later.
         const code = (err as { code?: string }).code;
-        if (attempt < 2 && (code === '40P01' || code === '40001')) continue;
+        if (attempt < 3 && (code === '40P01' || code === '40001')) continue;
         this.opts.logger.error({ err: (err as Error).message, scans: batch.length }, 'scan batch failed; devices will retry');
         for (const job of batch) {
           job.resolve({ id: job.scan.id, error: { code: 'unavailable', message: 'the scan was not stored; retry later with the same scan id', retryAfterMs: RETRY_AFTER_MS } });
@@ -172,6 +195,7 @@ export class ScanIngest {
     tx: Queryable,
     batch: Job[],
     clocks: Map<number, { timezone: string; resetMinute: number }>,
+    lockZones: boolean,
   ): Promise<{ acks: TScanAck[]; venues: number[]; gates: number[] }> {
     const acks: (TScanAck | undefined)[] = new Array(batch.length);
     // 1. Replays: a scan id this device already sent gets its stored answer.
@@ -211,7 +235,11 @@ export class ScanIngest {
       const t = tickets.get(codes.get(i) ?? '');
       if (t?.zone_id) occKeys.set(`${t.zone_id}|${lt.day}`, { zoneId: t.zone_id, day: lt.day });
     }
-    const occupancy = await lockOccupancy(tx, [...occKeys.values()]);
+    const keys = [...occKeys.values()];
+    const unlocked = lockZones ? null : await readOccupancy(tx, keys);
+    const occupancy = unlocked ?? (await lockOccupancy(tx, keys));
+    /** Zones this batch admitted people into on the strength of their room (to re-check when unlocked). */
+    const relied = new Set<string>();
 
     // 3. Decide in arrival order against the evolving state.
     const state = new Map<number, TTicketState>();
@@ -271,6 +299,7 @@ export class ScanIngest {
             updates.set(t.id, { id: t.id, entries: d.next.entries, entriesOnDay: d.next.entriesOnDay, entriesDay: d.next.entriesDay, inside: d.next.inside, zoneId: d.next.zoneId, at: now });
             move(d.into, ctx.day, 1);
             move(d.outOf, ctx.day, -1);
+            if (d.into !== null) relied.add(`${d.into}|${ctx.day}`);
             ack = { id: scan.id, result: 'admit', ticket: { type: t.type_code, ...(d.entriesLeft !== undefined ? { entriesLeft: d.entriesLeft } : {}) } };
             row = { result: 'admit', reason: null, conflict: false };
           } else {
@@ -313,15 +342,28 @@ export class ScanIngest {
       acks[i] = prior.ack ?? acks[prior.index!];
     });
 
-    // 5. Write everything in this transaction; the caller acknowledges after COMMIT.
-    await updateTickets(tx, [...updates.values()]);
-    await applyOccupancy(tx, [...deltas.entries()].map(([k, delta]) => {
-      const [zoneId, day] = k.split('|');
-      return { zoneId: Number(zoneId), day, delta };
-    }));
-    await insertGateScans(tx, scanRows);
-    await insertScanRequests(tx, fresh.map((i) => ({ deviceId: batch[i].device.id, scanId: batch[i].scan.id, hash: batch[i].hash, response: acks[i] })));
-    await bumpDailyCounters(tx, [...counters.values()]);
+    // 5. Write everything in this transaction; the caller acknowledges after COMMIT. What no other
+    // batch contends for first; the rows all gates share (occupancy, venue totals) last, so they stay
+    // locked only for one statement and the commit.
+    await writeScanFacts(
+      tx,
+      [...updates.values()],
+      scanRows,
+      fresh.map((i) => ({ deviceId: batch[i].device.id, scanId: batch[i].scan.id, hash: batch[i].hash, response: acks[i] })),
+    );
+    const changes = [...new Set([...deltas.keys(), ...relied])]
+      .filter((k) => (deltas.get(k) ?? 0) !== 0 || relied.has(k))
+      .map((k) => {
+        const [zoneId, day] = k.split('|');
+        return { zoneId: Number(zoneId), day, delta: deltas.get(k) ?? 0 };
+      });
+    const after = await applyCounts(tx, changes, [...counters.values()]);
+    if (unlocked && this.opts.recheckZones !== false) {
+      for (const k of relied) {
+        const o = after.get(k);
+        if (o && o.count > o.capacity) throw new ZoneFilledMeanwhile();
+      }
+    }
     return {
       acks: acks as TScanAck[],
       venues: [...new Set(fresh.map((i) => batch[i].device.venue_id))],
