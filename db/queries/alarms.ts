@@ -138,10 +138,10 @@ export async function readAlarmInputs(tx: Queryable, timeoutS: number) {
          COALESCE(max(s.scans), 0) AS scans, COALESCE(max(s.rejects), 0) AS rejects, COALESCE(max(c.conflicts), 0) AS conflicts
        FROM gates g
        LEFT JOIN devices d ON d.gate_id = g.id
-       LEFT JOIN (SELECT gate_id, count(*)::int AS scans, count(*) FILTER (WHERE result = 'reject')::int AS rejects
-                  FROM gate_scans WHERE at > now() - INTERVAL '5 minutes' AND NOT offline GROUP BY gate_id) s ON s.gate_id = g.id
-       LEFT JOIN (SELECT gate_id, count(*)::int AS conflicts FROM gate_scans
-                  WHERE conflict AND received_at > now() - INTERVAL '10 minutes' GROUP BY gate_id) c ON c.gate_id = g.id
+       LEFT JOIN (SELECT gate_id, sum(scans - offline_scans)::int AS scans, sum(rejects - offline_rejects)::int AS rejects
+                  FROM gate_activity WHERE minute >= date_trunc('minute', now()) - INTERVAL '4 minutes' GROUP BY gate_id) s ON s.gate_id = g.id
+       LEFT JOIN (SELECT gate_id, sum(conflicts)::int AS conflicts FROM gate_activity
+                  WHERE minute >= date_trunc('minute', now()) - INTERVAL '9 minutes' GROUP BY gate_id) c ON c.gate_id = g.id
        GROUP BY g.id`,
       [timeoutS],
     ),

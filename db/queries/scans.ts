@@ -250,18 +250,34 @@ export async function bumpDailyCounters(tx: Queryable, deltas: CounterDelta[]): 
   await tx.query(dailyCounterUpsert(1), dailyCounterParams(deltas));
 }
 
+/** A batch's additions to one gate's activity in one minute (see migration 0008_gate_activity). */
+export interface GateActivityDelta {
+  gateId: number;
+  venueId: number;
+  /** Start of the minute. */
+  minute: Date;
+  scans: number;
+  rejects: number;
+  offlineScans: number;
+  offlineRejects: number;
+  conflicts: number;
+}
+
 /**
- * Applies a batch's occupancy changes and venue totals in one statement, the last before COMMIT:
- * the rows every gate of a venue shares are locked only from here to the commit. Occupancy rows are
- * locked in (zone, day) order, then the daily totals; a count never goes below zero. Returns the
- * occupancy after the change, with capacity, for every key given (a zero delta leaves the count).
+ * Applies a batch's occupancy changes, gate activity and venue totals in one statement, the last
+ * before COMMIT: these rows are shared by every batch of a venue, so they are locked only from here
+ * to the commit, always in the same order (occupancy by zone and day, then gate activity by gate and
+ * minute, then the venue totals). A count never goes below zero. Returns the occupancy after the
+ * change, with capacity, for every key given (a zero delta leaves the count).
  */
 export async function applyCounts(
   tx: Queryable,
   occupancy: { zoneId: number; day: string; delta: number }[],
+  activity: GateActivityDelta[],
   counters: CounterDelta[],
 ): Promise<OccupancyMap> {
-  if (!occupancy.length && !counters.length) return new Map();
+  if (!occupancy.length && !activity.length && !counters.length) return new Map();
+  const act = [...activity].sort((a, b) => a.gateId - b.gateId || a.minute.getTime() - b.minute.getTime());
   const r = await tx.query<{ zone_id: number; day: string; count: number; capacity: number }>(
     `/* ingest:applyCounts */ WITH d AS (
        SELECT * FROM unnest($1::int[], $2::date[], $3::int[]) AS d(zone_id, day, delta)
@@ -273,20 +289,46 @@ export async function applyCounts(
        FROM locked l JOIN d ON d.zone_id = l.zone_id AND d.day = l.day
        WHERE o.zone_id = l.zone_id AND o.day = l.day
        RETURNING o.zone_id, o.day, o.count
+     ), ga AS (
+       INSERT INTO gate_activity AS a (gate_id, minute, venue_id, scans, rejects, offline_scans, offline_rejects, conflicts)
+       SELECT * FROM unnest($4::int[], $5::timestamptz[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[])
+       WHERE (SELECT count(*) FROM occ) >= 0
+       ON CONFLICT (gate_id, minute) DO UPDATE SET scans = a.scans + EXCLUDED.scans, rejects = a.rejects + EXCLUDED.rejects,
+         offline_scans = a.offline_scans + EXCLUDED.offline_scans, offline_rejects = a.offline_rejects + EXCLUDED.offline_rejects,
+         conflicts = a.conflicts + EXCLUDED.conflicts
+       RETURNING 1
      ), dc AS (
-       ${dailyCounterUpsert(4, 'WHERE (SELECT count(*) FROM occ) >= 0')}
+       ${dailyCounterUpsert(12, 'WHERE (SELECT count(*) FROM ga) >= 0')}
      )
      SELECT occ.zone_id, occ.day, occ.count, LEAST(z.capacity, COALESCE(z.entry_cap, z.capacity)) AS capacity
      FROM occ JOIN zones z ON z.id = occ.zone_id`,
-    [occupancy.map((o) => o.zoneId), occupancy.map((o) => o.day), occupancy.map((o) => o.delta), ...dailyCounterParams(counters)],
+    [
+      occupancy.map((o) => o.zoneId),
+      occupancy.map((o) => o.day),
+      occupancy.map((o) => o.delta),
+      act.map((a) => a.gateId),
+      act.map((a) => a.minute),
+      act.map((a) => a.venueId),
+      act.map((a) => a.scans),
+      act.map((a) => a.rejects),
+      act.map((a) => a.offlineScans),
+      act.map((a) => a.offlineRejects),
+      act.map((a) => a.conflicts),
+      ...dailyCounterParams(counters),
+    ],
   );
   return occupancyMap(r.rows);
+}
+
+/** Drops gate activity older than any window that reads it. */
+export async function pruneGateActivity(db: Queryable): Promise<number> {
+  return (await db.query("DELETE FROM gate_activity WHERE minute < now() - INTERVAL '1 hour'")).rowCount;
 }
 
 /** The live counters screens get (the shape is shared with the browser). */
 export type LiveCounters = TLiveCounters;
 
-/** Window of recent gate activity shown on the map and in gate health (minutes). */
+/** Window of recent gate activity shown on the map and in gate health: this many minute buckets, the current one included. */
 export const ACTIVITY_WINDOW_MIN = 5;
 
 /** Today's totals and per-zone occupancy of a venue, for the live screens. */
@@ -302,8 +344,9 @@ export async function readLiveCounters(db: Queryable, venueId: number, day: stri
       [venueId, day],
     ),
     db.query<{ gate_id: number; scans: number; rejects: number }>(
-      `SELECT gate_id, count(*)::int AS scans, count(*) FILTER (WHERE result = 'reject')::int AS rejects
-       FROM gate_scans WHERE venue_id = $1 AND at > now() - make_interval(mins => $2) GROUP BY gate_id`,
+      `SELECT gate_id, sum(scans)::int AS scans, sum(rejects)::int AS rejects
+       FROM gate_activity WHERE venue_id = $1 AND minute >= date_trunc('minute', now()) - make_interval(mins => $2 - 1)
+       GROUP BY gate_id`,
       [venueId, ACTIVITY_WINDOW_MIN],
     ),
   ]);

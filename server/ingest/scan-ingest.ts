@@ -10,6 +10,7 @@ import {
   readVenueClock,
   writeScanFacts,
   type CounterDelta,
+  type GateActivityDelta,
   type GateScanRow,
   type TicketForScan,
   type TicketUpdate,
@@ -24,6 +25,8 @@ import { decide, recordOffline, type TScanContext, type TTicketRules, type TTick
 const MAX_PENDING = 20_000;
 /** Scans decided in one transaction: large enough to amortise a commit, small enough to keep latency low. */
 const MAX_BATCH = 400;
+/** Offline scans older than this are not counted as recent gate activity (no window reads that far back). */
+const ACTIVITY_HORIZON_MS = 60 * 60_000;
 /** A device that got retry-later should wait about this long (ms). */
 const RETRY_AFTER_MS = 1_000;
 
@@ -253,6 +256,14 @@ export class ScanIngest {
       if (!c) counters.set(k, (c = { venueId, day }));
       return c;
     };
+    const activity = new Map<string, GateActivityDelta>();
+    const activityOf = (device: DeviceAuthRow, ms: number) => {
+      const minute = Math.floor(ms / 60_000) * 60_000;
+      const k = `${device.gate_id}|${minute}`;
+      let a = activity.get(k);
+      if (!a) activity.set(k, (a = { gateId: device.gate_id, venueId: device.venue_id, minute: new Date(minute), scans: 0, rejects: 0, offlineScans: 0, offlineRejects: 0, conflicts: 0 }));
+      return a;
+    };
     const move = (zoneId: number | null, day: string, d: number) => {
       if (zoneId === null) return;
       const k = `${zoneId}|${day}`;
@@ -318,6 +329,18 @@ export class ScanIngest {
         }
       } else cd.rejects = (cd.rejects ?? 0) + 1;
       if (row.conflict) cd.conflicts = (cd.conflicts ?? 0) + 1;
+      // Recent activity: online scans at the server's time, offline ones when they happened; conflicts when they arrive.
+      const happened = scan.local ? Math.min(scan.at.getTime(), now.getTime()) : now.getTime();
+      if (now.getTime() - happened < ACTIVITY_HORIZON_MS) {
+        const a = activityOf(device, happened);
+        a.scans++;
+        if (row.result === 'reject') a.rejects++;
+        if (scan.local) {
+          a.offlineScans++;
+          if (row.result === 'reject') a.offlineRejects++;
+        }
+      }
+      if (row.conflict) activityOf(device, now.getTime()).conflicts++;
       scanRows.push({
         at: scan.at,
         venueId: device.venue_id,
@@ -357,7 +380,7 @@ export class ScanIngest {
         const [zoneId, day] = k.split('|');
         return { zoneId: Number(zoneId), day, delta: deltas.get(k) ?? 0 };
       });
-    const after = await applyCounts(tx, changes, [...counters.values()]);
+    const after = await applyCounts(tx, changes, [...activity.values()], [...counters.values()]);
     if (unlocked && this.opts.recheckZones !== false) {
       for (const k of relied) {
         const o = after.get(k);

@@ -13,6 +13,7 @@ import {
   type TSeverity,
 } from '../../db/queries/alarms.ts';
 import { insertAudit } from '../../db/queries/audit.ts';
+import { pruneGateActivity } from '../../db/queries/scans.ts';
 import { endPolicyActions, insertPolicyAction, listGateControls, listOpenPolicyActions, updateGateControl } from '../../db/queries/controls.ts';
 import type { TLogger } from '../logger.ts';
 import type { SharedState } from '../shared/shared-state.ts';
@@ -29,6 +30,8 @@ const VENUE_CRITICAL = 0.95;
 const REJECT_WARN = 0.3;
 const REJECT_CRITICAL = 0.6;
 const MIN_SCANS = 20;
+/** How often the instance that evaluates also prunes old gate activity rows (ms). */
+const PRUNE_EVERY_MS = 60_000;
 
 export interface AlarmEngineOptions {
   db: Database;
@@ -68,11 +71,13 @@ const key = (c: { subjectKind?: string; subject_kind?: string; subjectId?: numbe
 /**
  * Raises, changes, escalates and clears alarms from the live measurements once a second, and runs
  * the crowd policy: when a zone turns critical its entry gates close and online sales of today
- * pause, until it clears. Every instance runs it; an advisory lock lets one evaluate per tick.
+ * pause, until it clears. Every instance runs it; an advisory lock lets one evaluate per tick (and,
+ * once a minute, prune the gate activity no window reads any more).
  */
 export class AlarmEngine {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private prunedAt = 0;
 
   constructor(private readonly o: AlarmEngineOptions) {}
 
@@ -92,6 +97,10 @@ export class AlarmEngine {
       const { changed, controlsChanged } = await this.o.db.transaction(async (tx) => {
         const got = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [ALARM_LOCK_ID]);
         if (!got.rows[0]?.ok) return { changed: [] as number[], controlsChanged: [] as number[] };
+        if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+          this.prunedAt = Date.now();
+          await pruneGateActivity(tx);
+        }
         return this.evaluate(tx);
       });
       for (const v of controlsChanged) await this.o.shared.publish(CONTROLS_CHANNEL, { venueId: v, at: Date.now() });

@@ -1,7 +1,9 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../db/migrate.ts';
+import { pruneGateActivity } from '../../db/queries/scans.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
+import { newTicketCode } from '../../lib/ticket-code.ts';
 import type { TAlarm } from '../../lib/schemas/live.ts';
 import { channelCall, connectSocket, sessionCookie, startTestApp, trpcCall } from '../../tests/helpers/app.ts';
 import { backends, eventually, type TestDb } from '../../tests/helpers/backends.ts';
@@ -175,6 +177,32 @@ describe.each(backends())('alarms, controls and the crowd policy on $name', (bac
     const r = await channelCall(app.url, creds.channels['KIOSK-1'], 'POST', '/api/channels/orders', { ref: `slot-${++seq}`, items: [{ type: 'ADULT', qty: 1, date: today, slot: '16:00' }], amount: price });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('sold_out');
+  });
+
+  it('raises reject-rate and offline-conflict alarms at the gates from their recent activity, and prunes old activity', async () => {
+    const yh = await connectSocket(`${app.url}/gates`, { auth: { token: (await createDevice(t.db, CLI_ACTOR, { gate: 'YH-01' })).token } });
+    const tc = await connectSocket(`${app.url}/gates`, { auth: { token: (await createDevice(t.db, CLI_ACTOR, { gate: 'TC-01' })).token } });
+    sockets.push(yh, tc);
+    // 25 codes nobody sold: every one is refused.
+    for (let i = 0; i < 25; i++) {
+      expect(await yh.emitWithAck('scan', { id: `junk-${++seq}`, code: newTicketCode(), direction: 'in', at: now() })).toMatchObject({ result: 'reject', reason: 'unknown' });
+    }
+    const yhId = await gateId('YH-01');
+    const rate = await eventually(async () => (await openAlarms()).find((a) => a.subjectKind === 'gate' && a.subjectId === yhId && a.kind === 'reject_rate'), 'reject-rate alarm');
+    expect(rate).toMatchObject({ severity: 'critical', value: 1 });
+    // A ticket admitted online, then an offline upload from another gate that admitted it too.
+    const [code] = (await order(creds.channels['WINDOW-1'])).body.tickets.map((x: { code: string }) => x.code);
+    expect(await yh.emitWithAck('scan', { id: `conf-${++seq}`, code, direction: 'in', at: now() })).toMatchObject({ result: 'admit' });
+    const upload = await tc.emitWithAck('scan:batch', { scans: [{ id: `conf-${++seq}`, code, direction: 'in', at: now(), local: 'admit' }] });
+    expect(upload.results[0]).toMatchObject({ recorded: true, conflict: true });
+    const tcId = await gateId('TC-01');
+    const conflict = await eventually(async () => (await openAlarms()).find((a) => a.subjectKind === 'gate' && a.subjectId === tcId && a.kind === 'offline_conflict'), 'conflict alarm');
+    expect(conflict).toMatchObject({ severity: 'warning', value: 1 });
+
+    await t.db.query("INSERT INTO gate_activity (gate_id, minute, venue_id, scans) VALUES ($1, date_trunc('minute', now()) - INTERVAL '2 hours', $2, 5)", [yhId, venueId]);
+    expect(await pruneGateActivity(t.db)).toBe(1);
+    const left = await t.db.query<{ scans: number }>('SELECT scans FROM gate_activity WHERE gate_id = $1', [yhId]);
+    expect(left.rows.map((r) => r.scans).reduce((a, b) => a + b, 0)).toBe(26);
   });
 
   it('refuses controls to operators and front-desk users', async () => {
