@@ -272,7 +272,17 @@ async function main(): Promise<number> {
     gates = await connectGates(server.url, bench.devices);
     const feed = new TicketFeed(bench.codes, opts.repeat);
 
+    // Each measured phase starts after a CHECKPOINT: otherwise the WAL of the setup (or of the phase
+    // before) triggers one in the middle of a phase, and its flush shows up as a latency spike that
+    // belongs to the previous phase.
+    const checkpoint = async () => {
+      const c = new pg.Client({ connectionString: bench.url });
+      await c.connect();
+      await c.query('CHECKPOINT').finally(() => c.end());
+    };
+
     // 1. Throughput: closed loop, every device keeps `window` scans outstanding.
+    await checkpoint();
     log(`\nthroughput: ${gates.length} devices x ${opts.window} outstanding, ${opts.warmupS} s warm-up + ${opts.durationS} s measured`);
     let meter = await cpuMeter(bench, server.pid);
     let waits = await maybeSampleWaits(bench.url);
@@ -300,6 +310,7 @@ async function main(): Promise<number> {
     for (const rate of opts.rates) {
       const prefix = `l${rate}.`;
       log(`\nlatency: ${fmt(rate)} scans/s offered over ${gates.length} devices, ${LATENCY_WARMUP_S} s warm-up + ${opts.latencyS} s measured`);
+      await checkpoint();
       meter = await cpuMeter(bench, server.pid);
       waits = await maybeSampleWaits(bench.url);
       const r = await runOpenLoop({ gates, feed, prefix, rate, warmupS: LATENCY_WARMUP_S, durationS: opts.latencyS });
@@ -341,7 +352,7 @@ async function main(): Promise<number> {
       `\nconditions: node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), PostgreSQL ${pgInfo.v} ` +
         `(synchronous_commit=${pgInfo.sc}, fsync=${pgInfo.fs}, shared_buffers=${pgInfo.sb}), TimescaleDB ${bench.timescale ? 'yes' : 'no'}, ` +
         `Redis ${opts.redisUrl ? 'yes' : 'no'}, ${opts.serverNodeArgs.length ? `server node args "${opts.serverNodeArgs.join(' ')}", ` : ''}${opts.dbSet.length ? `database settings ${opts.dbSet.map(([k, v]) => `${k}=${v}`).join(' ')}, ` : ''}${gates.length} devices, window ${opts.window}/device, ${opts.warmupS}+${opts.durationS} s throughput, ` +
-        `${LATENCY_WARMUP_S}+${opts.latencyS} s per latency rate, repeat ratio ${opts.repeat}, gate_scans history ${fmt(opts.history)} rows, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+        `${LATENCY_WARMUP_S}+${opts.latencyS} s per latency rate, repeat ratio ${opts.repeat}, gate_scans history ${fmt(opts.history)} rows, CHECKPOINT before each phase, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
     );
     const disturbed = [['throughput', tpCpu] as const, ...latency.map((l) => [`${fmt(l.rate)}/s`, l.cpu] as const)].filter(([, c]) => c.other > DISTURBED_CORES);
     if (disturbed.length) {
