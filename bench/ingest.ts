@@ -203,6 +203,13 @@ function outcomeText(r: PhaseResult): string {
   return `sent ${fmt(r.sent)}: admit ${fmt(o.admit)}, reject ${fmt(o.reject)}, unavailable ${fmt(o.unavailable)}, error ${fmt(o.error)}, timeout ${fmt(o.timeout)}${r.unsettled ? `, UNSETTLED ${fmt(r.unsettled)}` : ''}`;
 }
 
+/** Where a tail comes from: the seconds of a phase with the slowest acknowledgements. */
+function slowestSeconds(secondMax: Float64Array): string {
+  const worst = [...secondMax].map((ms, s) => ({ s, ms })).filter((x) => x.ms > 0).sort((a, b) => b.ms - a.ms);
+  const over = worst.filter((x) => x.ms > TARGET_P99_MS).length;
+  return `slowest seconds (max ack latency): ${worst.slice(0, 3).map((x) => `+${x.s} s ${fmt(x.ms, 0)} ms`).join(', ')}; ${over} of ${worst.length} seconds had one over ${TARGET_P99_MS} ms`;
+}
+
 async function main(): Promise<number> {
   assertLocalUrl(opts.databaseUrl, 'DATABASE_URL');
   if (opts.redisUrl) assertLocalUrl(opts.redisUrl, 'REDIS_URL');
@@ -275,8 +282,9 @@ async function main(): Promise<number> {
     // Each measured phase starts after a CHECKPOINT: otherwise the WAL of the setup (or of the phase
     // before) triggers one in the middle of a phase, and its flush shows up as a latency spike that
     // belongs to the previous phase.
+    const benchUrl = bench.url;
     const checkpoint = async () => {
-      const c = new pg.Client({ connectionString: bench.url });
+      const c = new pg.Client({ connectionString: benchUrl });
       await c.connect();
       await c.query('CHECKPOINT').finally(() => c.end());
     };
@@ -318,6 +326,7 @@ async function main(): Promise<number> {
       const s = r.latency.summary();
       log(`  ${outcomeText(r)}`);
       log(`  achieved ${fmt(r.decidedInWindow / r.windowS)} decided/s; ack latency p50 ${fmt(s.p50, 1)} ms, p90 ${fmt(s.p90, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms (n=${fmt(s.count)}; pacer lag max ${fmt(r.maxPacerLagMs ?? 0, 1)} ms)`);
+      log(`  ${slowestSeconds(r.secondMax)}`);
       log(`  ${cpuText(cpu)}`);
       await waits();
       const d = await durability(bench, prefix, r);

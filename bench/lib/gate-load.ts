@@ -87,6 +87,8 @@ export interface PhaseResult {
   latency: Samples;
   /** Outstanding scans left when the drain timed out (should be 0). */
   unsettled: number;
+  /** Largest latency (ms) of the decisions sent in each second of the phase, from its start. */
+  secondMax: Float64Array;
   /** Open loop only: the largest lag of an actual send behind its schedule (ms). */
   maxPacerLagMs?: number;
 }
@@ -99,14 +101,17 @@ class Recorder {
   windowOpen = false;
   readonly outcomes: Record<Outcome, number> = { admit: 0, reject: 0, unavailable: 0, error: 0, timeout: 0 };
   readonly latency: Samples;
+  readonly secondMax: Float64Array;
+  private readonly startedAt = performance.now();
   firstError?: string;
 
   /**
    * countBy 'ack': a decision counts when its acknowledgement arrives inside the window (throughput);
    * 'send': when the scan was sent inside the window (latency at an offered rate).
    */
-  constructor(private readonly prefix: string, private readonly feed: TicketFeed, capacity: number, private readonly countBy: 'ack' | 'send') {
+  constructor(private readonly prefix: string, private readonly feed: TicketFeed, capacity: number, seconds: number, private readonly countBy: 'ack' | 'send') {
     this.latency = new Samples(capacity);
+    this.secondMax = new Float64Array(Math.ceil(seconds));
   }
 
   send(gate: GateConn, onSettled?: () => void): void {
@@ -122,7 +127,10 @@ class Recorder {
       const inWindow = this.countBy === 'ack' ? this.windowOpen : sentInWindow;
       if (inWindow && (outcome === 'admit' || outcome === 'reject')) {
         this.decidedInWindow++;
-        this.latency.add(performance.now() - t0);
+        const ms = performance.now() - t0;
+        this.latency.add(ms);
+        const second = Math.floor((t0 - this.startedAt) / 1000);
+        if (second < this.secondMax.length) this.secondMax[second] = Math.max(this.secondMax[second], ms);
       }
       onSettled?.();
     });
@@ -144,7 +152,7 @@ function sleep(ms: number): Promise<void> {
  * acknowledged, for warm-up + duration; decisions acknowledged after the warm-up are counted.
  */
 export async function runClosedLoop(opts: { gates: GateConn[]; feed: TicketFeed; prefix: string; window: number; warmupS: number; durationS: number; maxScans: number }): Promise<PhaseResult> {
-  const rec = new Recorder(opts.prefix, opts.feed, opts.maxScans, 'ack');
+  const rec = new Recorder(opts.prefix, opts.feed, opts.maxScans, opts.warmupS + opts.durationS, 'ack');
   let sending = true;
   const pump = (gate: GateConn) => {
     if (sending && rec.sent < opts.maxScans) rec.send(gate, () => pump(gate));
@@ -159,7 +167,7 @@ export async function runClosedLoop(opts: { gates: GateConn[]; feed: TicketFeed;
   sending = false;
   const unsettled = await rec.drain();
   if (rec.firstError) console.warn(`  first error/timeout: ${rec.firstError.slice(0, 300)}`);
-  return { sent: rec.sent, outcomes: rec.outcomes, decidedInWindow: rec.decidedInWindow, windowS, latency: rec.latency, unsettled };
+  return { sent: rec.sent, outcomes: rec.outcomes, decidedInWindow: rec.decidedInWindow, windowS, latency: rec.latency, unsettled, secondMax: rec.secondMax };
 }
 
 /**
@@ -169,7 +177,7 @@ export async function runClosedLoop(opts: { gates: GateConn[]; feed: TicketFeed;
  */
 export async function runOpenLoop(opts: { gates: GateConn[]; feed: TicketFeed; prefix: string; rate: number; warmupS: number; durationS: number }): Promise<PhaseResult> {
   const total = Math.ceil(opts.rate * (opts.warmupS + opts.durationS));
-  const rec = new Recorder(opts.prefix, opts.feed, total, 'send');
+  const rec = new Recorder(opts.prefix, opts.feed, total, opts.warmupS + opts.durationS + 1, 'send');
   let maxLag = 0;
   let rr = 0;
   const start = performance.now();
@@ -197,5 +205,5 @@ export async function runOpenLoop(opts: { gates: GateConn[]; feed: TicketFeed; p
   });
   const unsettled = await rec.drain();
   if (rec.firstError) console.warn(`  first error/timeout: ${rec.firstError.slice(0, 300)}`);
-  return { sent: rec.sent, outcomes: rec.outcomes, decidedInWindow: rec.decidedInWindow, windowS: (windowEnd - windowStart) / 1000, latency: rec.latency, unsettled, maxPacerLagMs: maxLag };
+  return { sent: rec.sent, outcomes: rec.outcomes, decidedInWindow: rec.decidedInWindow, windowS: (windowEnd - windowStart) / 1000, latency: rec.latency, unsettled, maxPacerLagMs: maxLag, secondMax: rec.secondMax };
 }
