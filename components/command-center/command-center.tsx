@@ -54,6 +54,7 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
   const activity = useMemo(() => new Map((c?.gates ?? []).map((g) => [g.gateId, { scans: g.scans, rejects: g.rejects }])), [c]);
   const alarmZoneIds = useMemo(() => new Set(live.alarms.filter((a) => a.subjectKind === 'zone').map((a) => a.subjectId)), [live.alarms]);
   const zoneNames = useMemo(() => new Map((venue?.zones ?? []).map((z) => [z.id, locale === 'en' ? z.nameEn : z.nameZh])), [venue, locale]);
+  const zoneNamesByCode = useMemo(() => new Map((venue?.zones ?? []).map((z) => [z.code, locale === 'en' ? z.nameEn : z.nameZh])), [venue, locale]);
   const money = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'zh-CN', { style: 'currency', currency: 'CNY', maximumFractionDigits: 0 });
 
   if (!venue) return <main className="page"><p className="notice">{t('noVenue')}</p></main>;
@@ -100,7 +101,7 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
         {live.state === 'loading' && <p className="muted">…</p>}
         {live.state === 'error' && <p className="error" role="alert">{live.error}</p>}
         {loaded && live.gates.length === 0 && <p className="muted">{t('noGates')}</p>}
-        {loaded && live.gates.length > 0 && <div className="scroll"><GateTable gates={live.gates} now={now} /></div>}
+        {loaded && live.gates.length > 0 && <div className="scroll"><GateTable gates={live.gates} now={now} zoneNames={zoneNamesByCode} /></div>}
       </section>
     </main>
   );

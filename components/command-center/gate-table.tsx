@@ -2,7 +2,8 @@
 import { useLocale, useTranslations } from 'use-intl';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
 
-export function GateTable({ gates, now }: { gates: TGateStatus[]; now: number }) {
+/** zoneNames: zone code to its name in the chosen language (the code is shown when a zone is unknown). */
+export function GateTable({ gates, now, zoneNames }: { gates: TGateStatus[]; now: number; zoneNames: Map<string, string> }) {
   const t = useTranslations();
   const locale = useLocale();
   const ago = (iso: string | null) => {
@@ -26,7 +27,7 @@ export function GateTable({ gates, now }: { gates: TGateStatus[]; now: number })
         {sorted.map((g) => (
           <tr key={g.id} data-gate={g.code} data-online={g.online ? '1' : '0'}>
             <td className="name"><strong>{g.code}</strong><br /><span className="muted">{locale === 'en' ? g.nameEn : g.nameZh}</span></td>
-            <td>{g.zoneCode}</td>
+            <td>{zoneNames.get(g.zoneCode) ?? g.zoneCode}</td>
             <td>{t(`cc.dir.${g.direction}`)}</td>
             <td><span className={`dot ${g.online ? 'ok' : 'off'}`} aria-hidden />{g.online ? t('cc.online') : t('cc.offline')}</td>
             <td>{ago(g.lastSeenAt)}</td>
