@@ -14,8 +14,13 @@ export const ZScan = z
   })
   .strict();
 
-/** A scan uploaded after an outage: `local` is what the gate decided while offline. */
-export const ZBatchScan = ZScan.extend({ local: z.enum(['admit', 'reject']).optional() }).strict();
+/**
+ * A scan uploaded after an outage: `local` is what the gate decided while offline and, for a
+ * rejection, optionally `reason` (why the gate refused it), recorded with it.
+ */
+export const ZBatchScan = ZScan.extend({ local: z.enum(['admit', 'reject']).optional(), reason: z.enum(SCAN_REASONS).optional() })
+  .strict()
+  .refine((s) => s.reason === undefined || s.local === 'reject', { message: 'reason is only for a scan the gate rejected offline (local: "reject")', path: ['reason'] });
 /** Largest upload in one batch; a gate with more queued scans sends several. */
 export const MAX_BATCH_SCANS = 1_000;
 export const ZScanBatch = z.object({ scans: z.array(ZBatchScan).min(1).max(MAX_BATCH_SCANS) }).strict();

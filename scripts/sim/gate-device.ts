@@ -54,6 +54,8 @@ interface QueuedScan {
   direction: 'in' | 'out';
   at: string;
   local: 'admit' | 'reject';
+  /** Why the gate refused it offline (sent with the upload). */
+  reason?: TScanReason;
 }
 
 /**
@@ -238,7 +240,7 @@ export class SimGateDevice {
   }
 
   /** The offline rule of a handheld: exits pass; an entry passes unless the code is unreadable or was seen here before. */
-  private decideOffline(scan: Omit<QueuedScan, 'local'>): ScanOutcome {
+  private decideOffline(scan: Omit<QueuedScan, 'local' | 'reason'>): ScanOutcome {
     const code = normalizeTicketCode(scan.code);
     let local: 'admit' | 'reject' = 'admit';
     let reason: TScanReason | undefined;
@@ -251,7 +253,7 @@ export class SimGateDevice {
         reason = 'used';
       } else this.remember(code);
     }
-    this.queue.push({ ...scan, local });
+    this.queue.push({ ...scan, local, ...(reason ? { reason } : {}) });
     if (this.queue.length > MAX_OFFLINE_QUEUE) {
       this.queue.shift();
       this.opts.onLog?.(`gate ${this.gateCode}: offline queue full (${MAX_OFFLINE_QUEUE}); the oldest scan is lost`);

@@ -69,7 +69,7 @@ class ZoneFilledMeanwhile extends Error {
 /** sha256 of the fields that define a scan: a replay must match it exactly. */
 export function scanHash(scan: TScan): string {
   return createHash('sha256')
-    .update(JSON.stringify([scan.code, scan.direction, scan.at.toISOString(), scan.local ?? null]))
+    .update(JSON.stringify([scan.code, scan.direction, scan.at.toISOString(), scan.local ?? null, ...(scan.reason ? [scan.reason] : [])]))
     .digest('base64url');
 }
 
@@ -302,7 +302,7 @@ export class ScanIngest {
             move(r.outOf, ctx.day, -1);
           }
           ack = { id: scan.id, result: scan.local, recorded: true, ticket: { type: t.type_code }, ...(r.conflict ? { conflict: true as const } : {}) };
-          row = { result: scan.local, reason: r.reason ?? null, conflict: r.conflict };
+          row = { result: scan.local, reason: r.reason ?? scan.reason ?? null, conflict: r.conflict };
         } else {
           const d = decide(current, rules, c);
           if (d.result === 'admit') {

@@ -254,7 +254,7 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
     });
 
     it('records offline uploads as facts and flags an admission already made elsewhere as a conflict', async () => {
-      const [code, other] = await buy('T-SINGLE', 2);
+      const [code, other, third] = await buy('T-SINGLE', 3);
       const online = await device('MG-04');
       expect(await online.emitWithAck('scan', { id: 'on-1', code, direction: 'in', at: now() })).toMatchObject({ result: 'admit' });
       const offline = await device('EG-04');
@@ -264,22 +264,29 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
           { id: 'off-1', code, direction: 'in', at: earlier, local: 'admit' },
           { id: 'off-2', code: other, direction: 'in', at: earlier, local: 'admit' },
           { id: 'off-3', code: 'TXXXXXXXXXXXXXXXXXXXXXXXXXX', direction: 'in', at: earlier, local: 'reject' },
+          { id: 'off-4', code: third, direction: 'in', at: earlier, local: 'reject', reason: 'outside_slot' },
         ],
       });
       expect(res.results).toEqual([
         expect.objectContaining({ id: 'off-1', result: 'admit', recorded: true, conflict: true }),
         expect.objectContaining({ id: 'off-2', result: 'admit', recorded: true }),
         expect.objectContaining({ id: 'off-3', result: 'reject', recorded: true }),
+        expect.objectContaining({ id: 'off-4', result: 'reject', recorded: true }),
       ]);
       expect(res.results[1].conflict).toBeUndefined();
-      const rows = await t.db.query<{ scan_id: string; offline: boolean; conflict: boolean }>(
-        "SELECT scan_id, offline, conflict FROM gate_scans WHERE scan_id LIKE 'off-%' ORDER BY scan_id",
+      const rows = await t.db.query<{ scan_id: string; offline: boolean; conflict: boolean; reason: string | null }>(
+        "SELECT scan_id, offline, conflict, reason FROM gate_scans WHERE scan_id LIKE 'off-%' ORDER BY scan_id",
       );
       expect(rows.rows).toEqual([
-        { scan_id: 'off-1', offline: true, conflict: true },
-        { scan_id: 'off-2', offline: true, conflict: false },
-        { scan_id: 'off-3', offline: true, conflict: false },
+        { scan_id: 'off-1', offline: true, conflict: true, reason: 'used' },
+        { scan_id: 'off-2', offline: true, conflict: false, reason: null },
+        { scan_id: 'off-3', offline: true, conflict: false, reason: 'unknown' },
+        // The gate's own reason for an offline rejection is kept.
+        { scan_id: 'off-4', offline: true, conflict: false, reason: 'outside_slot' },
       ]);
+      // A reason belongs to an offline rejection only.
+      const bad = await offline.emitWithAck('scan:batch', { scans: [{ id: 'off-5', code: third, direction: 'in', at: earlier, local: 'admit', reason: 'used' }] });
+      expect(bad.error).toMatchObject({ code: 'invalid', message: expect.stringContaining('reason') });
       // The offline admission of `other` was a real entry: it cannot enter again.
       expect(await online.emitWithAck('scan', { id: 'on-2', code: other, direction: 'in', at: now() })).toMatchObject({ result: 'reject', reason: 'used' });
     });
