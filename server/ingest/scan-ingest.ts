@@ -19,6 +19,7 @@ import { normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { localTime, minutesOf } from '../../lib/venue-time.ts';
 import type { TScan, TScanAck, TScanReason } from '../../lib/schemas/scan.ts';
 import type { TLogger } from '../logger.ts';
+import { metrics } from '../metrics.ts';
 import { decide, recordOffline, type TScanContext, type TTicketRules, type TTicketState } from './decide.ts';
 
 /** Scans waiting for the database beyond this many get an explicit retry-later answer. */
@@ -173,17 +174,23 @@ export class ScanIngest {
         for (const v of new Set(batch.map((j) => j.device.venue_id))) clocks.set(v, await this.clock(v));
         const { acks, venues, gates } = await this.opts.db.transaction((tx) => this.decideBatch(tx, batch, clocks, lockZones));
         batch.forEach((job, i) => job.resolve(acks[i]));
+        metrics.scanBatches.inc({ outcome: 'committed' });
         this.opts.onCommitted?.(venues, gates);
         return;
       } catch (err) {
         if (err instanceof ZoneFilledMeanwhile && !lockZones) {
           lockZones = true;
           this.optimisticRetries++;
+          metrics.scanBatches.inc({ outcome: 'relocked' });
           continue;
         }
         // A deadlock or serialisation failure is worth one more try; anything else is retry-later.
         const code = (err as { code?: string }).code;
-        if (attempt < 3 && (code === '40P01' || code === '40001')) continue;
+        if (attempt < 3 && (code === '40P01' || code === '40001')) {
+          metrics.scanBatches.inc({ outcome: 'deadlock_retry' });
+          continue;
+        }
+        metrics.scanBatches.inc({ outcome: 'failed' });
         this.opts.logger.error({ err: (err as Error).message, scans: batch.length }, 'scan batch failed; devices will retry');
         for (const job of batch) {
           job.resolve({ id: job.scan.id, error: { code: 'unavailable', message: 'the scan was not stored; retry later with the same scan id', retryAfterMs: RETRY_AFTER_MS } });
