@@ -1,39 +1,35 @@
 'use client';
 import { useCallback, useMemo } from 'react';
+import { useTranslations } from 'use-intl';
 import { ChartPanel, Figure } from './chart-panel.tsx';
 import { baseOption, chartLocale, COLORS, escapeHtml, formatCount, gridFor, legendHeight, tooltipRow, valueAxis, type TChartLocale, type TLoadingState } from './chart-theme.ts';
 import type { TChartOption } from './echarts-core.ts';
 import { arrivalSeries, type TArrivals } from './series-data.ts';
 import { useEChart, type TChartSize } from './use-echart.ts';
 
-const TEXT = {
-  'zh-CN': {
-    title: '预计入园 vs 实际入园',
-    subtitle: (day: string) => `${day} · 分时预约 · 每 15 分钟`,
-    expected: '预计入园',
-    actual: '实际入园',
-    soFar: '截至现在',
-    now: '现在',
-    slotsLabel: '分时段 已入园/已售',
-    empty: '暂无分时预约票',
-  },
-  en: {
-    title: 'Expected vs actual arrivals',
-    subtitle: (day: string) => `${day} · time-slot reservations · per 15 min`,
-    expected: 'Expected',
-    actual: 'Actual',
-    soFar: 'So far',
-    now: 'now',
-    slotsLabel: 'Slots arrived/sold',
-    empty: 'No time-slot tickets for this day',
-  },
-} as const;
+/** The chart's words in the wall's language (messages `charts.arrivals`). */
+function useText() {
+  const t = useTranslations('charts.arrivals');
+  return useMemo(
+    () => ({
+      title: t('title'),
+      subtitle: (day: string) => t('subtitle', { day }),
+      expected: t('expected'),
+      actual: t('actual'),
+      soFar: t('soFar'),
+      now: t('now'),
+      slotsLabel: t('slotsLabel'),
+      empty: t('empty'),
+    }),
+    [t],
+  );
+}
+type TText = ReturnType<typeof useText>;
 
 const EXPECTED_COLOR = COLORS.text;
 const ACTUAL_COLOR = COLORS.accent;
 
-function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, a: ReturnType<typeof arrivalSeries> | undefined): TChartOption {
-  const t = TEXT[locale];
+function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, t: TText, a: ReturnType<typeof arrivalSeries> | undefined): TChartOption {
   const legend = a?.points.length ? [t.expected, t.actual] : [];
   const points = a?.points ?? [];
   const source = points.map((p) => [p.time, Math.round(p.expected * 100) / 100, p.actual]);
@@ -109,16 +105,15 @@ function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, 
  */
 export function ArrivalsChart({ locale: rawLocale, state, error, stale, arrivals }: { locale: string; state: TLoadingState; error?: string; stale?: boolean; arrivals?: TArrivals }) {
   const locale = chartLocale(rawLocale);
-  const t = TEXT[locale];
+  const t = useText();
   const a = useMemo(() => (arrivals ? arrivalSeries(arrivals) : undefined), [arrivals]);
-  const build = useCallback((size: TChartSize) => buildOption(size, locale, a), [locale, a]);
+  const build = useCallback((size: TChartSize) => buildOption(size, locale, t, a), [locale, t, a]);
   const { ref } = useEChart(build);
   const isEmpty = !a || a.points.length === 0;
   const ratio = a && a.expectedSoFar >= 1 ? Math.round((a.actualSoFar / a.expectedSoFar) * 100) : null;
   return (
     <ChartPanel
       name="arrivals"
-      locale={locale}
       title={t.title}
       subtitle={arrivals ? t.subtitle(arrivals.day) : undefined}
       state={state}

@@ -1,6 +1,7 @@
 'use client';
 import type { ReactNode, RefObject } from 'react';
-import { COLORS, COMMON_TEXT, type TChartLocale, type TLoadingState } from './chart-theme.ts';
+import { useTranslations } from 'use-intl';
+import { COLORS, type TLoadingState } from './chart-theme.ts';
 
 /**
  * A wall panel around one chart: title, a line of figures, the canvas and, over it, the loading,
@@ -9,7 +10,6 @@ import { COLORS, COMMON_TEXT, type TChartLocale, type TLoadingState } from './ch
  */
 export function ChartPanel({
   name,
-  locale,
   title,
   subtitle,
   figures,
@@ -23,7 +23,6 @@ export function ChartPanel({
   data,
 }: {
   name: string;
-  locale: TChartLocale;
   title: string;
   subtitle?: string;
   figures?: ReactNode;
@@ -40,8 +39,8 @@ export function ChartPanel({
   /** Extra data-* attributes (totals) for tests and the screen reader summary. */
   data?: Record<`data-${string}`, string | number | undefined>;
 }) {
-  const common = COMMON_TEXT[locale];
-  const overlay = state === 'loading' ? common.loading : state === 'error' ? common.error : isEmpty ? emptyText : null;
+  const t = useTranslations('charts.common');
+  const overlay = state === 'loading' ? t('loading') : state === 'error' ? t('error') : isEmpty ? emptyText : null;
   return (
     <section
       className="panel"
@@ -55,7 +54,7 @@ export function ChartPanel({
       <header style={{ display: 'flex', alignItems: 'baseline', flexWrap: 'wrap', columnGap: '1em', rowGap: '0.2em', marginBottom: '0.3em' }}>
         <h2 style={{ margin: 0, color: COLORS.text }}>{title}</h2>
         {subtitle && <span className="muted">{subtitle}</span>}
-        {stale && <span className="stale">{common.stale}</span>}
+        {stale && <span className="stale">{t('stale')}</span>}
         {figures && <span style={{ marginLeft: 'auto', display: 'flex', flexWrap: 'wrap', gap: '0.4em 1.2em', fontSize: '1.1em', fontVariantNumeric: 'tabular-nums' }}>{figures}</span>}
       </header>
       {details && <div className="muted" style={{ display: 'flex', flexWrap: 'wrap', gap: '0.2em 1.4em', marginBottom: '0.3em', fontVariantNumeric: 'tabular-nums' }}>{details}</div>}

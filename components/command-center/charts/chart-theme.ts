@@ -30,12 +30,6 @@ export function chartLocale(locale: string): TChartLocale {
   return locale === 'en' ? 'en' : 'zh-CN';
 }
 
-/** Words every chart panel shows. */
-export const COMMON_TEXT = {
-  'zh-CN': { loading: '加载中…', error: '图表数据加载失败', stale: '数据未更新' },
-  en: { loading: 'Loading…', error: 'Chart data could not be loaded', stale: 'Not updating' },
-} as const;
-
 /**
  * Legend geometry in font sizes: symbol width, gap between items (across and down) and the height
  * of a wrapped row (text line plus the gap).

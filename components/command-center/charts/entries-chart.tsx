@@ -1,5 +1,6 @@
 'use client';
 import { useCallback, useMemo } from 'react';
+import { useTranslations } from 'use-intl';
 import { ChartPanel, Figure } from './chart-panel.tsx';
 import {
   baseOption,
@@ -21,28 +22,24 @@ import type { TChartOption, TLineSeries } from './echarts-core.ts';
 import { foldZones, OTHER_ID, zoneFlows, type TChartSeries, type TZoneFlow } from './series-data.ts';
 import { useEChart, type TChartSize } from './use-echart.ts';
 
-const TEXT = {
-  'zh-CN': {
-    title: '入园 / 出园客流',
-    subtitle: (h: string) => `近 ${h} 小时 · 每分钟 · 按区域 · 入园 ↑ 出园 ↓`,
-    entries: '入园',
-    exits: '出园',
-    empty: (h: string) => `近 ${h} 小时暂无入园或出园`,
-    control: '管控',
-    policy: '策略',
-    other: '其他区域',
-  },
-  en: {
-    title: 'Visitor flow: entries and exits',
-    subtitle: (h: string) => `last ${h} h · per minute · by zone · entries ↑ exits ↓`,
-    entries: 'Entries',
-    exits: 'Exits',
-    empty: (h: string) => `No entries or exits in the last ${h} h`,
-    control: 'Control',
-    policy: 'Policy',
-    other: 'Other zones',
-  },
-} as const;
+/** The chart's words in the wall's language (messages `charts.entries`). */
+function useText() {
+  const t = useTranslations('charts.entries');
+  return useMemo(
+    () => ({
+      title: t('title'),
+      subtitle: (h: string) => t('subtitle', { h }),
+      entries: t('entries'),
+      exits: t('exits'),
+      empty: (h: string) => t('empty', { h }),
+      control: t('control'),
+      policy: t('policy'),
+      other: t('other'),
+    }),
+    [t],
+  );
+}
+type TText = ReturnType<typeof useText>;
 
 /** Size of control-change labels relative to the chart text. */
 const ANNOTATION_FONT_SCALE = 0.85;
@@ -58,15 +55,13 @@ function windowHours(s: TChartSeries | undefined): string {
  * What a control or policy change is called beside its line: its kind and its reason (or action),
  * cut to the height of the plot it runs along (maxEm label font sizes).
  */
-function annotationLabel(a: TChartSeries['annotations'][number], locale: TChartLocale, maxEm: number): string {
-  const t = TEXT[locale];
+function annotationLabel(a: TChartSeries['annotations'][number], t: TText, maxEm: number): string {
   const kind = a.action.startsWith('policy.') ? t.policy : t.control;
   const what = a.reason?.trim() || a.action.slice(a.action.indexOf('.') + 1);
   return fitText(`${kind}: ${what}`, maxEm);
 }
 
-function buildOption({ fontSize: fs, width, height }: TChartSize, locale: TChartLocale, series: TChartSeries | undefined, flows: ReturnType<typeof zoneFlows> | undefined): TChartOption {
-  const t = TEXT[locale];
+function buildOption({ fontSize: fs, width, height }: TChartSize, locale: TChartLocale, t: TText, series: TChartSeries | undefined, flows: ReturnType<typeof zoneFlows> | undefined): TChartOption {
   const times = flows?.times ?? [];
   const zones: TZoneFlow[] = foldZones(flows?.zones ?? [], MAX_ZONE_SERIES, t.other);
   const tz = series?.timezone;
@@ -131,7 +126,7 @@ function buildOption({ fontSize: fs, width, height }: TChartSize, locale: TChart
         textBorderColor: COLORS.bg,
         textBorderWidth: 3,
       },
-      data: (series?.annotations ?? []).map((a) => ({ xAxis: Date.parse(a.at), name: annotationLabel(a, locale, labelEm) })),
+      data: (series?.annotations ?? []).map((a) => ({ xAxis: Date.parse(a.at), name: annotationLabel(a, t, labelEm) })),
     },
   };
   const base = baseOption(fs);
@@ -192,19 +187,18 @@ export function EntriesChart({
   zoneNames: Map<number, string>;
 }) {
   const locale = chartLocale(rawLocale);
-  const t = TEXT[locale];
+  const t = useText();
   const flows = useMemo(() => {
     if (!series) return undefined;
     const fallback = new Map(series.zones.map((z) => [z.id, locale === 'en' ? z.nameEn : z.nameZh]));
     return zoneFlows(series, (id) => zoneNames.get(id) ?? fallback.get(id) ?? `#${id}`);
   }, [series, zoneNames, locale]);
-  const build = useCallback((size: TChartSize) => buildOption(size, locale, series, flows), [locale, series, flows]);
+  const build = useCallback((size: TChartSize) => buildOption(size, locale, t, series, flows), [locale, t, series, flows]);
   const { ref } = useEChart(build);
   const h = windowHours(series);
   return (
     <ChartPanel
       name="entries"
-      locale={locale}
       title={t.title}
       subtitle={t.subtitle(h)}
       state={state}

@@ -1,5 +1,6 @@
 'use client';
 import { useCallback, useMemo } from 'react';
+import { useTranslations } from 'use-intl';
 import { ChartPanel, Figure } from './chart-panel.tsx';
 import { baseOption, chartLocale, clockTime, COLORS, escapeHtml, formatCount, gridFor, legendHeight, PALETTE, tooltipRow, valueAxis, type TChartLocale, type TLoadingState } from './chart-theme.ts';
 import type { TBarSeries, TChartOption } from './echarts-core.ts';
@@ -9,36 +10,31 @@ import { useEChart, type TChartSize } from './use-echart.ts';
 /** Most channel series; the smallest channels are added up beyond this. */
 const MAX_CHANNEL_SERIES = 6;
 
-const TEXT = {
-  'zh-CN': {
-    title: '售票',
-    subtitle: (h: string) => `近 ${h} 小时 · 每分钟售出张数 · 按渠道`,
-    sold: '售出',
-    refunded: '退票',
-    revenue: '净收入',
-    tickets: (n: string) => `${n} 张`,
-    other: '其他渠道',
-    empty: (h: string) => `近 ${h} 小时暂无售票`,
-  },
-  en: {
-    title: 'Ticket sales',
-    subtitle: (h: string) => `last ${h} h · tickets sold per minute · by channel`,
-    sold: 'Sold',
-    refunded: 'Refunded',
-    revenue: 'Net revenue',
-    tickets: (n: string) => n,
-    other: 'Other channels',
-    empty: (h: string) => `No tickets sold in the last ${h} h`,
-  },
-} as const;
+/** The chart's words in the wall's language (messages `charts.sales`). */
+function useText() {
+  const t = useTranslations('charts.sales');
+  return useMemo(
+    () => ({
+      title: t('title'),
+      subtitle: (h: string) => t('subtitle', { h }),
+      sold: t('sold'),
+      refunded: t('refunded'),
+      revenue: t('revenue'),
+      tickets: (n: string) => t('tickets', { n }),
+      other: t('other'),
+      empty: (h: string) => t('empty', { h }),
+    }),
+    [t],
+  );
+}
+type TText = ReturnType<typeof useText>;
 
 function windowHours(s: TChartSeries | undefined): string {
   const min = s ? (Date.parse(s.to) - Date.parse(s.from)) / 60_000 : 180;
   return String(Math.round((min / 60) * 10) / 10);
 }
 
-function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, series: TChartSeries | undefined, sales: ReturnType<typeof channelSales> | undefined): TChartOption {
-  const t = TEXT[locale];
+function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, t: TText, series: TChartSeries | undefined, sales: ReturnType<typeof channelSales> | undefined): TChartOption {
   const times = sales?.times ?? [];
   const channels = foldChannels(sales?.channels ?? [], MAX_CHANNEL_SERIES, t.other);
   const tz = series?.timezone;
@@ -92,16 +88,15 @@ function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, 
 /** Tickets sold per minute, stacked by sales channel, with the window's sold, refunded and net revenue. */
 export function SalesChart({ locale: rawLocale, state, error, stale, series }: { locale: string; state: TLoadingState; error?: string; stale?: boolean; series?: TChartSeries }) {
   const locale = chartLocale(rawLocale);
-  const t = TEXT[locale];
+  const t = useText();
   const sales = useMemo(() => (series ? channelSales(series, locale) : undefined), [series, locale]);
-  const build = useCallback((size: TChartSize) => buildOption(size, locale, series, sales), [locale, series, sales]);
+  const build = useCallback((size: TChartSize) => buildOption(size, locale, t, series, sales), [locale, t, series, sales]);
   const { ref } = useEChart(build);
   const h = windowHours(series);
   const money = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'zh-CN', { style: 'currency', currency: 'CNY', maximumFractionDigits: 0 });
   return (
     <ChartPanel
       name="sales"
-      locale={locale}
       title={t.title}
       subtitle={t.subtitle(h)}
       state={state}
