@@ -3,6 +3,9 @@ import fc from 'fast-check';
 import type { Layer } from '@deck.gl/core';
 import { DEMO_VENUE, pointInPolygon } from '../../db/seed/demo-venue.ts';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
+import { createTranslator } from 'use-intl';
+import en from '../../lib/i18n/messages/en.json';
+import zhCN from '../../lib/i18n/messages/zh-CN.json';
 import {
   FONT_FAMILY,
   LAYER_IDS,
@@ -24,7 +27,15 @@ import {
   type TLabelSpec,
   type TMapZone,
   type TVenueMapLayerInput,
+  mapStringsFrom,
 } from './venue-map-layers.ts';
+
+/** The map's words as the screens get them, from the message files. */
+function words(locale: string, messages: typeof en) {
+  const t = createTranslator({ locale, messages, namespace: 'map.labels' });
+  return mapStringsFrom((key, values) => t(key as Parameters<typeof t>[0], values));
+}
+const WORDS = { 'zh-CN': words('zh-CN', zhCN), en: words('en', en) };
 
 const ZONES: TMapZone[] = DEMO_VENUE.zones.map((z, i) => ({ id: i + 1, code: z.code, nameZh: z.nameZh, nameEn: z.nameEn, polygon: z.polygon, warnRatio: z.warnRatio, criticalRatio: z.criticalRatio }));
 const GATES: TGateStatus[] = DEMO_VENUE.gates.map((g, i) => ({ id: i + 1, code: g.code, zoneCode: g.zoneCode, nameZh: g.nameZh, nameEn: g.nameEn, direction: g.direction, kind: g.kind, position: g.position, online: g.code !== 'MG-04', lastSeenAt: null, queue: 0, battery: null, devices: 1 }));
@@ -51,6 +62,7 @@ function input(over: Partial<TVenueMapLayerInput> = {}): TVenueMapLayerInput {
     heat: heatPoints(GATES, activity),
     alarmZones: [],
     locale: 'zh-CN',
+    strings: WORDS['zh-CN'],
     em: 17,
     pulse: 1,
     labelFont: FONT_FAMILY,
@@ -173,9 +185,9 @@ describe('labels', () => {
   });
 
   it('asks the font for every character the labels can show', () => {
-    const zh = labelGlyphs(ZONES, 'zh-CN');
+    const zh = labelGlyphs(ZONES, 'zh-CN', WORDS['zh-CN']);
     for (const ch of '天池南门入口广场0123456789,/ 闸机离线') expect(zh).toContain(ch);
-    expect(labelGlyphs(ZONES, 'en')).toContain('H');
+    expect(labelGlyphs(ZONES, 'en', WORDS.en)).toContain('H');
   });
 });
 
@@ -252,14 +264,16 @@ describe('tooltips', () => {
   const zoneById = new Map(ZONES.map((z) => [z.id, z]));
 
   it('names a gate, its status and its recent rejects', () => {
-    expect(tooltipText('gate', gateId('RL-02'), zoneById, i.zoneStates, i.gateStates, 'zh-CN')).toBe('RL-02  索道下站2号检票闸机\n在线 · 拒绝率高\n近期扫码 20 · 拒绝 9 (45%)');
-    expect(tooltipText('gate', gateId('MG-04'), zoneById, i.zoneStates, i.gateStates, 'en')).toContain('OFFLINE');
+    expect(tooltipText('gate', gateId('RL-02'), zoneById, i.zoneStates, i.gateStates, 'zh-CN', WORDS['zh-CN'])).toBe('RL-02  索道下站2号检票闸机\n在线 · 拒绝率高\n近期扫码 20 · 拒绝 9 (45%)');
+    expect(tooltipText('gate', gateId('MG-04'), zoneById, i.zoneStates, i.gateStates, 'en', WORDS.en)).toContain('OFFLINE');
   });
 
   it('gives a zone’s occupancy and troubles', () => {
-    const text = tooltipText('zone', zoneId('MAIN-PLAZA'), zoneById, i.zoneStates, i.gateStates, 'en');
+    const text = tooltipText('zone', zoneId('MAIN-PLAZA'), zoneById, i.zoneStates, i.gateStates, 'en', WORDS.en);
     expect(text).toBe('Main Gate Plaza\nin zone 1,500 / 3,000 (50%)\n1 gate offline');
-    expect(tooltipText('zone', 999, zoneById, i.zoneStates, i.gateStates, 'en')).toBeNull();
+    expect(WORDS.en.gatesOffline(2)).toBe('2 gates offline');
+    expect(WORDS['zh-CN'].gatesOffline(2)).toBe('2 台闸机离线');
+    expect(tooltipText('zone', 999, zoneById, i.zoneStates, i.gateStates, 'en', WORDS.en)).toBeNull();
   });
 
   it('maps picks of the zone and gate layers only', () => {

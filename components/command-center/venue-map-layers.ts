@@ -355,37 +355,34 @@ export function placeLabels(specs: readonly TLabelSpec[], view: TPlacementView, 
 
 // -- text ------------------------------------------------------------------------------------
 
-const STRINGS = {
-  zh: {
-    online: '在线',
-    offline: '离线',
-    degraded: '拒绝率高',
-    scans: '近期扫码',
-    rejects: '拒绝',
-    occupancy: '在园',
-    noCapacity: '未设容量',
-    alarm: '告警中',
-    gatesOffline: (n: number) => `${n} 台闸机离线`,
-    gatesDegraded: (n: number) => `${n} 台闸机拒绝率高`,
-  },
-  en: {
-    online: 'online',
-    offline: 'OFFLINE',
-    degraded: 'high reject rate',
-    scans: 'recent scans',
-    rejects: 'rejected',
-    occupancy: 'in zone',
-    noCapacity: 'no capacity set',
-    alarm: 'ALARM',
-    gatesOffline: (n: number) => `${n} gate${n === 1 ? '' : 's'} offline`,
-    gatesDegraded: (n: number) => `${n} gate${n === 1 ? '' : 's'} rejecting`,
-  },
-};
+/** The map's label and tooltip words (messages `map.labels`). */
+export interface TMapStrings {
+  online: string;
+  offline: string;
+  degraded: string;
+  scans: string;
+  rejects: string;
+  occupancy: string;
+  noCapacity: string;
+  alarm: string;
+  gatesOffline: (n: number) => string;
+  gatesDegraded: (n: number) => string;
+}
 
-export type TMapStrings = (typeof STRINGS)['zh'];
-
-export function mapStrings(locale: string): TMapStrings {
-  return locale === 'en' ? STRINGS.en : STRINGS.zh;
+/** Builds the map's words from a translator of the `map.labels` messages (use-intl's, or createTranslator's in tests). */
+export function mapStringsFrom(t: (key: string, values?: Record<string, number>) => string): TMapStrings {
+  return {
+    online: t('online'),
+    offline: t('offline'),
+    degraded: t('degraded'),
+    scans: t('scans'),
+    rejects: t('rejects'),
+    occupancy: t('occupancy'),
+    noCapacity: t('noCapacity'),
+    alarm: t('alarm'),
+    gatesOffline: (n) => t('gatesOffline', { n }),
+    gatesDegraded: (n) => t('gatesDegraded', { n }),
+  };
 }
 
 const NUMBER_FORMATS = new Map<string, Intl.NumberFormat>();
@@ -417,8 +414,7 @@ export function issueText(s: TZoneState | undefined, t: TMapStrings): string {
 }
 
 /** Every character the labels of these zones can show, so the font can be loaded before drawing. */
-export function labelGlyphs(zones: readonly TMapZone[], locale: string): string {
-  const t = mapStrings(locale);
+export function labelGlyphs(zones: readonly TMapZone[], locale: string, t: TMapStrings): string {
   const text = zones.map((z) => zoneName(z, locale)).join('') + NUMBER_GLYPHS + t.gatesOffline(2) + t.gatesDegraded(2) + ' ·';
   return [...new Set(Array.from(text))].sort().join('');
 }
@@ -429,8 +425,7 @@ export interface THoverObject {
 }
 
 /** Tooltip text for a hovered zone or gate (rendered as a React text node: no HTML). */
-export function tooltipText(kind: string | undefined, id: number, zones: ReadonlyMap<number, TMapZone>, zs: ReadonlyMap<number, TZoneState>, gs: ReadonlyMap<number, TGateState>, locale: string): string | null {
-  const t = mapStrings(locale);
+export function tooltipText(kind: string | undefined, id: number, zones: ReadonlyMap<number, TMapZone>, zs: ReadonlyMap<number, TZoneState>, gs: ReadonlyMap<number, TGateState>, locale: string, t: TMapStrings): string | null {
   const nf = numberFormat(locale);
   if (kind === 'gate') {
     const g = gs.get(id);
@@ -509,6 +504,8 @@ export interface TVenueMapLayerInput {
   /** Alarm zones only (stable while the set of alarms does not change). */
   alarmZones: readonly TMapZone[];
   locale: string;
+  /** The label and tooltip words in that language. */
+  strings: TMapStrings;
   /** CSS pixels per em of the container: every on-screen size scales with the wall's font size. */
   em: number;
   /** Alarm pulse phase, 0..1 (constant 1 when motion is reduced). */
@@ -545,8 +542,7 @@ export function gateStyleKey(gs: ReadonlyMap<number, TGateState>): string {
  * and a zone's label names its offline / rejecting gates anyway.
  */
 export function buildVenueMapLayers(input: TVenueMapLayerInput): LayersList {
-  const { plan, zones, anchors, zoneStates: zs, gates, gateStates: gs, heat, alarmZones, locale, em, pulse } = input;
-  const t = mapStrings(locale);
+  const { plan, zones, anchors, zoneStates: zs, gates, gateStates: gs, heat, alarmZones, locale, strings: t, em, pulse } = input;
   const nf = numberFormat(locale);
   const zoneKey = zoneStyleKey(zs);
   const textKey = zoneTextKey(zs, locale);

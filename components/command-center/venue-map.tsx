@@ -2,6 +2,7 @@
 import { OrthographicView, type DeckProps, type PickingInfo } from '@deck.gl/core';
 import { DeckGL } from '@deck.gl/react';
 import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type JSX } from 'react';
+import { useTranslations } from 'use-intl';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
 import {
   FALLBACK_FONT_FAMILY,
@@ -16,7 +17,8 @@ import {
   labelAnchor,
   labelGlyphs,
   labelSizes,
-  mapStrings,
+  mapStringsFrom,
+  type TMapStrings,
   numberFormat,
   pickedObject,
   placeLabels,
@@ -75,15 +77,7 @@ type TDevice = Parameters<NonNullable<DeckProps['onDeviceInitialized']>>[0];
 
 const WRAPPER_STYLE: CSSProperties = { position: 'relative', flex: 1, minHeight: 0, width: '100%', height: '100%', overflow: 'hidden', background: '#0b1620', borderRadius: '6px' };
 
-const FALLBACK_TEXT = {
-  zh: { title: '无法显示实时地图', body: '此显示器的浏览器未能启用 WebGL2。以下为各区域实时人数：', retry: '重新加载' },
-  en: { title: 'Live map unavailable', body: 'This display’s browser could not start WebGL2. Zone occupancy:', retry: 'Reload' },
-};
 
-const LEGEND_TEXT = {
-  zh: { calm: '正常', warn: '预警', crit: '超限', online: '在线', degraded: '拒绝率高', offline: '离线', heat: '扫码热度' },
-  en: { calm: 'normal', warn: 'warning', crit: 'critical', online: 'online', degraded: 'rejecting', offline: 'offline', heat: 'scan activity' },
-};
 
 /**
  * The venue plan on the wall: occupancy-coloured zones, scan heat, gate health markers and
@@ -130,7 +124,10 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
   const dpr = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
   const { canvas: planImage, failed: planFailed } = usePlanRaster(plan, view ? 2 ** view.zoom * dpr : 0, maxTexture);
 
-  const labelFont = useLabelFont(useMemo(() => labelGlyphs(zones, locale), [zones, locale]));
+  const tl = useTranslations('map.labels');
+  const t = useMemo(() => mapStringsFrom(tl), [tl]);
+  const legendText = useLegendText();
+  const labelFont = useLabelFont(useMemo(() => labelGlyphs(zones, locale, t), [zones, locale, t]));
   const pulse = usePulse((alarmZoneIds?.size ?? 0) > 0);
 
   // Stable data: the zones prop is the zone layer's data as is, so its polygons are tessellated once.
@@ -150,7 +147,6 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
   // A small map (the plan under COMPACT_PLAN_EM em tall) has no room for the gate-trouble line:
   // red/amber markers, the tooltip and the gate panel carry it there.
   const showIssues = planHeightPx >= COMPACT_PLAN_EM * wallEm;
-  const t = mapStrings(locale);
   const nf = numberFormat(locale);
 
   // A zone keeps the room for its gate-trouble line once it needed it, so a flapping gate does
@@ -175,7 +171,7 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
     return [zoneName(z, locale), countText(sample, nf), showIssues ? (room.get(z.id) ?? '') : ''] as const;
   });
   const gatePositions = gates.map((g) => g.position);
-  const legend = size && view ? legendLayout(locale, wallEm, size, 2 ** view.zoom * Math.max(plan.width, 1)) : null;
+  const legend = size && view ? legendLayout(legendText, wallEm, size, 2 ** view.zoom * Math.max(plan.width, 1)) : null;
   const layoutKey = JSON.stringify([view, em, labelFont, labelLines, gatePositions, legend]);
   const anchors = useMemo<TLabelAnchor[]>(() => {
     if (!view || !size) return zones.map((zone) => ({ zone, position: labelAnchor(zone.polygon), leader: null }));
@@ -201,7 +197,7 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
   // Rendered by us rather than deck's getTooltip: deck 9.4's React widget root sits below the
   // canvas, which throws the built-in tooltip off the map (visgl/deck.gl#10723). Ours also
   // follows live data while the pointer rests.
-  const tooltip = hover ? tooltipText(hover.kind, hover.id, zoneById, zs, gs, locale) : null;
+  const tooltip = hover ? tooltipText(hover.kind, hover.id, zoneById, zs, gs, locale, t) : null;
 
   const layers = buildVenueMapLayers({
     plan,
@@ -215,6 +211,7 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
     heat,
     alarmZones,
     locale,
+    strings: t,
     em,
     pulse,
     labelFont,
@@ -264,7 +261,7 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
       style={WRAPPER_STYLE}
     >
       {failed ? (
-        <Fallback zones={zones} zs={zs} locale={locale} detail={webgl === 'missing' ? 'webgl2 unavailable' : fatal} />
+        <Fallback zones={zones} zs={zs} locale={locale} m={t} detail={webgl === 'missing' ? 'webgl2 unavailable' : fatal} />
       ) : (
         size &&
         view &&
@@ -284,7 +281,7 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
           />
         )
       )}
-      {!failed && legend && <Legend locale={locale} layout={legend} />}
+      {!failed && legend && <Legend text={legendText} layout={legend} />}
       {!failed && hover && tooltip && size && <Tooltip text={tooltip} x={hover.x} y={hover.y} width={size.width} height={size.height} />}
     </div>
   );
@@ -433,8 +430,14 @@ function Tooltip({ text, x, y, width, height }: { text: string; x: number; y: nu
 
 const rgba = (c: ArrayLike<number>) => `rgba(${c[0]},${c[1]},${c[2]},${(c[3] ?? 255) / 255})`;
 
-function legendItems(locale: string): [string, string, boolean][] {
-  const t = locale === 'en' ? LEGEND_TEXT.en : LEGEND_TEXT.zh;
+/** The legend's words (messages `map.legend`). */
+function useLegendText() {
+  const t = useTranslations('map.legend');
+  return useMemo(() => ({ calm: t('calm'), warn: t('warn'), crit: t('crit'), online: t('online'), degraded: t('degraded'), offline: t('offline'), heat: t('heat') }), [t]);
+}
+type TLegendText = ReturnType<typeof useLegendText>;
+
+function legendItems(t: TLegendText): [string, string, boolean][] {
   return [
     [rgba(zoneFillColor(0.5, 'calm')), t.calm, false],
     [rgba(zoneFillColor(0.85, 'warn')), t.warn, false],
@@ -457,11 +460,11 @@ interface TLegendLayout {
  * The legend goes down the empty side margin when the fitted plan leaves one wide enough (a wide
  * map cell), otherwise along the bottom edge.
  */
-function legendLayout(locale: string, em: number, size: { width: number; height: number }, planWidthPx: number): TLegendLayout {
+function legendLayout(text: TLegendText, em: number, size: { width: number; height: number }, planWidthPx: number): TLegendLayout {
   const fontPx = Math.max(12, Math.round(em * 0.85));
   const inset = Math.round(em * 0.5);
   const pad = Math.round(fontPx * 0.6);
-  const widths = legendItems(locale).map(([, label]) => measureText(label, fontPx, 400, null) + fontPx * 1.3);
+  const widths = legendItems(text).map(([, label]) => measureText(label, fontPx, 400, null) + fontPx * 1.3);
   const sideMargin = (size.width - planWidthPx) / 2;
   const columnWidth = Math.max(...widths) + 2 * pad;
   const columnHeight = widths.length * fontPx * 1.5 + 2 * pad;
@@ -475,7 +478,7 @@ function legendLayout(locale: string, em: number, size: { width: number; height:
 }
 
 /** Colour key, always visible: the wall is read from across the room, not hovered. */
-function Legend({ locale, layout }: { locale: string; layout: TLegendLayout }) {
+function Legend({ text, layout }: { text: TLegendText; layout: TLegendLayout }) {
   const swatch = (color: string, round: boolean): CSSProperties => ({ display: 'inline-block', width: '0.9em', height: '0.9em', borderRadius: round ? '50%' : '2px', background: color, marginRight: '0.4em', verticalAlign: '-0.1em', border: '1px solid rgba(230,238,245,0.5)' });
   const [left, top] = layout.rect;
   const place: CSSProperties = layout.vertical ? { left, top, flexDirection: 'column' } : { left, bottom: left, flexWrap: 'wrap', maxWidth: `calc(100% - ${2 * left}px)` };
@@ -485,7 +488,7 @@ function Legend({ locale, layout }: { locale: string; layout: TLegendLayout }) {
       data-testid="venue-map-legend"
       style={{ position: 'absolute', ...place, display: 'flex', gap: '0.3em 0.9em', padding: '0.6em', background: 'rgba(11,22,32,0.78)', border: '1px solid #24455c', borderRadius: '6px', color: '#e6eef5', fontSize: `${layout.fontPx}px`, lineHeight: 1.2, pointerEvents: 'none', zIndex: 2 }}
     >
-      {legendItems(locale).map(([color, label, round]) => (
+      {legendItems(text).map(([color, label, round]) => (
         <span key={label} style={{ whiteSpace: 'nowrap' }}>
           <span style={swatch(color, round)} />
           {label}
@@ -496,14 +499,13 @@ function Legend({ locale, layout }: { locale: string; layout: TLegendLayout }) {
 }
 
 /** Without WebGL2 the wall still shows the numbers that matter. */
-function Fallback({ zones, zs, locale, detail }: { zones: readonly TMapZone[]; zs: ReturnType<typeof zoneStates>; locale: string; detail: string | null }) {
-  const t = locale === 'en' ? FALLBACK_TEXT.en : FALLBACK_TEXT.zh;
+function Fallback({ zones, zs, locale, m, detail }: { zones: readonly TMapZone[]; zs: ReturnType<typeof zoneStates>; locale: string; m: TMapStrings; detail: string | null }) {
+  const t = useTranslations('map.fallback');
   const nf = numberFormat(locale);
-  const m = mapStrings(locale);
   return (
     <div role="alert" data-testid="venue-map-fallback" data-detail={detail ?? undefined} style={{ padding: '1em', overflow: 'auto', height: '100%' }}>
-      <p style={{ margin: '0 0 0.4em', fontWeight: 700, fontSize: '1.2em', color: '#f0b429' }}>{t.title}</p>
-      <p className="muted" style={{ margin: '0 0 0.8em' }}>{t.body}</p>
+      <p style={{ margin: '0 0 0.4em', fontWeight: 700, fontSize: '1.2em', color: '#f0b429' }}>{t('title')}</p>
+      <p className="muted" style={{ margin: '0 0 0.8em' }}>{t('body')}</p>
       <table className="grid">
         <tbody>
           {zones.map((z) => {
@@ -520,7 +522,7 @@ function Fallback({ zones, zs, locale, detail }: { zones: readonly TMapZone[]; z
         </tbody>
       </table>
       <button type="button" className="secondary" style={{ marginTop: '1em' }} onClick={() => window.location.reload()}>
-        {t.retry}
+        {t('retry')}
       </button>
     </div>
   );
