@@ -160,6 +160,7 @@ function gateScanParams(rows: GateScanRow[]): unknown[] {
   ];
 }
 
+/** Inserts gate_scans rows on their own (the ingest writes them in writeScanFacts; tests and fixtures put history in with this). */
 export async function insertGateScans(tx: Queryable, rows: GateScanRow[]): Promise<void> {
   if (!rows.length) return;
   await tx.query(gateScanSource(1), gateScanParams(rows));
