@@ -1,8 +1,8 @@
 import type { Socket } from 'socket.io-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrate } from '../../db/migrate.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
-import type { TGateStatus, TSubscribeAck } from '../../lib/schemas/live.ts';
+import type { TGateStatus, TLiveCounters, TSubscribeAck } from '../../lib/schemas/live.ts';
 import { backends, eventually, type TestDb } from '../../tests/helpers/backends.ts';
 import { connectSocket, sessionCookie, startTestApp, trpcCall } from '../../tests/helpers/app.ts';
 import type { App } from '../app.ts';
@@ -142,5 +142,29 @@ describe.each(backends())('sockets, tRPC and health on $name', (backend) => {
     expect(bad.status).toBe(404);
     const audit = await t.db.query("SELECT actor_label FROM audit_log WHERE action = 'device.create' AND actor_kind = 'user'");
     expect(audit.rows.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("sends a wall the new business day's counters when the day turns, with nothing scanned", async () => {
+    const op = track(await connectSocket(`${app.url}/live`, { cookie: operatorCookie }));
+    const snap = (await op.emitWithAck('subscribe', { venueId })) as Extract<TSubscribeAck, { ok: true }>;
+    const today = snap.counters.day;
+    const nextDay = new Promise<TLiveCounters>((resolve, reject) => {
+      // Only Date is faked below: this timer is a real one.
+      const timer = setTimeout(() => reject(new Error(`no counters for the day after ${today} within 15 s`)), 15_000);
+      op.on('counters:update', (m: { counters: TLiveCounters }) => {
+        if (m.counters.day === today) return;
+        clearTimeout(timer);
+        resolve(m.counters);
+      });
+    });
+    // A day later on the server's clock; no scan, no sale: only the day turning can send counters.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 24 * 3600_000 });
+    try {
+      const counters = await nextDay;
+      expect(counters.day > today).toBe(true);
+      expect(counters).toMatchObject({ entries: 0, exits: 0, sold: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -190,7 +190,25 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     const { timezone, resetMinute } = await c;
     return localTime(new Date(), timezone, resetMinute).day;
   };
-  const countersOf = async (venueId: number) => readLiveCounters(db, venueId, await venueDay(venueId));
+  /** The business day whose counters each venue's screens were last sent. */
+  const sentDay = new Map<number, string>();
+  const countersOf = async (venueId: number) => {
+    const counters = await readLiveCounters(db, venueId, await venueDay(venueId));
+    sentDay.set(venueId, counters.day);
+    return counters;
+  };
+  /**
+   * A new business day begins at the venue's reset time, usually at night with nothing scanned:
+   * its screens must drop yesterday's totals then, not at the first scan of the morning.
+   */
+  const touchNewDays = async () => {
+    for (const room of live.adapter.rooms.keys()) {
+      if (!room.startsWith('venue:')) continue;
+      const venueId = Number(room.slice('venue:'.length));
+      const day = sentDay.get(venueId);
+      if (day !== undefined && (await venueDay(venueId)) !== day) dirtyCounters.add(venueId);
+    }
+  };
   let flushingCounters = false;
   const flushCounters = async () => {
     if (flushingCounters || dirtyCounters.size === 0) return;
@@ -363,6 +381,7 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
         touchGates(d.venue_id, [d.gate_id]);
       }
       for (const stale of await listStaleConnected(db, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S)) touchGates(stale.venue_id, [stale.gate_id]);
+      await touchNewDays();
       if (++sweepCount % 3 === 0) {
         // One look-up per user, not per screen: a control room has hundreds of screens and few users.
         const screens = await live.local.fetchSockets();
