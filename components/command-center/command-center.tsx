@@ -2,6 +2,7 @@
 import { useMemo, useState } from 'react';
 import { useLocale, useTranslations } from 'use-intl';
 import { useLiveGates, useNow } from '../../lib/live/use-live-gates.ts';
+import { useSessionKeepAlive } from '../../lib/live/use-session-keep-alive.ts';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
 import { AlarmsPanel, type AlarmSubjects } from './alarms-panel.tsx';
 import { GateTable } from './gate-table.tsx';
@@ -39,6 +40,8 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
   const venue = venues.find((v) => v.id === venueId);
   const live = useLiveGates(venueId);
   const now = useNow();
+  // Wall displays run unattended for days: their sign-in must outlive one session.
+  useSessionKeepAlive();
   const online = useMemo(() => live.gates.filter((g: TGateStatus) => g.online).length, [live.gates]);
   const loaded = live.state === 'loaded';
   const c = live.counters;

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import type { LiveClientEvents, LiveServerEvents, TAlarm, TGateStatus, TLiveCounters, TSubscribeAck } from '../schemas/live.ts';
+import { goToSignIn } from './use-session-keep-alive.ts';
 
 export type TLoadingState = 'loading' | 'loaded' | 'error';
 
@@ -41,7 +42,7 @@ export function useLiveGates(venueId: number | undefined): LiveGates {
     socket.on('connect', subscribe);
     socket.on('disconnect', () => setLive((s) => ({ ...s, connected: false })));
     socket.on('connect_error', (err) => {
-      if (err.message === 'unauthorized') window.location.assign(`/sign-in?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
+      if (err.message === 'unauthorized') goToSignIn();
       setLive((s) => ({ ...s, connected: false }));
     });
     socket.on('gates:update', (msg) => {

@@ -2,6 +2,7 @@ import { expect, request as playwrightRequest, test, type APIRequestContext } fr
 import { io, type Socket } from 'socket.io-client';
 import { readDemoCredentials, type DemoCredentials } from '../../server/services/seed.ts';
 import { localTime } from '../../lib/venue-time.ts';
+import { SESSION_RENEW_MS } from '../../lib/live/use-session-keep-alive.ts';
 import { signIn } from './helpers.ts';
 
 const today = () => localTime(new Date(), 'Asia/Shanghai', 240).day;
@@ -117,4 +118,20 @@ test('kiosk mode shows the wall without navigation or edit controls', async ({ p
   await page.setViewportSize({ width: 3840, height: 2160 });
   await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
   await page.screenshot({ path: 'docs/screenshots/wall-kiosk-3840x2160.png' });
+});
+
+test('an unattended wall renews its sign-in, so it outlives one session', async ({ page }) => {
+  await signIn(page.context().request, 'operator@demo.tidewatch');
+  // The page's clock is ours to move: half an hour passes in a moment.
+  await page.clock.install();
+  await page.goto('/command-center?kiosk=1');
+  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  const renewal = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/session');
+  await page.clock.fastForward(SESSION_RENEW_MS + 1_000);
+  const res = await renewal;
+  expect(res.status()).toBe(200);
+  expect((await res.json()).user).toMatchObject({ email: 'operator@demo.tidewatch' });
+  // next-auth answered with a fresh session cookie: the sign-in now ends 14 hours from now.
+  expect(await res.headerValue('set-cookie')).toMatch(/next-auth\.session-token=/);
+  await expect(page).toHaveURL(/\/command-center\?kiosk=1$/);
 });
