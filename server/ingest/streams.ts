@@ -18,13 +18,27 @@ function describeIssues(issues: { path: PropertyKey[]; message: string }[]): str
 
 const gateLimiters = new WeakMap<Runtime, Map<number, ReturnType<Runtime['shared']['rateLimiter']>>>();
 
+/** What the gate's throttle decided for a set of scans, and how to settle its count once they are decided. */
+interface TGateThrottle {
+  /** `throttled` for a scan refused here, undefined for one that goes on to be decided. */
+  forced: (TScanReason | undefined)[];
+  /**
+   * Gives back the admission each scan took from the gate's rate when it ended up not admitted
+   * (an unknown or used ticket, capacity, an error): the rate limits people let in, so a burst
+   * of bad tickets does not hold up the visitors behind it.
+   */
+  settle(acks: TScanAck[]): Promise<void>;
+}
+
+const NO_THROTTLE: TGateThrottle = { forced: [], settle: async () => {} };
+
 /**
  * Entry throttling at the gate (限流), enforced where the traffic arrives: a closed gate or one over
  * its admission rate refuses online entries with `throttled`. Exits and offline facts pass.
  */
-async function gateThrottle(rt: Runtime, device: DeviceAuthRow, scans: TScan[]): Promise<(TScanReason | undefined)[]> {
+async function gateThrottle(rt: Runtime, device: DeviceAuthRow, scans: TScan[]): Promise<TGateThrottle> {
   const control = rt.controls?.gate(device.gate_id);
-  if (!control || (!control.closed && !control.admissions_per_min)) return [];
+  if (!control || (!control.closed && !control.admissions_per_min)) return NO_THROTTLE;
   let perRate = gateLimiters.get(rt);
   if (!perRate) gateLimiters.set(rt, (perRate = new Map()));
   const rate = control.admissions_per_min;
@@ -33,21 +47,39 @@ async function gateThrottle(rt: Runtime, device: DeviceAuthRow, scans: TScan[]):
     limiter = rt.shared.rateLimiter({ keyPrefix: `gate-admissions:${rate}`, points: rate, duration: 60 });
     perRate.set(rate, limiter);
   }
-  const out: (TScanReason | undefined)[] = [];
+  const key = String(device.gate_id);
+  const forced: (TScanReason | undefined)[] = [];
+  const spent: boolean[] = [];
   for (const s of scans) {
-    if (s.local || s.direction !== 'in') out.push(undefined);
-    else if (control.closed) out.push('throttled');
+    let reason: TScanReason | undefined;
+    if (s.local || s.direction !== 'in') reason = undefined;
+    else if (control.closed) reason = 'throttled';
     else {
       try {
-        await limiter!.consume(String(device.gate_id));
-        out.push(undefined);
+        await limiter!.consume(key);
+        spent[forced.length] = true;
       } catch (err) {
         if (!(err instanceof RateLimiterRes)) throw err;
-        out.push('throttled');
+        reason = 'throttled';
       }
     }
+    forced.push(reason);
   }
-  return out;
+  return {
+    forced,
+    async settle(acks) {
+      const unused = acks.filter((a, i) => spent[i] && !('result' in a && a.result === 'admit')).length;
+      if (unused && limiter) await limiter.reward(key, unused).catch((err: Error) => rt.logger.warn({ gateId: device.gate_id, err: err.message }, 'gate admission count not given back'));
+    },
+  };
+}
+
+/** Decides scans through the gate's throttle and gives back what the unadmitted ones took from it. */
+async function submitThrottled(rt: Runtime, device: DeviceAuthRow, scans: TScan[]): Promise<TScanAck[]> {
+  const throttle = await gateThrottle(rt, device, scans);
+  const acks = await rt.ingest!.submit(device, scans, throttle.forced);
+  await throttle.settle(acks);
+  return acks;
 }
 
 /** One online scan: `{ id, code, direction, at }`. */
@@ -57,8 +89,7 @@ export async function acceptScan(rt: Runtime, device: DeviceAuthRow, payload: un
     const id = typeof (payload as { id?: unknown } | null)?.id === 'string' ? String((payload as { id: string }).id).slice(0, 64) : undefined;
     return { ...(id ? { id } : {}), error: { code: 'invalid', message: `scan: ${describeIssues(parsed.error.issues)}` } };
   }
-  const scans = [parsed.data];
-  const [ack] = await rt.ingest!.submit(device, scans, await gateThrottle(rt, device, scans));
+  const [ack] = await submitThrottled(rt, device, [parsed.data]);
   return ack;
 }
 
@@ -66,8 +97,7 @@ export async function acceptScan(rt: Runtime, device: DeviceAuthRow, payload: un
 export async function acceptScanBatch(rt: Runtime, device: DeviceAuthRow, payload: unknown): Promise<{ results: TScanAck[] } | { error: { code: 'invalid'; message: string } }> {
   const parsed = ZScanBatch.safeParse(payload);
   if (!parsed.success) return { error: { code: 'invalid', message: `scan:batch: ${describeIssues(parsed.error.issues)}` } };
-  const scans = parsed.data.scans;
-  return { results: await rt.ingest!.submit(device, scans, await gateThrottle(rt, device, scans)) };
+  return { results: await submitThrottled(rt, device, parsed.data.scans) };
 }
 
 const orderLimiters = new WeakMap<Runtime, Map<number, ReturnType<Runtime['shared']['rateLimiter']>>>();

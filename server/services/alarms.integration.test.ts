@@ -156,6 +156,9 @@ describe.each(backends())('alarms, controls and the crowd policy on $name', (bac
     const g = await connectSocket(`${app.url}/gates`, { auth: { token } });
     sockets.push(g);
     await eventually(async () => app.runtime.controls!.gate(fp1)?.admissions_per_min === 1, 'controls reloaded');
+    // The limit counts people let in: refused tickets give their turn back to the visitor behind them.
+    expect(await g.emitWithAck('scan', { id: `rate-${++seq}`, code: 'TWJUNKJUNKJUNK', direction: 'in', at: now() })).toMatchObject({ result: 'reject', reason: 'invalid' });
+    expect(await g.emitWithAck('scan:batch', { scans: [{ id: `rate-${++seq}`, code: 'TWJUNK2', direction: 'in', at: now() }] })).toMatchObject({ results: [{ result: 'reject', reason: 'invalid' }] });
     expect(await g.emitWithAck('scan', { id: `rate-${++seq}`, code: codes[0], direction: 'in', at: now() })).toMatchObject({ result: 'admit' });
     expect(await g.emitWithAck('scan', { id: `rate-${++seq}`, code: codes[1], direction: 'in', at: now() })).toMatchObject({ result: 'reject', reason: 'throttled' });
     await trpcCall(app.url, 'controls.setGate', { cookie: manager, input: { gateId: fp1, admissionsPerMin: null }, mutation: true });
