@@ -6,7 +6,7 @@ import { heapGrowth, heapTotals, isCompiledCode, linearTrend, summarizeHeapSnaps
 /**
  * Kiosk soak run: opens the wall display in kiosk mode against a running Tidewatch (start one with
  * `npm run demo`, which also runs the simulator), drops the network now and then, samples the
- * page's JS heap and DOM size, and takes heap snapshots to name whatever keeps growing. A kiosk
+ * page's JS heap, DOM size and the map's GPU memory, and takes heap snapshots to name whatever keeps growing. A kiosk
  * runs for days, so its memory must stay flat.
  *
  *   npm run soak -- [--minutes 10] [--url http://127.0.0.1:3000] [--offline-every 120]
@@ -88,7 +88,7 @@ async function main() {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   mkdirSync(OUT_DIR, { recursive: true });
-  const samples: { t: number; heapMb: number; nodes: number; listeners: number; stale: boolean }[] = [];
+  const samples: { t: number; heapMb: number; nodes: number; listeners: number; gpuMb: number | null; stale: boolean }[] = [];
   const snapshots: { min: number; summary: Map<string, THeapGroup> }[] = [];
   const pendingSnapshots = [...SNAPSHOT_MIN].sort((x, y) => x - y);
   const snapshot = async (min: number) => {
@@ -124,10 +124,12 @@ async function main() {
       heapMb: m.JSHeapUsedSize / 1048576,
       nodes: m.Nodes,
       listeners: m.JSEventListeners,
+      // What deck.gl holds in buffers and textures (GPU memory, or main memory under SwiftShader).
+      gpuMb: await page.locator('[data-testid="venue-map"]').getAttribute('data-gpu-memory').then((v) => (v ? Number(v) / 1048576 : null)),
       stale: (await page.locator('[data-testid="stale"]').count()) > 0,
     };
     samples.push(sample);
-    console.log(`  t=${String(sample.t).padStart(5)}s heap=${sample.heapMb.toFixed(1)} MB nodes=${sample.nodes} listeners=${sample.listeners}${sample.stale ? ' (stale)' : ''}`);
+    console.log(`  t=${String(sample.t).padStart(5)}s heap=${sample.heapMb.toFixed(1)} MB nodes=${sample.nodes} listeners=${sample.listeners} gpu=${sample.gpuMb?.toFixed(1) ?? '?'} MB${sample.stale ? ' (stale)' : ''}`);
     await page.waitForTimeout(SAMPLE_S * 1000);
   }
   await snapshot(minutes());
@@ -143,6 +145,8 @@ async function main() {
   console.log(`heap trend after ${(warmS / 60).toFixed(0)} min: ${signed(trend.slope, (x) => x.toFixed(2))} ± ${trend.stderr.toFixed(2)} MB/h over ${trend.n} samples (${signed(trend.slope * 24, (x) => x.toFixed(1))} MB a day if it went on)`);
   const nodes = samples.map((s) => s.nodes);
   const listeners = samples.map((s) => s.listeners);
+  const gpu = samples.filter((s) => s.t >= warmS && s.gpuMb !== null).map((s) => s.gpuMb!);
+  if (gpu.length) console.log(`map GPU memory after warm-up: ${Math.min(...gpu).toFixed(1)}–${Math.max(...gpu).toFixed(1)} MB (first ${gpu[0].toFixed(1)}, last ${gpu[gpu.length - 1].toFixed(1)})`);
   console.log(`DOM nodes ${Math.min(...nodes)}–${Math.max(...nodes)}, event listeners ${Math.min(...listeners)}–${Math.max(...listeners)}; network drops with the stale indicator: ${dropsShown} of ${drops}`);
   for (const s of snapshots.slice(1)) printGrowth(`${snapshots[0].min.toFixed(0)} -> ${s.min.toFixed(0)} min`, snapshots[0].summary, s.summary);
   const expiryAtEnd = await sessionExpiry();

@@ -239,6 +239,11 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
   }, [fatal, attempt]);
 
   const onLoad = useCallback(() => setLoaded(true), []);
+  // deck.gl reports its GPU memory about once a second: written straight onto the element (no
+  // re-render), so whoever looks after a wall that runs for days can see it stay flat.
+  const onMetrics = useCallback((m: TDeckMetrics) => {
+    wrapperRef.current?.setAttribute('data-gpu-memory', String(m.gpuMemory));
+  }, []);
   const onDeviceInitialized = useCallback((device: TDevice) => {
     const limit = device.limits.maxTextureDimension2D;
     if (limit) setMaxTexture(Math.min(limit, 8192));
@@ -278,6 +283,7 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
             onError={onError}
             onLoad={onLoad}
             onDeviceInitialized={onDeviceInitialized}
+            _onMetrics={onMetrics}
           />
         )
       )}
@@ -286,6 +292,9 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
     </div>
   );
 }
+
+/** deck.gl's frame and memory figures (the package does not export their type). */
+type TDeckMetrics = Parameters<NonNullable<DeckProps['_onMetrics']>>[0];
 
 /** The plan drawing rasterised sharply for this wall (an SVG scales to any resolution). */
 function usePlanRaster(plan: VenueMapProps['plan'], pixelsPerUnit: number, maxTexture: number): { canvas: HTMLCanvasElement | null; failed: boolean } {
