@@ -7,6 +7,7 @@ import { newTicketCode } from '../../lib/ticket-code.ts';
 import type { TAlarm } from '../../lib/schemas/live.ts';
 import { channelCall, connectSocket, sessionCookie, startTestApp, trpcCall } from '../../tests/helpers/app.ts';
 import { backends, eventually, type TestDb } from '../../tests/helpers/backends.ts';
+import { addDays } from '../../lib/venue-time.ts';
 import { addTicketType, venueToday } from '../../tests/helpers/venue.ts';
 import type { App } from '../app.ts';
 import { CLI_ACTOR } from './actor.ts';
@@ -172,12 +173,14 @@ describe.each(backends())('alarms, controls and the crowd policy on $name', (bac
   });
 
   it('closes a time slot for sale and reduces a date quota', async () => {
-    const set = await trpcCall(app.url, 'controls.setQuota', { cookie: manager, input: { venueId, day: today, slot: '16:00', closed: true, reason: '天气' }, mutation: true });
+    // Tomorrow: today's 16:00 slot ends at some hour of the day and is then not sold anyway.
+    const day = addDays(today, 1);
+    const set = await trpcCall(app.url, 'controls.setQuota', { cookie: manager, input: { venueId, day, slot: '16:00', closed: true, reason: '天气' }, mutation: true });
     expect(set.status).toBe(200);
-    const adult = await channelCall(app.url, creds.channels.WECHAT, 'GET', `/api/channels/catalog?date=${today}`);
+    const adult = await channelCall(app.url, creds.channels.WECHAT, 'GET', `/api/channels/catalog?date=${day}`);
     expect(adult.body.slots.find((s: { start: string }) => s.start === '16:00')).toMatchObject({ closed: true, remaining: 0 });
     const price = adult.body.types.find((x: { code: string }) => x.code === 'ADULT').price;
-    const r = await channelCall(app.url, creds.channels['KIOSK-1'], 'POST', '/api/channels/orders', { ref: `slot-${++seq}`, items: [{ type: 'ADULT', qty: 1, date: today, slot: '16:00' }], amount: price });
+    const r = await channelCall(app.url, creds.channels['KIOSK-1'], 'POST', '/api/channels/orders', { ref: `slot-${++seq}`, items: [{ type: 'ADULT', qty: 1, date: day, slot: '16:00' }], amount: price });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('sold_out');
   });
