@@ -1,39 +1,17 @@
 import { expect, request as playwrightRequest, test, type APIRequestContext } from '@playwright/test';
-import { io, type Socket } from 'socket.io-client';
 import { readDemoCredentials, type DemoCredentials } from '../../server/services/seed.ts';
-import { localTime } from '../../lib/venue-time.ts';
 import { SESSION_RENEW_MS } from '../../lib/live/use-session-keep-alive.ts';
-import { signIn } from './helpers.ts';
+import { connectGate, signIn, sellTickets, today } from './helpers.ts';
 
-const today = () => localTime(new Date(), 'Asia/Shanghai', 240).day;
 let creds: DemoCredentials;
-let seq = 0;
 
 test.beforeAll(() => {
   creds = readDemoCredentials(process.env.E2E_DATA_DIR!)!;
   expect(creds, 'demo credentials written by the e2e setup').toBeTruthy();
 });
 
-/** Sells TWO-DAY tickets for today through a channel, as a ticket window would. */
-async function sell(api: APIRequestContext, channel: string, qty: number): Promise<string[]> {
-  const auth = { authorization: `Bearer ${creds.channels[channel]}` };
-  const catalog = await (await api.get(`/api/channels/catalog?date=${today()}`, { headers: auth })).json();
-  const price = catalog.types.find((t: { code: string }) => t.code === 'TWO-DAY').price;
-  const items = [];
-  for (let left = qty; left > 0; left -= 100) items.push({ type: 'TWO-DAY', qty: Math.min(100, left), date: today() });
-  const res = await api.post('/api/channels/orders', { headers: auth, data: { ref: `e2e-${Date.now()}-${++seq}`, items, amount: price * qty } });
-  expect(res.status()).toBe(201);
-  return (await res.json()).tickets.map((t: { code: string }) => t.code);
-}
-
-async function gate(baseURL: string, code: string): Promise<Socket> {
-  const s = io(`${baseURL}/gates`, { auth: { token: creds.devices[code] }, transports: ['websocket'], reconnection: false, forceNew: true });
-  await new Promise<void>((resolve, reject) => {
-    s.once('connect', resolve);
-    s.once('connect_error', reject);
-  });
-  return s;
-}
+const sell = (api: APIRequestContext, channel: string, qty: number) => sellTickets(api, creds, channel, qty);
+const gate = (baseURL: string, code: string) => connectGate(baseURL, creds, code);
 
 test('the wall display loads and in_park follows scans from a test device', async ({ page, baseURL, request }) => {
   await signIn(page.context().request, 'operator@demo.tidewatch');

@@ -1,4 +1,7 @@
-import type { APIRequestContext } from '@playwright/test';
+import { expect, type APIRequestContext } from '@playwright/test';
+import { io, type Socket } from 'socket.io-client';
+import { localTime } from '../../lib/venue-time.ts';
+import type { DemoCredentials } from '../../server/services/seed.ts';
 
 export const DEMO_PASSWORD = 'tidewatch-demo';
 
@@ -16,4 +19,31 @@ export async function trpcMutation(request: APIRequestContext, path: string, inp
   const res = await request.post(`/api/trpc/${path}`, { data: { json: input } });
   const body = await res.json();
   return { status: res.status(), data: body.result?.data?.json, error: body.error?.json };
+}
+
+/** The demo venue's business day (it starts at 04:00 in Asia/Shanghai). */
+export const today = () => localTime(new Date(), 'Asia/Shanghai', 240).day;
+
+let seq = 0;
+
+/** Sells TWO-DAY tickets for today through a channel, as a ticket window would; returns their codes. */
+export async function sellTickets(api: APIRequestContext, creds: DemoCredentials, channel: string, qty: number): Promise<string[]> {
+  const auth = { authorization: `Bearer ${creds.channels[channel]}` };
+  const catalog = await (await api.get(`/api/channels/catalog?date=${today()}`, { headers: auth })).json();
+  const price = catalog.types.find((t: { code: string }) => t.code === 'TWO-DAY').price;
+  const items = [];
+  for (let left = qty; left > 0; left -= 100) items.push({ type: 'TWO-DAY', qty: Math.min(100, left), date: today() });
+  const res = await api.post('/api/channels/orders', { headers: auth, data: { ref: `e2e-${Date.now()}-${++seq}`, items, amount: price * qty } });
+  expect(res.status()).toBe(201);
+  return (await res.json()).tickets.map((t: { code: string }) => t.code);
+}
+
+/** Connects as the demo device of a gate over the real device protocol. */
+export async function connectGate(baseURL: string, creds: DemoCredentials, code: string): Promise<Socket> {
+  const s = io(`${baseURL}/gates`, { auth: { token: creds.devices[code] }, transports: ['websocket'], reconnection: false, forceNew: true });
+  await new Promise<void>((resolve, reject) => {
+    s.once('connect', resolve);
+    s.once('connect_error', reject);
+  });
+  return s;
 }
