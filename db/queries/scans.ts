@@ -1,5 +1,6 @@
 import type { Queryable } from '../client.ts';
 import type { TLiveCounters } from '../../lib/schemas/live.ts';
+import type { TScanReason } from '../../lib/schemas/scan.ts';
 
 /** A ticket with its type's entry rules, as the admission decision needs it. */
 export interface TicketForScan {
@@ -214,21 +215,26 @@ export interface CounterDelta {
   entries?: number;
   exits?: number;
   rejects?: number;
+  /** Rejections by reason (their sum is `rejects`). */
+  rejectsByReason?: Partial<Record<TScanReason, number>>;
   conflicts?: number;
   sold?: number;
   refunded?: number;
   revenueFen?: number;
 }
 
-/** The daily_counters upsert from unnest() parameters $p.. (9 of them); sorted so writers lock rows in one order. */
+/** The daily_counters upsert from unnest() parameters $p.. (10 of them); sorted so writers lock rows in one order. */
 function dailyCounterUpsert(p: number, where = ''): string {
-  const types = ['int', 'date', 'int', 'int', 'int', 'int', 'int', 'int', 'bigint'];
-  return `INSERT INTO daily_counters AS c (venue_id, day, entries, exits, rejects, conflicts, sold, refunded, revenue_fen)
+  const types = ['int', 'date', 'int', 'int', 'int', 'int', 'int', 'int', 'bigint', 'jsonb'];
+  return `INSERT INTO daily_counters AS c (venue_id, day, entries, exits, rejects, conflicts, sold, refunded, revenue_fen, rejects_by_reason)
      SELECT * FROM unnest(${types.map((t, i) => `$${p + i}::${t}[]`).join(', ')}) ${where}
      ON CONFLICT (venue_id, day) DO UPDATE SET
        entries = c.entries + EXCLUDED.entries, exits = c.exits + EXCLUDED.exits, rejects = c.rejects + EXCLUDED.rejects,
        conflicts = c.conflicts + EXCLUDED.conflicts, sold = c.sold + EXCLUDED.sold, refunded = c.refunded + EXCLUDED.refunded,
-       revenue_fen = c.revenue_fen + EXCLUDED.revenue_fen`;
+       revenue_fen = c.revenue_fen + EXCLUDED.revenue_fen,
+       rejects_by_reason = CASE WHEN EXCLUDED.rejects_by_reason = '{}'::jsonb THEN c.rejects_by_reason ELSE (
+         SELECT jsonb_object_agg(k, COALESCE((c.rejects_by_reason->>k)::int, 0) + COALESCE((EXCLUDED.rejects_by_reason->>k)::int, 0))
+         FROM jsonb_object_keys(c.rejects_by_reason || EXCLUDED.rejects_by_reason) AS k) END`;
 }
 function dailyCounterParams(deltas: CounterDelta[]): unknown[] {
   const sorted = [...deltas].sort((a, b) => a.venueId - b.venueId || a.day.localeCompare(b.day));
@@ -242,6 +248,7 @@ function dailyCounterParams(deltas: CounterDelta[]): unknown[] {
     sorted.map((d) => d.sold ?? 0),
     sorted.map((d) => d.refunded ?? 0),
     sorted.map((d) => d.revenueFen ?? 0),
+    sorted.map((d) => JSON.stringify(d.rejectsByReason ?? {})),
   ];
 }
 
@@ -259,6 +266,8 @@ export interface GateActivityDelta {
   minute: Date;
   scans: number;
   rejects: number;
+  /** Venue entries: admitted in-scans at a boundary gate. */
+  entries: number;
   offlineScans: number;
   offlineRejects: number;
   conflicts: number;
@@ -291,15 +300,15 @@ export async function applyCounts(
        WHERE o.zone_id = l.zone_id AND o.day = l.day
        RETURNING o.zone_id, o.day, o.count
      ), ga AS (
-       INSERT INTO gate_activity AS a (gate_id, minute, venue_id, scans, rejects, offline_scans, offline_rejects, conflicts)
-       SELECT * FROM unnest($4::int[], $5::timestamptz[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[])
+       INSERT INTO gate_activity AS a (gate_id, minute, venue_id, scans, rejects, offline_scans, offline_rejects, conflicts, entries)
+       SELECT * FROM unnest($4::int[], $5::timestamptz[], $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::int[], $12::int[])
        WHERE (SELECT count(*) FROM occ) >= 0
        ON CONFLICT (gate_id, minute) DO UPDATE SET scans = a.scans + EXCLUDED.scans, rejects = a.rejects + EXCLUDED.rejects,
          offline_scans = a.offline_scans + EXCLUDED.offline_scans, offline_rejects = a.offline_rejects + EXCLUDED.offline_rejects,
-         conflicts = a.conflicts + EXCLUDED.conflicts
+         conflicts = a.conflicts + EXCLUDED.conflicts, entries = a.entries + EXCLUDED.entries
        RETURNING 1
      ), dc AS (
-       ${dailyCounterUpsert(12, 'WHERE (SELECT count(*) FROM ga) >= 0')}
+       ${dailyCounterUpsert(13, 'WHERE (SELECT count(*) FROM ga) >= 0')}
      )
      SELECT occ.zone_id, occ.day, occ.count, LEAST(z.capacity, COALESCE(z.entry_cap, z.capacity)) AS capacity
      FROM occ JOIN zones z ON z.id = occ.zone_id`,
@@ -315,6 +324,7 @@ export async function applyCounts(
       act.map((a) => a.offlineScans),
       act.map((a) => a.offlineRejects),
       act.map((a) => a.conflicts),
+      act.map((a) => a.entries),
       ...dailyCounterParams(counters),
     ],
   );
@@ -335,8 +345,8 @@ export const ACTIVITY_WINDOW_MIN = 5;
 /** Today's totals and per-zone occupancy of a venue, for the live screens. */
 export async function readLiveCounters(db: Queryable, venueId: number, day: string): Promise<LiveCounters> {
   const [c, z, g] = await Promise.all([
-    db.query<{ entries: number; exits: number; rejects: number; conflicts: number; sold: number; refunded: number; revenue_fen: number }>(
-      'SELECT entries, exits, rejects, conflicts, sold, refunded, revenue_fen FROM daily_counters WHERE venue_id = $1 AND day = $2',
+    db.query<{ entries: number; exits: number; rejects: number; rejects_by_reason: Partial<Record<TScanReason, number>>; conflicts: number; sold: number; refunded: number; revenue_fen: number }>(
+      'SELECT entries, exits, rejects, rejects_by_reason, conflicts, sold, refunded, revenue_fen FROM daily_counters WHERE venue_id = $1 AND day = $2',
       [venueId, day],
     ),
     db.query<{ zone_id: number; count: number; capacity: number }>(
@@ -344,19 +354,25 @@ export async function readLiveCounters(db: Queryable, venueId: number, day: stri
        FROM zones z LEFT JOIN occupancy o ON o.zone_id = z.id AND o.day = $2 WHERE z.venue_id = $1 ORDER BY z.id`,
       [venueId, day],
     ),
-    db.query<{ gate_id: number; scans: number; rejects: number }>(
-      `SELECT gate_id, sum(scans)::int AS scans, sum(rejects)::int AS rejects
+    db.query<{ gate_id: number; scans: number; rejects: number; entries: number; window_min: number }>(
+      `SELECT gate_id, sum(scans)::int AS scans, sum(rejects)::int AS rejects, sum(entries)::int AS entries,
+              ($2 - 1) + extract(epoch FROM now() - date_trunc('minute', now()))::float8 / 60 AS window_min
        FROM gate_activity WHERE venue_id = $1 AND minute >= date_trunc('minute', now()) - make_interval(mins => $2 - 1)
        GROUP BY gate_id`,
       [venueId, ACTIVITY_WINDOW_MIN],
     ),
   ]);
   const row = c.rows[0];
+  // The window runs from the start of its first minute bucket to now (the last bucket is still filling).
+  const windowMin = g.rows[0]?.window_min ?? ACTIVITY_WINDOW_MIN;
+  const recentEntries = g.rows.reduce((n, r) => n + r.entries, 0);
   return {
     day,
     entries: row?.entries ?? 0,
     exits: row?.exits ?? 0,
+    entryRate: windowMin > 0 ? Math.round((recentEntries / windowMin) * 10) / 10 : 0,
     rejects: row?.rejects ?? 0,
+    rejectsByReason: row?.rejects_by_reason ?? {},
     conflicts: row?.conflicts ?? 0,
     sold: row?.sold ?? 0,
     refunded: row?.refunded ?? 0,

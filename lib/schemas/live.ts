@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TScanReason } from './scan.ts';
 
 export const ZSubscribe = z.object({ venueId: z.number().int().positive() }).strict();
 export type TSubscribe = z.infer<typeof ZSubscribe>;
@@ -25,7 +26,11 @@ export interface TLiveCounters {
   day: string;
   entries: number;
   exits: number;
+  /** Venue entries per minute over the last few minutes (the activity window). */
+  entryRate: number;
   rejects: number;
+  /** Today's rejections by reason; a day that was in progress at an upgrade may have fewer here than in `rejects`. */
+  rejectsByReason: Partial<Record<TScanReason, number>>;
   conflicts: number;
   sold: number;
   refunded: number;

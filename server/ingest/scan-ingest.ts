@@ -268,7 +268,7 @@ export class ScanIngest {
       const minute = Math.floor(ms / 60_000) * 60_000;
       const k = `${device.gate_id}|${minute}`;
       let a = activity.get(k);
-      if (!a) activity.set(k, (a = { gateId: device.gate_id, venueId: device.venue_id, minute: new Date(minute), scans: 0, rejects: 0, offlineScans: 0, offlineRejects: 0, conflicts: 0 }));
+      if (!a) activity.set(k, (a = { gateId: device.gate_id, venueId: device.venue_id, minute: new Date(minute), scans: 0, rejects: 0, entries: 0, offlineScans: 0, offlineRejects: 0, conflicts: 0 }));
       return a;
     };
     const move = (zoneId: number | null, day: string, d: number) => {
@@ -334,7 +334,15 @@ export class ScanIngest {
           if (scan.direction === 'in') cd.entries = (cd.entries ?? 0) + 1;
           else cd.exits = (cd.exits ?? 0) + 1;
         }
-      } else cd.rejects = (cd.rejects ?? 0) + 1;
+      } else {
+        cd.rejects = (cd.rejects ?? 0) + 1;
+        // An offline rejection may come without the gate's reason: it is in the total only.
+        if (row.reason) {
+          const reason = row.reason as TScanReason;
+          cd.rejectsByReason ??= {};
+          cd.rejectsByReason[reason] = (cd.rejectsByReason[reason] ?? 0) + 1;
+        }
+      }
       if (row.conflict) cd.conflicts = (cd.conflicts ?? 0) + 1;
       // Recent activity: online scans at the server's time, offline ones when they happened; conflicts when they arrive.
       const happened = scan.local ? Math.min(scan.at.getTime(), now.getTime()) : now.getTime();
@@ -342,6 +350,7 @@ export class ScanIngest {
         const a = activityOf(device, happened);
         a.scans++;
         if (row.result === 'reject') a.rejects++;
+        else if (device.perimeter !== false && scan.direction === 'in') a.entries++;
         if (scan.local) {
           a.offlineScans++;
           if (row.result === 'reject') a.offlineRejects++;

@@ -375,6 +375,17 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
       await eventually(() => latest && latest.entries === start.entries + 1, 'entries counter');
       const db = await t.db.query<{ entries: number }>('SELECT entries FROM daily_counters WHERE venue_id = $1 AND day = $2', [venueId, today]);
       expect(latest!.entries).toBe(db.rows[0].entries);
+      // Entries per minute over the last minutes: the admission just made counts.
+      expect(latest!.entryRate).toBeGreaterThan(0);
+      // Rejections by reason: the same single-entry ticket again, and a malformed code.
+      await g.emitWithAck('scan', { id: 'live-2', code, direction: 'in', at: now() });
+      await g.emitWithAck('scan', { id: 'live-3', code: 'garbage', direction: 'in', at: now() });
+      await eventually(() => latest && latest.rejects === start.rejects + 2, 'reject counter');
+      const before = start.rejectsByReason;
+      const after = latest!.rejectsByReason;
+      const grew = Object.fromEntries(Object.entries(after).filter(([k, v]) => v !== (before[k as keyof typeof before] ?? 0)).map(([k, v]) => [k, v - (before[k as keyof typeof before] ?? 0)]));
+      expect(grew).toEqual({ used: 1, invalid: 1 });
+      expect(Object.values(after).reduce((n, v) => n + v, 0)).toBe(latest!.rejects);
     });
   });
 });
