@@ -5,6 +5,8 @@ import { useLiveGates, useNow } from '../../lib/live/use-live-gates.ts';
 import { useSessionKeepAlive } from '../../lib/live/use-session-keep-alive.ts';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
 import { AlarmsPanel, type AlarmSubjects } from './alarms-panel.tsx';
+import { rejectDetail } from './reject-detail.ts';
+import { yuanFormat } from '../../lib/i18n/money.ts';
 import { GateTable } from './gate-table.tsx';
 import { CommandCharts } from './charts/command-charts.tsx';
 import { VenueMap, type VenueMapProps } from './venue-map.tsx';
@@ -19,7 +21,7 @@ export interface TCommandVenue {
   zones: VenueMapProps['zones'];
 }
 
-function Kpi({ name, label, value, tone, sub, display }: { name: string; label: string; value: number | null; tone?: 'ok' | 'crit'; sub?: string; display?: string }) {
+function Kpi({ name, label, value, tone, sub, display, detail }: { name: string; label: string; value: number | null; tone?: 'ok' | 'crit'; sub?: string; display?: string; detail?: string }) {
   return (
     <div className={`kpi ${tone ?? ''}`} data-kpi={name} data-value={value ?? ''}>
       <div className="label">{label}</div>
@@ -27,6 +29,7 @@ function Kpi({ name, label, value, tone, sub, display }: { name: string; label: 
         {value === null ? '–' : (display ?? value.toLocaleString())}
         {sub && <span className="sub"> {sub}</span>}
       </div>
+      {detail && <div className="detail" title={detail}>{detail}</div>}
     </div>
   );
 }
@@ -58,7 +61,7 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
   const alarmZoneIds = useMemo(() => new Set(live.alarms.filter((a) => a.subjectKind === 'zone').map((a) => a.subjectId)), [live.alarms]);
   const zoneNames = useMemo(() => new Map((venue?.zones ?? []).map((z) => [z.id, locale === 'en' ? z.nameEn : z.nameZh])), [venue, locale]);
   const zoneNamesByCode = useMemo(() => new Map((venue?.zones ?? []).map((z) => [z.code, locale === 'en' ? z.nameEn : z.nameZh])), [venue, locale]);
-  const money = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'zh-CN', { style: 'currency', currency: 'CNY', maximumFractionDigits: 0 });
+  const money = yuanFormat(locale);
 
   if (!venue) return <main className="page"><p className="notice">{t('noVenue')}</p></main>;
   const name = locale === 'en' ? venue.nameEn : venue.nameZh;
@@ -72,7 +75,7 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
               {venues.map((v) => <option key={v.id} value={v.id}>{locale === 'en' ? v.nameEn : v.nameZh}</option>)}
             </select>
           ) : (
-            <div className="value" style={{ fontSize: '1.8em' }}>{name}</div>
+            <div className="value venue-name">{name}</div>
           )}
           <div className="status-line" aria-live="polite">
             {live.connected ? <span className="live-badge">● {t('live')}</span> : loaded ? <span className="stale" data-testid="stale">{t('reconnecting')}</span> : null}
@@ -81,9 +84,10 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
         <Kpi name="in_park" label={t('inPark')} value={inPark} sub={venue.capacity ? `/ ${venue.capacity.toLocaleString()}` : undefined} />
         <Kpi name="entries_today" label={t('entriesToday')} value={c?.entries ?? null} />
         <Kpi name="exits_today" label={t('exitsToday')} value={c?.exits ?? null} />
+        <Kpi name="entry_rate" label={t('entryRate')} value={c?.entryRate ?? null} sub={c ? t('perMinute') : undefined} />
         <Kpi name="sold_today" label={t('soldToday')} value={c?.sold ?? null} />
         <Kpi name="revenue_today" label={t('revenueToday')} value={c ? c.revenueFen / 100 : null} display={c ? money.format(c.revenueFen / 100) : undefined} />
-        <Kpi name="rejects_today" label={t('rejectsToday')} value={c?.rejects ?? null} />
+        <Kpi name="rejects_today" label={t('rejectsToday')} value={c?.rejects ?? null} detail={c ? rejectDetail(c, (r) => t(`reasons.${r}` as Parameters<typeof t>[0]), t('rejectsOther'), locale) : undefined} />
         <Kpi name="gates_online" label={t('gatesOnline')} value={loaded ? online : null} tone="ok" sub={loaded ? `/ ${live.gates.length}` : undefined} />
       </div>
       <section className="panel plan" data-loading-state={live.state} aria-label={t('map')} style={{ gridArea: 'map' }}>

@@ -6,6 +6,7 @@ import { baseOption, chartLocale, clockTime, COLORS, escapeHtml, formatCount, gr
 import type { TBarSeries, TChartOption } from './echarts-core.ts';
 import { channelSales, foldChannels, OTHER_ID, type TChartSeries } from './series-data.ts';
 import { useEChart, type TChartSize } from './use-echart.ts';
+import { yuanFormat } from '../../../lib/i18n/money.ts';
 
 /** Most channel series; the smallest channels are added up beyond this. */
 const MAX_CHANNEL_SERIES = 6;
@@ -93,7 +94,7 @@ export function SalesChart({ locale: rawLocale, state, error, stale, series }: {
   const build = useCallback((size: TChartSize) => buildOption(size, locale, t, series, sales), [locale, t, series, sales]);
   const { ref } = useEChart(build);
   const h = windowHours(series);
-  const money = new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'zh-CN', { style: 'currency', currency: 'CNY', maximumFractionDigits: 0 });
+  const money = yuanFormat(locale);
   return (
     <ChartPanel
       name="sales"
