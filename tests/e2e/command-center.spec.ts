@@ -28,6 +28,8 @@ test('the wall display loads and in_park follows scans from a test device', asyn
     expect(await g.emitWithAck('scan', { id: `wall-${Date.now()}`, code, direction: 'in', at: new Date().toISOString() })).toMatchObject({ result: 'admit' });
     await expect(inPark).toHaveAttribute('data-value', String(before + 1));
     await expect(page.locator('[data-kpi="entries_today"]')).toHaveAttribute('data-value', String(entries + 1));
+    // The entry just made counts in the entries per minute of the last five minutes.
+    await expect.poll(async () => Number(await page.locator('[data-kpi="entry_rate"]').getAttribute('data-value'))).toBeGreaterThan(0);
     expect(await g.emitWithAck('scan', { id: `wall-out-${Date.now()}`, code, direction: 'out', at: new Date().toISOString() })).toMatchObject({ result: 'admit' });
     await expect(inPark).toHaveAttribute('data-value', String(before));
   } finally {
