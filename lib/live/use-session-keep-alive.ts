@@ -18,7 +18,8 @@ export function goToSignIn(): void {
  * open: next-auth's session endpoint issues a fresh session cookie each time it is read, so a wall
  * that runs for days does not fall back to the sign-in page when its first session ends. A
  * disabled or deleted account still ends it: the endpoint then answers without a user and the
- * screen goes to the sign-in page. A failed request (network down) is simply tried again later.
+ * screen goes to the sign-in page. A failed request (network down) or an answer that the account
+ * could not be checked (database down) is simply tried again later.
  */
 export function useSessionKeepAlive(intervalMs = SESSION_RENEW_MS): void {
   useEffect(() => {
@@ -27,8 +28,9 @@ export function useSessionKeepAlive(intervalMs = SESSION_RENEW_MS): void {
       try {
         const res = await fetch('/api/auth/session', { credentials: 'same-origin', cache: 'no-store' });
         if (!res.ok) return;
-        const body = (await res.json()) as { user?: unknown } | null;
-        if (!stopped && !body?.user) goToSignIn();
+        const body = (await res.json()) as { user?: unknown; unavailable?: boolean } | null;
+        // `unavailable`: the server could not check the account just now (its database is down).
+        if (!stopped && !body?.user && !body?.unavailable) goToSignIn();
       } catch {
         // Offline or the server is restarting: the next round renews it.
       }

@@ -84,7 +84,16 @@ export function authOptions(): NextAuthOptions {
         return token;
       },
       async session({ session, token }) {
-        const u = token.sub ? await userById(db, Number(token.sub)) : null;
+        const id = Number(token.sub);
+        let u: Awaited<ReturnType<typeof userById>>;
+        try {
+          u = Number.isInteger(id) && id > 0 ? await userById(db, id) : null;
+        } catch {
+          // The database did not answer. Throwing here would make next-auth delete the session
+          // cookie and sign out every wall that renews its session during the outage; every
+          // request re-checks the user anyway, so say "unknown for now" and keep the cookie.
+          return { ...session, user: undefined, unavailable: true } as typeof session;
+        }
         // A disabled or deleted account gets an empty session (the client treats it as signed out).
         if (!u) return { ...session, user: undefined } as typeof session;
         return { ...session, user: { name: u.name, email: u.email, id: u.id, role: u.role } } as typeof session;

@@ -9,7 +9,7 @@ import { setRuntime } from '../runtime.ts';
 import { CLI_ACTOR } from '../services/actor.ts';
 import { createUser } from '../services/admin.ts';
 import { createSharedState, type SharedState } from '../shared/shared-state.ts';
-import { authorizeCredentials, REMOTE_ADDR_HEADER } from './next-auth-options.ts';
+import { authOptions, authorizeCredentials, REMOTE_ADDR_HEADER } from './next-auth-options.ts';
 
 assertCiServices();
 const variants = [{ name: 'in-process limits', redis: false }, ...(process.env.REDIS_URL ? [{ name: 'Redis limits', redis: true }] : [])];
@@ -59,5 +59,31 @@ describe.each(variants)('sign-in with $name', ({ redis }) => {
   it('refuses a disabled account', async () => {
     await db.query("UPDATE users SET disabled_at = now() WHERE email = 'gate.lead@example.com'");
     await expect(authorizeCredentials({ email: 'gate.lead@example.com', password: 'right password 1' }, from('10.3.0.1'))).rejects.toThrow('invalid_credentials');
+  });
+});
+
+describe('session renewal', () => {
+  it('keeps the session when the database does not answer, and ends it for a disabled account', async () => {
+    const db = await createDatabase({ dataDir: 'memory://' });
+    await migrate(db);
+    const shared = createSharedState({ prefix: `twtest-session-${randomBytes(4).toString('hex')}`, logger });
+    setRuntime({ config: loadConfig({ LOG_LEVEL: 'silent', NEXTAUTH_SECRET: 'x'.repeat(40) }), db, shared, logger, timescale: false, startedAt: new Date(), version: 'test' });
+    try {
+      const { id } = await createUser(db, CLI_ACTOR, { email: 'wall@example.com', role: 'operator', password: 'right password 3' });
+      const session = authOptions().callbacks!.session! as unknown as (p: { session: object; token: { sub?: string } }) => Promise<{ user?: { email: string }; unavailable?: boolean }>;
+      const base = { expires: new Date(Date.now() + 3600_000).toISOString() };
+      expect((await session({ session: base, token: { sub: String(id) } })).user).toMatchObject({ email: 'wall@example.com' });
+      expect(await session({ session: base, token: { sub: 'not-a-number' } })).toMatchObject({ user: undefined });
+      await db.query('UPDATE users SET disabled_at = now() WHERE id = $1', [id]);
+      const disabled = await session({ session: base, token: { sub: String(id) } });
+      expect(disabled.user).toBeUndefined();
+      expect(disabled.unavailable).toBeUndefined();
+      // The database goes away: the answer says so instead of throwing (which would clear the cookie).
+      await db.close();
+      expect(await session({ session: base, token: { sub: String(id) } })).toMatchObject({ user: undefined, unavailable: true });
+    } finally {
+      setRuntime(undefined);
+      await shared.close();
+    }
   });
 });
