@@ -1,6 +1,6 @@
 import { expect, type APIRequestContext } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
-import { localTime } from '../../lib/venue-time.ts';
+import { venueToday } from '../helpers/venue.ts';
 import type { DemoCredentials } from '../../server/services/seed.ts';
 
 export const DEMO_PASSWORD = 'tidewatch-demo';
@@ -22,7 +22,7 @@ export async function trpcMutation(request: APIRequestContext, path: string, inp
 }
 
 /** The demo venue's business day (it starts at 04:00 in Asia/Shanghai). */
-export const today = () => localTime(new Date(), 'Asia/Shanghai', 240).day;
+export const today = () => venueToday();
 
 let seq = 0;
 
