@@ -2,7 +2,9 @@ import type { NextAuthOptions } from 'next-auth';
 import CredentialsProvider from 'next-auth/providers/credentials';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { z } from 'zod';
+import { isUnavailableError } from '../../db/client.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
+import { withDeadline } from '../deadline.ts';
 import { getRuntime } from '../runtime.ts';
 import type { SharedState } from '../shared/shared-state.ts';
 import { dummyPasswordHash, verifyPassword } from '../services/secrets.ts';
@@ -16,6 +18,12 @@ const FAILS_PER_ACCOUNT = 5;
 const FAILS_PER_ADDRESS = 20;
 /** Window and lock-out length for failed sign-ins (seconds). */
 const FAIL_WINDOW_S = 15 * 60;
+/**
+ * How long one sign-in step waits for the database or the rate-limit store (ms). A frozen server
+ * answers nothing and the pool's own timeouts are longer than a person at the form will wait; past
+ * this the form says "unavailable, try again" instead of spinning.
+ */
+const SIGN_IN_WAIT_MS = 4_000;
 
 /** The header the custom server sets from the TCP peer address (any inbound copy is dropped). */
 export const REMOTE_ADDR_HEADER = 'x-tidewatch-remote-addr';
@@ -35,9 +43,36 @@ function signInLimiters() {
 }
 
 /** Thrown messages become `error` in signIn()'s result; the sign-in page translates these codes. */
-export const SIGNIN_ERRORS = { invalid: 'invalid_credentials', throttled: 'throttled' } as const;
+export const SIGNIN_ERRORS = { invalid: 'invalid_credentials', throttled: 'throttled', unavailable: 'unavailable' } as const;
 
-/** Checks credentials with per-account and per-address throttling of failures (exported for tests). */
+/** The database or the rate-limit store did not answer: nothing was decided about the credentials. */
+class SignInUnavailable extends Error {
+  constructor(readonly step: string, readonly causeMessage: string) {
+    super(SIGNIN_ERRORS.unavailable);
+  }
+}
+
+/**
+ * Waits for one step of the sign-in, at most SIGN_IN_WAIT_MS. A step that does not answer, or
+ * fails the way a missing database does, becomes SignInUnavailable; `anyFailure` says every error
+ * of this step means the store could not answer (the rate limiters reject only for that).
+ */
+async function step<T>(work: Promise<T>, what: string, anyFailure = false): Promise<T> {
+  try {
+    return await withDeadline(work, SIGN_IN_WAIT_MS, what);
+  } catch (err) {
+    if (err instanceof RateLimiterRes) throw err;
+    if (anyFailure || isUnavailableError(err)) throw new SignInUnavailable(what, (err as Error)?.message ?? String(err));
+    throw err;
+  }
+}
+
+/**
+ * Checks credentials with per-account and per-address throttling of failures (exported for tests).
+ * A wrong password is `invalid_credentials` and counts against both limits; a database or limit
+ * store that does not answer is `unavailable` and counts against nothing, since nothing about the
+ * password was learnt.
+ */
 export async function authorizeCredentials(raw: Record<string, string> | undefined, headers: Record<string, string | string[] | undefined>) {
   const { db, logger } = getRuntime();
   const parsed = ZCredentials.safeParse(raw ?? {});
@@ -45,23 +80,34 @@ export async function authorizeCredentials(raw: Record<string, string> | undefin
   const { email, password } = parsed.data;
   const address = String(headers[REMOTE_ADDR_HEADER] ?? 'unknown');
   const { account, address: byAddress } = signInLimiters();
-  const [a, b] = await Promise.all([account.get(email), byAddress.get(address)]);
-  if ((a && a.remainingPoints <= 0) || (b && b.remainingPoints <= 0)) {
-    logger.warn({ email, address }, 'sign-in throttled');
-    throw new Error(SIGNIN_ERRORS.throttled);
+  try {
+    const [a, b] = await step(Promise.all([account.get(email), byAddress.get(address)]), 'the sign-in limits', true);
+    if ((a && a.remainingPoints <= 0) || (b && b.remainingPoints <= 0)) {
+      logger.warn({ email, address }, 'sign-in throttled');
+      throw new Error(SIGNIN_ERRORS.throttled);
+    }
+    const row = await step(findUserForSignIn(db, email), 'the user lookup');
+    const ok = await verifyPassword(row?.password_hash ?? (await dummyPasswordHash()), password);
+    if (!row || !ok || row.disabled_at) {
+      // A failure that cannot be counted is not answered: "wrong password" without a count would
+      // let guessing run unthrottled while the limit store is away.
+      await step(Promise.all([account.consume(email), byAddress.consume(address)]), 'the sign-in limits', true).catch((e) => {
+        if (!(e instanceof RateLimiterRes)) throw e;
+      });
+      logger.info({ email, address }, 'sign-in failed');
+      throw new Error(SIGNIN_ERRORS.invalid);
+    }
+    // Clearing the failure count is a courtesy: a limit store that is away must not refuse a right password.
+    await step(account.delete(email), 'the sign-in limits', true).catch((e) => logger.warn({ email, err: (e as Error).message }, 'could not clear failed sign-ins'));
+    logger.info({ userId: row.id, address }, 'signed in');
+    return { id: String(row.id), email: row.email, name: row.name };
+  } catch (err) {
+    if (err instanceof SignInUnavailable) {
+      logger.warn({ email, address, step: err.step, err: err.causeMessage }, 'sign-in unavailable: nothing answered');
+      throw new Error(SIGNIN_ERRORS.unavailable);
+    }
+    throw err;
   }
-  const row = await findUserForSignIn(db, email);
-  const ok = await verifyPassword(row?.password_hash ?? (await dummyPasswordHash()), password);
-  if (!row || !ok || row.disabled_at) {
-    await Promise.all([account.consume(email), byAddress.consume(address)]).catch((e) => {
-      if (!(e instanceof RateLimiterRes)) throw e;
-    });
-    logger.info({ email, address }, 'sign-in failed');
-    throw new Error(SIGNIN_ERRORS.invalid);
-  }
-  await account.delete(email);
-  logger.info({ userId: row.id, address }, 'signed in');
-  return { id: String(row.id), email: row.email, name: row.name };
 }
 
 /** next-auth configuration: credentials (email + password), JWT sessions re-checked against the user row. */
