@@ -57,8 +57,32 @@ pg.types.setTypeParser(1082, (v) => v);
 
 /** Statement timeout for the app's queries (ms): a stuck query must not hold a device's answer forever. */
 const STATEMENT_TIMEOUT_MS = 15_000;
+/**
+ * Client-side bound on one query (ms). The statement timeout is enforced by the server, so it never
+ * fires while the server itself is stuck (frozen, swapping, a network partition): this one does,
+ * and the connection it was on is discarded.
+ */
+const QUERY_TIMEOUT_MS = STATEMENT_TIMEOUT_MS + 5_000;
 /** How long to wait for a pooled connection before giving up (ms). */
 const CONNECT_TIMEOUT_MS = 5_000;
+
+/** SQLSTATE classes and codes that mean "the database cannot answer now", not "this request is wrong". */
+const UNAVAILABLE_SQLSTATES = /^(08|53|57P0[1-4]$|57014$|58030$)/;
+/** Errors node-postgres and Node raise when a connection is lost, refused or stuck. */
+const UNAVAILABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|query read timeout|connection error and is not queryable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|PGlite is closed/i;
+
+/**
+ * True when an error means the database could not answer (down, frozen, overloaded, restarting):
+ * callers answer "retry later" (503, `unavailable`) instead of treating it as a bad request, a bad
+ * credential or an internal error.
+ */
+export function isUnavailableError(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown; name?: unknown };
+  if (e.name === 'DeadlineExceeded') return true;
+  if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATES.test(e.code) || UNAVAILABLE_MESSAGES.test(e.code))) return true;
+  return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message);
+}
 
 /**
  * The only place that opens database connections: a pg Pool when a URL is given, otherwise PGlite
@@ -75,6 +99,9 @@ function createPostgres(url: string, max: number): Database {
     max,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     statement_timeout: STATEMENT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    // Finds a peer that went away without closing (a host that died) instead of waiting forever.
+    keepAlive: true,
     application_name: 'tidewatch',
   });
   // An idle client losing its connection (database restart) must not crash the process.
@@ -117,12 +144,18 @@ function createPostgres(url: string, max: number): Database {
         };
         const out = await fn(tx);
         await client.query('COMMIT');
+        client.release();
         return out;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (isUnavailableError(err)) {
+          // The connection may still have a query outstanding: a ROLLBACK would queue behind it.
+          // Discarding the connection ends the transaction on the server as soon as it reads again.
+          client.release(err as Error);
+        } else {
+          await client.query('ROLLBACK').catch(() => {});
+          client.release();
+        }
         throw err;
-      } finally {
-        client.release();
       }
     },
     async close() {

@@ -1,5 +1,19 @@
 import { TRPCError } from '@trpc/server';
+import { isUnavailableError } from '../db/client.ts';
 import { AppError, httpStatusOf, type TErrorBody } from '../lib/errors.ts';
+
+/** What a caller is told to wait when the database is not answering (seconds). */
+export const UNAVAILABLE_RETRY_S = 2;
+
+/**
+ * A database (or Redis) that does not answer is "retry later", never an internal error, a bad
+ * credential or silence: the one place that turns such errors into AppError('unavailable').
+ */
+export function asAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (isUnavailableError(err)) return new AppError('unavailable', 'the database is not answering just now; retry in a few seconds', undefined, UNAVAILABLE_RETRY_S);
+  return undefined;
+}
 
 const TRPC_CODES: Record<AppError['code'], TRPCError['code']> = {
   invalid: 'BAD_REQUEST',
@@ -23,7 +37,8 @@ export function toTRPCError(err: AppError): TRPCError {
 
 /** The one place any error becomes an HTTP status and `{ error }` body; unknown errors hide their detail. */
 export function toHttpError(err: unknown): { status: number; body: TErrorBody; retryAfterS?: number } {
-  if (err instanceof AppError) return { status: httpStatusOf(err.code), body: err.toBody(), retryAfterS: err.retryAfterS };
+  const app = asAppError(err);
+  if (app) return { status: httpStatusOf(app.code), body: app.toBody(), retryAfterS: app.retryAfterS };
   return { status: 500, body: { error: { code: 'internal', message: 'internal error: the server logged the details' } } };
 }
 

@@ -5,7 +5,7 @@ import { AppError } from '../../lib/errors.ts';
 import { canUse, type TArea } from '../../lib/roles.ts';
 import type { TSessionUser } from '../auth/session.ts';
 import type { Runtime } from '../runtime.ts';
-import { toTRPCError } from '../errors.ts';
+import { asAppError, toTRPCError } from '../errors.ts';
 
 /*
  * 1. CONTEXT
@@ -16,6 +16,8 @@ export interface TContext {
   rt: Runtime;
   user: TSessionUser | null;
   remoteAddr: string;
+  /** The session could not be checked (the database did not answer): "retry later", not "sign in". */
+  authUnavailable?: boolean;
 }
 
 /*
@@ -40,10 +42,13 @@ const t = initTRPC.context<TContext>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Converts AppError thrown by services into tRPC errors in one place. */
+/** Converts AppError thrown by services (and a database that does not answer) into tRPC errors in one place. */
 const appErrors = t.middleware(async ({ next }) => {
   const res = await next();
-  if (!res.ok && res.error.cause instanceof AppError) throw toTRPCError(res.error.cause);
+  if (!res.ok) {
+    const app = asAppError(res.error.cause);
+    if (app) throw toTRPCError(app);
+  }
   return res;
 });
 
@@ -54,6 +59,7 @@ const appErrors = t.middleware(async ({ next }) => {
 export const publicProcedure = t.procedure.use(appErrors);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.user && ctx.authUnavailable) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'the sign-in could not be checked: the database is not answering; retry in a few seconds' });
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
