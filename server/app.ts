@@ -2,20 +2,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
-import { createDatabase, type Database } from '../db/client.ts';
+import { createDatabase, isUnavailableError, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { REMOTE_ADDR_HEADER } from './auth/next-auth-options.ts';
 import { userFromCookieHeader } from './auth/session.ts';
 import type { TConfig } from './config.ts';
 import { logger as rootLogger } from './logger.ts';
 import { metrics, registry } from './metrics.ts';
+import { withDeadline } from './deadline.ts';
 import { createRealtimeHub } from './realtime/hub.ts';
 import { handleStreamHttp } from './http/streams.ts';
-import { sendJson } from './http/io.ts';
+import { sendError, sendJson } from './http/io.ts';
 import { ScanIngest } from './ingest/scan-ingest.ts';
 import { createIdCrypto, parseMasterKey } from './services/id-crypto.ts';
 import { ControlsCache } from './services/controls-cache.ts';
 import { AlarmEngine } from './services/alarm-engine.ts';
+import { TokenAuth } from './services/token-auth.ts';
 import { setRuntime, type Runtime } from './runtime.ts';
 import { createSharedState } from './shared/shared-state.ts';
 import { appRouter } from './trpc/root.ts';
@@ -61,6 +63,9 @@ export async function startApp(opts: StartOptions): Promise<App> {
   await controls.start();
   runtime.controls = controls;
   runtime.sales = { db, idCrypto: createIdCrypto(parseMasterKey(config.idKey)), onlinePausedBy: (v) => controls.onlinePausedBy(v) };
+  const tokens = new TokenAuth({ db, shared, logger, deadlineMs: config.TIDEWATCH_ANSWER_DEADLINE_MS });
+  tokens.start();
+  runtime.tokens = tokens;
   runtime.ingest = new ScanIngest({
     db,
     logger,
@@ -73,11 +78,16 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const trpc = createHTTPHandler({
     router: appRouter,
     basePath: '/api/trpc/',
-    createContext: async ({ req }) => ({
-      rt: runtime,
-      user: await userFromCookieHeader(db, config.authSecret, req.headers.cookie),
-      remoteAddr: remoteAddr(req),
-    }),
+    createContext: async ({ req }) => {
+      const base = { rt: runtime, remoteAddr: remoteAddr(req) };
+      try {
+        const user = await withDeadline(userFromCookieHeader(db, config.authSecret, req.headers.cookie), config.TIDEWATCH_ANSWER_DEADLINE_MS * 4, 'the session check');
+        return { ...base, user };
+      } catch (err) {
+        if (!isUnavailableError(err)) throw err;
+        return { ...base, user: null, authUnavailable: true };
+      }
+    },
     onError: ({ error, path }) => {
       if (error.code === 'INTERNAL_SERVER_ERROR') logger.error({ path, err: error.message }, 'trpc procedure failed');
     },
@@ -131,8 +141,8 @@ export async function startApp(opts: StartOptions): Promise<App> {
       sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${pathname}` } });
     } catch (err) {
       logger.error({ err: (err as Error).message, path: pathname }, 'request failed');
-      if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'internal error: the server logged the details' } });
-      else res.destroy();
+      // A database that does not answer is 503 with Retry-After; anything else hides its detail (500).
+      sendError(res, err);
     }
   };
 
@@ -184,6 +194,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       await closed;
       await opts.next?.close?.().catch(() => {});
       controls.stop();
+      tokens.stop();
       await shared.close().catch(() => {});
       if (!opts.db) await db.close().catch(() => {});
       setRuntime(undefined);

@@ -37,6 +37,11 @@ const ZEnv = z
     TIDEWATCH_ALARM_HOLD_S: z.coerce.number().int().min(0).max(3600).default(10),
     /** Unacknowledged alarms escalate to critical after this long (s). */
     TIDEWATCH_ALARM_ESCALATE_S: z.coerce.number().int().min(10).max(86_400).default(300),
+    /**
+     * Every scan, scan upload and device handshake is answered within this long (ms): a decision,
+     * or `unavailable` with retryAfterMs, whatever the database is doing (docs/device-protocol.md).
+     */
+    TIDEWATCH_ANSWER_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(1_500),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.TIDEWATCH_ID_KEY) {

@@ -7,6 +7,7 @@ import type { ScanIngest } from './ingest/scan-ingest.ts';
 import type { SalesContext } from './services/sales.ts';
 import type { ControlsCache } from './services/controls-cache.ts';
 import type { AlarmEngine } from './services/alarm-engine.ts';
+import type { TokenAuth } from './services/token-auth.ts';
 
 /**
  * The process-wide services, created once by the custom server at boot. Next.js bundles route
@@ -28,6 +29,8 @@ export interface Runtime {
   controls?: ControlsCache;
   /** Alarm evaluation (one instance at a time evaluates, under an advisory lock). */
   alarms?: AlarmEngine;
+  /** Device and channel tokens, with this instance's cache of recently verified ones (outages). */
+  tokens?: TokenAuth;
   timescale: boolean;
   startedAt: Date;
   version: string;

@@ -40,3 +40,13 @@ export async function upsertChannelToken(
   const p = prev.rows[0];
   return { id: r.rows[0].id, created: !p, before: p ? { code: p.code, name: p.name, kind: p.kind, revoked_at: p.revoked_at } : null };
 }
+
+/** Of these token hashes (hex), the ones that are still a channel's current token (not revoked, not rotated). */
+export async function filterActiveChannelTokens(db: Queryable, hashesHex: string[]): Promise<string[]> {
+  if (!hashesHex.length) return [];
+  const r = await db.query<{ h: string }>(
+    "SELECT encode(token_hash, 'hex') AS h FROM channels WHERE token_hash IN (SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x) AND revoked_at IS NULL",
+    [hashesHex],
+  );
+  return r.rows.map((x) => x.h);
+}

@@ -91,3 +91,13 @@ export async function listStaleConnected(db: Queryable, timeoutS: number): Promi
   );
   return r.rows;
 }
+
+/** Of these token hashes (hex), the ones that are still an active (unrevoked) device. */
+export async function filterActiveDeviceTokens(db: Queryable, hashesHex: string[]): Promise<string[]> {
+  if (!hashesHex.length) return [];
+  const r = await db.query<{ h: string }>(
+    "SELECT encode(token_hash, 'hex') AS h FROM devices WHERE token_hash IN (SELECT decode(x, 'hex') FROM unnest($1::text[]) AS x) AND revoked_at IS NULL",
+    [hashesHex],
+  );
+  return r.rows.map((x) => x.h);
+}

@@ -1,28 +1,31 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import QRCode from 'qrcode';
-import { findActiveChannelByTokenHash, type ChannelRow } from '../../db/queries/channels.ts';
-import { findActiveDeviceByTokenHash, type DeviceAuthRow } from '../../db/queries/devices.ts';
+import type { ChannelRow } from '../../db/queries/channels.ts';
+import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import { AppError } from '../../lib/errors.ts';
 import { normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { ZDate } from '../../lib/schemas/order.ts';
-import { acceptOrder, acceptRefund, acceptScanBatch } from '../ingest/streams.ts';
+import { acceptOrder, acceptRefund, acceptScanBatch, catalogInTime } from '../ingest/streams.ts';
 import type { Runtime } from '../runtime.ts';
-import { getCatalog } from '../services/sales.ts';
-import { hashToken } from '../services/secrets.ts';
 import { bearerToken, readJson, sendError, sendJson } from './io.ts';
 
+/** The token could not be checked (database down): 503 with Retry-After, never 401. */
+function cannotCheck(retryAfterMs: number): AppError {
+  return new AppError('unavailable', 'the token cannot be checked right now (the database is not answering); retry later', undefined, Math.ceil(retryAfterMs / 1000));
+}
+
 async function channelOf(rt: Runtime, req: IncomingMessage): Promise<ChannelRow> {
-  const token = bearerToken(req);
-  const channel = token ? await findActiveChannelByTokenHash(rt.db, hashToken(token)) : undefined;
-  if (!channel) throw new AppError('unauthorized', 'a valid channel token is required: Authorization: Bearer twc_…');
-  return channel;
+  const check = await rt.tokens!.channel(bearerToken(req));
+  if (check.ok) return check.row;
+  if (check.code === 'unavailable') throw cannotCheck(check.retryAfterMs);
+  throw new AppError('unauthorized', 'a valid channel token is required: Authorization: Bearer twc_…');
 }
 
 async function deviceOf(rt: Runtime, req: IncomingMessage): Promise<DeviceAuthRow> {
-  const token = bearerToken(req);
-  const device = token ? await findActiveDeviceByTokenHash(rt.db, hashToken(token)) : undefined;
-  if (!device) throw new AppError('unauthorized', 'a valid device token is required: Authorization: Bearer twd_…');
-  return device;
+  const check = await rt.tokens!.device(bearerToken(req));
+  if (check.ok) return check.row;
+  if (check.code === 'unavailable') throw cannotCheck(check.retryAfterMs);
+  throw new AppError('unauthorized', 'a valid device token is required: Authorization: Bearer twd_…');
 }
 
 const ORDER_REFUND = /^\/api\/channels\/orders\/([^/]{1,64})\/refund$/;
@@ -41,14 +44,16 @@ export async function handleStreamHttp(rt: Runtime, req: IncomingMessage, res: S
       const device = await deviceOf(rt, req);
       const body = await readJson(req);
       const out = await acceptScanBatch(rt, device, body);
-      sendJson(res, 'error' in out ? 400 : 200, out);
+      // Scans that could not be decided in time ask for a retry: say when, as HTTP does.
+      const retryMs = 'results' in out ? Math.max(0, ...out.results.map((r) => ('error' in r && r.error.retryAfterMs) || 0)) : 0;
+      sendJson(res, 'error' in out ? 400 : 200, out, retryMs ? { 'retry-after': String(Math.ceil(retryMs / 1000)) } : {});
       return true;
     }
     const channel = await channelOf(rt, req);
     if (p === '/api/channels/catalog' && req.method === 'GET') {
       const date = ZDate.safeParse(url.searchParams.get('date') ?? '');
       if (!date.success) throw new AppError('invalid', 'date: must be a date as YYYY-MM-DD', { date: ['must be a date as YYYY-MM-DD'] });
-      sendJson(res, 200, await getCatalog(rt.sales!, channel, date.data));
+      sendJson(res, 200, await catalogInTime(rt, channel, date.data));
       return true;
     }
     if (p === '/api/channels/orders' && req.method === 'POST') {

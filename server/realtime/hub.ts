@@ -1,9 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Namespace, type Socket } from 'socket.io';
-import { findActiveChannelByTokenHash, type ChannelRow } from '../../db/queries/channels.ts';
+import { isUnavailableError } from '../../db/client.ts';
+import type { ChannelRow } from '../../db/queries/channels.ts';
 import {
-  filterRevoked,
-  findActiveDeviceByTokenHash,
   listStaleConnected,
   markConnected,
   markDisconnected,
@@ -23,7 +22,8 @@ import { canSeeVenue, userById, userFromCookieHeader, type TSessionUser } from '
 import { toAckError } from '../errors.ts';
 import { metrics } from '../metrics.ts';
 import type { Runtime } from '../runtime.ts';
-import { hashToken } from '../services/secrets.ts';
+import { withDeadline } from '../deadline.ts';
+import { HANDSHAKE_RETRY_MS, type TTokenCheck } from '../services/token-auth.ts';
 
 /** How often gate changes are flushed to screens (ms): bursts of heartbeats become one update. */
 const GATE_FLUSH_MS = 250;
@@ -46,11 +46,16 @@ export interface RealtimeHub {
 
 interface DeviceData {
   device: DeviceAuthRow;
+  /** sha256 of the bearer token (hex), re-verified by the sweep. */
+  tokenHash: string;
   connectedAt?: Date;
 }
 interface ChannelData {
   channel: ChannelRow;
+  tokenHash: string;
 }
+/** markConnected failed (database down): try again this often while the socket stays (ms). */
+const MARK_CONNECTED_RETRY_MS = 2_000;
 interface LiveData {
   user: TSessionUser;
 }
@@ -96,6 +101,25 @@ export function toGateStatus(r: GateStatusRow): TGateStatus {
 function bearer(socket: Socket): string | undefined {
   const t = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
   return typeof t === 'string' && t.length > 0 && t.length < 512 ? t : undefined;
+}
+
+/**
+ * The handshake refusals of docs/device-protocol.md: `unauthorized` (a bad, revoked or missing
+ * credential: do not retry with it) or `unavailable` (it could not be checked now: reconnect after
+ * `data.retryAfterMs`). Socket.IO clients do not reconnect by themselves after a refusal.
+ */
+function refusal(code: 'unauthorized' | 'unavailable', retryAfterMs?: number): Error {
+  const err = new Error(code) as Error & { data?: unknown };
+  err.data =
+    code === 'unavailable'
+      ? { code, message: 'the server cannot check credentials right now (its database is not answering); reconnect later', retryAfterMs }
+      : { code, message: 'the credential is missing, unknown or revoked' };
+  return err;
+}
+
+function refuseCheck<T>(check: TTokenCheck<T>): Error | undefined {
+  if (check.ok) return undefined;
+  return check.code === 'unavailable' ? refusal('unavailable', check.retryAfterMs) : refusal('unauthorized');
 }
 
 /** Answers every event nobody handles with a typed error instead of silence. */
@@ -230,14 +254,20 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   // ---- /gates: devices authenticate with their bearer token ----
   const gates = io.of('/gates');
   gates.use(async (socket, next) => {
-    const token = bearer(socket);
-    const device = token ? await findActiveDeviceByTokenHash(db, hashToken(token)).catch(() => undefined) : undefined;
-    if (!device) {
-      metrics.socketErrors.inc({ namespace: '/gates', code: 'unauthorized' });
-      return next(new Error('unauthorized'));
+    try {
+      const check = await rt.tokens!.device(bearer(socket));
+      const refused = refuseCheck(check);
+      if (refused || !check.ok) {
+        metrics.socketErrors.inc({ namespace: '/gates', code: refused!.message });
+        return next(refused);
+      }
+      if (check.cached) logger.info({ gate: check.row.gate_code }, 'device let in from the known-token cache: the database did not answer');
+      Object.assign(socket.data as DeviceData, { device: check.row, tokenHash: check.tokenHash });
+      next();
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'device handshake failed');
+      next(refusal('unavailable', HANDSHAKE_RETRY_MS));
     }
-    (socket.data as DeviceData).device = device;
-    next();
   });
   gates.on('connection', (socket) => {
     const data = socket.data as DeviceData;
@@ -246,13 +276,21 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     rejectUnknownEvents(socket, new Set(['heartbeat', 'scan', 'scan:batch']), '/gates');
     socket.join(`gate:${device.gate_id}`);
     // Handlers are registered before the first await: events sent right after connecting must not be lost.
-    const connected = markConnected(db, device.id, config.instanceId).then(
-      (at) => {
-        data.connectedAt = at;
-        touchGates(device.venue_id, [device.gate_id]);
-      },
-      (err) => logger.warn({ deviceId: device.id, err: (err as Error).message }, 'could not record device connect'),
-    );
+    // A device let in during a database outage is recorded as connected once the database answers.
+    const connected = (async () => {
+      for (;;) {
+        try {
+          data.connectedAt = await markConnected(db, device.id, config.instanceId);
+          touchGates(device.venue_id, [device.gate_id]);
+          return;
+        } catch (err) {
+          logger.warn({ deviceId: device.id, err: (err as Error).message }, 'could not record device connect');
+          if (!isUnavailableError(err) || !socket.connected || closed) return;
+          await new Promise((r) => setTimeout(r, MARK_CONNECTED_RETRY_MS));
+          if (!socket.connected || closed) return;
+        }
+      }
+    })();
     socket.on('heartbeat', async (payload: unknown, ack?: (res: THeartbeatAck | ReturnType<typeof toAckError>) => void) => {
       const reply = typeof ack === 'function' ? ack : () => {};
       const parsed = ZHeartbeat.safeParse(payload);
@@ -261,13 +299,14 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
         return reply(toAckError(new AppError('invalid', `heartbeat: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}`)));
       }
       try {
-        await recordHeartbeat(db, { deviceId: device.id, gateId: device.gate_id, at: parsed.data.at, queue: parsed.data.queue ?? null, battery: parsed.data.battery ?? null });
+        const hb = { deviceId: device.id, gateId: device.gate_id, at: parsed.data.at, queue: parsed.data.queue ?? null, battery: parsed.data.battery ?? null };
+        await withDeadline(recordHeartbeat(db, hb), config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the heartbeat write');
         metrics.heartbeats.inc();
         touchGates(device.venue_id, [device.gate_id]);
         reply({ ok: true, serverTime: new Date().toISOString() });
       } catch (err) {
         logger.warn({ deviceId: device.id, err: (err as Error).message }, 'heartbeat not recorded');
-        reply(toAckError(new AppError('unavailable', 'the server could not record the heartbeat; retry later')));
+        reply(toAckError(new AppError('unavailable', 'the server could not record the heartbeat; retry later', undefined, HANDSHAKE_RETRY_MS / 1000)));
       }
     });
     socket.on('scan', async (payload: unknown, ack?: (res: unknown) => void) => {
@@ -297,14 +336,19 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   // ---- /channels: sales channels authenticate with their bearer token (orders come with the streams issue) ----
   const channels = io.of('/channels');
   channels.use(async (socket, next) => {
-    const token = bearer(socket);
-    const channel = token ? await findActiveChannelByTokenHash(db, hashToken(token)).catch(() => undefined) : undefined;
-    if (!channel) {
-      metrics.socketErrors.inc({ namespace: '/channels', code: 'unauthorized' });
-      return next(new Error('unauthorized'));
+    try {
+      const check = await rt.tokens!.channel(bearer(socket));
+      const refused = refuseCheck(check);
+      if (refused || !check.ok) {
+        metrics.socketErrors.inc({ namespace: '/channels', code: refused!.message });
+        return next(refused);
+      }
+      Object.assign(socket.data as ChannelData, { channel: check.row, tokenHash: check.tokenHash });
+      next();
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'channel handshake failed');
+      next(refusal('unavailable', HANDSHAKE_RETRY_MS));
     }
-    (socket.data as ChannelData).channel = channel;
-    next();
   });
   channels.on('connection', (socket) => {
     metrics.socketConnections.inc({ namespace: '/channels' });
@@ -325,8 +369,15 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
 
   // ---- /live: signed-in screens authenticate from the next-auth session cookie ----
   live.use(async (socket, next) => {
-    const user = await userFromCookieHeader(db, config.authSecret, socket.handshake.headers.cookie).catch(() => null);
-    if (!user) return next(new Error('unauthorized'));
+    let user: TSessionUser | null;
+    try {
+      user = await withDeadline(userFromCookieHeader(db, config.authSecret, socket.handshake.headers.cookie), config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the session check');
+    } catch (err) {
+      // The session could not be checked: the screen keeps its data, marks it stale and comes back.
+      if (!isUnavailableError(err)) logger.error({ err: (err as Error).message }, 'live handshake failed');
+      return next(refusal('unavailable', HANDSHAKE_RETRY_MS));
+    }
+    if (!user) return next(refusal('unauthorized'));
     (socket.data as LiveData).user = user;
     next();
   });
@@ -338,7 +389,12 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
       const parsed = ZSubscribe.safeParse(payload);
       if (!parsed.success) return reply({ error: { code: 'invalid', message: 'subscribe needs { venueId: number }' } });
       // Re-read the user: a role change or a disabled account counts at once.
-      const user = await userById(db, (socket.data as LiveData).user.id).catch(() => null);
+      let user: TSessionUser | null;
+      try {
+        user = await withDeadline(userById(db, (socket.data as LiveData).user.id), config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the session check');
+      } catch {
+        return reply({ error: { code: 'unavailable', message: 'the database did not answer; retrying' } });
+      }
       if (!user) {
         reply({ error: { code: 'unauthorized', message: 'the session is no longer valid' } });
         return void socket.disconnect(true);
@@ -352,7 +408,12 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
         // Join first, then read: an update between the two is applied on top of the snapshot.
         for (const room of socket.rooms) if (room.startsWith('venue:')) socket.leave(room);
         socket.join(`venue:${venueId}`);
-        const [rows, counters, alarms] = await Promise.all([listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S), countersOf(venueId), alarmsOf(venueId)]);
+        const [rows, counters, alarms] = await withDeadline(
+          Promise.all([listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S), countersOf(venueId), alarmsOf(venueId)]),
+          // A snapshot may take longer than a scan: three reads, and a wall can wait a moment.
+          config.TIDEWATCH_ANSWER_DEADLINE_MS * 4,
+          'the live snapshot',
+        );
         reply({ ok: true, venueId, gates: rows.map(toGateStatus), counters, alarms, at: new Date().toISOString() });
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'live snapshot failed');
@@ -370,16 +431,15 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     if (sweeping || closed) return;
     sweeping = true;
     try {
-      const sockets = await gates.local.fetchSockets();
-      const revoked = new Set(await filterRevoked(db, [...new Set(sockets.map((s) => (s.data as DeviceData).device.id))]));
-      for (const s of sockets) {
-        const d = (s.data as DeviceData).device;
-        if (!revoked.has(d.id)) continue;
-        logger.info({ deviceId: d.id, gate: d.gate_code }, 'disconnecting revoked device');
-        s.emit('revoked', { error: { code: 'unauthorized', message: 'this device token was revoked' } });
-        s.disconnect(true);
-        touchGates(d.venue_id, [d.gate_id]);
-      }
+      const [deviceSockets, channelSockets] = await Promise.all([gates.local.fetchSockets(), channels.local.fetchSockets()]);
+      const gone = await rt.tokens!.sweep({
+        devices: deviceSockets.map((s) => (s.data as DeviceData).tokenHash),
+        channels: channelSockets.map((s) => (s.data as ChannelData).tokenHash),
+      });
+      cutOff(
+        deviceSockets.filter((s) => gone.devices.has((s.data as DeviceData).tokenHash)),
+        channelSockets.filter((s) => gone.channels.has((s.data as ChannelData).tokenHash)),
+      );
       for (const stale of await listStaleConnected(db, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S)) touchGates(stale.venue_id, [stale.gate_id]);
       await touchNewDays();
       if (++sweepCount % 3 === 0) {
@@ -399,6 +459,34 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     }
   };
   const sweepTimer = setInterval(sweep, SWEEP_MS);
+
+  type LocalSocket = Awaited<ReturnType<typeof gates.local.fetchSockets>>[number];
+  /** Disconnects sockets whose token no longer counts, telling them why. */
+  function cutOff(deviceSockets: LocalSocket[], channelSockets: LocalSocket[]): void {
+    for (const s of deviceSockets) {
+      const d = (s.data as DeviceData).device;
+      logger.info({ deviceId: d.id, gate: d.gate_code }, 'disconnecting revoked device');
+      s.emit('revoked', { error: { code: 'unauthorized', message: 'this device token was revoked' } });
+      s.disconnect(true);
+      touchGates(d.venue_id, [d.gate_id]);
+    }
+    for (const s of channelSockets) {
+      logger.info({ channel: (s.data as ChannelData).channel.code }, 'disconnecting channel whose token was revoked or replaced');
+      s.emit('revoked', { error: { code: 'unauthorized', message: 'this channel token was revoked or replaced' } });
+      s.disconnect(true);
+    }
+  }
+  // A revocation on any instance cuts this instance's sockets off at once (the sweep is the backstop).
+  rt.tokens!.onRevoked = (r) => {
+    const devices = new Set(r.devices ?? []);
+    const chans = new Set(r.channels ?? []);
+    void Promise.all([gates.local.fetchSockets(), channels.local.fetchSockets()]).then(([ds, cs]) =>
+      cutOff(
+        ds.filter((s) => devices.has((s.data as DeviceData).device.id)),
+        cs.filter((s) => chans.has((s.data as ChannelData).channel.id)),
+      ),
+    );
+  };
 
   return {
     io,

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { TLogger } from '../logger.ts';
 
@@ -18,6 +18,13 @@ export interface RateLimitOptions {
 type Handler = (message: unknown) => void;
 
 /**
+ * A rate-limit call to Redis that takes longer than this (ms) is answered by this instance's
+ * in-process counters instead: a Redis that is down or stuck must not hold a gate, a channel or a
+ * sign-in (limits are then per instance until it is back).
+ */
+const REDIS_LIMIT_TIMEOUT_MS = 250;
+
+/**
  * Everything app instances must share: pub/sub, rate-limit counters and the Socket.IO adapter.
  * Redis-backed when REDIS_URL is set, in-process otherwise; chosen once at boot.
  */
@@ -26,7 +33,8 @@ export interface SharedState {
   publish(channel: string, message: unknown): Promise<void>;
   /** Returns an unsubscribe function. */
   subscribe(channel: string, handler: Handler): () => void;
-  rateLimiter(opts: RateLimitOptions): RateLimiterAbstract;
+  /** Shared counters; with Redis, they fall back to per-instance counters while Redis does not answer. */
+  rateLimiter(opts: RateLimitOptions): Pick<RateLimiterAbstract, 'consume' | 'get' | 'reward' | 'delete' | 'penalty'>;
   /** Socket.IO adapter factory; undefined means Socket.IO's default in-memory adapter. */
   socketAdapter(): ReturnType<typeof createAdapter> | undefined;
   ping(): Promise<boolean>;
@@ -108,7 +116,18 @@ function createRedisState(url: string, prefix: string, logger: TLogger): SharedS
         }
       };
     },
-    rateLimiter: (o) => new RateLimiterRedis({ storeClient: cmd, ...o, keyPrefix: `${prefix}:rl:${o.keyPrefix}` }),
+    rateLimiter: (o) =>
+      new RLWrapperTimeouts({
+        limiter: new RateLimiterRedis({
+          storeClient: cmd,
+          ...o,
+          keyPrefix: `${prefix}:rl:${o.keyPrefix}`,
+          // While the connection is down, go to the insurance counters at once instead of queueing.
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: new RateLimiterMemory(o),
+        }),
+        timeoutMs: REDIS_LIMIT_TIMEOUT_MS,
+      }),
     socketAdapter() {
       adapterClient ??= connect('socket.io-adapter');
       // The Streams adapter resumes after a Redis restart instead of crashing the process.

@@ -51,6 +51,8 @@ export const adminRouter = createTRPCRouter({
   }),
   revokeDevices: adminProcedure.input(ZGateRef).mutation(async ({ ctx, input }) => {
     const r = await revokeDevices(ctx.rt.db, actorOf(ctx.user), input);
+    // Every instance drops the tokens from its outage cache and cuts the devices off at once.
+    await ctx.rt.tokens?.announceRevoked({ devices: r.revoked });
     ctx.rt.hub?.touchGates(r.gate.venue_id, [r.gate.id]);
     return { revoked: r.revoked.length };
   }),
@@ -58,7 +60,12 @@ export const adminRouter = createTRPCRouter({
     const rows = await listChannels(ctx.rt.db, input.venueId);
     return rows.map((c) => ({ id: c.id, code: c.code, name: c.name, kind: c.kind, revoked: !!c.revoked_at }));
   }),
-  createChannel: adminProcedure.input(ZCreateChannel).mutation(({ ctx, input }) => createChannel(ctx.rt.db, actorOf(ctx.user), input)),
+  createChannel: adminProcedure.input(ZCreateChannel).mutation(async ({ ctx, input }) => {
+    const r = await createChannel(ctx.rt.db, actorOf(ctx.user), input);
+    // A new token for an existing channel replaces the old one on every instance.
+    if (!r.created) await ctx.rt.tokens?.announceRevoked({ channels: [r.id] });
+    return r;
+  }),
   audit: adminProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(100) })).query(async ({ ctx, input }) => {
     const rows = await listAudit(ctx.rt.db, { venueIds: ctx.user.venueIds, limit: input.limit });
     return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
