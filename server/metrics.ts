@@ -10,7 +10,13 @@ export const metrics = {
   socketErrors: new Counter({ name: 'tidewatch_socket_errors_total', help: 'Rejected socket handshakes and messages by namespace and error code', labelNames: ['namespace', 'code'], registers: [registry] }),
   scanBatches: new Counter({
     name: 'tidewatch_scan_batches_total',
-    help: 'Scan batch transactions: committed, decided again with zones locked (a zone filled up meanwhile), retried after a deadlock, failed (devices told to retry)',
+    help: 'Scan batch transactions: committed, decided again with zones locked (a zone filled up meanwhile), retried after a deadlock, isolating (one scan could not be written: the batch is split to find it), scan_refused (that scan), failed (devices told to retry)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  }),
+  scanSettlements: new Counter({
+    name: 'tidewatch_scan_settlements_total',
+    help: 'Scans decided online late (the gate had been told unavailable) and settled by the gate\'s upload: agreed, or corrected to what the gate did',
     labelNames: ['outcome'],
     registers: [registry],
   }),

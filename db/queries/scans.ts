@@ -45,23 +45,105 @@ export async function lockTicketsByCode(tx: Queryable, codes: string[]): Promise
   return r.rows;
 }
 
+/** What an online admission changed, kept so that it can be undone exactly (see settleScans). */
+export interface TScanUndo {
+  /** Business day the admission was counted on. */
+  day: string;
+  before: { entries: number; entriesOnDay: number; entriesDay: string | null; inside: boolean; zoneId: number | null };
+  after: { entries: number; entriesOnDay: number; entriesDay: string | null; inside: boolean; zoneId: number | null };
+  into: number | null;
+  outOf: number | null;
+  /** Which venue total the admission added to (boundary gates only). */
+  counted: 'entries' | 'exits' | null;
+}
+
 export interface StoredScanRequest {
   device_id: number;
   scan_id: string;
   request_hash: string;
   response: unknown;
+  /** Request hash of the gate's upload that settled this scan, if one did. */
+  settled_hash: string | null;
+  undo: TScanUndo | null;
 }
 
 /** Scan ids a device already sent, with the answer it got. */
 export async function findScanRequests(tx: Queryable, keys: { deviceId: number; scanId: string }[]): Promise<StoredScanRequest[]> {
   if (!keys.length) return [];
   const r = await tx.query<StoredScanRequest>(
-    `SELECT s.device_id, s.scan_id, s.request_hash, s.response
+    `SELECT s.device_id, s.scan_id, s.request_hash, s.response, s.settled_hash, s.undo
      FROM scan_requests s JOIN unnest($1::int[], $2::text[]) AS k(device_id, scan_id)
        ON s.device_id = k.device_id AND s.scan_id = k.scan_id`,
     [keys.map((k) => k.deviceId), keys.map((k) => k.scanId)],
   );
   return r.rows;
+}
+
+/** The stored gate_scans row of a scan (one per device and scan id), for settling it. */
+export interface StoredScanRow {
+  device_id: number;
+  scan_id: string;
+  result: 'admit' | 'reject';
+  reason: string | null;
+  received_at: Date;
+}
+
+/** The gate_scans rows of these scans (found by gate and time through gate_scans_gate_at_idx). */
+export async function findGateScans(tx: Queryable, keys: { gateId: number; at: Date; deviceId: number; scanId: string }[]): Promise<StoredScanRow[]> {
+  if (!keys.length) return [];
+  const r = await tx.query<StoredScanRow>(
+    `SELECT g.device_id, g.scan_id, g.result, g.reason, g.received_at
+     FROM gate_scans g JOIN unnest($1::int[], $2::timestamptz[], $3::int[], $4::text[]) AS k(gate_id, at, device_id, scan_id)
+       ON g.gate_id = k.gate_id AND g.at = k.at AND g.device_id = k.device_id AND g.scan_id = k.scan_id`,
+    [keys.map((k) => k.gateId), keys.map((k) => k.at), keys.map((k) => k.deviceId), keys.map((k) => k.scanId)],
+  );
+  return r.rows;
+}
+
+export interface ScanSettlement {
+  gateId: number;
+  at: Date;
+  deviceId: number;
+  scanId: string;
+  /** The upload's request hash and the answer it settled on. */
+  settledHash: string;
+  response: unknown;
+  /** The stored row becomes the gate's act (undefined: the gate agreed with the server, the row stays). */
+  row?: { result: 'admit' | 'reject'; reason: string | null; conflict: boolean };
+}
+
+/**
+ * Records the settlement of scans decided online whose gate was told `unavailable` and acted by
+ * itself: the upload's hash and answer on scan_requests, and the gate's act on the one gate_scans
+ * row of the scan (never a second row).
+ */
+export async function settleScans(tx: Queryable, rows: ScanSettlement[]): Promise<void> {
+  if (!rows.length) return;
+  const changed = rows.filter((r) => r.row);
+  await tx.query(
+    `/* ingest:settleScans */ WITH sr AS (
+       UPDATE scan_requests s SET settled_hash = k.settled_hash, response = k.response
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::jsonb[]) AS k(device_id, scan_id, settled_hash, response)
+       WHERE s.device_id = k.device_id AND s.scan_id = k.scan_id
+     )
+     UPDATE gate_scans g SET result = c.result, reason = c.reason, conflict = c.conflict, offline = true
+     FROM unnest($5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::text[], $10::text[], $11::boolean[])
+       AS c(gate_id, at, device_id, scan_id, result, reason, conflict)
+     WHERE g.gate_id = c.gate_id AND g.at = c.at AND g.device_id = c.device_id AND g.scan_id = c.scan_id`,
+    [
+      rows.map((r) => r.deviceId),
+      rows.map((r) => r.scanId),
+      rows.map((r) => r.settledHash),
+      rows.map((r) => JSON.stringify(r.response)),
+      changed.map((r) => r.gateId),
+      changed.map((r) => r.at),
+      changed.map((r) => r.deviceId),
+      changed.map((r) => r.scanId),
+      changed.map((r) => r.row!.result),
+      changed.map((r) => r.row!.reason),
+      changed.map((r) => r.row!.conflict),
+    ],
+  );
 }
 
 /** Occupancy count and capacity (the entry cap when a manager set one) per `${zoneId}|${day}`. */
@@ -176,22 +258,22 @@ export async function writeScanFacts(
   tx: Queryable,
   tickets: TicketUpdate[],
   scans: GateScanRow[],
-  requests: { deviceId: number; scanId: string; hash: string; response: unknown }[],
+  requests: { deviceId: number; scanId: string; hash: string; response: unknown; undo?: TScanUndo }[],
 ): Promise<void> {
   if (!tickets.length && !scans.length && !requests.length) return;
   await tx.query(
     `/* ingest:writeScanFacts */ WITH tu AS (
        UPDATE tickets t SET entries = u.entries, entries_on_day = u.entries_on_day, entries_day = u.entries_day,
          inside = u.inside, zone_id = u.zone_id, last_scan_at = u.at,
-         first_entry_at = CASE WHEN t.first_entry_at IS NULL AND u.entries > 0 THEN u.at ELSE t.first_entry_at END
+         first_entry_at = CASE WHEN u.entries = 0 THEN NULL WHEN t.first_entry_at IS NULL AND u.entries > 0 THEN u.at ELSE t.first_entry_at END
        FROM unnest($1::bigint[], $2::int[], $3::int[], $4::date[], $5::boolean[], $6::int[], $7::timestamptz[])
          AS u(id, entries, entries_on_day, entries_day, inside, zone_id, at)
        WHERE t.id = u.id
      ), sr AS (
-       INSERT INTO scan_requests (device_id, scan_id, request_hash, response)
-       SELECT * FROM unnest($8::int[], $9::text[], $10::text[], $11::jsonb[])
+       INSERT INTO scan_requests (device_id, scan_id, request_hash, response, undo)
+       SELECT * FROM unnest($8::int[], $9::text[], $10::text[], $11::jsonb[], $12::jsonb[])
      )
-     ${gateScanSource(12)}`,
+     ${gateScanSource(13)}`,
     [
       tickets.map((r) => r.id),
       tickets.map((r) => r.entries),
@@ -204,6 +286,7 @@ export async function writeScanFacts(
       requests.map((r) => r.scanId),
       requests.map((r) => r.hash),
       requests.map((r) => JSON.stringify(r.response)),
+      requests.map((r) => (r.undo ? JSON.stringify(r.undo) : null)),
       ...gateScanParams(scans),
     ],
   );

@@ -38,5 +38,10 @@ export type TScanAck =
       recorded?: true;
       /** An offline admission of a ticket that was not admissible (e.g. already admitted elsewhere). */
       conflict?: true;
+      /**
+       * An upload that settled a scan the server had decided differently after telling the gate
+       * `unavailable`: the server's decision was undone and the gate's act recorded instead.
+       */
+      corrected?: true;
     }
   | { id?: string; error: { code: 'invalid' | 'idempotency_mismatch' | 'unavailable'; message: string; retryAfterMs?: number } };

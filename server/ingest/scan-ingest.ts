@@ -1,19 +1,24 @@
 import { createHash } from 'node:crypto';
-import type { Database, Queryable } from '../../db/client.ts';
+import { isUnavailableError, type Database, type Queryable } from '../../db/client.ts';
 import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import {
   applyCounts,
+  findGateScans,
   findScanRequests,
   lockOccupancy,
   lockTicketsByCode,
   readOccupancy,
   readVenueClock,
+  settleScans,
   writeScanFacts,
   type CounterDelta,
   type GateActivityDelta,
   type GateScanRow,
+  type ScanSettlement,
+  type StoredScanRequest,
   type TicketForScan,
   type TicketUpdate,
+  type TScanUndo,
 } from '../../db/queries/scans.ts';
 import { normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { localTime, minutesOf } from '../../lib/venue-time.ts';
@@ -37,7 +42,28 @@ interface Job {
   hash: string;
   /** Refused before deciding (gate closed or over its admission rate): recorded, state unchanged. */
   forced?: TScanReason;
+  /**
+   * When the device stops waiting (epoch ms): it has been told `unavailable` by then, so a job still
+   * queued at that time is dropped rather than decided behind the device's back.
+   */
+  expiresAt?: number;
   resolve: (ack: TScanAck) => void;
+}
+
+/** The answer for a scan the server did not store: the device retries it with the same id, or decides itself. */
+function unavailable(id: string, message: string): TScanAck {
+  return { id, error: { code: 'unavailable', message, retryAfterMs: RETRY_AFTER_MS } };
+}
+
+/**
+ * Errors that one scan's data can cause (a constraint, a bad value, a trigger's refusal, a retry of
+ * a scan id committing in another batch) rather than the database as a whole: the batch is split
+ * until the scan is found, and only that scan is refused.
+ */
+function isRowError(err: unknown): boolean {
+  if (isUnavailableError(err) || err instanceof ZoneFilledMeanwhile) return false;
+  const code = (err as { code?: unknown }).code;
+  return typeof code !== 'string' || /^(22|23|P0)/.test(code);
 }
 
 export interface ScanIngestOptions {
@@ -54,6 +80,11 @@ export interface ScanIngestOptions {
    * control turns it off, to show that the race it closes is real.
    */
   recheckZones?: boolean;
+  /**
+   * Find and refuse only the scan that cannot be written when a batch fails on one (default true).
+   * Only the batch-poisoning test's control turns it off.
+   */
+  isolateFailures?: boolean;
 }
 
 /**
@@ -72,6 +103,19 @@ export function scanHash(scan: TScan): string {
   return createHash('sha256')
     .update(JSON.stringify([scan.code, scan.direction, scan.at.toISOString(), scan.local ?? null, ...(scan.reason ? [scan.reason] : [])]))
     .digest('base64url');
+}
+
+/** The request hash of the online form of a scan (what the gate sent before deciding it itself). */
+function onlineHash(scan: TScan): string {
+  return scanHash({ ...scan, local: undefined, reason: undefined });
+}
+
+function countsOf(t: TTicketState): TScanUndo['before'] {
+  return { entries: t.entries, entriesOnDay: t.entriesOnDay, entriesDay: t.entriesDay, inside: t.inside, zoneId: t.zoneId };
+}
+
+function sameCounts(a: TScanUndo['before'], b: TScanUndo['before']): boolean {
+  return a.entries === b.entries && a.entriesOnDay === b.entriesOnDay && a.entriesDay === b.entriesDay && a.inside === b.inside && a.zoneId === b.zoneId;
 }
 
 function rulesOf(t: TicketForScan): TTicketRules {
@@ -113,6 +157,8 @@ export class ScanIngest {
   private closed = false;
   /** Batches decided again with locked occupancy rows because a zone filled up meanwhile (tests read it). */
   optimisticRetries = 0;
+  /** Scans settled by a gate's upload after a late online decision: agreeing, or corrected to the gate's act. */
+  settlements = { agreed: 0, corrected: 0 };
 
   constructor(private readonly opts: ScanIngestOptions) {
     this.concurrency = opts.concurrency ?? (opts.db.kind === 'pglite' ? 1 : Number(process.env.TIDEWATCH_INGEST_CONCURRENCY ?? 2));
@@ -123,14 +169,17 @@ export class ScanIngest {
     return this.queue.length;
   }
 
-  /** Submits scans from one device; resolves with one acknowledgement per scan, in order. */
-  submit(device: DeviceAuthRow, scans: TScan[], forced: (TScanReason | undefined)[] = []): Promise<TScanAck[]> {
+  /**
+   * Submits scans from one device; resolves with one acknowledgement per scan, in order. Scans still
+   * queued at `expiresAt` (epoch ms; the device has been answered `unavailable` by then) are dropped.
+   */
+  submit(device: DeviceAuthRow, scans: TScan[], forced: (TScanReason | undefined)[] = [], expiresAt?: number): Promise<TScanAck[]> {
     if (this.closed || this.queue.length + scans.length > MAX_PENDING) {
       const message = this.closed ? 'the server is shutting down; retry on another instance' : 'the server is busy; retry later with the same scan id';
-      return Promise.resolve(scans.map((s) => ({ id: s.id, error: { code: 'unavailable' as const, message, retryAfterMs: RETRY_AFTER_MS } })));
+      return Promise.resolve(scans.map((s) => unavailable(s.id, message)));
     }
     const acks = scans.map(
-      (scan, i) => new Promise<TScanAck>((resolve) => this.queue.push({ device, scan, hash: scanHash(scan), forced: forced[i], resolve })),
+      (scan, i) => new Promise<TScanAck>((resolve) => this.queue.push({ device, scan, hash: scanHash(scan), forced: forced[i], expiresAt, resolve })),
     );
     this.pump();
     return Promise.all(acks);
@@ -144,7 +193,14 @@ export class ScanIngest {
 
   private pump(): void {
     while (this.inFlight < this.concurrency && this.queue.length) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      const now = Date.now();
+      const batch: Job[] = [];
+      while (batch.length < MAX_BATCH && this.queue.length) {
+        const job = this.queue.shift()!;
+        if (job.expiresAt !== undefined && job.expiresAt <= now) job.resolve(unavailable(job.scan.id, 'the server could not decide the scan in time; retry with the same scan id or decide locally'));
+        else batch.push(job);
+      }
+      if (!batch.length) continue;
       this.inFlight++;
       void this.run(batch).finally(() => {
         this.inFlight--;
@@ -164,6 +220,70 @@ export class ScanIngest {
   }
 
   private async run(batch: Job[]): Promise<void> {
+    try {
+      const { acks, venues, gates } = await this.attempt(batch);
+      batch.forEach((job, i) => job.resolve(acks[i]));
+      this.opts.onCommitted?.(venues, gates);
+    } catch (err) {
+      if (this.opts.isolateFailures !== false && isRowError(err)) return this.isolate(batch, err);
+      metrics.scanBatches.inc({ outcome: 'failed' });
+      this.opts.logger.error({ err: (err as Error).message, scans: batch.length }, 'scan batch failed; devices will retry');
+      for (const job of batch) job.resolve(unavailable(job.scan.id, 'the scan was not stored; retry later with the same scan id'));
+    }
+  }
+
+  /**
+   * A batch failed on something one of its scans caused. The common case is a retry of a scan id
+   * that committed meanwhile in another batch (its insert waited for that batch, then hit the key):
+   * decided again, the retry finds the stored answer. Otherwise the batch is halved until the
+   * scans that cannot be written are found; they alone are refused, the others are stored.
+   */
+  private async isolate(batch: Job[], first: unknown): Promise<void> {
+    metrics.scanBatches.inc({ outcome: 'isolating' });
+    const settled = new Map<Job, TScanAck>();
+    const committed: { venues: number[]; gates: number[] }[] = [];
+    const tryPart = async (part: Job[], err: unknown, again: boolean): Promise<void> => {
+      if (again) {
+        try {
+          const r = await this.attempt(part);
+          part.forEach((job, i) => settled.set(job, r.acks[i]));
+          committed.push(r);
+          return;
+        } catch (e) {
+          err = e;
+        }
+      }
+      if (!isRowError(err)) {
+        for (const job of part) settled.set(job, unavailable(job.scan.id, 'the scan was not stored; retry later with the same scan id'));
+        return;
+      }
+      if (part.length === 1) {
+        const job = part[0];
+        metrics.scanBatches.inc({ outcome: 'scan_refused' });
+        this.opts.logger.error({ err: (err as Error).message, deviceId: job.device.id, scanId: job.scan.id }, 'a scan could not be stored; the rest of its batch was');
+        settled.set(job, { id: job.scan.id, error: { code: 'invalid', message: `scan ${job.scan.id} could not be stored: ${(err as Error).message}` } });
+        return;
+      }
+      const half = Math.ceil(part.length / 2);
+      await tryPart(part.slice(0, half), err, true);
+      await tryPart(part.slice(half), err, true);
+    };
+    // First the whole batch once more (the retry race resolves itself), then halves.
+    let again: unknown = first;
+    try {
+      const r = await this.attempt(batch);
+      batch.forEach((job, i) => settled.set(job, r.acks[i]));
+      committed.push(r);
+    } catch (e) {
+      again = e;
+      await tryPart(batch, again, false);
+    }
+    for (const job of batch) job.resolve(settled.get(job)!);
+    for (const c of committed) this.opts.onCommitted?.(c.venues, c.gates);
+  }
+
+  /** Decides and commits one batch: optimistic, then with zones locked, and once more after a deadlock. */
+  private async attempt(batch: Job[]): Promise<{ acks: TScanAck[]; venues: number[]; gates: number[] }> {
     // Optimistic first (occupancy read without locks, re-checked at the end); locked after a zone filled up meanwhile.
     let lockZones = false;
     for (let attempt = 1; ; attempt++) {
@@ -172,11 +292,13 @@ export class ScanIngest {
         // the open transaction would wait for it forever.
         const clocks = new Map<number, { timezone: string; resetMinute: number }>();
         for (const v of new Set(batch.map((j) => j.device.venue_id))) clocks.set(v, await this.clock(v));
-        const { acks, venues, gates } = await this.opts.db.transaction((tx) => this.decideBatch(tx, batch, clocks, lockZones));
-        batch.forEach((job, i) => job.resolve(acks[i]));
+        const r = await this.opts.db.transaction((tx) => this.decideBatch(tx, batch, clocks, lockZones));
         metrics.scanBatches.inc({ outcome: 'committed' });
-        this.opts.onCommitted?.(venues, gates);
-        return;
+        this.settlements.agreed += r.settled.agreed;
+        this.settlements.corrected += r.settled.corrected;
+        if (r.settled.agreed) metrics.scanSettlements.inc({ outcome: 'agreed' }, r.settled.agreed);
+        if (r.settled.corrected) metrics.scanSettlements.inc({ outcome: 'corrected' }, r.settled.corrected);
+        return r;
       } catch (err) {
         if (err instanceof ZoneFilledMeanwhile && !lockZones) {
           lockZones = true;
@@ -184,18 +306,13 @@ export class ScanIngest {
           metrics.scanBatches.inc({ outcome: 'relocked' });
           continue;
         }
-        // A deadlock or serialisation failure is worth one more try; anything else is retry-later.
+        // A deadlock or serialisation failure is worth one more try.
         const code = (err as { code?: string }).code;
         if (attempt < 3 && (code === '40P01' || code === '40001')) {
           metrics.scanBatches.inc({ outcome: 'deadlock_retry' });
           continue;
         }
-        metrics.scanBatches.inc({ outcome: 'failed' });
-        this.opts.logger.error({ err: (err as Error).message, scans: batch.length }, 'scan batch failed; devices will retry');
-        for (const job of batch) {
-          job.resolve({ id: job.scan.id, error: { code: 'unavailable', message: 'the scan was not stored; retry later with the same scan id', retryAfterMs: RETRY_AFTER_MS } });
-        }
-        return;
+        throw err;
       }
     }
   }
@@ -206,34 +323,59 @@ export class ScanIngest {
     batch: Job[],
     clocks: Map<number, { timezone: string; resetMinute: number }>,
     lockZones: boolean,
-  ): Promise<{ acks: TScanAck[]; venues: number[]; gates: number[] }> {
+  ): Promise<{ acks: TScanAck[]; venues: number[]; gates: number[]; settled: { agreed: number; corrected: number } }> {
     const acks: (TScanAck | undefined)[] = new Array(batch.length);
-    // 1. Replays: a scan id this device already sent gets its stored answer.
+    // 1. Replays: a scan id this device already sent gets its stored answer. An upload of what the
+    // gate did with a scan the server decided online (late, after telling it `unavailable`) settles it.
     const stored = await findScanRequests(tx, batch.map((j) => ({ deviceId: j.device.id, scanId: j.scan.id })));
-    const seen = new Map<string, { hash: string; ack?: TScanAck; index?: number }>();
-    for (const s of stored) seen.set(`${s.device_id}|${s.scan_id}`, { hash: s.request_hash, ack: s.response as TScanAck });
+    const seen = new Map<string, { hash: string; settledHash?: string | null; ack?: TScanAck; index?: number }>();
+    const storedByKey = new Map<string, StoredScanRequest>();
+    for (const s of stored) {
+      const key = `${s.device_id}|${s.scan_id}`;
+      seen.set(key, { hash: s.request_hash, settledHash: s.settled_hash, ack: s.response as TScanAck });
+      storedByKey.set(key, s);
+    }
     const fresh: number[] = [];
+    const settling = new Set<number>();
     batch.forEach((job, i) => {
       const key = `${job.device.id}|${job.scan.id}`;
       const prior = seen.get(key);
       if (!prior) {
         seen.set(key, { hash: job.hash, index: i });
         fresh.push(i);
-      } else if (prior.hash !== job.hash) {
+      } else if (prior.hash === job.hash || prior.settledHash === job.hash) {
+        // Same scan again: filled in below from the stored or first answer.
+      } else if (job.scan.local && prior.index === undefined && !prior.settledHash && prior.ack && 'result' in prior.ack && prior.hash === onlineHash(job.scan)) {
+        settling.add(i);
+        // Later copies in this batch (of the upload or of the online form) get the settled answer.
+        Object.assign(prior, { settledHash: job.hash, ack: undefined, index: i });
+      } else {
         acks[i] = { id: job.scan.id, error: { code: 'idempotency_mismatch', message: `scan id ${job.scan.id} was already used by this device for a different scan` } };
       }
-      // Same hash: filled in below from the stored or first answer.
     });
+    /** Scans decided in this batch, in arrival order: fresh ones and settlements. */
+    const decided = [...fresh, ...settling].sort((a, b) => a - b);
 
     // 2. Lock the tickets and the occupancy rows involved, in a fixed order.
     const codes = new Map<number, string | null>();
-    for (const i of fresh) codes.set(i, normalizeTicketCode(batch[i].scan.code));
+    for (const i of decided) codes.set(i, normalizeTicketCode(batch[i].scan.code));
     const tickets = new Map((await lockTicketsByCode(tx, [...new Set([...codes.values()].filter((c): c is string => !!c))])).map((t) => [t.code, t]));
     const now = this.now();
     const contexts = new Map<number, TScanContext>();
     const nowLocal = new Map<number, ReturnType<typeof localTime>>();
     const occKeys = new Map<string, { zoneId: number; day: string }>();
-    for (const i of fresh) {
+    // The stored rows and undo records of the scans being settled.
+    const settledRows = new Map(
+      (await findGateScans(tx, [...settling].map((i) => ({ gateId: batch[i].device.gate_id, at: batch[i].scan.at, deviceId: batch[i].device.id, scanId: batch[i].scan.id })))).map((r) => [
+        `${r.device_id}|${r.scan_id}`,
+        r,
+      ]),
+    );
+    for (const i of settling) {
+      const undo = storedByKey.get(`${batch[i].device.id}|${batch[i].scan.id}`)?.undo;
+      for (const z of [undo?.into, undo?.outOf]) if (undo && z != null) occKeys.set(`${z}|${undo.day}`, { zoneId: z, day: undo.day });
+    }
+    for (const i of decided) {
       const { device, scan } = batch[i];
       const clock = clocks.get(device.venue_id)!;
       // Online scans are decided on the server's clock (a gate's clock can be wrong or tampered
@@ -278,11 +420,28 @@ export class ScanIngest {
       const occ = occupancy.get(k);
       if (occ) occ.count = Math.max(0, occ.count + d);
     };
-    for (const i of fresh) {
+    const undos = new Map<number, TScanUndo>();
+    const settlements: ScanSettlement[] = [];
+    const settled = { agreed: 0, corrected: 0 };
+    for (const i of decided) {
       const { device, scan } = batch[i];
       const ctx = contexts.get(i)!;
       const code = codes.get(i);
       const t = code ? tickets.get(code) : undefined;
+      if (settling.has(i)) {
+        const key = `${device.id}|${scan.id}`;
+        const prior = storedByKey.get(key)!;
+        const storedRow = settledRows.get(key);
+        const clock = clocks.get(device.venue_id)!;
+        const decidedDay = storedRow ? localTime(new Date(storedRow.received_at), clock.timezone, clock.resetMinute).day : ctx.day;
+        const r = this.settle({ job: batch[i], server: prior.response as Extract<TScanAck, { result: unknown }>, undo: prior.undo, decidedDay, ctx, ticket: t && t.venue_id === device.venue_id ? t : undefined, state, counter, move, now });
+        if (r.update) updates.set(r.update.id, r.update);
+        acks[i] = r.ack;
+        settlements.push({ gateId: device.gate_id, at: scan.at, deviceId: device.id, scanId: scan.id, settledHash: batch[i].hash, response: r.ack, row: r.row });
+        if (r.row) settled.corrected++;
+        else settled.agreed++;
+        continue;
+      }
       let ack: TScanAck;
       let row: Pick<GateScanRow, 'result' | 'reason' | 'conflict'>;
       if (batch[i].forced && !scan.local) {
@@ -318,6 +477,14 @@ export class ScanIngest {
             move(d.into, ctx.day, 1);
             move(d.outOf, ctx.day, -1);
             if (d.into !== null) relied.add(`${d.into}|${ctx.day}`);
+            undos.set(i, {
+              day: ctx.day,
+              before: countsOf(current),
+              after: countsOf(d.next),
+              into: d.into,
+              outOf: d.outOf,
+              counted: device.perimeter === false ? null : scan.direction === 'in' ? 'entries' : 'exits',
+            });
             ack = { id: scan.id, result: 'admit', ticket: { type: t.type_code, ...(d.entriesLeft !== undefined ? { entriesLeft: d.entriesLeft } : {}) } };
             row = { result: 'admit', reason: null, conflict: false };
           } else {
@@ -388,8 +555,9 @@ export class ScanIngest {
       tx,
       [...updates.values()],
       scanRows,
-      fresh.map((i) => ({ deviceId: batch[i].device.id, scanId: batch[i].scan.id, hash: batch[i].hash, response: acks[i] })),
+      fresh.map((i) => ({ deviceId: batch[i].device.id, scanId: batch[i].scan.id, hash: batch[i].hash, response: acks[i], undo: undos.get(i) })),
     );
+    await settleScans(tx, settlements);
     const changes = [...new Set([...deltas.keys(), ...relied])]
       .filter((k) => (deltas.get(k) ?? 0) !== 0 || relied.has(k))
       .map((k) => {
@@ -405,8 +573,103 @@ export class ScanIngest {
     }
     return {
       acks: acks as TScanAck[],
-      venues: [...new Set(fresh.map((i) => batch[i].device.venue_id))],
-      gates: [...new Set(fresh.map((i) => batch[i].device.gate_id))],
+      venues: [...new Set(decided.map((i) => batch[i].device.venue_id))],
+      gates: [...new Set(decided.map((i) => batch[i].device.gate_id))],
+      settled,
+    };
+  }
+
+  /**
+   * Settles a scan the server decided online while its gate, told `unavailable`, acted by itself:
+   * what the gate did is what happened. Agreeing, the stored decision stands. The server refused
+   * but the gate let the visitor through: the passage is recorded as an offline admission (a
+   * conflict when the rules refused it). The server admitted but the gate turned the visitor away:
+   * the admission is undone (ticket, occupancy, venue totals) and the refusal counted instead.
+   * Either way the scan stays one stored row, counted once.
+   */
+  private settle(a: {
+    job: Job;
+    server: Extract<TScanAck, { result: unknown }>;
+    undo: TScanUndo | null;
+    decidedDay: string;
+    ctx: TScanContext;
+    ticket: TicketForScan | undefined;
+    state: Map<number, TTicketState>;
+    counter: (venueId: number, day: string) => CounterDelta;
+    move: (zoneId: number | null, day: string, d: number) => void;
+    now: Date;
+  }): { ack: TScanAck; row?: { result: 'admit' | 'reject'; reason: string | null; conflict: boolean }; update?: TicketUpdate } {
+    const { job, server, undo, ctx, ticket: t } = a;
+    const { device, scan } = job;
+    const local = scan.local!;
+    const ticketOf = t ? { ticket: { type: t.type_code } } : {};
+    if (server.result === local) return { ack: { ...server, recorded: true } };
+    const perimeter = device.perimeter !== false;
+    const count = (day: string, field: 'entries' | 'exits' | 'rejects' | 'conflicts', d: number) => {
+      const c = a.counter(device.venue_id, day);
+      c[field] = (c[field] ?? 0) + d;
+    };
+    const byReason = (day: string, reason: string | null | undefined, d: number) => {
+      if (!reason) return;
+      const c = a.counter(device.venue_id, day);
+      c.rejectsByReason ??= {};
+      c.rejectsByReason[reason as TScanReason] = (c.rejectsByReason[reason as TScanReason] ?? 0) + d;
+    };
+    if (local === 'admit') {
+      // Refused by the server, let through by the gate.
+      count(a.decidedDay, 'rejects', -1);
+      byReason(a.decidedDay, server.reason, -1);
+      let conflict = true;
+      let reason: string | null = server.reason ?? null;
+      let update: TicketUpdate | undefined;
+      if (t) {
+        const current = a.state.get(t.id) ?? stateOf(t);
+        const r = recordOffline(current, rulesOf(t), { ...ctx, zoneHasRoom: true }, 'admit');
+        if (r.next) {
+          a.state.set(t.id, r.next);
+          update = { id: t.id, entries: r.next.entries, entriesOnDay: r.next.entriesOnDay, entriesDay: r.next.entriesDay, inside: r.next.inside, zoneId: r.next.zoneId, at: scan.at };
+        }
+        a.move(r.into, ctx.day, 1);
+        a.move(r.outOf, ctx.day, -1);
+        conflict = r.conflict;
+        reason = r.reason ?? null;
+      } else if (scan.direction === 'in') a.move(ctx.zoneId, ctx.day, 1);
+      if (perimeter) count(ctx.day, scan.direction === 'in' ? 'entries' : 'exits', 1);
+      if (conflict) count(ctx.day, 'conflicts', 1);
+      return {
+        ack: { id: scan.id, result: 'admit', recorded: true, corrected: true, ...ticketOf, ...(conflict ? { conflict: true as const } : {}) },
+        row: { result: 'admit', reason, conflict },
+        update,
+      };
+    }
+    // Admitted by the server, turned away by the gate.
+    const day = undo?.day ?? a.decidedDay;
+    const counted = undo ? undo.counted : perimeter ? (scan.direction === 'in' ? 'entries' : 'exits') : null;
+    if (counted) count(day, counted, -1);
+    count(day, 'rejects', 1);
+    byReason(day, scan.reason, 1);
+    let update: TicketUpdate | undefined;
+    if (t) {
+      const current = a.state.get(t.id) ?? stateOf(t);
+      let next: TTicketState = current;
+      if (undo && sameCounts(countsOf(current), undo.after)) next = { ...current, ...undo.before };
+      else if (scan.direction === 'in') {
+        // Scanned again since: take back only the entry itself.
+        next = { ...current, entries: Math.max(0, current.entries - 1), entriesOnDay: current.entriesDay === day ? Math.max(0, current.entriesOnDay - 1) : current.entriesOnDay };
+      }
+      if (next !== current) {
+        a.state.set(t.id, next);
+        update = { id: t.id, entries: next.entries, entriesOnDay: next.entriesOnDay, entriesDay: next.entriesDay, inside: next.inside, zoneId: next.zoneId, at: a.now };
+      }
+    }
+    if (undo) {
+      a.move(undo.into, undo.day, -1);
+      a.move(undo.outOf, undo.day, 1);
+    }
+    return {
+      ack: { id: scan.id, result: 'reject', recorded: true, corrected: true, ...(scan.reason ? { reason: scan.reason } : {}), ...ticketOf },
+      row: { result: 'reject', reason: scan.reason ?? null, conflict: false },
+      update,
     };
   }
 }

@@ -5,7 +5,8 @@ import { AppError } from '../../lib/errors.ts';
 import { ZScan, ZScanBatch, type TScan, type TScanAck, type TScanReason } from '../../lib/schemas/scan.ts';
 import type { TOrderResponse } from '../../lib/schemas/order.ts';
 import type { Runtime } from '../runtime.ts';
-import { placeOrder, refundOrder } from '../services/sales.ts';
+import { DeadlineExceeded, withDeadline } from '../deadline.ts';
+import { getCatalog, placeOrder, refundOrder } from '../services/sales.ts';
 
 /**
  * Entry points shared by the socket and HTTP forms of the device and channel protocols, so both
@@ -75,11 +76,30 @@ async function gateThrottle(rt: Runtime, device: DeviceAuthRow, scans: TScan[]):
 }
 
 /** Decides scans through the gate's throttle and gives back what the unadmitted ones took from it. */
-async function submitThrottled(rt: Runtime, device: DeviceAuthRow, scans: TScan[]): Promise<TScanAck[]> {
+async function submitThrottled(rt: Runtime, device: DeviceAuthRow, scans: TScan[], expiresAt: number): Promise<TScanAck[]> {
   const throttle = await gateThrottle(rt, device, scans);
-  const acks = await rt.ingest!.submit(device, scans, throttle.forced);
+  const acks = await rt.ingest!.submit(device, scans, throttle.forced, expiresAt);
   await throttle.settle(acks);
   return acks;
+}
+
+/**
+ * Decides scans, answering within the deadline whatever the database (or Redis) is doing: scans
+ * not decided by then are answered `unavailable`, and the device retries them with the same id or
+ * decides by itself and uploads what it did (docs/device-protocol.md). Work already under way goes
+ * on; if it commits after all, the retry or the upload finds its stored answer.
+ */
+async function decideInTime(rt: Runtime, device: DeviceAuthRow, scans: TScan[]): Promise<TScanAck[]> {
+  const ms = rt.config.TIDEWATCH_ANSWER_DEADLINE_MS;
+  const work = submitThrottled(rt, device, scans, Date.now() + ms);
+  try {
+    return await withDeadline(work, ms, 'the scan decision');
+  } catch (err) {
+    if (!(err instanceof DeadlineExceeded)) rt.logger.error({ err: (err as Error).message, gate: device.gate_code }, 'scans not decided');
+    work.catch((e: Error) => rt.logger.warn({ err: e.message, gate: device.gate_code }, 'scans decided after their deadline failed'));
+    const message = `not decided within ${ms} ms (the database is slow or down); retry with the same scan id, or decide locally and upload what the gate did`;
+    return scans.map((s) => ({ id: s.id, error: { code: 'unavailable' as const, message, retryAfterMs: SCAN_RETRY_AFTER_MS } }));
+  }
 }
 
 /** One online scan: `{ id, code, direction, at }`. */
@@ -89,7 +109,7 @@ export async function acceptScan(rt: Runtime, device: DeviceAuthRow, payload: un
     const id = typeof (payload as { id?: unknown } | null)?.id === 'string' ? String((payload as { id: string }).id).slice(0, 64) : undefined;
     return { ...(id ? { id } : {}), error: { code: 'invalid', message: `scan: ${describeIssues(parsed.error.issues)}` } };
   }
-  const [ack] = await submitThrottled(rt, device, [parsed.data]);
+  const [ack] = await decideInTime(rt, device, [parsed.data]);
   return ack;
 }
 
@@ -97,8 +117,16 @@ export async function acceptScan(rt: Runtime, device: DeviceAuthRow, payload: un
 export async function acceptScanBatch(rt: Runtime, device: DeviceAuthRow, payload: unknown): Promise<{ results: TScanAck[] } | { error: { code: 'invalid'; message: string } }> {
   const parsed = ZScanBatch.safeParse(payload);
   if (!parsed.success) return { error: { code: 'invalid', message: `scan:batch: ${describeIssues(parsed.error.issues)}` } };
-  return { results: await submitThrottled(rt, device, parsed.data.scans) };
+  return { results: await decideInTime(rt, device, parsed.data.scans) };
 }
+
+/** A device told `unavailable` tries again after this long, or decides by itself (ms). */
+const SCAN_RETRY_AFTER_MS = 1_000;
+/**
+ * Channels get an answer within this many deadlines: an order is several statements and a sales
+ * channel can wait longer than a turnstile (6 s with the default 1.5 s deadline).
+ */
+const ORDER_DEADLINE_FACTOR = 4;
 
 const orderLimiters = new WeakMap<Runtime, Map<number, ReturnType<Runtime['shared']['rateLimiter']>>>();
 /** A paused channel is told to come back after this long (seconds). */
@@ -131,15 +159,32 @@ export async function checkChannelRate(rt: Runtime, channel: ChannelRow): Promis
   }
 }
 
+/**
+ * Bounds a channel request: a database that does not answer becomes `unavailable` (503 with
+ * Retry-After, or the socket ack's error) instead of silence. An order that commits after its
+ * channel was told so is found by the retry with the same ref (orders are idempotent by ref).
+ */
+function inTime<T>(rt: Runtime, work: Promise<T>, what: string): Promise<T> {
+  return withDeadline(work, rt.config.TIDEWATCH_ANSWER_DEADLINE_MS * ORDER_DEADLINE_FACTOR, what).catch((err: unknown) => {
+    if (err instanceof DeadlineExceeded) work.catch((e: Error) => rt.logger.warn({ err: e.message }, `${what} failed after its deadline`));
+    throw err;
+  });
+}
+
 export async function acceptOrder(rt: Runtime, channel: ChannelRow, body: unknown): Promise<{ status: 200 | 201; body: TOrderResponse }> {
   await checkChannelRate(rt, channel);
-  const r = await placeOrder(rt.sales!, channel, body);
+  const r = await inTime(rt, placeOrder(rt.sales!, channel, body), 'the order');
   if (r.status === 201) rt.hub?.touchCounters(channel.venue_id);
   return r;
 }
 
 export async function acceptRefund(rt: Runtime, channel: ChannelRow, ref: string, body: unknown) {
-  const r = await refundOrder(rt.sales!, channel, ref, body);
+  const r = await inTime(rt, refundOrder(rt.sales!, channel, ref, body), 'the refund');
   if (r.refunded.length) rt.hub?.touchCounters(channel.venue_id);
   return r;
+}
+
+/** What a channel can sell on a date, within the channel deadline. */
+export function catalogInTime(rt: Runtime, channel: ChannelRow, date: string) {
+  return inTime(rt, getCatalog(rt.sales!, channel, date), 'the catalog');
 }
