@@ -115,21 +115,25 @@ export interface ScanSettlement {
 /**
  * Records the settlement of scans decided online whose gate was told `unavailable` and acted by
  * itself: the upload's hash and answer on scan_requests, and the gate's act on the one gate_scans
- * row of the scan (never a second row).
+ * row of the scan (never a second row). Only scans not settled yet are settled; returns how many
+ * were (fewer than given: another batch settled some meanwhile, and this one must be decided again).
  */
-export async function settleScans(tx: Queryable, rows: ScanSettlement[]): Promise<void> {
-  if (!rows.length) return;
+export async function settleScans(tx: Queryable, rows: ScanSettlement[]): Promise<number> {
+  if (!rows.length) return 0;
   const changed = rows.filter((r) => r.row);
-  await tx.query(
+  const r = await tx.query<{ settled: number }>(
     `/* ingest:settleScans */ WITH sr AS (
        UPDATE scan_requests s SET settled_hash = k.settled_hash, response = k.response
        FROM unnest($1::int[], $2::text[], $3::text[], $4::jsonb[]) AS k(device_id, scan_id, settled_hash, response)
-       WHERE s.device_id = k.device_id AND s.scan_id = k.scan_id
+       WHERE s.device_id = k.device_id AND s.scan_id = k.scan_id AND s.settled_hash IS NULL
+       RETURNING 1
+     ), gs AS (
+       UPDATE gate_scans g SET result = c.result, reason = c.reason, conflict = c.conflict, offline = true
+       FROM unnest($5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::text[], $10::text[], $11::boolean[])
+         AS c(gate_id, at, device_id, scan_id, result, reason, conflict)
+       WHERE g.gate_id = c.gate_id AND g.at = c.at AND g.device_id = c.device_id AND g.scan_id = c.scan_id
      )
-     UPDATE gate_scans g SET result = c.result, reason = c.reason, conflict = c.conflict, offline = true
-     FROM unnest($5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::text[], $10::text[], $11::boolean[])
-       AS c(gate_id, at, device_id, scan_id, result, reason, conflict)
-     WHERE g.gate_id = c.gate_id AND g.at = c.at AND g.device_id = c.device_id AND g.scan_id = c.scan_id`,
+     SELECT count(*)::int AS settled FROM sr`,
     [
       rows.map((r) => r.deviceId),
       rows.map((r) => r.scanId),
@@ -144,6 +148,7 @@ export async function settleScans(tx: Queryable, rows: ScanSettlement[]): Promis
       changed.map((r) => r.row!.conflict),
     ],
   );
+  return r.rows[0].settled;
 }
 
 /** Occupancy count and capacity (the entry cap when a manager set one) per `${zoneId}|${day}`. */

@@ -61,7 +61,7 @@ function unavailable(id: string, message: string): TScanAck {
  * until the scan is found, and only that scan is refused.
  */
 function isRowError(err: unknown): boolean {
-  if (isUnavailableError(err) || err instanceof ZoneFilledMeanwhile) return false;
+  if (isUnavailableError(err) || err instanceof ZoneFilledMeanwhile || err instanceof SettledMeanwhile) return false;
   const code = (err as { code?: unknown }).code;
   return typeof code !== 'string' || /^(22|23|P0)/.test(code);
 }
@@ -95,6 +95,17 @@ export interface ScanIngestOptions {
 class ZoneFilledMeanwhile extends Error {
   constructor() {
     super('a zone filled up while the batch was decided');
+  }
+}
+
+/**
+ * Thrown inside a batch's transaction when another batch settled one of its scans first (both read
+ * "not settled" before either committed): the transaction rolls back and the batch is decided
+ * again, and then finds the settled answer.
+ */
+class SettledMeanwhile extends Error {
+  constructor() {
+    super('a scan was settled by another batch meanwhile');
   }
 }
 
@@ -306,9 +317,9 @@ export class ScanIngest {
           metrics.scanBatches.inc({ outcome: 'relocked' });
           continue;
         }
-        // A deadlock or serialisation failure is worth one more try.
+        // A deadlock, a serialisation failure or a scan settled meanwhile is worth one more try.
         const code = (err as { code?: string }).code;
-        if (attempt < 3 && (code === '40P01' || code === '40001')) {
+        if (attempt < 3 && (code === '40P01' || code === '40001' || err instanceof SettledMeanwhile)) {
           metrics.scanBatches.inc({ outcome: 'deadlock_retry' });
           continue;
         }
@@ -557,7 +568,7 @@ export class ScanIngest {
       scanRows,
       fresh.map((i) => ({ deviceId: batch[i].device.id, scanId: batch[i].scan.id, hash: batch[i].hash, response: acks[i], undo: undos.get(i) })),
     );
-    await settleScans(tx, settlements);
+    if ((await settleScans(tx, settlements)) < settlements.length) throw new SettledMeanwhile();
     const changes = [...new Set([...deltas.keys(), ...relied])]
       .filter((k) => (deltas.get(k) ?? 0) !== 0 || relied.has(k))
       .map((k) => {
