@@ -1,14 +1,19 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { io, type Socket } from 'socket.io-client';
 import { MAX_BATCH_SCANS, type TScanAck, type TScanReason } from '../../lib/schemas/scan.ts';
 import { normalizeTicketCode } from '../../lib/ticket-code.ts';
 
 /** Seconds between heartbeats; the server counts a gate offline after TIDEWATCH_HEARTBEAT_TIMEOUT_S (15) without one. */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
-/** How long a gate waits for a scan's acknowledgement before sending it again with the same id (ms). */
-const SCAN_ACK_TIMEOUT_MS = 8_000;
-/** An upload of up to 1000 scans is decided in a few transactions; give it time (ms). */
-const BATCH_ACK_TIMEOUT_MS = 30_000;
+/**
+ * How long a gate waits for a scan's acknowledgement (ms). The server answers within its deadline
+ * (1.5 s by default, docs/device-protocol.md); silence beyond this means the connection is gone,
+ * and the gate decides by itself as it does after `unavailable`.
+ */
+export const SCAN_ACK_TIMEOUT_MS = 2_000;
+/** An upload is answered within the server's deadline too; what it could not decide comes back `unavailable` (ms). */
+const BATCH_ACK_TIMEOUT_MS = 5_000;
+/** A refused handshake without a retry hint is tried again after this long (ms). */
+const HANDSHAKE_RETRY_DEFAULT_MS = 2_000;
 /** A gate that reconnects says hello (heartbeat with its queue) before uploading, as real handhelds do (ms). */
 const UPLOAD_SETTLE_MS = 1_500;
 /** When an upload could not finish, try again after this long (ms). */
@@ -43,7 +48,7 @@ export interface SimDeviceOptions {
   /** Prefix of this run's scan ids: ids must stay unique per device across simulator restarts. */
   runId?: string;
   onLog?: (msg: string) => void;
-  /** Called when a scan had to be sent again (timeout or retry-later). */
+  /** Called when a scan was decided by the gate itself because the server answered `unavailable` or not at all. */
   onRetry?: () => void;
   onUpload?: (gateCode: string, report: UploadReport) => void;
 }
@@ -72,7 +77,6 @@ export class SimGateDevice {
   private counter = 0;
   private queue: QueuedScan[] = [];
   private readonly seen = new Set<string>();
-  private waiters: (() => void)[] = [];
   private uploading = false;
   private uploadTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -95,6 +99,7 @@ export class SimGateDevice {
     });
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('disconnect', (reason) => {
+      this.connectionEpoch++;
       clearInterval(this.timer);
       // The server closing the connection (restart, shutdown) stops socket.io's own reconnection.
       if (reason === 'io server disconnect' && !this.isRevoked && !this.isClosed && !this.isCut) {
@@ -108,7 +113,29 @@ export class SimGateDevice {
       this.isRevoked = true;
       opts.onLog?.(`gate ${this.gateCode}: token revoked by the server`);
     });
+    // A refused handshake is not retried by socket.io itself. `unavailable`: the server could not
+    // check the token just now, so come back later; `unauthorized`: stop (the token is bad).
+    this.socket.on('connect_error', (err: Error & { data?: { retryAfterMs?: number } }) => {
+      if (err.message === 'unauthorized') {
+        this.isRevoked = true;
+        return;
+      }
+      if (err.message !== 'unavailable' || this.isClosed || this.isCut) return;
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = setTimeout(() => {
+        if (!this.isCut && !this.isClosed && !this.socket.connected) this.socket.connect();
+      }, err.data?.retryAfterMs ?? HANDSHAKE_RETRY_DEFAULT_MS);
+    });
   }
+
+  /**
+   * What happened to this gate's scans, for the fault test's accounting. `unanswered`: sent on a
+   * connection that stayed up and got no answer in SCAN_ACK_TIMEOUT_MS (the server broke its
+   * promise); `lostConnection`: the connection itself dropped while waiting.
+   */
+  readonly stats = { scans: 0, unanswered: 0, lostConnection: 0, unavailable: 0, decidedLocally: 0, corrected: 0 };
+  /** Counts disconnects, so a scan knows whether its connection dropped while it waited. */
+  private connectionEpoch = 0;
 
   get connected(): boolean {
     return this.socket.connected;
@@ -171,9 +198,6 @@ export class SimGateDevice {
     clearInterval(this.timer);
     this.timer = setInterval(() => void this.beat(), HEARTBEAT_INTERVAL_MS);
     void this.beat();
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
     if (this.queue.length) this.scheduleUpload(UPLOAD_SETTLE_MS);
   }
 
@@ -202,45 +226,42 @@ export class SimGateDevice {
     if (this.seen.size > MAX_SEEN_CODES) this.seen.delete(this.seen.values().next().value!);
   }
 
-  private waitConnected(): Promise<void> {
-    if (this.socket.connected || this.isClosed) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
   /**
-   * One scan at this gate. Online it waits for the server's decision (retrying with the same id);
-   * offline the gate decides by itself at once and queues the scan for upload.
+   * One scan at this gate, as docs/device-protocol.md says a gate does it: online it waits for the
+   * server's decision; when the server answers `unavailable`, or nothing within SCAN_ACK_TIMEOUT_MS,
+   * the visitor cannot be held, so the gate decides by itself at once and queues what it did for
+   * upload under the same scan id (the upload settles the scan whatever the server did meanwhile).
+   * Offline it decides by itself straight away.
    */
   async scan(code: string, direction: 'in' | 'out'): Promise<ScanOutcome> {
     const scan = { id: this.nextId(), code, direction, at: new Date().toISOString() };
+    this.stats.scans++;
     if (this.isOffline) return this.decideOffline(scan);
-    while (!this.isClosed) {
-      // Only emit on a live connection: socket.io would buffer it, and we resend after reconnecting anyway.
-      if (!this.socket.connected) await this.waitConnected();
-      if (this.isClosed) break;
-      let ack: TScanAck;
-      try {
-        ack = (await this.socket.timeout(SCAN_ACK_TIMEOUT_MS).emitWithAck('scan', scan)) as TScanAck;
-      } catch {
-        this.opts.onRetry?.();
-        continue;
-      }
-      if ('error' in ack) {
-        if (ack.error.code === 'unavailable') {
-          this.opts.onRetry?.();
-          await sleep(ack.error.retryAfterMs ?? 1_000);
-          continue;
-        }
-        return { result: 'reject', offline: false, error: `${ack.error.code}: ${ack.error.message}` };
-      }
-      if (ack.result === 'admit' && direction === 'in') this.remember(normalizeTicketCode(code) ?? code);
-      return { result: ack.result, reason: ack.reason, offline: false };
+    let ack: TScanAck;
+    const epoch = this.connectionEpoch;
+    try {
+      ack = (await this.socket.timeout(SCAN_ACK_TIMEOUT_MS).emitWithAck('scan', scan)) as TScanAck;
+    } catch {
+      if (epoch === this.connectionEpoch && this.socket.connected) this.stats.unanswered++;
+      else this.stats.lostConnection++;
+      this.opts.onRetry?.();
+      return this.decideOffline(scan);
     }
-    return { result: 'reject', offline: false, error: 'stopped' };
+    if ('error' in ack) {
+      if (ack.error.code === 'unavailable') {
+        this.stats.unavailable++;
+        this.opts.onRetry?.();
+        return this.decideOffline(scan);
+      }
+      return { result: 'reject', offline: false, error: `${ack.error.code}: ${ack.error.message}` };
+    }
+    if (ack.result === 'admit' && direction === 'in') this.remember(normalizeTicketCode(code) ?? code);
+    return { result: ack.result, reason: ack.reason, offline: false };
   }
 
   /** The offline rule of a handheld: exits pass; an entry passes unless the code is unreadable or was seen here before. */
   private decideOffline(scan: Omit<QueuedScan, 'local' | 'reason'>): ScanOutcome {
+    this.stats.decidedLocally++;
     const code = normalizeTicketCode(scan.code);
     let local: 'admit' | 'reject' = 'admit';
     let reason: TScanReason | undefined;
@@ -258,12 +279,17 @@ export class SimGateDevice {
       this.queue.shift();
       this.opts.onLog?.(`gate ${this.gateCode}: offline queue full (${MAX_OFFLINE_QUEUE}); the oldest scan is lost`);
     }
+    // Connected but the server could not decide: upload as soon as it can.
+    if (this.socket.connected && !this.uploading && !this.uploadTimer) this.scheduleUpload(UPLOAD_RETRY_MS);
     return { result: local, reason, offline: true };
   }
 
   private scheduleUpload(delayMs: number): void {
     clearTimeout(this.uploadTimer);
-    this.uploadTimer = setTimeout(() => void this.upload(), delayMs);
+    this.uploadTimer = setTimeout(() => {
+      this.uploadTimer = undefined;
+      void this.upload();
+    }, delayMs);
   }
 
   /** Uploads the offline queue in batches of at most MAX_BATCH_SCANS, keeping what the server could not store yet. */
@@ -301,6 +327,7 @@ export class SimGateDevice {
             } else {
               uploaded++;
               if (r.conflict) conflicts++;
+              if (r.corrected) this.stats.corrected++;
             }
             done.add(id);
           });
@@ -323,8 +350,5 @@ export class SimGateDevice {
     clearTimeout(this.uploadTimer);
     clearTimeout(this.reconnectTimer);
     this.socket.disconnect();
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
   }
 }
