@@ -5,7 +5,8 @@ import { useState, type FormEvent } from 'react';
 import { useTranslations } from 'use-intl';
 import { LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE_S } from '../lib/i18n/config.ts';
 
-const KNOWN_ERRORS = new Set(['invalid_credentials', 'throttled', 'missing']);
+/** Codes the server's authorize() throws (server/auth/next-auth-options.ts SIGNIN_ERRORS) and the form's own. */
+const KNOWN_ERRORS = new Set(['invalid_credentials', 'throttled', 'unavailable', 'unreachable', 'missing']);
 
 export function SignInForm({ locale }: { locale: string }) {
   const t = useTranslations('signIn');
@@ -23,7 +24,14 @@ export function SignInForm({ locale }: { locale: string }) {
     if (!email || !password) return setError('missing');
     setBusy(true);
     setError(null);
-    const res = await signIn('credentials', { email, password, redirect: false });
+    let res: Awaited<ReturnType<typeof signIn>>;
+    try {
+      res = await signIn('credentials', { email, password, redirect: false });
+    } catch {
+      // No answer, or not next-auth's (the network, or a proxy in front of a stopped server).
+      setBusy(false);
+      return setError('unreachable');
+    }
     setBusy(false);
     if (!res || res.error) return setError(res?.error && KNOWN_ERRORS.has(res.error) ? res.error : 'unknown');
     const next = params.get('next');

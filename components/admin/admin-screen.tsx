@@ -2,8 +2,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useLocale, useTranslations } from 'use-intl';
+import { ABORTABLE, isStale, outageAware } from '../../lib/live/outage.ts';
 import { ROLES, type TRole } from '../../lib/roles.ts';
 import { useTRPC } from '../../lib/trpc/react.tsx';
+import { StaleMark, useErrorText } from '../outage-notice.tsx';
 
 type Tab = 'users' | 'gates' | 'channels' | 'audit';
 const TABS: Tab[] = ['users', 'gates', 'channels', 'audit'];
@@ -28,17 +30,24 @@ export function AdminScreen({ selfId }: { selfId: number }) {
   );
 }
 
-function ErrorLine({ error }: { error: unknown }) {
-  if (!error) return null;
-  return <p className="error" role="alert">{(error as Error).message}</p>;
+/**
+ * What went wrong on a tab: a change that failed (saying whether anything was changed), else a
+ * list that could not be loaded (retried by itself), else the mark over a list that is out of date.
+ */
+function ErrorLine({ change, list }: { change: unknown; list: { data: unknown; error: unknown; failureReason: unknown; isError: boolean; failureCount: number } }) {
+  const text = useErrorText();
+  if (change) return <p className="error" role="alert" data-testid="change-error">{text.change(change)}</p>;
+  const failed = list.error ?? list.failureReason;
+  if (list.data === undefined && failed) return <p className={list.isError ? 'error' : 'muted'} role="alert">{text.read(failed)}</p>;
+  return <StaleMark stale={isStale(list)} />;
 }
 
 function Users({ selfId }: { selfId: number }) {
   const t = useTranslations();
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const users = useQuery(trpc.admin.users.queryOptions());
-  const venues = useQuery(trpc.admin.venues.queryOptions());
+  const users = useQuery(outageAware(trpc.admin.users.queryOptions(undefined, { trpc: ABORTABLE })));
+  const venues = useQuery(outageAware(trpc.admin.venues.queryOptions(undefined, { trpc: ABORTABLE })));
   const invalidate = () => qc.invalidateQueries({ queryKey: trpc.admin.users.queryKey() });
   const create = useMutation(trpc.admin.createUser.mutationOptions({ onSuccess: invalidate }));
   const update = useMutation(trpc.admin.updateUser.mutationOptions({ onSuccess: invalidate }));
@@ -58,7 +67,7 @@ function Users({ selfId }: { selfId: number }) {
         <label>{t('admin.password')}<input name="password" type="password" minLength={10} required /></label>
         <button type="submit" disabled={create.isPending}>{t('admin.createUser')}</button>
       </form>
-      <ErrorLine error={create.error ?? update.error ?? users.error} />
+      <ErrorLine change={create.error ?? update.error} list={users} />
       {users.isPending ? <p className="muted">{t('common.loading')}</p> : (
         <table className="grid">
           <thead><tr><th>{t('admin.email')}</th><th>{t('admin.name')}</th><th>{t('admin.role')}</th><th>{t('admin.venues')}</th><th>{t('cc.status')}</th><th /></tr></thead>
@@ -85,7 +94,7 @@ function Users({ selfId }: { selfId: number }) {
 
 function useVenuePicker() {
   const trpc = useTRPC();
-  const venues = useQuery(trpc.admin.venues.queryOptions());
+  const venues = useQuery(outageAware(trpc.admin.venues.queryOptions(undefined, { trpc: ABORTABLE })));
   const [venueId, setVenueId] = useState<number | undefined>();
   const current = venueId ?? venues.data?.[0]?.id;
   const picker = (venues.data?.length ?? 0) > 1 && (
@@ -107,7 +116,7 @@ function Gates() {
   const locale = useLocale();
   const trpc = useTRPC();
   const { venueId, venueCode, picker } = useVenuePicker();
-  const gates = useQuery({ ...trpc.admin.gates.queryOptions({ venueId: venueId ?? 0 }), enabled: !!venueId });
+  const gates = useQuery(outageAware({ ...trpc.admin.gates.queryOptions({ venueId: venueId ?? 0 }, { trpc: ABORTABLE }), enabled: !!venueId }));
   const [token, setToken] = useState<string>();
   const create = useMutation(trpc.admin.createDevice.mutationOptions({ onSuccess: (r) => setToken(`${r.gate}: ${r.token}`) }));
   const revoke = useMutation(trpc.admin.revokeDevices.mutationOptions());
@@ -115,7 +124,7 @@ function Gates() {
     <section className="panel" data-loading-state={gates.isPending ? 'loading' : 'loaded'}>
       {picker}
       <TokenOnce token={token} />
-      <ErrorLine error={create.error ?? revoke.error ?? gates.error} />
+      <ErrorLine change={create.error ?? revoke.error} list={gates} />
       <table className="grid">
         <thead><tr><th>{t('cc.gate')}</th><th>{t('cc.zone')}</th><th>{t('cc.direction')}</th><th /></tr></thead>
         <tbody>
@@ -141,7 +150,7 @@ function Channels() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const { venueId, venueCode, picker } = useVenuePicker();
-  const channels = useQuery({ ...trpc.admin.channels.queryOptions({ venueId: venueId ?? 0 }), enabled: !!venueId });
+  const channels = useQuery(outageAware({ ...trpc.admin.channels.queryOptions({ venueId: venueId ?? 0 }, { trpc: ABORTABLE }), enabled: !!venueId }));
   const [token, setToken] = useState<string>();
   const create = useMutation(trpc.admin.createChannel.mutationOptions({
     onSuccess: (r) => {
@@ -165,7 +174,7 @@ function Channels() {
         <button type="submit" disabled={create.isPending}>{t('admin.createChannel')}</button>
       </form>
       <TokenOnce token={token} />
-      <ErrorLine error={create.error ?? channels.error} />
+      <ErrorLine change={create.error} list={channels} />
       <table className="grid">
         <thead><tr><th>{t('admin.code')}</th><th>{t('admin.name')}</th><th>{t('admin.kind')}</th></tr></thead>
         <tbody>{channels.data?.map((c) => <tr key={c.id}><td>{c.code}</td><td>{c.name}</td><td>{t(`admin.channelKind.${c.kind}`)}</td></tr>)}</tbody>
@@ -177,10 +186,10 @@ function Channels() {
 function Audit() {
   const t = useTranslations('admin');
   const trpc = useTRPC();
-  const audit = useQuery(trpc.admin.audit.queryOptions({ limit: 200 }));
+  const audit = useQuery(outageAware(trpc.admin.audit.queryOptions({ limit: 200 }, { trpc: ABORTABLE })));
   return (
     <section className="panel" data-loading-state={audit.isPending ? 'loading' : 'loaded'}>
-      <ErrorLine error={audit.error} />
+      <ErrorLine change={null} list={audit} />
       {audit.data?.length === 0 && <p className="muted">{t('empty')}</p>}
       <table className="grid">
         <thead><tr><th>{t('at')}</th><th>{t('actor')}</th><th>{t('action')}</th><th>{t('subject')}</th><th>{t('change')}</th></tr></thead>

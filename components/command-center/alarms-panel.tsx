@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useLocale, useTranslations } from 'use-intl';
 import type { TAlarm } from '../../lib/schemas/live.ts';
 import { useTRPC } from '../../lib/trpc/react.tsx';
+import { useErrorText } from '../outage-notice.tsx';
 
 /** A critical alarm nobody acknowledged beeps this often (ms). */
 const BEEP_EVERY_MS = 4_000;
@@ -34,6 +35,7 @@ export function AlarmsPanel({ alarms, subjects, kiosk, now }: { alarms: TAlarm[]
   const locale = useLocale();
   const trpc = useTRPC();
   const ack = useMutation(trpc.alarms.acknowledge.mutationOptions());
+  const errorText = useErrorText();
   const [acking, setAcking] = useState<number | null>(null);
   const [note, setNote] = useState('');
   const [sound, setSound] = useState(true);
@@ -112,7 +114,7 @@ export function AlarmsPanel({ alarms, subjects, kiosk, now }: { alarms: TAlarm[]
           )}
         </div>
       ))}
-      {ack.error && <p className="error" role="alert">{ack.error.message}</p>}
+      {ack.error && <p className="error" role="alert">{errorText.change(ack.error)}</p>}
     </div>
   );
 }

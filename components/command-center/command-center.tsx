@@ -4,6 +4,7 @@ import { useLocale, useTranslations } from 'use-intl';
 import { useLiveGates, useNow } from '../../lib/live/use-live-gates.ts';
 import { useSessionKeepAlive } from '../../lib/live/use-session-keep-alive.ts';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
+import { StaleMark } from '../outage-notice.tsx';
 import { AlarmsPanel, type AlarmSubjects } from './alarms-panel.tsx';
 import { rejectDetail } from './reject-detail.ts';
 import { yuanFormat } from '../../lib/i18n/money.ts';
@@ -42,6 +43,7 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
   const [venueId, setVenueId] = useState(() => (venues.find((v) => v.code === initialVenueCode) ?? venues[0])?.id);
   const venue = venues.find((v) => v.id === venueId);
   const live = useLiveGates(venueId);
+  const to = useTranslations('outage');
   const now = useNow();
   // Wall displays run unattended for days: their sign-in must outlive one session.
   useSessionKeepAlive();
@@ -78,7 +80,8 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
             <div className="value venue-name">{name}</div>
           )}
           <div className="status-line" aria-live="polite">
-            {live.connected ? <span className="live-badge">● {t('live')}</span> : loaded ? <span className="stale" data-testid="stale">{t('reconnecting')}</span> : null}
+            {loaded && live.connected && !live.stale && <span className="live-badge">● {t('live')}</span>}
+            <StaleMark stale={live.stale} />
           </div>
         </div>
         <Kpi name="in_park" label={t('inPark')} value={inPark} sub={venue.capacity ? `/ ${venue.capacity.toLocaleString()}` : undefined} />
@@ -106,7 +109,7 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
       <section className="panel" data-loading-state={live.state} data-testid="gate-health" style={{ gridArea: 'gates' }}>
         <h2>{t('gates')}</h2>
         {live.state === 'loading' && <p className="muted">…</p>}
-        {live.state === 'error' && <p className="error" role="alert">{live.error}</p>}
+        {live.state === 'error' && (live.stale ? <p className="muted" role="status">{to('waiting')}</p> : <p className="error" role="alert">{live.error}</p>)}
         {loaded && live.gates.length === 0 && <p className="muted">{t('noGates')}</p>}
         {loaded && live.gates.length > 0 && <div className="scroll"><GateTable gates={live.gates} now={now} zoneNames={zoneNamesByCode} /></div>}
       </section>

@@ -2,8 +2,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useLocale, useTranslations } from 'use-intl';
+import { ABORTABLE, isStale, outageAware } from '../../lib/live/outage.ts';
 import { useControlsUpdates } from '../../lib/live/use-controls-updates.ts';
 import { useTRPC } from '../../lib/trpc/react.tsx';
+import { StaleMark, useErrorText } from '../outage-notice.tsx';
 
 interface Venue {
   id: number;
@@ -48,15 +50,21 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
   const [venueId, setVenueId] = useState(venues[0]?.id);
   const [day, setDay] = useState<string | undefined>();
   const [reason, setReason] = useState('');
-  const [notice, setNotice] = useState<string | null>(null);
-  const state = useQuery({ ...trpc.controls.state.queryOptions({ venueId: venueId ?? 0, day }), enabled: !!venueId, refetchInterval: 10_000 });
+  const [notice, setNotice] = useState<{ text: string; isError: boolean } | null>(null);
+  const errorText = useErrorText();
+  // Through an outage the last settings stay on screen, marked, and are fetched again until they come.
+  const state = useQuery(outageAware({ ...trpc.controls.state.queryOptions({ venueId: venueId ?? 0, day }, { trpc: ABORTABLE }), enabled: !!venueId, refetchInterval: 10_000 }));
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.controls.state.queryKey() });
   const done = {
     onSuccess: () => {
-      setNotice(t('saved'));
+      setNotice({ text: t('saved'), isError: false });
       void refresh();
     },
-    onError: (e: { message: string }) => setNotice(e.message),
+    onError: (e: unknown) => {
+      setNotice({ text: errorText.change(e), isError: true });
+      // What is on screen may not be what the server holds: ask again.
+      void refresh();
+    },
   };
   const setChannel = useMutation(trpc.controls.setChannel.mutationOptions(done));
   const setGate = useMutation(trpc.controls.setGate.mutationOptions(done));
@@ -66,19 +74,23 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
   const why = reason.trim() || undefined;
 
   // Changes made elsewhere (another manager, a policy) show up at once.
-  useControlsUpdates(venueId, () => void refresh());
+  const listening = useControlsUpdates(venueId, () => void refresh());
   useEffect(() => {
-    if (!notice) return;
+    // A failure stays until the next action: it must not vanish before it is read.
+    if (!notice || notice.isError) return;
     const id = setTimeout(() => setNotice(null), 4_000);
     return () => clearTimeout(id);
   }, [notice]);
 
   const d = state.data;
+  const stale = isStale(state) || (!!d && !listening);
+  const readError = d ? undefined : (state.error ?? state.failureReason ?? undefined);
   const name = (x: { nameZh: string; nameEn: string }) => (locale === 'en' ? x.nameEn : x.nameZh);
   return (
-    <main className="page controls" data-loading-state={state.isPending ? 'loading' : state.isError ? 'error' : 'loaded'}>
+    <main className="page controls" data-loading-state={d ? 'loaded' : state.isError ? 'error' : 'loading'} data-stale={stale ? '1' : undefined}>
       <div className="controls-bar">
         <h1>{t('title')}</h1>
+        <StaleMark stale={stale} />
         {venues.length > 1 && (
           <select value={venueId} onChange={(e) => setVenueId(Number(e.target.value))} aria-label="venue">
             {venues.map((v) => <option key={v.id} value={v.id}>{name(v)}</option>)}
@@ -89,8 +101,10 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
           <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t('reasonPlaceholder')} maxLength={300} data-testid="reason" />
         </label>
       </div>
-      {notice && <p className="notice" role="status">{notice}</p>}
-      {state.isError && <p className="error" role="alert">{state.error.message}</p>}
+      {notice && (notice.isError
+        ? <p className="error" role="alert" data-testid="change-error">{notice.text}</p>
+        : <p className="notice" role="status">{notice.text}</p>)}
+      {readError && <p className={state.isError ? 'error' : 'muted'} role="alert">{errorText.read(readError)}</p>}
       {d?.onlineSalesPaused && (
         <div className="banner crit" role="alert">
           {t('onlinePaused')}

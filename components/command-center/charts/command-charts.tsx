@@ -1,6 +1,8 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
+import { ABORTABLE, isStale, outageAware } from '../../../lib/live/outage.ts';
 import { useTRPC } from '../../../lib/trpc/react.tsx';
+import { useErrorText } from '../../outage-notice.tsx';
 import type { TLoadingState } from './chart-theme.ts';
 import { ArrivalsChart } from './arrivals-chart.tsx';
 import { EntriesChart } from './entries-chart.tsx';
@@ -13,8 +15,8 @@ const SERIES_REFRESH_MS = 15_000;
 /** How often the arrival forecast refreshes (ms); its buckets are 15 minutes wide. */
 const ARRIVALS_REFRESH_MS = 60_000;
 
-function stateOf(q: { isPending: boolean; isError: boolean; data: unknown }): { state: TLoadingState; stale: boolean } {
-  if (q.data !== undefined) return { state: 'loaded', stale: q.isError };
+function stateOf(q: { isPending: boolean; isError: boolean; data: unknown; failureCount: number }): { state: TLoadingState; stale: boolean } {
+  if (q.data !== undefined) return { state: 'loaded', stale: isStale(q) };
   if (q.isPending && !q.isError) return { state: 'loading', stale: false };
   return { state: 'error', stale: false };
 }
@@ -26,17 +28,19 @@ function stateOf(q: { isPending: boolean; isError: boolean; data: unknown }): { 
  */
 export function CommandCharts({ venueId, locale, zoneNames }: { venueId: number; locale: string; zoneNames: Map<number, string> }) {
   const trpc = useTRPC();
+  const errorText = useErrorText();
   const series = useQuery(
-    trpc.charts.series.queryOptions({ venueId, minutes: SERIES_WINDOW_MIN }, { refetchInterval: SERIES_REFRESH_MS, refetchIntervalInBackground: true }),
+    outageAware(trpc.charts.series.queryOptions({ venueId, minutes: SERIES_WINDOW_MIN }, { trpc: ABORTABLE, refetchInterval: SERIES_REFRESH_MS, refetchIntervalInBackground: true })),
   );
-  const arrivals = useQuery(trpc.charts.arrivals.queryOptions({ venueId }, { refetchInterval: ARRIVALS_REFRESH_MS, refetchIntervalInBackground: true }));
+  const arrivals = useQuery(outageAware(trpc.charts.arrivals.queryOptions({ venueId }, { trpc: ABORTABLE, refetchInterval: ARRIVALS_REFRESH_MS, refetchIntervalInBackground: true })));
   const s = stateOf(series);
   const a = stateOf(arrivals);
+  const seriesError = series.error ? errorText.read(series.error) : undefined;
   return (
     <div className="command-charts" data-testid="command-charts">
-      <EntriesChart locale={locale} state={s.state} error={series.error?.message} stale={s.stale} series={series.data} zoneNames={zoneNames} />
-      <SalesChart locale={locale} state={s.state} error={series.error?.message} stale={s.stale} series={series.data} />
-      <ArrivalsChart locale={locale} state={a.state} error={arrivals.error?.message} stale={a.stale} arrivals={arrivals.data} />
+      <EntriesChart locale={locale} state={s.state} error={seriesError} stale={s.stale} series={series.data} zoneNames={zoneNames} />
+      <SalesChart locale={locale} state={s.state} error={seriesError} stale={s.stale} series={series.data} />
+      <ArrivalsChart locale={locale} state={a.state} error={arrivals.error ? errorText.read(arrivals.error) : undefined} stale={a.stale} arrivals={arrivals.data} />
     </div>
   );
 }
