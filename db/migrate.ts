@@ -52,9 +52,11 @@ export async function detectTimescale(db: Queryable): Promise<boolean> {
 
 /**
  * Applies pending migrations in order, each recorded in schema_migrations. Idempotent; safe when
- * several instances boot at once (a session advisory lock serialises them).
+ * several instances boot at once (a session advisory lock serialises them). `until` stops after
+ * that version: a restore rebuilds the schema its backup was taken on, loads the rows, then runs
+ * the newer migrations over them as an upgrade would.
  */
-export async function migrate(db: Database, log: (msg: string) => void = () => {}): Promise<MigrationResult> {
+export async function migrate(db: Database, log: (msg: string) => void = () => {}, until?: string): Promise<MigrationResult> {
   return db.session(async (conn) => {
     await conn.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     try {
@@ -64,6 +66,7 @@ export async function migrate(db: Database, log: (msg: string) => void = () => {
       const timescale = await detectTimescale(conn);
       const applied: string[] = [];
       for (const m of listMigrations()) {
+        if (until !== undefined && m.version > until) break;
         if (done.has(m.version)) continue;
         const variant = timescale ? 'timescale' : 'plain';
         const files = [m.base, m[variant]].filter((f): f is string => !!f);
