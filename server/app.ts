@@ -19,6 +19,7 @@ import { ControlsCache } from './services/controls-cache.ts';
 import { AlarmEngine } from './services/alarm-engine.ts';
 import { TokenAuth } from './services/token-auth.ts';
 import { setRuntime, type Runtime } from './runtime.ts';
+import { startOpsSocket } from './ops-socket.ts';
 import { createSharedState } from './shared/shared-state.ts';
 import { appRouter } from './trpc/root.ts';
 
@@ -176,11 +177,14 @@ export async function startApp(opts: StartOptions): Promise<App> {
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;
   logger.info({ url, mode: config.mode, database: db.kind, timescale, redis: !!config.REDIS_URL }, 'tidewatch listening');
+  // Embedded only: the CLI cannot open a data directory this process holds, so it takes backups through here.
+  const ops = await startOpsSocket({ db, dataDir: config.dataDir, idKey: config.idKey, version: VERSION, logger });
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       draining = true;
+      await ops?.close().catch(() => {});
       // Stop accepting; let in-flight requests finish, then cut what is left.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
