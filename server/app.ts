@@ -105,9 +105,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
     if (draining) res.setHeader('connection', 'close');
     try {
       if (pathname === '/api/health') {
+        // Bounded: a load balancer's probe must hear "degraded" from a frozen database, not time out.
+        const probe = <T>(p: Promise<T>) => withDeadline(p, config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the health probe');
         const [dbOk, redisOk] = await Promise.all([
-          db.query('SELECT 1').then(() => true, () => false),
-          config.REDIS_URL ? shared.ping() : Promise.resolve(null),
+          probe(db.query('SELECT 1')).then(() => true, () => false),
+          config.REDIS_URL ? probe(shared.ping()).catch(() => false) : Promise.resolve(null),
         ]);
         const ok = dbOk && redisOk !== false && !draining;
         metrics.httpRequests.inc({ route: 'health', status: ok ? 200 : 503 });
