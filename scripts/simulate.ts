@@ -61,7 +61,7 @@ function summary(stats: SimStats, clock: SimClock, visitors: Visitors, prevScans
     stats.orderErrors ? `${stats.orderErrors} errors` : '',
   ].filter(Boolean);
   const offline = stats.offlineQueued ? ` | offline ${stats.offlineQueued} decided, ${stats.offlineUploaded} uploaded in ${stats.uploadBatches} uploads, ${stats.offlineConflicts} conflicts` : '';
-  const trouble = [stats.scanRetries ? `${stats.scanRetries} resends` : '', stats.scanErrors ? `${stats.scanErrors} errors` : ''].filter(Boolean).join(', ');
+  const trouble = [stats.serverUnavailable ? `${stats.serverUnavailable} decided by the gate (server unavailable)` : '', stats.scanErrors ? `${stats.scanErrors} errors` : ''].filter(Boolean).join(', ');
   return (
     `sim ${formatMinute(clock.simMinute())} (level ${clock.level().toFixed(2)}) | ${sales.join(', ')}` +
     ` | scans ${stats.scans} (${rate.toFixed(1)}/s): ${stats.admitted} admitted, ${stats.rejected} rejected${reasons ? ` (${reasons})` : ''}` +
@@ -99,7 +99,7 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
         handheld: gateInfo.get(gateCode)?.kind === 'handheld',
         runId,
         onLog: log,
-        onRetry: () => stats.scanRetries++,
+        onRetry: () => stats.serverUnavailable++,
         onUpload: (gate, r) => {
           stats.uploadBatches++;
           stats.offlineUploaded += r.uploaded;

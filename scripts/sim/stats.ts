@@ -22,7 +22,8 @@ export class SimStats {
   offlineUploaded = 0;
   offlineConflicts = 0;
   uploadBatches = 0;
-  scanRetries = 0;
+  /** Scans the server answered `unavailable` (or not at all), which the gate then decided itself. */
+  serverUnavailable = 0;
   scanErrors = 0;
 
   reject(reason: string | undefined): void {
