@@ -2,7 +2,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useLocale, useTranslations } from 'use-intl';
-import { ABORTABLE, isStale, outageAware } from '../../lib/live/outage.ts';
+import { ABORTABLE, outageAware } from '../../lib/live/outage.ts';
+import { useIsStale, type TQueryFreshness } from '../../lib/live/use-is-stale.ts';
 import { ROLES, type TRole } from '../../lib/roles.ts';
 import { useTRPC } from '../../lib/trpc/react.tsx';
 import { StaleMark, useErrorText } from '../outage-notice.tsx';
@@ -34,12 +35,13 @@ export function AdminScreen({ selfId }: { selfId: number }) {
  * What went wrong on a tab: a change that failed (saying whether anything was changed), else a
  * list that could not be loaded (retried by itself), else the mark over a list that is out of date.
  */
-function ErrorLine({ change, list }: { change: unknown; list: { data: unknown; error: unknown; failureReason: unknown; isError: boolean; failureCount: number } }) {
+function ErrorLine({ change, list }: { change: unknown; list: TQueryFreshness & { error: unknown; failureReason: unknown } }) {
   const text = useErrorText();
+  const stale = useIsStale(list);
   if (change) return <p className="error" role="alert" data-testid="change-error">{text.change(change)}</p>;
   const failed = list.error ?? list.failureReason;
   if (list.data === undefined && failed) return <p className={list.isError ? 'error' : 'muted'} role="alert">{text.read(failed)}</p>;
-  return <StaleMark stale={isStale(list)} />;
+  return <StaleMark stale={stale} />;
 }
 
 function Users({ selfId }: { selfId: number }) {

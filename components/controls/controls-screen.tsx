@@ -2,7 +2,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useLocale, useTranslations } from 'use-intl';
-import { ABORTABLE, isStale, outageAware } from '../../lib/live/outage.ts';
+import { ABORTABLE, outageAware } from '../../lib/live/outage.ts';
+import { useIsStale } from '../../lib/live/use-is-stale.ts';
 import { useControlsUpdates } from '../../lib/live/use-controls-updates.ts';
 import { useTRPC } from '../../lib/trpc/react.tsx';
 import { StaleMark, useErrorText } from '../outage-notice.tsx';
@@ -83,7 +84,7 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
   }, [notice]);
 
   const d = state.data;
-  const stale = isStale(state) || (!!d && !listening);
+  const stale = useIsStale(state) || (!!d && !listening);
   const readError = d ? undefined : (state.error ?? state.failureReason ?? undefined);
   const name = (x: { nameZh: string; nameEn: string }) => (locale === 'en' ? x.nameEn : x.nameZh);
   return (

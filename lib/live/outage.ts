@@ -64,16 +64,24 @@ class QueryBoundExceeded extends Error {
 type TQueryOptionsLike = { queryFn?: unknown; refetchInterval?: unknown };
 type TQueryFn = (ctx: QueryFunctionContext) => unknown;
 
-/** True while the query's last attempt failed (during its retries too), not only once they ran out. */
-function isFailing(q: { status: string; fetchFailureCount: number }): boolean {
-  return q.status === 'error' || q.fetchFailureCount > 0;
+/** For each query, the data it had when an attempt last failed (0: none yet). */
+const failedWith = new WeakMap<Query, number>();
+
+/**
+ * True from the first failed attempt (during its retries already) until an answer comes. TanStack
+ * Query resets the failure count when a new attempt starts, so the failure is remembered.
+ */
+function isFailing(query: Query): boolean {
+  const { status, fetchFailureCount, dataUpdatedAt } = query.state;
+  if (status === 'error' || fetchFailureCount > 0) failedWith.set(query, dataUpdatedAt);
+  return failedWith.get(query) === dataUpdatedAt;
 }
 
 /**
  * Makes a query (tRPC `queryOptions(input, { trpc: ABORTABLE })`) outage-proof: each attempt gives
  * up after QUERY_BOUND_MS, and while it is failing it is tried again every OUTAGE_RETRY_MS (or its
  * own interval if shorter) until an answer comes, then keeps its normal interval (none, if it had
- * none). TanStack Query keeps the last data meanwhile; `isStale` says whether to mark it.
+ * none). TanStack Query keeps the last data meanwhile; `useIsStale` says whether to mark it.
  */
 export function outageAware<T extends TQueryOptionsLike>(opts: T, boundMs = QUERY_BOUND_MS): T {
   const fn = opts.queryFn;
@@ -92,19 +100,6 @@ export function outageAware<T extends TQueryOptionsLike>(opts: T, boundMs = QUER
   return {
     ...opts,
     queryFn,
-    refetchInterval: (query: Query) => (isFailing(query.state) ? Math.min(OUTAGE_RETRY_MS, every || OUTAGE_RETRY_MS) : every),
+    refetchInterval: (query: Query) => (isFailing(query) ? Math.min(OUTAGE_RETRY_MS, every || OUTAGE_RETRY_MS) : every),
   };
-}
-
-/**
- * Whether a query's data on screen may be out of date: there is data and the latest attempt to
- * refresh it failed (during retries already). Pass TanStack Query's result.
- */
-export function isStale(q: { data: unknown; isError: boolean; failureCount: number }): boolean {
-  return q.data !== undefined && (q.isError || q.failureCount > 0);
-}
-
-/** Whether a query result failed for a reason that passes by itself (it is being retried). */
-export function isFailingFromOutage(q: { error: unknown; failureReason: unknown }): boolean {
-  return isOutage(q.error ?? q.failureReason);
 }

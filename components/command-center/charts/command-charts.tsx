@@ -1,6 +1,7 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
-import { ABORTABLE, isStale, outageAware } from '../../../lib/live/outage.ts';
+import { ABORTABLE, outageAware } from '../../../lib/live/outage.ts';
+import { useIsStale } from '../../../lib/live/use-is-stale.ts';
 import { useTRPC } from '../../../lib/trpc/react.tsx';
 import { useErrorText } from '../../outage-notice.tsx';
 import type { TLoadingState } from './chart-theme.ts';
@@ -15,10 +16,10 @@ const SERIES_REFRESH_MS = 15_000;
 /** How often the arrival forecast refreshes (ms); its buckets are 15 minutes wide. */
 const ARRIVALS_REFRESH_MS = 60_000;
 
-function stateOf(q: { isPending: boolean; isError: boolean; data: unknown; failureCount: number }): { state: TLoadingState; stale: boolean } {
-  if (q.data !== undefined) return { state: 'loaded', stale: isStale(q) };
-  if (q.isPending && !q.isError) return { state: 'loading', stale: false };
-  return { state: 'error', stale: false };
+function stateOf(q: { isPending: boolean; isError: boolean; data: unknown }): TLoadingState {
+  if (q.data !== undefined) return 'loaded';
+  if (q.isPending && !q.isError) return 'loading';
+  return 'error';
 }
 
 /**
@@ -33,8 +34,8 @@ export function CommandCharts({ venueId, locale, zoneNames }: { venueId: number;
     outageAware(trpc.charts.series.queryOptions({ venueId, minutes: SERIES_WINDOW_MIN }, { trpc: ABORTABLE, refetchInterval: SERIES_REFRESH_MS, refetchIntervalInBackground: true })),
   );
   const arrivals = useQuery(outageAware(trpc.charts.arrivals.queryOptions({ venueId }, { trpc: ABORTABLE, refetchInterval: ARRIVALS_REFRESH_MS, refetchIntervalInBackground: true })));
-  const s = stateOf(series);
-  const a = stateOf(arrivals);
+  const s = { state: stateOf(series), stale: useIsStale(series) };
+  const a = { state: stateOf(arrivals), stale: useIsStale(arrivals) };
   const seriesError = series.error ? errorText.read(series.error) : undefined;
   return (
     <div className="command-charts" data-testid="command-charts">
