@@ -253,7 +253,11 @@ export async function* readBackup(input: Readable, name = 'the backup'): AsyncGe
           continue;
         }
         const end = parseControl(line, ZTableEnd);
-        if (!end || end.end !== table.name) throw corrupt('a line is neither a row nor the end of the table');
+        if (!end || end.end !== table.name) {
+          const failed = parseControl(line, ZFailed);
+          if (failed) throw new BackupError('producer_failed', `${name} is incomplete: the backup failed while it was written (${failed.error})`);
+          throw corrupt('a line is neither a row nor the end of the table');
+        }
         if (chunk.length) yield { kind: 'rows', table: table.name, rows: chunk, done: table.sum.rows, expected: table.expected };
         chunk = [];
         chunkBytes = 0;

@@ -151,7 +151,8 @@ export async function writeBackup(db: Database, out: Writable, opts: WriteBackup
         yield backupLines.failed((err as Error).message ?? String(err));
       }
     }
-    await pipeline(Readable.from(lines()), createGzip({ level: GZIP_LEVEL }), out);
+    // Two chunks of rows ahead at most: memory stays bounded, and a slow reader slows the reads.
+    await pipeline(Readable.from(lines(), { highWaterMark: 2 }), createGzip({ level: GZIP_LEVEL }), out);
     if (failure) throw failure;
     return summary;
   });
