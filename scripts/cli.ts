@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { createDatabase, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { listGates } from '../db/queries/gates.ts';
@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../server/config.ts';
 import { CLI_ACTOR } from '../server/services/actor.ts';
 import { createChannel, createDevice, createUser, revokeDevices } from '../server/services/admin.ts';
 import { seedDemo } from '../server/services/seed.ts';
+import { backupCommand, restoreCommand } from './backup-commands.ts';
 
 /** Ops CLI: works against whichever database is configured (DATABASE_URL, or the embedded one). */
 const info = (msg: string): void => {
@@ -103,6 +104,24 @@ export function buildCli(): Command {
         process.stdout.write(`${r.token}\n`);
       }),
     );
+  program
+    .command('backup')
+    .description('back up the database (embedded or PostgreSQL, also while the server runs) into one file')
+    .requiredOption('--out <file>', 'file to write (replaced only once complete); - for stdout')
+    .addOption(new Option('--format <format>', 'tidewatch: portable between PGlite and PostgreSQL; pg_dump: PostgreSQL custom format').choices(['tidewatch', 'pg_dump']).default('tidewatch'))
+    .option('--pg-bin <dir>', 'directory of pg_dump and pg_restore (default: PATH)')
+    .action(async (o) => {
+      await backupCommand(process.env, { out: o.out, format: o.format, pgBin: o.pgBin });
+    });
+  program
+    .command('restore')
+    .description('restore a backup (either format) into the configured database; the servers on it must be stopped')
+    .requiredOption('--from <file>', 'backup file')
+    .option('--force', 'replace a database that is not empty, and restore even when the ID-card key differs', false)
+    .option('--pg-bin <dir>', 'directory of pg_restore (default: PATH)')
+    .action(async (o) => {
+      await restoreCommand(process.env, { from: o.from, force: !!o.force, pgBin: o.pgBin });
+    });
   return program;
 }
 
