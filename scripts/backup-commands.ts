@@ -10,6 +10,7 @@ import { backupFromServer, opsSocketPath, pingServer } from '../server/ops-socke
 import {
   backupPgDump,
   backupToFile,
+  checkIdKey,
   progressFromEvents,
   restoreBackup,
   restorePgDump,
@@ -227,6 +228,8 @@ export async function restoreCommand(env: NodeJS.ProcessEnv, o: RestoreCommandOp
   const openedAfter = Date.now() - started;
   if (verified) {
     io.info(`${o.from}: complete, ${verified.tables.length} tables and ${verified.rows} rows match their checksums (taken ${verified.header.created_at} by Tidewatch ${verified.header.tidewatch})`);
+    // Before the target is opened (an embedded one would be created): a refusal leaves nothing behind.
+    checkIdKey(verified.header, { force: o.force, targetIdKey: idKey, targetIdKeySource: idKeySource });
   }
 
   let db: Database;

@@ -234,8 +234,9 @@ function checkMigrationsKnown(header: TBackupHeader): void {
 /**
  * Encrypted ID-card numbers are useless without the key they were encrypted with: refuses (unless
  * forced) when the backup has some and the target's key is missing or another one. Returns warnings.
+ * The CLI asks before it even opens the target, restoreBackup again before it changes anything.
  */
-function checkIdKey(header: TBackupHeader, opts: RestoreOptions): string[] {
+export function checkIdKey(header: TBackupHeader, opts: Pick<RestoreOptions, 'force' | 'targetIdKey' | 'targetIdKeySource'>): string[] {
   const n = header.id_key.encrypted_rows;
   const wanted = header.id_key.fingerprint;
   const have = idKeyFingerprint(opts.targetIdKey);
