@@ -28,11 +28,12 @@ function connection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
   return { dbname: u.toString(), env };
 }
 
+/** A PostgreSQL tool that is missing or failed; the message ends with the last lines it wrote to stderr. */
 export class PgToolError extends Error {
   constructor(
     message: string,
     public readonly missing: boolean,
-    /** What the tool wrote to stderr, last lines first kept. */
+    /** The end of what the tool wrote to stderr. */
     public readonly stderr: string,
   ) {
     super(message);

@@ -28,6 +28,7 @@ const MAX_REQUEST_BYTES = 4_096;
 /** A connection that sends no request line in this long is dropped (ms). */
 const REQUEST_TIMEOUT_MS = 10_000;
 
+/** Where the server holding dataDir listens, and where the CLI looks for it. */
 export function opsSocketPath(dataDir: string): string {
   return path.join(dataDir, SOCKET_NAME);
 }
