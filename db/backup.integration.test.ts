@@ -276,3 +276,69 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
     }
   });
 });
+
+describe('backups from another version of the schema', () => {
+  const dir = tmp('versions');
+  let old: Database;
+  const file = path.join(dir, 'old.twbackup');
+  let summary: BackupSummary;
+
+  beforeAll(async () => {
+    // A Tidewatch that had applied migrations up to 0008 only.
+    old = await createDatabase({ dataDir: 'memory://' });
+    await migrate(old, () => {}, '0008');
+    await seedDemo(old, path.join(dir, 'seed'), CLI_ACTOR);
+    await old.query(
+      `INSERT INTO gate_scans (at, venue_id, zone_id, gate_id, device_id, scan_id, direction, result)
+       SELECT now() - i * INTERVAL '1 minute', 1, 1, 1, 0, 'old-' || i, 'in', 'admit' FROM generate_series(1, 500) i`,
+    );
+    summary = await backupToFile(old, file);
+  });
+  afterAll(async () => {
+    await old?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('rebuilds a target migrated beyond the backup at the backup\'s version, then upgrades the restored rows', { timeout: 300_000 }, async () => {
+    expect(summary.header.migrations.at(-1)!.version).toBe('0008');
+    const targets: TestDb[] = [{ db: await createDatabase({ dataDir: 'memory://' }), cleanup: async () => {} }];
+    if (process.env.DATABASE_URL) targets.push(await createPostgresTestDb());
+    for (const t of targets) {
+      try {
+        await migrate(t.db);
+        await seedDemo(t.db, path.join(dir, 'seed-target'), CLI_ACTOR);
+        await expectBackupError(restoreBackup(t.db, file), 'target_not_empty');
+        const r = await restoreBackup(t.db, file, { force: true });
+        expect(r.upgraded.map((m) => m.slice(0, 4))).toEqual(expect.arrayContaining(['0009', '0010']));
+        const versions = (await t.db.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((x) => x.version);
+        expect(versions.at(-1)! >= '0010').toBe(true);
+        for (const table of ['gate_scans', 'tickets', 'orders', 'venues']) {
+          const n = (await t.db.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n;
+          expect(n, table).toBe(summary.tables.find((x) => x.name === table)!.rows);
+        }
+        // Columns added after 0008 exist and hold their defaults.
+        await t.db.query('SELECT rejects_by_reason FROM daily_counters LIMIT 1');
+      } finally {
+        await t.db.close().catch(() => {});
+        await t.cleanup();
+      }
+    }
+  });
+
+  it('refuses a backup from a newer Tidewatch, with the migrations it does not know', async () => {
+    const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n');
+    const header = JSON.parse(lines[0]);
+    header.tidewatch = '9.9.9';
+    header.migrations.push({ version: '9999', name: 'from_the_future', variant: 'plain' });
+    lines[0] = JSON.stringify(header);
+    const newer = path.join(dir, 'newer.twbackup');
+    writeFileSync(newer, gzipSync(lines.join('\n')));
+    const fresh = await createDatabase({ dataDir: 'memory://' });
+    try {
+      const e = await expectBackupError(restoreBackup(fresh, newer), 'schema_mismatch');
+      expect(e.message).toMatch(/9999_from_the_future.*Tidewatch 9\.9\.9 or newer/);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
