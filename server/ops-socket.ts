@@ -231,13 +231,20 @@ export async function backupFromServer(dataDir: string, out: Writable, onEvent?:
     conn.destroy();
     throw new BackupError('producer_failed', `the server refused the backup: ${answer.error?.message ?? 'no reason given'}`);
   }
-  // The bytes go to out and, through a tap, to a reader that checks them as they pass.
+  // The bytes go to out and, through a tap, to a reader that checks them as they pass; the copy
+  // waits for the reader when it falls behind, so neither side buffers the whole backup.
   const tap = new PassThrough();
   tap.on('error', () => {});
   const tee = new Transform({
     transform(chunk: Buffer, _enc, cb) {
-      if (!tap.destroyed) tap.write(chunk);
-      cb(null, chunk);
+      if (tap.destroyed || tap.write(chunk)) return cb(null, chunk);
+      const go = () => {
+        tap.off('drain', go);
+        tap.off('close', go);
+        cb(null, chunk);
+      };
+      tap.on('drain', go);
+      tap.on('close', go);
     },
     flush(cb) {
       tap.end();
