@@ -83,12 +83,12 @@ function withAlteredRow(file: string, out: string, table: string, edit: (row: Re
 }
 
 describe.each(backends())('backups of $name taken while gates scan', (backend) => {
-  const dir = tmp(backend.name);
+  let dir: string;
+  let file: string;
   let src: TestDb;
   let app: App;
   let idKey: string;
   let traffic: GateTraffic;
-  const file = path.join(dir, 'live.twbackup');
   let summary: BackupSummary;
   let before: Record<string, number>;
   let atFirstWrite: Record<string, number>;
@@ -97,6 +97,9 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
   const targets: { name: string; t: TestDb }[] = [];
 
   beforeAll(async () => {
+    // Made here, not when the file is collected: a filtered or skipped run leaves nothing behind.
+    dir = tmp(backend.name);
+    file = path.join(dir, 'live.twbackup');
     src = await backend.create();
     await migrate(src.db);
     const creds = await seedDemo(src.db, path.join(dir, 'seed'), CLI_ACTOR);
@@ -121,7 +124,7 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
     await app?.close();
     for (const { t } of targets) await t.cleanup().catch(() => {});
     await src?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('takes one consistent snapshot while scans keep being stored', { timeout: 300_000 }, async () => {
@@ -278,12 +281,14 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
 });
 
 describe('backups from another version of the schema', () => {
-  const dir = tmp('versions');
+  let dir: string;
+  let file: string;
   let old: Database;
-  const file = path.join(dir, 'old.twbackup');
   let summary: BackupSummary;
 
   beforeAll(async () => {
+    dir = tmp('versions');
+    file = path.join(dir, 'old.twbackup');
     // A Tidewatch that had applied migrations up to 0008 only.
     old = await createDatabase({ dataDir: 'memory://' });
     await migrate(old, () => {}, '0008');
@@ -296,7 +301,7 @@ describe('backups from another version of the schema', () => {
   });
   afterAll(async () => {
     await old?.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('rebuilds a target migrated beyond the backup at the backup\'s version, then upgrades the restored rows', { timeout: 300_000 }, async () => {

@@ -83,14 +83,19 @@ async function insertHistory(db: Database, n: number): Promise<void> {
 }
 
 describe('backup and restore commands on the embedded database, with its server running', () => {
-  const dir = tmp('work');
-  const dataDir = tmp('live');
+  let dir: string;
+  let dataDir: string;
+  let file: string;
   let db: Database;
   let app: App;
   let traffic: GateTraffic;
   const env = (d: string) => ({ ...process.env, DATABASE_URL: '', TIDEWATCH_ID_KEY: '', TIDEWATCH_DATA_DIR: d });
 
   beforeAll(async () => {
+    // Made here, not when the file is collected: a filtered or skipped run leaves nothing behind.
+    dir = tmp('work');
+    dataDir = tmp('live');
+    file = path.join(dir, 'server.twbackup');
     // The server holds the directory the way `npm start` does: its lock, its own id-key file.
     db = await createDatabase({ dataDir, owner: 'the Tidewatch server (test)' });
     await migrate(db);
@@ -108,10 +113,9 @@ describe('backup and restore commands on the embedded database, with its server 
     await traffic?.stop();
     await app?.close();
     await db?.close();
-    for (const d of [dir, dataDir]) rmSync(d, { recursive: true, force: true });
+    for (const d of [dir, dataDir]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  const file = path.join(dir, 'server.twbackup');
   let summary: BackupSummary;
 
   it('serves backups on a socket only its owner can open', () => {
@@ -211,7 +215,7 @@ describe('backup and restore commands on the embedded database, with its server 
 });
 
 describe.runIf(process.env.DATABASE_URL)('backup and restore commands on PostgreSQL', () => {
-  const dir = tmp('pg');
+  let dir: string;
   const idKey = randomBytes(32).toString('hex');
   let src: TestDb & { url: string };
   let app: App;
@@ -228,6 +232,7 @@ describe.runIf(process.env.DATABASE_URL)('backup and restore commands on Postgre
 
   beforeAll(async () => {
     if (process.env.CI === 'true') expect(await toolMajorVersion('pg_dump'), 'CI must have pg_dump').toBeDefined();
+    dir = tmp('pg');
     src = await createPostgresTestDb();
     await migrate(src.db);
     const creds = await seedDemo(src.db, path.join(dir, 'seed'), CLI_ACTOR);
@@ -245,7 +250,7 @@ describe.runIf(process.env.DATABASE_URL)('backup and restore commands on Postgre
     await app?.close();
     for (const t of targets) await t.cleanup();
     await src?.cleanup();
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it.runIf(process.env.CI === 'true' || spawnSync('pg_dump', ['--version']).status === 0)(
