@@ -35,6 +35,8 @@ const MAX_BATCH = 400;
 const ACTIVITY_HORIZON_MS = 60 * 60_000;
 /** A device that got retry-later should wait about this long (ms). */
 const RETRY_AFTER_MS = 1_000;
+/** How often scans past their deadline are answered `unavailable` (ms): the answer comes at most this late. */
+const DEADLINE_SWEEP_MS = 50;
 
 interface Job {
   device: DeviceAuthRow;
@@ -121,6 +123,21 @@ function onlineHash(scan: TScan): string {
   return scanHash({ ...scan, local: undefined, reason: undefined });
 }
 
+/**
+ * What an online first entry changed, which is not stored (most admissions are first entries, and
+ * the hot path writes less): the ticket had no entries, was nowhere, and came into the gate's zone.
+ */
+function impliedUndo(day: string, device: DeviceAuthRow): TScanUndo {
+  return {
+    day,
+    before: { entries: 0, entriesOnDay: 0, entriesDay: null, inside: false, zoneId: null },
+    after: { entries: 1, entriesOnDay: 1, entriesDay: day, inside: true, zoneId: device.zone_id },
+    into: device.zone_id,
+    outOf: null,
+    counted: device.perimeter === false ? null : 'entries',
+  };
+}
+
 function countsOf(t: TTicketState): TScanUndo['before'] {
   return { entries: t.entries, entriesOnDay: t.entriesOnDay, entriesDay: t.entriesDay, inside: t.inside, zoneId: t.zoneId };
 }
@@ -162,6 +179,9 @@ function stateOf(t: TicketForScan): TTicketState {
 export class ScanIngest {
   private queue: Job[] = [];
   private inFlight = 0;
+  /** Batches being decided: their scans are answered `unavailable` at their deadline too. */
+  private readonly deciding = new Set<Job[]>();
+  private readonly sweeper: NodeJS.Timeout;
   private readonly clocks = new Map<number, Promise<{ timezone: string; resetMinute: number }>>();
   private readonly concurrency: number;
   private readonly now: () => Date;
@@ -174,6 +194,23 @@ export class ScanIngest {
   constructor(private readonly opts: ScanIngestOptions) {
     this.concurrency = opts.concurrency ?? (opts.db.kind === 'pglite' ? 1 : Number(process.env.TIDEWATCH_INGEST_CONCURRENCY ?? 2));
     this.now = opts.now ?? (() => new Date());
+    // One timer for every waiting scan rather than one per scan: the answer deadline is kept here,
+    // whatever the database is doing (a frozen database answers nothing, so nothing else would).
+    this.sweeper = setInterval(() => this.answerOverdue(), DEADLINE_SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  /** Answers `unavailable` to every scan past its deadline, queued or being decided; the work goes on. */
+  private answerOverdue(): void {
+    const now = Date.now();
+    const overdue = (job: Job) => job.expiresAt !== undefined && job.expiresAt <= now;
+    const message = 'not decided in time (the database is slow or down); retry with the same scan id, or decide locally and upload what the gate did';
+    // The queue is in arrival order, so its deadlines are too (one deadline for every scan).
+    for (const job of this.queue) {
+      if (!overdue(job)) break;
+      job.resolve(unavailable(job.scan.id, message));
+    }
+    for (const batch of this.deciding) for (const job of batch) if (overdue(job)) job.resolve(unavailable(job.scan.id, message));
   }
 
   get pending(): number {
@@ -189,8 +226,18 @@ export class ScanIngest {
       const message = this.closed ? 'the server is shutting down; retry on another instance' : 'the server is busy; retry later with the same scan id';
       return Promise.resolve(scans.map((s) => unavailable(s.id, message)));
     }
+    // The first answer counts: the deadline's `unavailable`, or the decision if it came first.
     const acks = scans.map(
-      (scan, i) => new Promise<TScanAck>((resolve) => this.queue.push({ device, scan, hash: scanHash(scan), forced: forced[i], expiresAt, resolve })),
+      (scan, i) =>
+        new Promise<TScanAck>((resolve) => {
+          let answered = false;
+          const once = (ack: TScanAck) => {
+            if (answered) return;
+            answered = true;
+            resolve(ack);
+          };
+          this.queue.push({ device, scan, hash: scanHash(scan), forced: forced[i], expiresAt, resolve: once });
+        }),
     );
     this.pump();
     return Promise.all(acks);
@@ -200,6 +247,7 @@ export class ScanIngest {
   async drain(): Promise<void> {
     this.closed = true;
     while (this.queue.length || this.inFlight) await new Promise((r) => setTimeout(r, 10));
+    clearInterval(this.sweeper);
   }
 
   private pump(): void {
@@ -213,7 +261,9 @@ export class ScanIngest {
       }
       if (!batch.length) continue;
       this.inFlight++;
+      this.deciding.add(batch);
       void this.run(batch).finally(() => {
+        this.deciding.delete(batch);
         this.inFlight--;
         this.pump();
       });
@@ -488,7 +538,8 @@ export class ScanIngest {
             move(d.into, ctx.day, 1);
             move(d.outOf, ctx.day, -1);
             if (d.into !== null) relied.add(`${d.into}|${ctx.day}`);
-            undos.set(i, {
+            // A first entry's undo is implied (see impliedUndo); only the others are kept.
+            if (current.entries > 0 || scan.direction === 'out') undos.set(i, {
               day: ctx.day,
               before: countsOf(current),
               after: countsOf(d.next),
@@ -610,7 +661,8 @@ export class ScanIngest {
     move: (zoneId: number | null, day: string, d: number) => void;
     now: Date;
   }): { ack: TScanAck; row?: { result: 'admit' | 'reject'; reason: string | null; conflict: boolean }; update?: TicketUpdate } {
-    const { job, server, undo, ctx, ticket: t } = a;
+    const { job, server, ctx, ticket: t } = a;
+    let { undo } = a;
     const { device, scan } = job;
     const local = scan.local!;
     const ticketOf = t ? { ticket: { type: t.type_code } } : {};
@@ -654,6 +706,7 @@ export class ScanIngest {
       };
     }
     // Admitted by the server, turned away by the gate.
+    undo ??= scan.direction === 'in' ? impliedUndo(a.decidedDay, device) : null;
     const day = undo?.day ?? a.decidedDay;
     const counted = undo ? undo.counted : perimeter ? (scan.direction === 'in' ? 'entries' : 'exits') : null;
     if (counted) count(day, counted, -1);

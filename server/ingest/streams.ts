@@ -85,19 +85,18 @@ async function submitThrottled(rt: Runtime, device: DeviceAuthRow, scans: TScan[
 
 /**
  * Decides scans, answering within the deadline whatever the database (or Redis) is doing: scans
- * not decided by then are answered `unavailable`, and the device retries them with the same id or
- * decides by itself and uploads what it did (docs/device-protocol.md). Work already under way goes
- * on; if it commits after all, the retry or the upload finds its stored answer.
+ * not decided by then are answered `unavailable` by the ingest itself, and the device retries them
+ * with the same id or decides by itself and uploads what it did (docs/device-protocol.md). Work
+ * already under way goes on; if it commits after all, the retry or the upload finds its answer.
+ * The gate's throttle waits at most a Redis round trip bound (server/shared/shared-state.ts).
  */
 async function decideInTime(rt: Runtime, device: DeviceAuthRow, scans: TScan[]): Promise<TScanAck[]> {
   const ms = rt.config.TIDEWATCH_ANSWER_DEADLINE_MS;
-  const work = submitThrottled(rt, device, scans, Date.now() + ms);
   try {
-    return await withDeadline(work, ms, 'the scan decision');
+    return await submitThrottled(rt, device, scans, Date.now() + ms);
   } catch (err) {
-    if (!(err instanceof DeadlineExceeded)) rt.logger.error({ err: (err as Error).message, gate: device.gate_code }, 'scans not decided');
-    work.catch((e: Error) => rt.logger.warn({ err: e.message, gate: device.gate_code }, 'scans decided after their deadline failed'));
-    const message = `not decided within ${ms} ms (the database is slow or down); retry with the same scan id, or decide locally and upload what the gate did`;
+    rt.logger.error({ err: (err as Error).message, gate: device.gate_code }, 'scans not decided');
+    const message = 'the server could not decide the scans; retry with the same scan id, or decide locally and upload what the gate did';
     return scans.map((s) => ({ id: s.id, error: { code: 'unavailable' as const, message, retryAfterMs: SCAN_RETRY_AFTER_MS } }));
   }
 }
