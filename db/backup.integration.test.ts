@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp } from '../tests/helpers/app.ts';
 import { backends, createPostgresTestDb, createTimescalePglite, type TestDb } from '../tests/helpers/backends.ts';
 import { sellTickets, startGateTraffic, TEST_ID_NUMBER, type GateTraffic } from '../tests/helpers/gate-traffic.ts';
+import { expectBackupError } from '../tests/helpers/backup-asserts.ts';
 import { addTicketType } from '../tests/helpers/venue.ts';
 import type { App } from '../server/app.ts';
 import { CLI_ACTOR } from '../server/services/actor.ts';
@@ -45,16 +46,6 @@ async function rowHashes(db: Database, table: string): Promise<Set<string>> {
 /** A table's rows and checksum as they are now, taken by backing it up again. */
 async function tablesOf(db: Database, dir: string): Promise<BackupSummary['tables']> {
   return (await backupToFile(db, path.join(dir, `check-${randomBytes(4).toString('hex')}.twbackup`))).tables;
-}
-
-async function expectBackupError(p: Promise<unknown>, reason: BackupError['reason']): Promise<BackupError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected BackupError ${reason}`).toBeInstanceOf(BackupError);
-  expect((err as BackupError).reason, (err as Error).message).toBe(reason);
-  return err as BackupError;
 }
 
 /** Rewrites a backup with one row of a table changed, recomputing that table's checksum so only the database can object. */

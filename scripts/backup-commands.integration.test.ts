@@ -17,6 +17,7 @@ import { seedDemo } from '../server/services/seed.ts';
 import { startTestApp } from '../tests/helpers/app.ts';
 import { createPostgresTestDb, type TestDb } from '../tests/helpers/backends.ts';
 import { sellTickets, startGateTraffic, type GateTraffic } from '../tests/helpers/gate-traffic.ts';
+import { expectBackupError } from '../tests/helpers/backup-asserts.ts';
 import { addTicketType } from '../tests/helpers/venue.ts';
 import { backupCommand, restoreCommand, type CommandIo } from './backup-commands.ts';
 
@@ -48,16 +49,6 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-async function expectBackupError(p: Promise<unknown>, reason: BackupError['reason']): Promise<BackupError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, `expected BackupError ${reason}`).toBeInstanceOf(BackupError);
-  expect((err as BackupError).reason, (err as Error).message).toBe(reason);
-  return err as BackupError;
 }
 
 async function tablesOf(db: Database, dir: string): Promise<BackupSummary['tables']> {

@@ -1,19 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, type Database } from '../db/client.ts';
-import { migrate } from '../db/migrate.ts';
 import { findUserForSignIn } from '../db/queries/users.ts';
 import type { TLiveCounters, TSubscribeAck } from '../lib/schemas/live.ts';
 import { SimGateDevice } from '../scripts/sim/gate-device.ts';
 import { channelCall, connectSocket, sessionCookie, startTestApp } from '../tests/helpers/app.ts';
 import { eventually } from '../tests/helpers/backends.ts';
-import { haveThrowawayBinaries, startThrowawayPostgres, startThrowawayRedis, type ThrowawayPostgres, type ThrowawayRedis } from '../tests/helpers/throwaway-services.ts';
+import { canRunFaultTests, startFaultCluster, type FaultCluster } from '../tests/helpers/fault-cluster.ts';
 import { addTicketType, venueToday } from '../tests/helpers/venue.ts';
-import type { App } from './app.ts';
 import { CLI_ACTOR } from './services/actor.ts';
 import { createDevice } from './services/admin.ts';
-import { readDemoCredentials, seedDemo } from './services/seed.ts';
 
 /**
  * Gates through faults (docs/device-protocol.md): two instances on a PostgreSQL and a Redis of the
@@ -36,51 +32,26 @@ const GATES = ['MG-01', 'MG-02', 'MG-03', 'MG-04', 'MG-05', 'MG-08', 'EG-01', 'E
  */
 const DEADLINE_MS = '1200';
 
-const ci = process.env.CI === 'true';
-if (ci && !haveThrowawayBinaries()) throw new Error('CI=true but PostgreSQL server binaries or redis-server are missing: the fault test cannot be skipped in CI');
-
-describe.runIf(haveThrowawayBinaries())('gates through a PostgreSQL freeze and a Redis outage, two instances', () => {
-  let pg: ThrowawayPostgres;
-  let redis: ThrowawayRedis;
-  let setup: Database;
-  let dbA: Database;
-  let dbB: Database;
-  let a: App;
-  let b: App;
-  let venueId: number;
+describe.runIf(canRunFaultTests('the fault test'))('gates through a PostgreSQL freeze and a Redis outage, two instances', () => {
+  let c: FaultCluster;
   const devices: SimGateDevice[] = [];
   const sockets: Socket[] = [];
   const today = venueToday();
 
   beforeAll(async () => {
-    [pg, redis] = await Promise.all([startThrowawayPostgres(), startThrowawayRedis()]);
-    setup = await createDatabase({ databaseUrl: pg.url, max: 4 });
-    await migrate(setup);
-    await seedDemo(setup, `/tmp/tw-faults-${process.pid}`, CLI_ACTOR);
-    venueId = (await setup.query<{ id: number }>("SELECT id FROM venues WHERE code = 'YUNLING'")).rows[0].id;
-    await addTicketType(setup, venueId, 'T-FAULT', { draws_day_quota: false });
-    dbA = await createDatabase({ databaseUrl: pg.url });
-    dbB = await createDatabase({ databaseUrl: pg.url });
-    const prefix = `twtest-faults-${process.pid}`;
-    const env = { REDIS_URL: redis.url, TIDEWATCH_ANSWER_DEADLINE_MS: DEADLINE_MS };
-    a = await startTestApp(dbA, { redisPrefix: prefix, instance: 'A', env });
-    b = await startTestApp(dbB, { redisPrefix: prefix, instance: 'B', env });
+    c = await startFaultCluster('faults', { TIDEWATCH_ANSWER_DEADLINE_MS: DEADLINE_MS });
+    await addTicketType(c.setup, c.venueId, 'T-FAULT', { draws_day_quota: false });
   }, 180_000);
 
   afterAll(async () => {
     for (const d of devices) d.disconnect();
     for (const s of sockets) s.close();
-    pg?.thaw();
-    await a?.close();
-    await b?.close();
-    await Promise.all([dbA?.close(), dbB?.close(), setup?.close()]);
-    await pg?.stop();
-    await redis?.close();
+    await c?.close();
   }, 60_000);
 
   it('answers every scan in time, lets a known gate back in and counts every ticket once', { timeout: 240_000 }, async () => {
     // Tickets for today, sold through the shop's real API before the faults.
-    const creds = readDemoCredentials(`/tmp/tw-faults-${process.pid}`)!;
+    const { pg, redis, setup, a, b, venueId, creds } = c;
     const codes: string[] = [];
     for (let i = 0; i < 22; i++) {
       const r = await channelCall(a.url, creds.channels.WECHAT, 'POST', '/api/channels/orders', { ref: `fault-${process.pid}-${i}`, items: [{ type: 'T-FAULT', qty: 100, date: today }], amount: 1000 });

@@ -117,9 +117,30 @@ function refusal(code: 'unauthorized' | 'unavailable', retryAfterMs?: number): E
   return err;
 }
 
-function refuseCheck<T>(check: TTokenCheck<T>): Error | undefined {
-  if (check.ok) return undefined;
-  return check.code === 'unavailable' ? refusal('unavailable', check.retryAfterMs) : refusal('unauthorized');
+/**
+ * The bearer-token handshake of /gates and /channels: the token is checked (or, during a database
+ * outage, found among those this instance verified recently), accepted, or refused with one of the
+ * two refusals; a failure of the check itself is `unavailable`, never silence.
+ */
+function tokenHandshake<T>(
+  ns: '/gates' | '/channels',
+  check: (token: string | undefined) => Promise<TTokenCheck<T>>,
+  accept: (socket: Socket, row: T, tokenHash: string, cached: boolean) => void,
+) {
+  return async (socket: Socket, next: (err?: Error) => void) => {
+    let c: TTokenCheck<T>;
+    try {
+      c = await check(bearer(socket));
+    } catch {
+      c = { ok: false, code: 'unavailable', retryAfterMs: HANDSHAKE_RETRY_MS };
+    }
+    if (c.ok) {
+      accept(socket, c.row, c.tokenHash, c.cached);
+      return next();
+    }
+    metrics.socketErrors.inc({ namespace: ns, code: c.code });
+    next(c.code === 'unavailable' ? refusal('unavailable', c.retryAfterMs) : refusal('unauthorized'));
+  };
 }
 
 /** Answers every event nobody handles with a typed error instead of silence. */
@@ -253,22 +274,12 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
 
   // ---- /gates: devices authenticate with their bearer token ----
   const gates = io.of('/gates');
-  gates.use(async (socket, next) => {
-    try {
-      const check = await rt.tokens!.device(bearer(socket));
-      const refused = refuseCheck(check);
-      if (refused || !check.ok) {
-        metrics.socketErrors.inc({ namespace: '/gates', code: refused!.message });
-        return next(refused);
-      }
-      if (check.cached) logger.info({ gate: check.row.gate_code }, 'device let in from the known-token cache: the database did not answer');
-      Object.assign(socket.data as DeviceData, { device: check.row, tokenHash: check.tokenHash });
-      next();
-    } catch (err) {
-      logger.error({ err: (err as Error).message }, 'device handshake failed');
-      next(refusal('unavailable', HANDSHAKE_RETRY_MS));
-    }
-  });
+  gates.use(
+    tokenHandshake('/gates', (token) => rt.tokens!.device(token), (socket, device, tokenHash, cached) => {
+      if (cached) logger.info({ gate: device.gate_code }, 'device let in from the known-token cache: the database did not answer');
+      Object.assign(socket.data as DeviceData, { device, tokenHash });
+    }),
+  );
   gates.on('connection', (socket) => {
     const data = socket.data as DeviceData;
     const { device } = data;
@@ -335,21 +346,11 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
 
   // ---- /channels: sales channels authenticate with their bearer token (orders come with the streams issue) ----
   const channels = io.of('/channels');
-  channels.use(async (socket, next) => {
-    try {
-      const check = await rt.tokens!.channel(bearer(socket));
-      const refused = refuseCheck(check);
-      if (refused || !check.ok) {
-        metrics.socketErrors.inc({ namespace: '/channels', code: refused!.message });
-        return next(refused);
-      }
-      Object.assign(socket.data as ChannelData, { channel: check.row, tokenHash: check.tokenHash });
-      next();
-    } catch (err) {
-      logger.error({ err: (err as Error).message }, 'channel handshake failed');
-      next(refusal('unavailable', HANDSHAKE_RETRY_MS));
-    }
-  });
+  channels.use(
+    tokenHandshake('/channels', (token) => rt.tokens!.channel(token), (socket, channel, tokenHash) => {
+      Object.assign(socket.data as ChannelData, { channel, tokenHash });
+    }),
+  );
   channels.on('connection', (socket) => {
     metrics.socketConnections.inc({ namespace: '/channels' });
     rejectUnknownEvents(socket, new Set(['order']), '/channels');

@@ -1,16 +1,12 @@
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, type Database } from '../../db/client.ts';
-import { migrate } from '../../db/migrate.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
 import { channelCall, connectSocket, sessionCookie, startTestApp, trpcCall } from '../../tests/helpers/app.ts';
 import { eventually } from '../../tests/helpers/backends.ts';
-import { haveThrowawayBinaries, startThrowawayPostgres, startThrowawayRedis, type ThrowawayPostgres, type ThrowawayRedis } from '../../tests/helpers/throwaway-services.ts';
+import { canRunFaultTests, startFaultCluster, type FaultCluster } from '../../tests/helpers/fault-cluster.ts';
 import { venueToday } from '../../tests/helpers/venue.ts';
-import type { App } from '../app.ts';
 import { CLI_ACTOR } from '../services/actor.ts';
 import { createDevice, revokeDevices } from '../services/admin.ts';
-import { readDemoCredentials, seedDemo, type DemoCredentials } from '../services/seed.ts';
 
 /**
  * The handshakes and the HTTP and channel forms while the database cannot answer
@@ -34,21 +30,16 @@ function tryConnect(url: string, auth?: Record<string, unknown>, cookie?: string
   });
 }
 
-const ci = process.env.CI === 'true';
-if (ci && !haveThrowawayBinaries()) throw new Error('CI=true but PostgreSQL server binaries or redis-server are missing: the outage tests cannot be skipped in CI');
-
-describe.runIf(haveThrowawayBinaries())('handshakes, uploads and orders while the database is frozen, two instances', () => {
-  let pg: ThrowawayPostgres;
-  let redis: ThrowawayRedis;
-  let setup: Database;
-  let dbA: Database;
-  let dbB: Database;
-  let a: App;
-  let b: App;
-  let creds: DemoCredentials;
+describe.runIf(canRunFaultTests('the outage tests'))('handshakes, uploads and orders while the database is frozen, two instances', () => {
+  let c: FaultCluster;
+  let pg: FaultCluster['pg'];
+  let setup: FaultCluster['setup'];
+  let a: FaultCluster['a'];
+  let b: FaultCluster['b'];
+  let creds: FaultCluster['creds'];
+  let venueId: number;
   let adminCookie: string;
   let operatorCookie: string;
-  let venueId: number;
   const sockets: Socket[] = [];
   const keep = <T extends Socket | Refusal>(s: T) => (s instanceof Error ? s : (sockets.push(s), s));
 
@@ -63,30 +54,15 @@ describe.runIf(haveThrowawayBinaries())('handshakes, uploads and orders while th
   }
 
   beforeAll(async () => {
-    [pg, redis] = await Promise.all([startThrowawayPostgres(), startThrowawayRedis()]);
-    setup = await createDatabase({ databaseUrl: pg.url, max: 4 });
-    await migrate(setup);
-    const dir = `/tmp/tw-outage-${process.pid}`;
-    await seedDemo(setup, dir, CLI_ACTOR);
-    creds = readDemoCredentials(dir)!;
-    venueId = (await setup.query<{ id: number }>("SELECT id FROM venues WHERE code = 'YUNLING'")).rows[0].id;
+    c = await startFaultCluster('outage');
+    ({ pg, setup, a, b, creds, venueId } = c);
     adminCookie = await sessionCookie((await findUserForSignIn(setup, 'admin@demo.tidewatch'))!.id);
     operatorCookie = await sessionCookie((await findUserForSignIn(setup, 'operator@demo.tidewatch'))!.id);
-    dbA = await createDatabase({ databaseUrl: pg.url });
-    dbB = await createDatabase({ databaseUrl: pg.url });
-    const prefix = `twtest-outage-${process.pid}`;
-    a = await startTestApp(dbA, { redisPrefix: prefix, instance: 'A', env: { REDIS_URL: redis.url } });
-    b = await startTestApp(dbB, { redisPrefix: prefix, instance: 'B', env: { REDIS_URL: redis.url } });
   }, 180_000);
 
   afterAll(async () => {
     for (const s of sockets) s.close();
-    pg?.thaw();
-    await a?.close();
-    await b?.close();
-    await Promise.all([dbA?.close(), dbB?.close(), setup?.close()]);
-    await pg?.stop();
-    await redis?.close();
+    await c?.close();
   }, 60_000);
 
   it('lets a known device back in, and says "unavailable" (not "unauthorized") for one it cannot check', async () => {
