@@ -23,7 +23,9 @@ export default async function HomePage() {
         areas={areas}
         venues={venues.map((v) => (locale === 'en' ? v.name_en : v.name_zh))}
       />
-      <noscript><Link href="/command-center">Command center</Link></noscript>
+      <noscript>
+        <Link href="/command-center">Command center</Link>
+      </noscript>
     </>
   );
 }

@@ -9,7 +9,15 @@ import { TRPCProvider } from '../lib/trpc/react.tsx';
 import type { AppRouter } from '../server/trpc/root.ts';
 
 /** Browser-side context: data fetching (tRPC + TanStack Query) and the chosen language. */
-export function Providers({ children, locale, messages }: { children: ReactNode; locale: TLocale; messages: TMessages }) {
+export function Providers({
+  children,
+  locale,
+  messages,
+}: {
+  children: ReactNode;
+  locale: TLocale;
+  messages: TMessages;
+}) {
   const [queryClient] = useState(
     () => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: 2, refetchOnWindowFocus: false } } }),
   );

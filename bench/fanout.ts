@@ -77,13 +77,16 @@ if (args.help) {
 
 function num(name: string, v: string | undefined, min: number, max: number): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max} (got "${v}")`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new Error(`--${name} must be a number from ${min} to ${max} (got "${v}")`);
   return n;
 }
 
 const opts = {
   screens: num('screens', args.screens, 1, 5_000),
-  rates: String(args.rates).split(',').map((r) => num('rates', r, 1, 2_000)),
+  rates: String(args.rates)
+    .split(',')
+    .map((r) => num('rates', r, 1, 2_000)),
   durationS: num('duration', args.duration, 1, 300),
   warmupS: num('warmup', args.warmup, 0, 30),
   referenceS: num('reference', args.reference, 0, 300),
@@ -131,7 +134,14 @@ function snapCpu(serverPid: number, pgPids: number[]): CpuSnap {
   const postgres = new Map<number, number>();
   for (const pid of pgPids) postgres.set(pid, processCpuSeconds(pid));
   const server = processCpu(serverPid);
-  return { t: performance.now(), server: server.process, serverMain: server.main, postgres, bench: (b.user + b.system) / 1e6, machine: machineCpuSeconds() };
+  return {
+    t: performance.now(),
+    server: server.process,
+    serverMain: server.main,
+    postgres,
+    bench: (b.user + b.system) / 1e6,
+    machine: machineCpuSeconds(),
+  };
 }
 
 /**
@@ -148,7 +158,16 @@ function cpuBetween(a: CpuSnap, b: CpuSnap, laterPg: number[] = []): CpuShare {
   const postgres = pgS / wallS;
   const bench = (b.bench - a.bench) / wallS;
   const machine = (b.machine - a.machine) / wallS;
-  return { wallS, serverS: b.server - a.server, serverMainS: b.serverMain - a.serverMain, server, serverSe: NaN, postgres, bench, other: Math.max(0, machine - server - postgres - bench) };
+  return {
+    wallS,
+    serverS: b.server - a.server,
+    serverMainS: b.serverMain - a.serverMain,
+    server,
+    serverSe: NaN,
+    postgres,
+    bench,
+    other: Math.max(0, machine - server - postgres - bench),
+  };
 }
 
 /** Standard error of the mean of per-interval rates, weighting intervals by their length. */
@@ -214,7 +233,11 @@ async function measuredScans(
     },
   });
   clearInterval(sampler);
-  return { scans, cpu: { ...cpuBetween(a!, b!, await postgresPids(bench)), serverSe: standardError(perSecond) }, windowUs };
+  return {
+    scans,
+    cpu: { ...cpuBetween(a!, b!, await postgresPids(bench)), serverSe: standardError(perSecond) },
+    windowUs,
+  };
 }
 
 /** Cores busy in a window; `server` is the process being measured, PostgreSQL only when it runs apart. */
@@ -264,9 +287,11 @@ function ackLatency(phase: ScanPhase): LatencySummary {
 /** Server emit (`at`) to screen handler, for the counters:update that arrived between `from` and `to` (ms). */
 function emitToScreen(pool: ScreenPool, from: number, to: number): LatencySummary {
   let n = 0;
-  for (const s of pool.screens) for (let k = 0; k < s.log.n; k++) if (s.log.times[k] >= from && s.log.times[k] < to) n++;
+  for (const s of pool.screens)
+    for (let k = 0; k < s.log.n; k++) if (s.log.times[k] >= from && s.log.times[k] < to) n++;
   const samples = new Samples(n);
-  for (const s of pool.screens) for (let k = 0; k < s.log.n; k++) if (s.log.times[k] >= from && s.log.times[k] < to) samples.add(s.log.delays[k]);
+  for (const s of pool.screens)
+    for (let k = 0; k < s.log.n; k++) if (s.log.times[k] >= from && s.log.times[k] < to) samples.add(s.log.delays[k]);
   return samples.summary();
 }
 
@@ -305,7 +330,8 @@ async function cleanRedis(url: string): Promise<void> {
   r.on('error', () => {});
   try {
     await r.connect();
-    for await (const keys of r.scanStream({ match: 'tw:*', count: 500 })) if ((keys as string[]).length) await r.del(...(keys as string[]));
+    for await (const keys of r.scanStream({ match: 'tw:*', count: 500 }))
+      if ((keys as string[]).length) await r.del(...(keys as string[]));
   } finally {
     r.disconnect();
   }
@@ -329,7 +355,8 @@ async function main(): Promise<number> {
     await baseline?.stop().catch((err) => log(`could not stop the ws baseline: ${(err as Error).message}`));
     await server?.stop().catch((err) => log(`could not stop the server: ${(err as Error).message}`));
     await bench?.drop().catch((err) => log(`could not drop ${bench?.name}: ${(err as Error).message}`));
-    if (opts.redisUrl) await cleanRedis(opts.redisUrl).catch((err) => log(`could not clean Redis: ${(err as Error).message}`));
+    if (opts.redisUrl)
+      await cleanRedis(opts.redisUrl).catch((err) => log(`could not clean Redis: ${(err as Error).message}`));
     rmSync(tmp, { recursive: true, force: true });
   };
   const onSignal = () => {
@@ -345,13 +372,31 @@ async function main(): Promise<number> {
     const started = performance.now();
     const loadBefore = os.loadavg();
     // Every scan presents a fresh ticket: reference and fan-out windows, warm-ups, and a margin.
-    const tickets = Math.ceil(Math.max(...opts.rates) * WARMUP_S) + opts.rates.reduce((a, r) => a + Math.ceil(r * (opts.warmupS + opts.durationS)) + (opts.referenceS ? Math.ceil(r * (opts.warmupS + opts.referenceS)) : 0), 0) + 1_000;
-    log(`setting up ${opts.embedded ? `an embedded PGlite database in ${tmp}` : `a fresh database on ${opts.databaseUrl.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@')}`} ...`);
+    const tickets =
+      Math.ceil(Math.max(...opts.rates) * WARMUP_S) +
+      opts.rates.reduce(
+        (a, r) =>
+          a +
+          Math.ceil(r * (opts.warmupS + opts.durationS)) +
+          (opts.referenceS ? Math.ceil(r * (opts.warmupS + opts.referenceS)) : 0),
+        0,
+      ) +
+      1_000;
+    log(
+      `setting up ${opts.embedded ? `an embedded PGlite database in ${tmp}` : `a fresh database on ${opts.databaseUrl.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@')}`} ...`,
+    );
     bench = opts.embedded
       ? await createEmbeddedFanoutDb({ dir: path.join(tmp, 'data'), tickets, devices: opts.devices, log })
-      : await createPostgresFanoutDb({ baseUrl: opts.databaseUrl, dataDir: path.join(tmp, 'seed'), tickets, devices: opts.devices, log });
+      : await createPostgresFanoutDb({
+          baseUrl: opts.databaseUrl,
+          dataDir: path.join(tmp, 'seed'),
+          tickets,
+          devices: opts.devices,
+          log,
+        });
     let pgVersion = 'PGlite';
-    if (bench.db) pgVersion = `PostgreSQL ${(await bench.db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v}`;
+    if (bench.db)
+      pgVersion = `PostgreSQL ${(await bench.db.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v}`;
 
     const secret = randomBytes(32).toString('base64url');
     const profDir = opts.profile ? (opts.cpuProfDir ?? path.join(tmp, 'prof')) : undefined;
@@ -371,8 +416,13 @@ async function main(): Promise<number> {
       nodeArgs: profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [],
       log,
     });
-    const health = (await (await fetch(`${server.url}/api/health`)).json()) as { database?: { kind?: string; timescale?: boolean }; redis?: { configured?: boolean; ok?: boolean } };
-    log(`server pid ${server.pid} at ${server.url} (database ${health.database?.kind}, timescale ${health.database?.timescale ? 'yes' : 'no'}, redis ${health.redis?.configured ? `yes, ok=${health.redis.ok}` : 'no'})`);
+    const health = (await (await fetch(`${server.url}/api/health`)).json()) as {
+      database?: { kind?: string; timescale?: boolean };
+      redis?: { configured?: boolean; ok?: boolean };
+    };
+    log(
+      `server pid ${server.pid} at ${server.url} (database ${health.database?.kind}, timescale ${health.database?.timescale ? 'yes' : 'no'}, redis ${health.redis?.configured ? `yes, ok=${health.redis.ok}` : 'no'})`,
+    );
 
     gates = await connectGates(server.url, bench.devices);
     log(`${gates.length} gate devices on ${[...new Set(bench.devices.map((d) => d.gateCode))].join(', ')}`);
@@ -380,7 +430,15 @@ async function main(): Promise<number> {
     const order = new AdmitOrder();
 
     // 0. Warm-up: the first scans compile the ingest path and fill the pool; measure none of that.
-    await runScans({ gates, feed, prefix: 'warm.', rate: Math.max(...opts.rates), warmupS: WARMUP_S, durationS: 0, order });
+    await runScans({
+      gates,
+      feed,
+      prefix: 'warm.',
+      rate: Math.max(...opts.rates),
+      warmupS: WARMUP_S,
+      durationS: 0,
+      order,
+    });
 
     // 1. Reference: the same scans with no screen connected. The hub still reads the counters
     //    and emits them every 250 ms (to an empty room); what the fan-out windows add on top is
@@ -389,12 +447,22 @@ async function main(): Promise<number> {
     const referenceUs = new Map<number, { fromUs: number; toUs: number }>();
     for (const rate of opts.referenceS > 0 ? opts.rates : []) {
       log(`\nreference: ${fmt(rate)} scans/s, no screens, ${opts.warmupS} s warm-up + ${opts.referenceS} s measured`);
-      const { scans, cpu, windowUs } = await measuredScans(bench, server.pid, { gates, feed, prefix: `ref${rate}.`, rate, warmupS: opts.warmupS, durationS: opts.referenceS, order });
+      const { scans, cpu, windowUs } = await measuredScans(bench, server.pid, {
+        gates,
+        feed,
+        prefix: `ref${rate}.`,
+        rate,
+        warmupS: opts.warmupS,
+        durationS: opts.referenceS,
+        order,
+      });
       reference.set(rate, cpu);
       referenceUs.set(rate, windowUs);
       log(`  ${outcomeText(scans)}`);
       log(`  scan ack latency ${latencyText(ackLatency(scans))}`);
-      log(`  ${cpuText(cpu, { server: bench.kind === 'pglite' ? 'server (with PGlite)' : 'server', postgres: bench.kind === 'postgres' })}`);
+      log(
+        `  ${cpuText(cpu, { server: bench.kind === 'pglite' ? 'server (with PGlite)' : 'server', postgres: bench.kind === 'postgres' })}`,
+      );
       if (scans.firstError) log(`  first error: ${scans.firstError}`);
     }
 
@@ -403,37 +471,55 @@ async function main(): Promise<number> {
     const cookie = `next-auth.session-token=${await encode({ token: { sub: String(bench.operatorId) }, secret })}`;
     const runS = opts.rates.length * (opts.warmupS + opts.durationS) + 60;
     let t0 = performance.now();
-    pool = await connectScreens({ url: server.url, cookie, count: opts.screens, logCapacity: Math.ceil(runS * LOG_PER_S) });
-    log(`\n${fmt(pool.screens.length)} screens connected to /live in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    pool = await connectScreens({
+      url: server.url,
+      cookie,
+      count: opts.screens,
+      logCapacity: Math.ceil(runS * LOG_PER_S),
+    });
+    log(
+      `\n${fmt(pool.screens.length)} screens connected to /live in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     t0 = performance.now();
     await subscribeScreens(pool, bench.venueId);
     const snapshotTotals = new Set(pool.screens.map((s) => s.snapshotEntries));
     const base = Math.max(...pool.screens.map((s) => s.snapshotEntries ?? 0));
     order.base = base;
     order.admitted = 0;
-    log(`${fmt(pool.screens.length)} screens subscribed to venue ${bench.venueId} in ${((performance.now() - t0) / 1000).toFixed(1)} s (snapshot entries ${fmt(base)}${snapshotTotals.size > 1 ? `; WARNING: snapshots disagree: ${[...snapshotTotals].join(', ')}` : ''})`);
+    log(
+      `${fmt(pool.screens.length)} screens subscribed to venue ${bench.venueId} in ${((performance.now() - t0) / 1000).toFixed(1)} s (snapshot entries ${fmt(base)}${snapshotTotals.size > 1 ? `; WARNING: snapshots disagree: ${[...snapshotTotals].join(', ')}` : ''})`,
+    );
     await sleep(1_000);
 
     // 3. Fan-out: scans at each rate, every screen subscribed.
     const results: FanoutResult[] = [];
     let replayWindow: { start: number; end: number } | undefined;
     for (const rate of opts.rates) {
-      log(`\nfan-out: ${fmt(rate)} scans/s to ${fmt(pool.screens.length)} subscribed screens, ${opts.warmupS} s warm-up + ${opts.durationS} s measured`);
+      log(
+        `\nfan-out: ${fmt(rate)} scans/s to ${fmt(pool.screens.length)} subscribed screens, ${opts.warmupS} s warm-up + ${opts.durationS} s measured`,
+      );
       const loop = monitorEventLoopDelay({ resolution: 10 });
       let d0: Record<LiveEvent, number> | undefined;
       let d1: Record<LiveEvent, number> | undefined;
       const screens = pool;
-      const { scans, cpu, windowUs } = await measuredScans(bench, server.pid, { gates, feed, prefix: `fan${rate}.`, rate, warmupS: opts.warmupS, durationS: opts.durationS, order }, (edge) => {
-        if (edge === 'start') {
-          d0 = screens.delivered.snapshot();
-          loop.enable();
-        } else {
-          d1 = screens.delivered.snapshot();
-          loop.disable();
-        }
-      });
+      const { scans, cpu, windowUs } = await measuredScans(
+        bench,
+        server.pid,
+        { gates, feed, prefix: `fan${rate}.`, rate, warmupS: opts.warmupS, durationS: opts.durationS, order },
+        (edge) => {
+          if (edge === 'start') {
+            d0 = screens.delivered.snapshot();
+            loop.enable();
+          } else {
+            d1 = screens.delivered.snapshot();
+            loop.disable();
+          }
+        },
+      );
       await sleep(SETTLE_MS);
-      const byEvent = Object.fromEntries(Object.keys(d1!).map((k) => [k, d1![k as LiveEvent] - d0![k as LiveEvent]])) as Record<LiveEvent, number>;
+      const byEvent = Object.fromEntries(
+        Object.keys(d1!).map((k) => [k, d1![k as LiveEvent] - d0![k as LiveEvent]]),
+      ) as Record<LiveEvent, number>;
       const delivered = Object.values(byEvent).reduce((x, y) => x + y, 0);
       const ref = reference.get(rate);
       const { samples, missing, early } = scanToScreen(scans, pool);
@@ -456,20 +542,42 @@ async function main(): Promise<number> {
       replayWindow = { start: scans.windowStart, end: scans.windowEnd };
       log(`  ${outcomeText(scans)}`);
       if (scans.firstError) log(`  first error: ${scans.firstError}`);
-      log(`  delivered to screens in the window: ${fmt(delivered)} (${Object.entries(byEvent).filter(([, n]) => n).map(([e, n]) => `${e} ${fmt(n)}`).join(', ')}) = ${fmt(delivered / cpu.wallS)}/s, ${fmt(delivered / cpu.wallS / pool.screens.length, 2)}/s per screen`);
-      log(`  ${cpuText(cpu, { server: bench.kind === 'pglite' ? 'server (with PGlite)' : 'server', postgres: bench.kind === 'postgres' })}`);
-      log(`  server CPU per delivered update: ${fmt(res.usPerUpdate, 1)} µs (all the server's work in the window / updates delivered)${ref ? `; the same scans without screens: ${ref.server.toFixed(2)} cores` : ''}`);
-      log(`  scan-to-screen over ${fmt(scans.window.n)} scans x ${fmt(pool.screens.length)} screens (n=${fmt(res.latency.count)}): ${latencyText(res.latency)}${missing ? `; ${fmt(missing)} never shown` : ''}${early ? `; ${fmt(early)} ANOMALOUS (shown before sent)` : ''}`);
-      log(`    of which: scan ack ${latencyText(res.ack)}; server emit -> screen handler ${latencyText(res.emit)} (the rest waits for the 250 ms flush and its database read)`);
-      log(`    load generator event-loop delay p99 ${fmt(res.loopDelayP99Ms, 1)} ms (all screens share this process: they read updates late by up to this much)`);
+      log(
+        `  delivered to screens in the window: ${fmt(delivered)} (${Object.entries(byEvent)
+          .filter(([, n]) => n)
+          .map(([e, n]) => `${e} ${fmt(n)}`)
+          .join(
+            ', ',
+          )}) = ${fmt(delivered / cpu.wallS)}/s, ${fmt(delivered / cpu.wallS / pool.screens.length, 2)}/s per screen`,
+      );
+      log(
+        `  ${cpuText(cpu, { server: bench.kind === 'pglite' ? 'server (with PGlite)' : 'server', postgres: bench.kind === 'postgres' })}`,
+      );
+      log(
+        `  server CPU per delivered update: ${fmt(res.usPerUpdate, 1)} µs (all the server's work in the window / updates delivered)${ref ? `; the same scans without screens: ${ref.server.toFixed(2)} cores` : ''}`,
+      );
+      log(
+        `  scan-to-screen over ${fmt(scans.window.n)} scans x ${fmt(pool.screens.length)} screens (n=${fmt(res.latency.count)}): ${latencyText(res.latency)}${missing ? `; ${fmt(missing)} never shown` : ''}${early ? `; ${fmt(early)} ANOMALOUS (shown before sent)` : ''}`,
+      );
+      log(
+        `    of which: scan ack ${latencyText(res.ack)}; server emit -> screen handler ${latencyText(res.emit)} (the rest waits for the 250 ms flush and its database read)`,
+      );
+      log(
+        `    load generator event-loop delay p99 ${fmt(res.loopDelayP99Ms, 1)} ms (all screens share this process: they read updates late by up to this much)`,
+      );
     }
 
     // 4. Baseline: screen 0's messages of the last fan-out window, replayed at their original
     //    times by a raw ws server to as many raw ws clients. The Tidewatch server and its screens
     //    are stopped first so the baseline runs on the same, otherwise quiet machine.
     const recorded = pool.recorded.filter((e) => e.t >= replayWindow!.start && e.t < replayWindow!.end);
-    const items: ReplayItem[] = recorded.map((e) => ({ offsetMs: e.t - replayWindow!.start, event: e.event, payload: e.payload }));
-    const meanBytes = items.reduce((a, e) => a + JSON.stringify([e.event, e.payload]).length, 0) / Math.max(1, items.length);
+    const items: ReplayItem[] = recorded.map((e) => ({
+      offsetMs: e.t - replayWindow!.start,
+      event: e.event,
+      payload: e.payload,
+    }));
+    const meanBytes =
+      items.reduce((a, e) => a + JSON.stringify([e.event, e.payload]).length, 0) / Math.max(1, items.length);
     const screenCount = pool.screens.length;
     const disconnects = pool.disconnects;
     const disconnectReason = pool.firstDisconnectReason;
@@ -489,7 +597,10 @@ async function main(): Promise<number> {
     if (profDir && !profileFile) log(`\nno CPU profile found in ${profDir}: the server did not exit cleanly`);
     if (profileFile) {
       const refRates = [...referenceUs.keys()];
-      const parts = breakDown(profileFile, [...refRates.map((r) => referenceUs.get(r)!), ...results.map((r) => r.windowUs)]);
+      const parts = breakDown(profileFile, [
+        ...refRates.map((r) => referenceUs.get(r)!),
+        ...results.map((r) => r.windowUs),
+      ]);
       const refParts = parts.slice(0, refRates.length);
       const fanParts = parts.slice(refRates.length);
       results.forEach((r, i) => {
@@ -501,7 +612,11 @@ async function main(): Promise<number> {
       const categories = [...new Set(parts.flatMap((p) => p.rows.map((x) => x.category)))];
       const busiest = (c: string) => Math.max(...parts.map((p) => p.rows.find((x) => x.category === c)?.us ?? 0));
       categories.sort((a, b) => busiest(b) - busiest(a));
-      const header = ['server main thread, share of busy time', ...refRates.map((r) => `${fmt(r)}/s no screens`), ...results.map((r) => `${fmt(r.rate)}/s ${fmt(screenCount)} screens`)];
+      const header = [
+        'server main thread, share of busy time',
+        ...refRates.map((r) => `${fmt(r)}/s no screens`),
+        ...results.map((r) => `${fmt(r.rate)}/s ${fmt(screenCount)} screens`),
+      ];
       const cell = (p: ProfileBreakdown, c: string) => {
         const row = p.rows.find((x) => x.category === c);
         return row ? `${(row.share * 100).toFixed(1)}%` : '-';
@@ -509,15 +624,24 @@ async function main(): Promise<number> {
       const cores = (p: ProfileBreakdown, wall: number) => `${(p.busyUs / 1e6 / wall).toFixed(2)} cores`;
       const rows = [
         ...categories.map((c) => [c, ...refParts.map((p) => cell(p, c)), ...fanParts.map((p) => cell(p, c))]),
-        ['busy main thread (profile)', ...refParts.map((p, i) => cores(p, reference.get(refRates[i])!.wallS)), ...fanParts.map((p, i) => cores(p, results[i].cpu.wallS))],
+        [
+          'busy main thread (profile)',
+          ...refParts.map((p, i) => cores(p, reference.get(refRates[i])!.wallS)),
+          ...fanParts.map((p, i) => cores(p, results[i].cpu.wallS)),
+        ],
       ];
       log(`\nwhere the server's CPU went (V8 profile, ${path.basename(profileFile)}):\n${table(header, rows)}`);
       for (const [i, p] of fanParts.entries()) {
-        if (p.otherLeaves.length) log(`  ${fmt(results[i].rate)}/s "other JavaScript" leaves: ${p.otherLeaves.map((l) => `${l.name} ${fmt(l.us / 1000)} ms`).join(', ')}`);
+        if (p.otherLeaves.length)
+          log(
+            `  ${fmt(results[i].rate)}/s "other JavaScript" leaves: ${p.otherLeaves.map((l) => `${l.name} ${fmt(l.us / 1000)} ms`).join(', ')}`,
+          );
       }
     }
 
-    log(`\nbaseline: raw ws broadcast server, ${fmt(screenCount)} ws clients, replaying screen 0's ${fmt(items.length)} messages of the ${fmt(opts.rates.at(-1)!)}/s window (mean ${fmt(meanBytes)} bytes of JSON)`);
+    log(
+      `\nbaseline: raw ws broadcast server, ${fmt(screenCount)} ws clients, replaying screen 0's ${fmt(items.length)} messages of the ${fmt(opts.rates.at(-1)!)}/s window (mean ${fmt(meanBytes)} bytes of JSON)`,
+    );
     baseline = await startWsBaseline({ count: screenCount });
     await sleep(500);
     const received0 = baseline.received();
@@ -529,14 +653,21 @@ async function main(): Promise<number> {
     const baseUs = (baseCpu.serverS * 1e6) / Math.max(1, baseDelivered);
     log(`  sent ${fmt(replayed.sends)} frames, received ${fmt(baseDelivered)} in ${baseCpu.wallS.toFixed(2)} s`);
     log(`  ${cpuText(baseCpu, { server: 'ws server', postgres: false })}`);
-    log(`  ws server CPU per delivered message: ${fmt(baseUs, 1)} µs (${fmt(baseCpu.serverS * 1000)} ms CPU; /proc resolution 10 ms)`);
+    log(
+      `  ws server CPU per delivered message: ${fmt(baseUs, 1)} µs (${fmt(baseCpu.serverS * 1000)} ms CPU; /proc resolution 10 ms)`,
+    );
     await baseline.stop();
     baseline = undefined;
 
     // 5. Summary.
     const rows: string[][] = [];
     for (const r of results) {
-      rows.push([`scan-to-screen @ ${fmt(r.rate)}/s`, latencyText(r.latency), `p99 <= ${fmt(TARGET_P99_MS)} ms`, r.latency.p99 <= TARGET_P99_MS ? 'PASS' : 'MISS']);
+      rows.push([
+        `scan-to-screen @ ${fmt(r.rate)}/s`,
+        latencyText(r.latency),
+        `p99 <= ${fmt(TARGET_P99_MS)} ms`,
+        r.latency.p99 <= TARGET_P99_MS ? 'PASS' : 'MISS',
+      ]);
     }
     for (const r of results) {
       rows.push([
@@ -564,14 +695,25 @@ async function main(): Promise<number> {
         `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, run ${((performance.now() - started) / 1000).toFixed(0)} s`,
     );
     const disturbed = results.filter((r) => r.cpu.other > DISTURBED_CORES);
-    if (disturbed.length) log(`WARNING: other processes used CPU during ${disturbed.map((r) => `${fmt(r.rate)}/s (${r.cpu.other.toFixed(2)} cores)`).join(', ')}: rerun when the machine is quiet.`);
+    if (disturbed.length)
+      log(
+        `WARNING: other processes used CPU during ${disturbed.map((r) => `${fmt(r.rate)}/s (${r.cpu.other.toFixed(2)} cores)`).join(', ')}: rerun when the machine is quiet.`,
+      );
     if (disconnects) log(`WARNING: ${disconnects} screen(s) disconnected during the run (first: ${disconnectReason})`);
     if (malformed) log(`WARNING: ${malformed} counters:update payload(s) without counters.entries`);
     if (dropped) log(`WARNING: ${dropped} counters:update not logged (log full): latencies may be overstated`);
-    if (days.size > 1) log(`WARNING: the venue day changed during the run (${[...days].join(', ')}): entries restarted, latencies are wrong; rerun`);
+    if (days.size > 1)
+      log(
+        `WARNING: the venue day changed during the run (${[...days].join(', ')}): entries restarted, latencies are wrong; rerun`,
+      );
     if (serverLogLines) log(`server logged ${serverLogLines} warning/error line(s) during the run`);
     if (opts.cpuProfDir && opts.profile) log(`server CPU profile kept in ${opts.cpuProfDir}`);
-    const clean = results.every((r) => r.scans.outcomes.admit === r.scans.sent && r.missing === 0 && r.early === 0) && !disconnects && !malformed && !dropped && days.size <= 1;
+    const clean =
+      results.every((r) => r.scans.outcomes.admit === r.scans.sent && r.missing === 0 && r.early === 0) &&
+      !disconnects &&
+      !malformed &&
+      !dropped &&
+      days.size <= 1;
     return clean ? 0 : 1;
   } finally {
     if (!interrupted) await cleanup();

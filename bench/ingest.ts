@@ -11,8 +11,24 @@ import pg from 'pg';
 import { assertLocalUrl, createBenchDb, preloadHistory, type BenchDb } from './lib/bench-db.ts';
 import { copyBaseline, type CopyResult } from './lib/copy-baseline.ts';
 import { startWaitSampler, type WaitProfile } from './lib/db-sampler.ts';
-import { connectGates, disconnectGates, runClosedLoop, runOpenLoop, TicketFeed, type GateConn, type PhaseResult } from './lib/gate-load.ts';
-import { cpuSecondsByPid, machineCpuSeconds, postgresCpuBetween, postgresCpuSnapshot, processCpuSeconds, startServerChild, type ServerChild } from './lib/server-child.ts';
+import {
+  connectGates,
+  disconnectGates,
+  runClosedLoop,
+  runOpenLoop,
+  TicketFeed,
+  type GateConn,
+  type PhaseResult,
+} from './lib/gate-load.ts';
+import {
+  cpuSecondsByPid,
+  machineCpuSeconds,
+  postgresCpuBetween,
+  postgresCpuSnapshot,
+  processCpuSeconds,
+  startServerChild,
+  type ServerChild,
+} from './lib/server-child.ts';
 import { fmt, table } from './lib/stats.ts';
 
 /** Issue targets on the 2-core reference machine. */
@@ -79,7 +95,8 @@ if (args.help) {
 
 function num(name: string, v: string | undefined, min: number, max: number): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max} (got "${v}")`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new Error(`--${name} must be a number from ${min} to ${max} (got "${v}")`);
   return n;
 }
 
@@ -88,21 +105,26 @@ const opts = {
   warmupS: num('warmup', args.warmup, 0, 60),
   window: num('window', args.window, 1, 2_000),
   devices: num('devices', args.devices, 1, 500),
-  rates: String(args.rates).split(',').map((r) => num('rates', r, 1, 100_000)),
+  rates: String(args.rates)
+    .split(',')
+    .map((r) => num('rates', r, 1, 100_000)),
   latencyS: num('latency-duration', args['latency-duration'], 1, 600),
   tickets: num('tickets', args.tickets, 1_000, 10_000_000),
   repeat: num('repeat', args.repeat, 0, 0.9),
   history: num('history', args.history, 0, 50_000_000),
-  redisUrl: args.redis ? (process.env.REDIS_URL || DEFAULT_REDIS_URL) : undefined,
+  redisUrl: args.redis ? process.env.REDIS_URL || DEFAULT_REDIS_URL : undefined,
   cpuProfDir: args['cpu-prof'] ? path.resolve(args['cpu-prof']) : undefined,
   sampleWaits: !!args['sample-waits'],
   timeStatements: !!args['time-statements'],
   serverNodeArgs: (args['server-node-args'] ?? '').split(' ').filter(Boolean),
-  dbSet: (args['db-set'] ?? '').split(',').filter(Boolean).map((kv) => {
-    const m = /^([a-z_][a-z0-9_.]*)=([A-Za-z0-9_.-]+)$/.exec(kv.trim());
-    if (!m) throw new Error(`--db-set takes name=value pairs separated by commas (got "${kv}")`);
-    return [m[1], m[2]] as const;
-  }),
+  dbSet: (args['db-set'] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => {
+      const m = /^([a-z_][a-z0-9_.]*)=([A-Za-z0-9_.-]+)$/.exec(kv.trim());
+      if (!m) throw new Error(`--db-set takes name=value pairs separated by commas (got "${kv}")`);
+      return [m[1], m[2]] as const;
+    }),
   databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
 };
 const LATENCY_WARMUP_S = 1;
@@ -149,7 +171,13 @@ async function cpuMeter(bench: BenchDb, serverPid: number): Promise<() => Promis
     for (const [pid, sec] of cpuSecondsByPid(await postgresPids(bench))) ours += sec - (p0.get(pid) ?? 0);
     const benchCores = (b.user + b.system) / 1e6 / wall;
     const machine = (machineCpuSeconds() - m0) / wall;
-    return { server, postgres, postgresOurs: ours / wall, bench: benchCores, other: Math.max(0, machine - server - postgres - benchCores) };
+    return {
+      server,
+      postgres,
+      postgresOurs: ours / wall,
+      bench: benchCores,
+      other: Math.max(0, machine - server - postgres - benchCores),
+    };
   };
 }
 
@@ -157,7 +185,11 @@ async function cpuMeter(bench: BenchDb, serverPid: number): Promise<() => Promis
  * Rows a phase left in gate_scans, by result, next to what its acknowledgements said; and the
  * transactions that wrote them (rows of one transaction share received_at = now() at its start).
  */
-async function durability(bench: BenchDb, prefix: string, r: PhaseResult): Promise<{ ok: boolean; line: string; batches: string }> {
+async function durability(
+  bench: BenchDb,
+  prefix: string,
+  r: PhaseResult,
+): Promise<{ ok: boolean; line: string; batches: string }> {
   const q = await bench.db.query<{ result: string; n: number }>(
     `SELECT result, count(*)::int AS n FROM gate_scans WHERE scan_id LIKE $1 GROUP BY result`,
     [`${prefix}%`],
@@ -166,7 +198,8 @@ async function durability(bench: BenchDb, prefix: string, r: PhaseResult): Promi
   const admit = rows.admit ?? 0;
   const reject = rows.reject ?? 0;
   const acked = r.outcomes.admit + r.outcomes.reject;
-  const ok = admit === r.outcomes.admit && reject === r.outcomes.reject && r.unsettled === 0 && r.outcomes.timeout === 0;
+  const ok =
+    admit === r.outcomes.admit && reject === r.outcomes.reject && r.unsettled === 0 && r.outcomes.timeout === 0;
   const b = await bench.db.query<{ n: number; mean: number; p50: number; p90: number; max: number; span: number }>(
     `SELECT count(*)::int AS n, avg(size)::float8 AS mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY size)::float8 AS p50,
             percentile_cont(0.9) WITHIN GROUP (ORDER BY size)::float8 AS p90, max(size)::int AS max,
@@ -205,9 +238,15 @@ function outcomeText(r: PhaseResult): string {
 
 /** Where a tail comes from: the seconds of a phase with the slowest acknowledgements. */
 function slowestSeconds(secondMax: Float64Array): string {
-  const worst = [...secondMax].map((ms, s) => ({ s, ms })).filter((x) => x.ms > 0).sort((a, b) => b.ms - a.ms);
+  const worst = [...secondMax]
+    .map((ms, s) => ({ s, ms }))
+    .filter((x) => x.ms > 0)
+    .sort((a, b) => b.ms - a.ms);
   const over = worst.filter((x) => x.ms > TARGET_P99_MS).length;
-  return `slowest seconds (max ack latency): ${worst.slice(0, 3).map((x) => `+${x.s} s ${fmt(x.ms, 0)} ms`).join(', ')}; ${over} of ${worst.length} seconds had one over ${TARGET_P99_MS} ms`;
+  return `slowest seconds (max ack latency): ${worst
+    .slice(0, 3)
+    .map((x) => `+${x.s} s ${fmt(x.ms, 0)} ms`)
+    .join(', ')}; ${over} of ${worst.length} seconds had one over ${TARGET_P99_MS} ms`;
 }
 
 async function main(): Promise<number> {
@@ -224,7 +263,8 @@ async function main(): Promise<number> {
     gates = [];
     await server?.stop().catch((err) => log(`could not stop the server: ${(err as Error).message}`));
     // The timer writes its summary when the server exits.
-    if (opts.timeStatements && existsSync(statementTimes)) log(`\nstatements inside the server (whole run, ms):\n${readFileSync(statementTimes, 'utf8')}`);
+    if (opts.timeStatements && existsSync(statementTimes))
+      log(`\nstatements inside the server (whole run, ms):\n${readFileSync(statementTimes, 'utf8')}`);
     await bench?.drop().catch((err) => log(`could not drop ${bench?.name}: ${(err as Error).message}`));
     rmSync(tmp, { recursive: true, force: true });
   };
@@ -240,18 +280,28 @@ async function main(): Promise<number> {
   try {
     const loadBefore = os.loadavg();
     log(`setting up a fresh database on ${opts.databaseUrl.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@')} ...`);
-    bench = await createBenchDb({ baseUrl: opts.databaseUrl, dataDir: path.join(tmp, 'seed'), tickets: opts.tickets, devices: opts.devices, log });
+    bench = await createBenchDb({
+      baseUrl: opts.databaseUrl,
+      dataDir: path.join(tmp, 'seed'),
+      tickets: opts.tickets,
+      devices: opts.devices,
+      log,
+    });
     await preloadHistory(bench, opts.history, log);
     for (const [k, v] of opts.dbSet) await bench.db.query(`ALTER DATABASE ${bench.name} SET ${k} = '${v}'`);
     // A new session, so settings changed with --db-set show as the server's connections see them.
     const probe = new pg.Client({ connectionString: bench.url });
     await probe.connect();
-    const settings = await probe.query<{ v: string; sc: string; sb: string; fs: string }>(
-      `SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS sc,
+    const settings = await probe
+      .query<{ v: string; sc: string; sb: string; fs: string }>(
+        `SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS sc,
               current_setting('shared_buffers') AS sb, current_setting('fsync') AS fs`,
-    ).finally(() => probe.end());
+      )
+      .finally(() => probe.end());
     const pgInfo = settings.rows[0];
-    log(`database ${bench.name}: ${bench.devices.length} devices on gates ${[...new Set(bench.devices.map((d) => d.gateCode))].join(', ')}`);
+    log(
+      `database ${bench.name}: ${bench.devices.length} devices on gates ${[...new Set(bench.devices.map((d) => d.gateCode))].join(', ')}`,
+    );
 
     server = await startServerChild({
       env: {
@@ -269,13 +319,23 @@ async function main(): Promise<number> {
       },
       nodeArgs: [
         ...(opts.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir] : []),
-        ...(opts.timeStatements ? ['--import', pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib/pg-statement-timer.ts')).href] : []),
+        ...(opts.timeStatements
+          ? [
+              '--import',
+              pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib/pg-statement-timer.ts')).href,
+            ]
+          : []),
         ...opts.serverNodeArgs,
       ],
       log,
     });
-    const health = (await (await fetch(`${server.url}/api/health`)).json()) as { database?: { timescale?: boolean }; redis?: { configured?: boolean; ok?: boolean } };
-    log(`server pid ${server.pid} at ${server.url} (timescale ${health.database?.timescale ? 'yes' : 'no'}, redis ${health.redis?.configured ? `yes, ok=${health.redis.ok}` : 'no'})`);
+    const health = (await (await fetch(`${server.url}/api/health`)).json()) as {
+      database?: { timescale?: boolean };
+      redis?: { configured?: boolean; ok?: boolean };
+    };
+    log(
+      `server pid ${server.pid} at ${server.url} (timescale ${health.database?.timescale ? 'yes' : 'no'}, redis ${health.redis?.configured ? `yes, ok=${health.redis.ok}` : 'no'})`,
+    );
     gates = await connectGates(server.url, bench.devices);
     const feed = new TicketFeed(bench.codes, opts.repeat);
 
@@ -291,15 +351,27 @@ async function main(): Promise<number> {
 
     // 1. Throughput: closed loop, every device keeps `window` scans outstanding.
     await checkpoint();
-    log(`\nthroughput: ${gates.length} devices x ${opts.window} outstanding, ${opts.warmupS} s warm-up + ${opts.durationS} s measured`);
+    log(
+      `\nthroughput: ${gates.length} devices x ${opts.window} outstanding, ${opts.warmupS} s warm-up + ${opts.durationS} s measured`,
+    );
     let meter = await cpuMeter(bench, server.pid);
     let waits = await maybeSampleWaits(bench.url);
-    const tp = await runClosedLoop({ gates, feed, prefix: 'tp.', window: opts.window, warmupS: opts.warmupS, durationS: opts.durationS, maxScans: (opts.warmupS + opts.durationS) * MAX_SCANS_PER_S });
+    const tp = await runClosedLoop({
+      gates,
+      feed,
+      prefix: 'tp.',
+      window: opts.window,
+      warmupS: opts.warmupS,
+      durationS: opts.durationS,
+      maxScans: (opts.warmupS + opts.durationS) * MAX_SCANS_PER_S,
+    });
     const tpCpu = await meter();
     const decidedPerS = tp.decidedInWindow / tp.windowS;
     const tpLat = tp.latency.summary();
     log(`  ${outcomeText(tp)}`);
-    log(`  decided in window ${fmt(tp.decidedInWindow)} in ${tp.windowS.toFixed(2)} s = ${fmt(decidedPerS)} decided scans/s (ack latency under saturation p50 ${fmt(tpLat.p50, 1)} ms, p99 ${fmt(tpLat.p99, 1)} ms)`);
+    log(
+      `  decided in window ${fmt(tp.decidedInWindow)} in ${tp.windowS.toFixed(2)} s = ${fmt(decidedPerS)} decided scans/s (ack latency under saturation p50 ${fmt(tpLat.p50, 1)} ms, p99 ${fmt(tpLat.p99, 1)} ms)`,
+    );
     log(`  ${cpuText(tpCpu)}`);
     await waits();
     const tpDurable = await durability(bench, 'tp.', tp);
@@ -309,7 +381,9 @@ async function main(): Promise<number> {
     // 2. Baseline: the same rows into the same table with psql \copy.
     log('\nbaseline: psql \\copy of the throughput phase rows into gate_scans');
     const copy: CopyResult = await copyBaseline({ url: bench.url, db: bench.db, dir: tmp, scanIdPrefix: 'tp.' });
-    log(`  ${fmt(copy.rows)} rows (${fmt(copy.csvBytes / 1e6, 1)} MB CSV) in ${copy.seconds.toFixed(2)} s = ${fmt(copy.rowsPerS)} rows/s`);
+    log(
+      `  ${fmt(copy.rows)} rows (${fmt(copy.csvBytes / 1e6, 1)} MB CSV) in ${copy.seconds.toFixed(2)} s = ${fmt(copy.rowsPerS)} rows/s`,
+    );
     const ratio = decidedPerS / copy.rowsPerS;
     log(`  ratio end-to-end / copy = ${ratio.toFixed(3)} (${(ratio * 100).toFixed(1)}% of bulk-load speed)`);
 
@@ -317,7 +391,9 @@ async function main(): Promise<number> {
     const latency: { rate: number; r: PhaseResult; cpu: CpuShare; durable: boolean }[] = [];
     for (const rate of opts.rates) {
       const prefix = `l${rate}.`;
-      log(`\nlatency: ${fmt(rate)} scans/s offered over ${gates.length} devices, ${LATENCY_WARMUP_S} s warm-up + ${opts.latencyS} s measured`);
+      log(
+        `\nlatency: ${fmt(rate)} scans/s offered over ${gates.length} devices, ${LATENCY_WARMUP_S} s warm-up + ${opts.latencyS} s measured`,
+      );
       await checkpoint();
       meter = await cpuMeter(bench, server.pid);
       waits = await maybeSampleWaits(bench.url);
@@ -325,7 +401,9 @@ async function main(): Promise<number> {
       const cpu = await meter();
       const s = r.latency.summary();
       log(`  ${outcomeText(r)}`);
-      log(`  achieved ${fmt(r.decidedInWindow / r.windowS)} decided/s; ack latency p50 ${fmt(s.p50, 1)} ms, p90 ${fmt(s.p90, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms (n=${fmt(s.count)}; pacer lag max ${fmt(r.maxPacerLagMs ?? 0, 1)} ms)`);
+      log(
+        `  achieved ${fmt(r.decidedInWindow / r.windowS)} decided/s; ack latency p50 ${fmt(s.p50, 1)} ms, p90 ${fmt(s.p90, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms (n=${fmt(s.count)}; pacer lag max ${fmt(r.maxPacerLagMs ?? 0, 1)} ms)`,
+      );
       log(`  ${slowestSeconds(r.secondMax)}`);
       log(`  ${cpuText(cpu)}`);
       await waits();
@@ -334,13 +412,21 @@ async function main(): Promise<number> {
       log(`  batches: ${d.batches}`);
       latency.push({ rate, r, cpu, durable: d.ok });
     }
-    if (feed.wrapped) log('\nnote: the run used more scans than tickets; later scans repeated codes (more rejections). Raise --tickets.');
+    if (feed.wrapped)
+      log(
+        '\nnote: the run used more scans than tickets; later scans repeated codes (more rejections). Raise --tickets.',
+      );
 
     // 4. Summary.
     const p99At = latency.find((l) => l.rate === TARGET_P99_RATE);
     const p99 = p99At?.r.latency.summary().p99;
     const rows: string[][] = [
-      ['throughput (closed loop)', `${fmt(decidedPerS)} decided/s`, `>= ${fmt(TARGET_DECIDED_PER_S)}/s`, decidedPerS >= TARGET_DECIDED_PER_S ? 'PASS' : 'MISS'],
+      [
+        'throughput (closed loop)',
+        `${fmt(decidedPerS)} decided/s`,
+        `>= ${fmt(TARGET_DECIDED_PER_S)}/s`,
+        decidedPerS >= TARGET_DECIDED_PER_S ? 'PASS' : 'MISS',
+      ],
       ['psql \\copy baseline', `${fmt(copy.rowsPerS)} rows/s`, '', ''],
       ['ratio end-to-end / copy', ratio.toFixed(3), '', ''],
       ...latency.map((l) => {
@@ -353,7 +439,12 @@ async function main(): Promise<number> {
           target ? (s.p99 <= TARGET_P99_MS ? 'PASS' : 'MISS') : '',
         ];
       }),
-      ['durability (rows = acks)', [tpDurable.ok, ...latency.map((l) => l.durable)].every(Boolean) ? 'all phases match' : 'MISMATCH', '', ''],
+      [
+        'durability (rows = acks)',
+        [tpDurable.ok, ...latency.map((l) => l.durable)].every(Boolean) ? 'all phases match' : 'MISMATCH',
+        '',
+        '',
+      ],
     ];
     log(`\n${table(['measure', 'result', 'target', ''], rows)}`);
     const cpu = os.cpus();
@@ -363,9 +454,14 @@ async function main(): Promise<number> {
         `Redis ${opts.redisUrl ? 'yes' : 'no'}, ${opts.serverNodeArgs.length ? `server node args "${opts.serverNodeArgs.join(' ')}", ` : ''}${opts.dbSet.length ? `database settings ${opts.dbSet.map(([k, v]) => `${k}=${v}`).join(' ')}, ` : ''}${gates.length} devices, window ${opts.window}/device, ${opts.warmupS}+${opts.durationS} s throughput, ` +
         `${LATENCY_WARMUP_S}+${opts.latencyS} s per latency rate, repeat ratio ${opts.repeat}, gate_scans history ${fmt(opts.history)} rows, CHECKPOINT before each phase, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
     );
-    const disturbed = [['throughput', tpCpu] as const, ...latency.map((l) => [`${fmt(l.rate)}/s`, l.cpu] as const)].filter(([, c]) => c.other > DISTURBED_CORES);
+    const disturbed = [
+      ['throughput', tpCpu] as const,
+      ...latency.map((l) => [`${fmt(l.rate)}/s`, l.cpu] as const),
+    ].filter(([, c]) => c.other > DISTURBED_CORES);
     if (disturbed.length) {
-      log(`WARNING: other processes used CPU during ${disturbed.map(([n, c]) => `${n} (${c.other.toFixed(2)} cores)`).join(', ')}: those numbers understate this machine; rerun when it is quiet.`);
+      log(
+        `WARNING: other processes used CPU during ${disturbed.map(([n, c]) => `${n} (${c.other.toFixed(2)} cores)`).join(', ')}: those numbers understate this machine; rerun when it is quiet.`,
+      );
     }
     if (server.logLines()) log(`server logged ${server.logLines()} warning/error line(s) during the run`);
     if (p99 === undefined) log(`(no latency phase at ${TARGET_P99_RATE}/s: the p99 target was not checked)`);

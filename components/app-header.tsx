@@ -24,15 +24,25 @@ export function AppHeader({ user, locale }: { user: { name: string; email: strin
   };
   return (
     <header className="app-header">
-      <Link href="/" className="brand">{t('app.name')}</Link>
+      <Link href="/" className="brand">
+        {t('app.name')}
+      </Link>
       <nav aria-label="main">
         {links.map((l) => (
-          <Link key={l.href} href={l.href} aria-current={pathname === l.href ? 'page' : undefined}>{l.label}</Link>
+          <Link key={l.href} href={l.href} aria-current={pathname === l.href ? 'page' : undefined}>
+            {l.label}
+          </Link>
         ))}
       </nav>
-      <span className="who" data-testid="who">{user.name || user.email} · {t(`roles.${user.role}`)}</span>
-      <button className="secondary" onClick={switchLanguage} data-testid="language-switch">{t('nav.language')}</button>
-      <button className="secondary" onClick={() => signOut({ callbackUrl: '/sign-in' })}>{t('nav.signOut')}</button>
+      <span className="who" data-testid="who">
+        {user.name || user.email} · {t(`roles.${user.role}`)}
+      </span>
+      <button className="secondary" onClick={switchLanguage} data-testid="language-switch">
+        {t('nav.language')}
+      </button>
+      <button className="secondary" onClick={() => signOut({ callbackUrl: '/sign-in' })}>
+        {t('nav.signOut')}
+      </button>
     </header>
   );
 }

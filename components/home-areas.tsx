@@ -18,14 +18,24 @@ export function HomeAreas({ name, areas, venues }: { name: string; areas: TArea[
       <section className="panel" style={{ marginBottom: '1rem' }}>
         <h2>{t('home.areas')}</h2>
         {links.length ? (
-          <ul>{links.map((l) => <li key={l.href}><Link href={l.href}>{t(l.key)}</Link></li>)}</ul>
+          <ul>
+            {links.map((l) => (
+              <li key={l.href}>
+                <Link href={l.href}>{t(l.key)}</Link>
+              </li>
+            ))}
+          </ul>
         ) : (
           <p className="muted">{t('home.noAreas')}</p>
         )}
       </section>
       <section className="panel">
         <h2>{t('home.venues')}</h2>
-        <ul>{venues.map((v) => <li key={v}>{v}</li>)}</ul>
+        <ul>
+          {venues.map((v) => (
+            <li key={v}>{v}</li>
+          ))}
+        </ul>
       </section>
     </main>
   );

@@ -9,7 +9,11 @@ import { isOutage, isUnavailable, isUnreachable } from '../lib/live/outage.ts';
 export function StaleMark({ stale }: { stale: boolean }) {
   const t = useTranslations('outage');
   if (!stale) return null;
-  return <span className="stale" data-testid="stale" role="status">{t('stale')}</span>;
+  return (
+    <span className="stale" data-testid="stale" role="status">
+      {t('stale')}
+    </span>
+  );
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -22,7 +26,8 @@ const messageOf = (err: unknown) => (err instanceof Error ? err.message : String
 export function useErrorText(): { change: (err: unknown) => string; read: (err: unknown) => string } {
   const t = useTranslations('outage');
   return {
-    change: (err) => (isUnavailable(err) ? t('nothingChanged') : isUnreachable(err) ? t('maybeChanged') : messageOf(err)),
+    change: (err) =>
+      isUnavailable(err) ? t('nothingChanged') : isUnreachable(err) ? t('maybeChanged') : messageOf(err),
     read: (err) => (isOutage(err) ? t('waiting') : messageOf(err)),
   };
 }

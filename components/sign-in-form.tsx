@@ -49,7 +49,9 @@ export function SignInForm({ locale }: { locale: string }) {
     <form className="panel" onSubmit={onSubmit} noValidate aria-describedby={error ? 'signin-error' : undefined}>
       <div className="status-line" style={{ justifyContent: 'space-between' }}>
         <h1>{t('title')}</h1>
-        <button type="button" className="secondary" onClick={switchLanguage} data-testid="language-switch">{tn('language')}</button>
+        <button type="button" className="secondary" onClick={switchLanguage} data-testid="language-switch">
+          {tn('language')}
+        </button>
       </div>
       <label>
         {t('email')}
@@ -64,7 +66,9 @@ export function SignInForm({ locale }: { locale: string }) {
           {t(error as 'invalid_credentials')}
         </p>
       )}
-      <button type="submit" disabled={busy}>{busy ? t('submitting') : t('submit')}</button>
+      <button type="submit" disabled={busy}>
+        {busy ? t('submitting') : t('submit')}
+      </button>
     </form>
   );
 }

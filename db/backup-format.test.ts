@@ -3,7 +3,16 @@ import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, BackupError, backupLines, RESTORE_CHUNK_ROWS, RowChecksum, verifyBackup, type TBackupHeader } from './backup-format.ts';
+import {
+  BACKUP_FORMAT,
+  BACKUP_FORMAT_VERSION,
+  BackupError,
+  backupLines,
+  RESTORE_CHUNK_ROWS,
+  RowChecksum,
+  verifyBackup,
+  type TBackupHeader,
+} from './backup-format.ts';
 
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest();
 
@@ -34,7 +43,10 @@ function header(tables: { name: string; rows: number }[]): TBackupHeader {
 }
 
 /** A well-formed backup of the given tables, as text before gzip. */
-function backupText(tables: Record<string, string[]>, h = header(Object.entries(tables).map(([name, rows]) => ({ name, rows: rows.length })))): string {
+function backupText(
+  tables: Record<string, string[]>,
+  h = header(Object.entries(tables).map(([name, rows]) => ({ name, rows: rows.length }))),
+): string {
   let text = backupLines.header(h);
   let total = 0;
   for (const [name, rows] of Object.entries(tables)) {
@@ -91,7 +103,10 @@ describe('reading a backup', () => {
 
   it('reads a complete file and sums it up', async () => {
     const s = await verify(good);
-    expect(s.tables.map((t) => [t.name, t.rows])).toEqual([['venues', 3], ['gate_scans', RESTORE_CHUNK_ROWS * 2 + 5]]);
+    expect(s.tables.map((t) => [t.name, t.rows])).toEqual([
+      ['venues', 3],
+      ['gate_scans', RESTORE_CHUNK_ROWS * 2 + 5],
+    ]);
     expect(s.tables[1].checksum).toBe(referenceSum(tables.gate_scans));
     expect(s.rows).toBe(3 + RESTORE_CHUNK_ROWS * 2 + 5);
   });
@@ -119,13 +134,20 @@ describe('reading a backup', () => {
   });
 
   it('holds every table to the row count its header announced', async () => {
-    const h = header([{ name: 'venues', rows: 4 }, { name: 'gate_scans', rows: tables.gate_scans.length }]);
+    const h = header([
+      { name: 'venues', rows: 4 },
+      { name: 'gate_scans', rows: tables.gate_scans.length },
+    ]);
     const e = await failure(gzipSync(backupText(tables, h)));
     expect(e.message).toMatch(/3 rows read, but the header says 4/);
   });
 
   it('tells a failed backup, another format and a newer format apart from damage', async () => {
-    const failed = gzipSync(backupLines.header(header([{ name: 'venues', rows: 1 }])) + backupLines.tableStart('venues') + backupLines.failed('the database went away'));
+    const failed = gzipSync(
+      backupLines.header(header([{ name: 'venues', rows: 1 }])) +
+        backupLines.tableStart('venues') +
+        backupLines.failed('the database went away'),
+    );
     const f = await failure(failed);
     expect(f.reason).toBe('producer_failed');
     expect(f.message).toContain('the database went away');

@@ -59,7 +59,11 @@ export const ZBackupHeader = z.object({
 export type TBackupHeader = z.infer<typeof ZBackupHeader>;
 
 const ZTableStart = z.object({ table: z.string() });
-const ZTableEnd = z.object({ end: z.string(), rows: z.number().int().min(0), checksum: z.string().regex(/^[0-9a-f]{32}$/) });
+const ZTableEnd = z.object({
+  end: z.string(),
+  rows: z.number().int().min(0),
+  checksum: z.string().regex(/^[0-9a-f]{32}$/),
+});
 const ZComplete = z.object({ complete: z.literal(true), tables: z.number().int(), rows: z.number().int() });
 const ZFailed = z.object({ error: z.string() });
 
@@ -148,7 +152,8 @@ export class RowChecksum {
 export const backupLines = {
   header: (h: TBackupHeader) => `${JSON.stringify(h)}\n`,
   tableStart: (table: string) => `${CONTROL}${JSON.stringify({ table })}\n`,
-  tableEnd: (table: string, sum: RowChecksum) => `${CONTROL}${JSON.stringify({ end: table, rows: sum.rows, checksum: sum.hex() })}\n`,
+  tableEnd: (table: string, sum: RowChecksum) =>
+    `${CONTROL}${JSON.stringify({ end: table, rows: sum.rows, checksum: sum.hex() })}\n`,
   complete: (tables: number, rows: number) => `${CONTROL}${JSON.stringify({ complete: true, tables, rows })}\n`,
   failed: (message: string) => `${CONTROL}${JSON.stringify({ error: message })}\n`,
 };
@@ -216,7 +221,12 @@ export async function* readBackup(input: Readable, name = 'the backup'): AsyncGe
   let chunkBytes = 0;
   let completed = false;
   let totalRows = 0;
-  const where = () => (table ? `in table ${table.name} after row ${table.sum.rows}` : header ? `after table ${header.tables[tableIndex]?.name ?? '(none)'}` : 'in its header');
+  const where = () =>
+    table
+      ? `in table ${table.name} after row ${table.sum.rows}`
+      : header
+        ? `after table ${header.tables[tableIndex]?.name ?? '(none)'}`
+        : 'in its header';
   const corrupt = (what: string) => new BackupError('corrupt', `${name} is damaged ${where()}: ${what}`);
   try {
     for await (const line of lines) {
@@ -226,15 +236,23 @@ export async function* readBackup(input: Readable, name = 'the backup'): AsyncGe
         try {
           parsed = JSON.parse(line);
         } catch {
-          throw new BackupError('not_a_backup', `${name} is gzip but not a Tidewatch backup (its first line is not a header)`);
+          throw new BackupError(
+            'not_a_backup',
+            `${name} is gzip but not a Tidewatch backup (its first line is not a header)`,
+          );
         }
         const obj = parsed as { format?: unknown; format_version?: unknown };
-        if (obj?.format !== BACKUP_FORMAT) throw new BackupError('not_a_backup', `${name} is gzip but not a Tidewatch backup`);
+        if (obj?.format !== BACKUP_FORMAT)
+          throw new BackupError('not_a_backup', `${name} is gzip but not a Tidewatch backup`);
         if (obj.format_version !== BACKUP_FORMAT_VERSION) {
-          throw new BackupError('unsupported_version', `${name} is a Tidewatch backup of format ${String(obj.format_version)}; this Tidewatch reads format ${BACKUP_FORMAT_VERSION}`);
+          throw new BackupError(
+            'unsupported_version',
+            `${name} is a Tidewatch backup of format ${String(obj.format_version)}; this Tidewatch reads format ${BACKUP_FORMAT_VERSION}`,
+          );
         }
         const h = ZBackupHeader.safeParse(parsed);
-        if (!h.success) throw corrupt(`its header does not parse (${h.error.issues.map((i) => i.path.join('.')).join(', ')})`);
+        if (!h.success)
+          throw corrupt(`its header does not parse (${h.error.issues.map((i) => i.path.join('.')).join(', ')})`);
         header = h.data;
         yield { kind: 'header', header };
         continue;
@@ -244,7 +262,8 @@ export async function* readBackup(input: Readable, name = 'the backup'): AsyncGe
           table.sum.addText(line);
           chunk.push(line);
           chunkBytes += line.length;
-          if (table.sum.rows > table.expected) throw corrupt(`it holds more rows than the ${table.expected} its header announces`);
+          if (table.sum.rows > table.expected)
+            throw corrupt(`it holds more rows than the ${table.expected} its header announces`);
           if (chunk.length >= RESTORE_CHUNK_ROWS || chunkBytes >= RESTORE_CHUNK_BYTES) {
             yield { kind: 'rows', table: table.name, rows: chunk, done: table.sum.rows, expected: table.expected };
             chunk = [];
@@ -255,16 +274,24 @@ export async function* readBackup(input: Readable, name = 'the backup'): AsyncGe
         const end = parseControl(line, ZTableEnd);
         if (!end || end.end !== table.name) {
           const failed = parseControl(line, ZFailed);
-          if (failed) throw new BackupError('producer_failed', `${name} is incomplete: the backup failed while it was written (${failed.error})`);
+          if (failed)
+            throw new BackupError(
+              'producer_failed',
+              `${name} is incomplete: the backup failed while it was written (${failed.error})`,
+            );
           throw corrupt('a line is neither a row nor the end of the table');
         }
-        if (chunk.length) yield { kind: 'rows', table: table.name, rows: chunk, done: table.sum.rows, expected: table.expected };
+        if (chunk.length)
+          yield { kind: 'rows', table: table.name, rows: chunk, done: table.sum.rows, expected: table.expected };
         chunk = [];
         chunkBytes = 0;
         if (end.rows !== table.sum.rows || table.expected !== table.sum.rows) {
-          throw corrupt(`${table.sum.rows} rows read, but the header says ${table.expected} and the table's end says ${end.rows}`);
+          throw corrupt(
+            `${table.sum.rows} rows read, but the header says ${table.expected} and the table's end says ${end.rows}`,
+          );
         }
-        if (end.checksum !== table.sum.hex()) throw corrupt(`the rows do not match the table's checksum (a row was altered)`);
+        if (end.checksum !== table.sum.hex())
+          throw corrupt(`the rows do not match the table's checksum (a row was altered)`);
         totalRows += table.sum.rows;
         const done = { kind: 'end' as const, table: table.name, rows: table.sum.rows, checksum: end.checksum };
         table = undefined;
@@ -272,11 +299,16 @@ export async function* readBackup(input: Readable, name = 'the backup'): AsyncGe
         continue;
       }
       const failed = parseControl(line, ZFailed);
-      if (failed) throw new BackupError('producer_failed', `${name} is incomplete: the backup failed while it was written (${failed.error})`);
+      if (failed)
+        throw new BackupError(
+          'producer_failed',
+          `${name} is incomplete: the backup failed while it was written (${failed.error})`,
+        );
       const start = parseControl(line, ZTableStart);
       if (start) {
         const next = header.tables[tableIndex + 1];
-        if (!next || next.name !== start.table) throw corrupt(`table ${start.table} is not the next one the header lists (${next?.name ?? 'none'})`);
+        if (!next || next.name !== start.table)
+          throw corrupt(`table ${start.table} is not the next one the header lists (${next?.name ?? 'none'})`);
         tableIndex++;
         table = { name: start.table, expected: next.rows, sum: new RowChecksum() };
         yield { kind: 'table', table: start.table, expected: next.rows };
@@ -284,8 +316,10 @@ export async function* readBackup(input: Readable, name = 'the backup'): AsyncGe
       }
       const complete = parseControl(line, ZComplete);
       if (complete) {
-        if (tableIndex !== header.tables.length - 1) throw corrupt(`it ends before table ${header.tables[tableIndex + 1].name}`);
-        if (complete.rows !== totalRows || complete.tables !== header.tables.length) throw corrupt('its last line does not add up to its tables');
+        if (tableIndex !== header.tables.length - 1)
+          throw corrupt(`it ends before table ${header.tables[tableIndex + 1].name}`);
+        if (complete.rows !== totalRows || complete.tables !== header.tables.length)
+          throw corrupt('its last line does not add up to its tables');
         completed = true;
         yield { kind: 'complete', tables: complete.tables, rows: complete.rows };
         continue;
@@ -296,7 +330,8 @@ export async function* readBackup(input: Readable, name = 'the backup'): AsyncGe
     if (err instanceof BackupError) throw err;
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'Z_BUF_ERROR') throw corrupt('the file is truncated (an interrupted copy or a full disk?)');
-    if (typeof e.code === 'string' && e.code.startsWith('Z_')) throw corrupt(`the compressed data is damaged (${e.message})`);
+    if (typeof e.code === 'string' && e.code.startsWith('Z_'))
+      throw corrupt(`the compressed data is damaged (${e.message})`);
     throw err;
   } finally {
     lines.close();
@@ -307,7 +342,11 @@ export async function* readBackup(input: Readable, name = 'the backup'): AsyncGe
 }
 
 /** Reads a whole backup without a database: every count and checksum checked, nothing kept but the summary. */
-export async function verifyBackup(input: Readable, name?: string, onEvent?: (e: TBackupEvent) => void): Promise<BackupSummary> {
+export async function verifyBackup(
+  input: Readable,
+  name?: string,
+  onEvent?: (e: TBackupEvent) => void,
+): Promise<BackupSummary> {
   let header: TBackupHeader | undefined;
   const tables: BackupSummary['tables'] = [];
   let rows = 0;

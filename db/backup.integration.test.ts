@@ -12,7 +12,13 @@ import { expectBackupError } from '../tests/helpers/backup-asserts.ts';
 import { addTicketType } from '../tests/helpers/venue.ts';
 import type { App } from '../server/app.ts';
 import { CLI_ACTOR } from '../server/services/actor.ts';
-import { backupToFile, idKeyFingerprint, restoreBackup, verifyBackupFile, writeBackup } from '../server/services/backup.ts';
+import {
+  backupToFile,
+  idKeyFingerprint,
+  restoreBackup,
+  verifyBackupFile,
+  writeBackup,
+} from '../server/services/backup.ts';
 import { createIdCrypto, parseMasterKey } from '../server/services/id-crypto.ts';
 import { seedDemo } from '../server/services/seed.ts';
 import { BackupError, backupLines, RowChecksum, type BackupSummary } from './backup-format.ts';
@@ -164,15 +170,21 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
     expect((await verifyBackupFile(file)).tables).toEqual(summary.tables);
   });
 
-  it('restores into a fresh embedded directory and a fresh PostgreSQL database with the same rows and checksums', { timeout: 300_000 }, async () => {
+  it('restores into a fresh embedded directory and a fresh PostgreSQL database with the same rows and checksums', {
+    timeout: 300_000,
+  }, async () => {
     const embedded = tmp(`${backend.name}-target`);
     const disk = await createDatabase({ dataDir: embedded });
     // PGlite's one session keeps this: the restore's checks must not depend on the session's zone.
     await disk.query("SET TimeZone = 'Asia/Shanghai'");
-    targets.push({ name: 'embedded directory', t: { db: disk, cleanup: async () => (await disk.close(), rmSync(embedded, { recursive: true, force: true })) } });
+    targets.push({
+      name: 'embedded directory',
+      t: { db: disk, cleanup: async () => (await disk.close(), rmSync(embedded, { recursive: true, force: true })) },
+    });
     if (process.env.DATABASE_URL) targets.push({ name: 'PostgreSQL', t: await createPostgresTestDb() });
     // Plain PostgreSQL ↔ TimescaleDB: a backup of plain tables must also load into hypertables.
-    if (backend.name !== 'pglite-timescaledb') targets.push({ name: 'PGlite + TimescaleDB', t: await createTimescalePglite() });
+    if (backend.name !== 'pglite-timescaledb')
+      targets.push({ name: 'PGlite + TimescaleDB', t: await createTimescalePglite() });
 
     const sourceScans = await rowHashes(src.db, 'gate_scans');
     const sourceOrders = await rowHashes(src.db, 'orders');
@@ -188,9 +200,11 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
         expect(c.rows, `${name} ${table}`).toBe(summary.header.tables.find((x) => x.name === table)!.rows);
       }
       // Every restored row is one the source held (insert-only tables by content, tickets by id).
-      for (const h of await rowHashes(t.db, 'gate_scans')) expect(sourceScans.has(h), `${name}: gate scan ${h}`).toBe(true);
+      for (const h of await rowHashes(t.db, 'gate_scans'))
+        expect(sourceScans.has(h), `${name}: gate scan ${h}`).toBe(true);
       for (const h of await rowHashes(t.db, 'orders')) expect(sourceOrders.has(h), `${name}: order ${h}`).toBe(true);
-      for (const { id } of (await t.db.query<{ id: number }>('SELECT id FROM tickets')).rows) expect(sourceTickets.has(id)).toBe(true);
+      for (const { id } of (await t.db.query<{ id: number }>('SELECT id FROM tickets')).rows)
+        expect(sourceTickets.has(id)).toBe(true);
       // One instant, not tables read at different times: each ticket's entries match its admitted scans.
       const drift = await t.db.query<{ n: number }>(
         `SELECT count(*) AS n FROM tickets k
@@ -198,26 +212,40 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
       );
       expect(drift.rows[0].n, name).toBe(0);
       // The ID-card numbers come back readable with the source's key.
-      const enc = await t.db.query<{ id_number_enc: Buffer }>('SELECT id_number_enc FROM orders WHERE id_number_enc IS NOT NULL LIMIT 1');
-      expect(createIdCrypto(parseMasterKey(idKey)).decrypt(Buffer.from(enc.rows[0].id_number_enc)), name).toBe(TEST_ID_NUMBER);
+      const enc = await t.db.query<{ id_number_enc: Buffer }>(
+        'SELECT id_number_enc FROM orders WHERE id_number_enc IS NOT NULL LIMIT 1',
+      );
+      expect(createIdCrypto(parseMasterKey(idKey)).decrypt(Buffer.from(enc.rows[0].id_number_enc)), name).toBe(
+        TEST_ID_NUMBER,
+      );
       // New rows get fresh ids after the restore.
       const maxId = (await t.db.query<{ m: number }>('SELECT max(id) AS m FROM orders')).rows[0].m;
       const next = await t.db.query<{ id: number }>("SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id");
       expect(next.rows[0].id, name).toBe(maxId + 1);
       if (name === 'PGlite + TimescaleDB') {
-        const raw = (await t.db.query<{ n: number }>("SELECT count(*) AS n FROM gate_scans WHERE result = 'reject' OR direction = 'in'")).rows[0].n;
-        const rolled = (await t.db.query<{ n: number }>('SELECT coalesce(sum(entries + rejects), 0) AS n FROM gate_scans_1m')).rows[0].n;
+        const raw = (
+          await t.db.query<{ n: number }>(
+            "SELECT count(*) AS n FROM gate_scans WHERE result = 'reject' OR direction = 'in'",
+          )
+        ).rows[0].n;
+        const rolled = (
+          await t.db.query<{ n: number }>('SELECT coalesce(sum(entries + rejects), 0) AS n FROM gate_scans_1m')
+        ).rows[0].n;
         expect(rolled, 'the continuous aggregate covers the restored scans').toBe(raw);
       }
     }
   });
 
-  it('refuses a target that is not empty, naming what is in it; --force replaces it in one go', { timeout: 300_000 }, async () => {
+  it('refuses a target that is not empty, naming what is in it; --force replaces it in one go', {
+    timeout: 300_000,
+  }, async () => {
     for (const { name, t } of targets) {
       const refused = await expectBackupError(restoreBackup(t.db, file, { targetIdKey: idKey }), 'target_not_empty');
       expect(refused.message).toMatch(/gate_scans \d+/);
       expect(refused.message).toContain('--force');
-      await t.db.query("INSERT INTO audit_log (actor_kind, actor_label, action, subject_kind) VALUES ('cli', 'test', 'test.extra', 'test')");
+      await t.db.query(
+        "INSERT INTO audit_log (actor_kind, actor_label, action, subject_kind) VALUES ('cli', 'test', 'test.extra', 'test')",
+      );
       await t.db.query('DELETE FROM scan_requests');
       await restoreBackup(t.db, file, { targetIdKey: idKey, force: true });
       expect(await tablesOf(t.db, dir), name).toEqual(summary.tables);
@@ -227,7 +255,9 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
     }
   });
 
-  it('refuses a damaged or truncated file and a row the database rejects, leaving the target as it was', { timeout: 300_000 }, async () => {
+  it('refuses a damaged or truncated file and a row the database rejects, leaving the target as it was', {
+    timeout: 300_000,
+  }, async () => {
     const bytes = readFileSync(file);
     const truncated = path.join(dir, 'truncated.twbackup');
     writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
@@ -244,7 +274,10 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
       expect(e.message).toMatch(/truncated/);
       await expectBackupError(restoreBackup(t.db, flipped, { force: true }), 'corrupt');
       // Passes every file check, then fails inside the load transaction: all of it rolls back.
-      const failed = await expectBackupError(restoreBackup(t.db, badRow, { force: true, targetIdKey: idKey }), 'restore_failed');
+      const failed = await expectBackupError(
+        restoreBackup(t.db, badRow, { force: true, targetIdKey: idKey }),
+        'restore_failed',
+      );
       expect(failed.message).toMatch(/rolled back/);
       expect(await tablesOf(t.db, dir), name).toEqual(summary.tables);
     }
@@ -254,12 +287,17 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
     const other = randomBytes(32).toString('hex');
     const fresh = await createDatabase({ dataDir: 'memory://' });
     try {
-      const e = await expectBackupError(restoreBackup(fresh, file, { targetIdKey: other, targetIdKeySource: 'TIDEWATCH_ID_KEY' }), 'id_key_mismatch');
+      const e = await expectBackupError(
+        restoreBackup(fresh, file, { targetIdKey: other, targetIdKeySource: 'TIDEWATCH_ID_KEY' }),
+        'id_key_mismatch',
+      );
       expect(e.message).toContain(idKeyFingerprint(idKey)!);
       expect(e.message).toContain(idKeyFingerprint(other)!);
       expect(e.message).not.toContain(other);
       // Refused before anything was created in it.
-      expect((await fresh.query<{ t: string | null }>("SELECT to_regclass('public.orders')::text AS t")).rows[0].t).toBeNull();
+      expect(
+        (await fresh.query<{ t: string | null }>("SELECT to_regclass('public.orders')::text AS t")).rows[0].t,
+      ).toBeNull();
       await expectBackupError(restoreBackup(fresh, file, {}), 'id_key_mismatch');
       const forced = await restoreBackup(fresh, file, { targetIdKey: other, force: true });
       expect(forced.warnings.join(' ')).toMatch(/another one/);
@@ -295,7 +333,9 @@ describe('backups from another version of the schema', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('rebuilds a target migrated beyond the backup at the backup\'s version, then upgrades the restored rows', { timeout: 300_000 }, async () => {
+  it("rebuilds a target migrated beyond the backup at the backup's version, then upgrades the restored rows", {
+    timeout: 300_000,
+  }, async () => {
     expect(summary.header.migrations.at(-1)!.version).toBe('0008');
     const targets: TestDb[] = [{ db: await createDatabase({ dataDir: 'memory://' }), cleanup: async () => {} }];
     if (process.env.DATABASE_URL) targets.push(await createPostgresTestDb());
@@ -306,7 +346,9 @@ describe('backups from another version of the schema', () => {
         await expectBackupError(restoreBackup(t.db, file), 'target_not_empty');
         const r = await restoreBackup(t.db, file, { force: true });
         expect(r.upgraded.map((m) => m.slice(0, 4))).toEqual(expect.arrayContaining(['0009', '0010']));
-        const versions = (await t.db.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((x) => x.version);
+        const versions = (
+          await t.db.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version')
+        ).rows.map((x) => x.version);
         expect(versions.at(-1)! >= '0010').toBe(true);
         for (const table of ['gate_scans', 'tickets', 'orders', 'venues']) {
           const n = (await t.db.query<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n;

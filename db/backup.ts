@@ -98,7 +98,9 @@ export async function listDataTables(q: Queryable): Promise<DataTable[]> {
      JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE k.contype = 'f' AND n.nspname = 'public'`,
   );
-  const byName = new Map<string, DataTable>(tables.rows.map((t) => [t.name, { name: t.name, columns: [], generated: [] }]));
+  const byName = new Map<string, DataTable>(
+    tables.rows.map((t) => [t.name, { name: t.name, columns: [], generated: [] }]),
+  );
   for (const c of cols.rows) {
     const t = byName.get(c.table);
     if (!t) continue;
@@ -106,7 +108,8 @@ export async function listDataTables(q: Queryable): Promise<DataTable[]> {
     if (c.generated) t.generated.push(c.name);
   }
   const deps = new Map<string, Set<string>>([...byName.keys()].map((n) => [n, new Set<string>()]));
-  for (const fk of fks.rows) if (fk.table !== fk.references && byName.has(fk.references)) deps.get(fk.table)?.add(fk.references);
+  for (const fk of fks.rows)
+    if (fk.table !== fk.references && byName.has(fk.references)) deps.get(fk.table)?.add(fk.references);
   return loadOrder(deps).map((n) => byName.get(n)!);
 }
 
@@ -115,8 +118,12 @@ function loadOrder(deps: Map<string, Set<string>>): string[] {
   const order: string[] = [];
   const left = new Map([...deps].map(([k, v]) => [k, new Set(v)]));
   while (left.size) {
-    const ready = [...left].filter(([, d]) => d.size === 0).map(([k]) => k).sort();
-    if (!ready.length) throw new Error(`foreign keys form a cycle between ${[...left.keys()].join(', ')}: no load order exists`);
+    const ready = [...left]
+      .filter(([, d]) => d.size === 0)
+      .map(([k]) => k)
+      .sort();
+    if (!ready.length)
+      throw new Error(`foreign keys form a cycle between ${[...left.keys()].join(', ')}: no load order exists`);
     for (const name of ready) {
       order.push(name);
       left.delete(name);
@@ -140,7 +147,8 @@ async function countEncrypted(q: Queryable, tables: DataTable[], source: (table:
   let n = 0;
   for (const [table, column] of ENCRYPTED_COLUMNS) {
     if (!tables.find((t) => t.name === table)?.columns.some((c) => c.name === column)) continue;
-    n += (await q.query<{ n: number }>(`SELECT count(*) AS n FROM ${source(table)} WHERE ${ident(column)} IS NOT NULL`)).rows[0].n;
+    n += (await q.query<{ n: number }>(`SELECT count(*) AS n FROM ${source(table)} WHERE ${ident(column)} IS NOT NULL`))
+      .rows[0].n;
   }
   return n;
 }
@@ -188,7 +196,9 @@ async function postgresSnapshot<T>(db: Database, fn: (snap: Snapshot) => Promise
         encryptedRows,
         async *rows(table) {
           const cursor = uniqueName('backup');
-          await conn.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT to_jsonb(t)::text AS j FROM ${qualified(table)} t`);
+          await conn.query(
+            `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT to_jsonb(t)::text AS j FROM ${qualified(table)} t`,
+          );
           try {
             for (;;) {
               const r = await conn.query<{ j: string }>(`FETCH ${FETCH_ROWS} FROM ${cursor}`);
@@ -241,10 +251,10 @@ async function pgliteSnapshot<T>(db: Database, fn: (snap: Snapshot) => Promise<T
           // A TID range scan reads just these pages of the copy; the settings are per transaction.
           const rows = await db.transaction(async (tx) => {
             await tx.query(TX_SETTINGS);
-            const r = await tx.query<{ j: string }>(`SELECT to_jsonb(t)::text AS j FROM pg_temp.${copy.temp} t WHERE ctid >= $1::tid AND ctid < $2::tid`, [
-              `(${page},0)`,
-              `(${page + PGLITE_PAGES_PER_READ},0)`,
-            ]);
+            const r = await tx.query<{ j: string }>(
+              `SELECT to_jsonb(t)::text AS j FROM pg_temp.${copy.temp} t WHERE ctid >= $1::tid AND ctid < $2::tid`,
+              [`(${page},0)`, `(${page + PGLITE_PAGES_PER_READ},0)`],
+            );
             return r.rows.map((x) => x.j);
           });
           if (rows.length) yield rows;
@@ -266,12 +276,18 @@ export interface DatabaseContents {
 export async function inspectContents(q: Queryable): Promise<DatabaseContents> {
   const tables = await listDataTables(q);
   const counts: DatabaseContents['tables'] = [];
-  for (const t of tables) counts.push({ name: t.name, rows: (await q.query<{ n: number }>(`SELECT count(*) AS n FROM ${qualified(t.name)}`)).rows[0].n });
+  for (const t of tables)
+    counts.push({
+      name: t.name,
+      rows: (await q.query<{ n: number }>(`SELECT count(*) AS n FROM ${qualified(t.name)}`)).rows[0].n,
+    });
   return { migrations: await readMigrations(q), tables: counts, timescale: await hasTimescale(q) };
 }
 
 /** Sessions of Tidewatch servers (or other CLI runs) on this database, other than this one. */
-export async function otherTidewatchSessions(q: Queryable): Promise<{ pid: number; client: string | null; since: string }[]> {
+export async function otherTidewatchSessions(
+  q: Queryable,
+): Promise<{ pid: number; client: string | null; since: string }[]> {
   const r = await q.query<{ pid: number; client: string | null; since: string }>(
     `SELECT pid, client_addr::text AS client, backend_start::text AS since FROM pg_stat_activity
      WHERE datname = current_database() AND application_name = 'tidewatch' AND pid <> pg_backend_pid()`,
@@ -308,9 +324,10 @@ export async function truncateTables(tx: Queryable, tables: string[]): Promise<v
  */
 export async function insertRows(tx: Queryable, table: string, columns: string[], rows: string[]): Promise<void> {
   const cols = columns.map(ident).join(', ');
-  await tx.query(`INSERT INTO ${qualified(table)} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${qualified(table)}, $1::json)`, [
-    `[${rows.join(',')}]`,
-  ]);
+  await tx.query(
+    `INSERT INTO ${qualified(table)} (${cols}) SELECT ${cols} FROM json_populate_recordset(NULL::${qualified(table)}, $1::json)`,
+    [`[${rows.join(',')}]`],
+  );
 }
 
 /** Moves every serial/identity sequence to its column's largest value, so new rows get fresh ids. */
@@ -323,7 +340,10 @@ export async function resetSequences(tx: Queryable): Promise<number> {
   let n = 0;
   for (const s of seqs.rows) {
     if (!s.seq) continue;
-    await tx.query(`SELECT setval($1::regclass, coalesce(m, 1), m IS NOT NULL) FROM (SELECT max(${ident(s.column)})::bigint AS m FROM ${qualified(s.table)}) x`, [s.seq]);
+    await tx.query(
+      `SELECT setval($1::regclass, coalesce(m, 1), m IS NOT NULL) FROM (SELECT max(${ident(s.column)})::bigint AS m FROM ${qualified(s.table)}) x`,
+      [s.seq],
+    );
     n++;
   }
   return n;
@@ -336,7 +356,9 @@ export async function resetSequences(tx: Queryable): Promise<number> {
  */
 export async function* rowDigests(tx: Queryable, table: string): AsyncGenerator<string[]> {
   const cursor = uniqueName('digest');
-  await tx.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT md5(to_jsonb(t)::text) AS h FROM ${qualified(table)} t`);
+  await tx.query(
+    `DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT md5(to_jsonb(t)::text) AS h FROM ${qualified(table)} t`,
+  );
   try {
     for (;;) {
       const r = await tx.query<{ h: string }>(`FETCH ${DIGEST_FETCH_ROWS} FROM ${cursor}`);
@@ -363,7 +385,9 @@ export async function dropTidewatchObjects(db: Database): Promise<void> {
   const notExtension = (catalog: string, alias: string) =>
     `NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '${catalog}'::regclass AND d.objid = ${alias}.oid AND d.deptype = 'e')`;
   if (await hasTimescale(db)) {
-    const caggs = await db.query<{ name: string }>("SELECT view_name AS name FROM timescaledb_information.continuous_aggregates WHERE view_schema = 'public'");
+    const caggs = await db.query<{ name: string }>(
+      "SELECT view_name AS name FROM timescaledb_information.continuous_aggregates WHERE view_schema = 'public'",
+    );
     for (const c of caggs.rows) await db.query(`DROP MATERIALIZED VIEW IF EXISTS ${qualified(c.name)} CASCADE`);
   }
   const rels = await db.query<{ name: string; kind: string }>(
@@ -388,7 +412,10 @@ export async function dropTidewatchObjects(db: Database): Promise<void> {
  * stay missing for good. Refreshes each one over the whole range of its hypertable, a week at a
  * time (refresh_continuous_aggregate cannot run inside a transaction). Returns how many it refreshed.
  */
-export async function refreshContinuousAggregates(db: Database, log: (msg: string) => void = () => {}): Promise<number> {
+export async function refreshContinuousAggregates(
+  db: Database,
+  log: (msg: string) => void = () => {},
+): Promise<number> {
   if (!(await hasTimescale(db))) return 0;
   const caggs = await db.query<{ view: string; hypertable: string; column: string }>(
     `SELECT ca.view_name AS view, ca.hypertable_name AS hypertable, d.column_name AS column

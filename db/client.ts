@@ -69,7 +69,8 @@ const CONNECT_TIMEOUT_MS = 5_000;
 /** SQLSTATE classes and codes that mean "the database cannot answer now", not "this request is wrong". */
 const UNAVAILABLE_SQLSTATES = /^(08|53|57P0[1-4]$|57014$|58030$)/;
 /** Errors node-postgres and Node raise when a connection is lost, refused or stuck. */
-const UNAVAILABLE_MESSAGES = /connection terminated|timeout exceeded when trying to connect|query read timeout|connection error and is not queryable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|PGlite is closed/i;
+const UNAVAILABLE_MESSAGES =
+  /connection terminated|timeout exceeded when trying to connect|query read timeout|connection error and is not queryable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|PGlite is closed/i;
 
 /**
  * True when an error means the database could not answer (down, frozen, overloaded, restarting):
@@ -80,7 +81,8 @@ export function isUnavailableError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const e = err as { code?: unknown; message?: unknown; name?: unknown };
   if (e.name === 'DeadlineExceeded') return true;
-  if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATES.test(e.code) || UNAVAILABLE_MESSAGES.test(e.code))) return true;
+  if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATES.test(e.code) || UNAVAILABLE_MESSAGES.test(e.code)))
+    return true;
   return typeof e.message === 'string' && UNAVAILABLE_MESSAGES.test(e.message);
 }
 
@@ -105,7 +107,9 @@ function createPostgres(url: string, max: number): Database {
     application_name: 'tidewatch',
   });
   // An idle client losing its connection (database restart) must not crash the process.
-  pool.on('error', (err) => console.error(JSON.stringify({ level: 'error', msg: 'postgres idle client error', err: err.message })));
+  pool.on('error', (err) =>
+    console.error(JSON.stringify({ level: 'error', msg: 'postgres idle client error', err: err.message })),
+  );
   const query: Queryable['query'] = async (sql, params) => {
     const r = await pool.query(sql, params as unknown[]);
     return { rows: r.rows, rowCount: r.rowCount ?? 0 };
@@ -188,10 +192,12 @@ async function createEmbedded(opts: CreateDatabaseOptions): Promise<Database> {
     release();
     throw err;
   }
-  const wrap = (q: PGliteLike['query']): Queryable['query'] => async (sql, params) => {
-    const r = await q.call(null, sql, params as unknown[]);
-    return { rows: r.rows as never[], rowCount: r.affectedRows ?? r.rows.length };
-  };
+  const wrap =
+    (q: PGliteLike['query']): Queryable['query'] =>
+    async (sql, params) => {
+      const r = await q.call(null, sql, params as unknown[]);
+      return { rows: r.rows as never[], rowCount: r.affectedRows ?? r.rows.length };
+    };
   const query = wrap(db.query.bind(db));
   const exec = async (sql: string) => {
     await db.exec(sql);

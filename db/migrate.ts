@@ -23,12 +23,18 @@ interface MigrationFile {
 /** Lists migrations: NNNN_name.sql always, then NNNN_name.timescale.sql or NNNN_name.plain.sql. */
 export function listMigrations(dir = MIGRATIONS_DIR): MigrationFile[] {
   const byVersion = new Map<string, MigrationFile>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const m = /^(\d{4})_([a-z0-9_]+?)(?:\.(timescale|plain))?\.sql$/.exec(file);
-    if (!m) throw new Error(`db/migrations/${file}: name must look like 0001_name.sql, 0001_name.timescale.sql or 0001_name.plain.sql`);
+    if (!m)
+      throw new Error(
+        `db/migrations/${file}: name must look like 0001_name.sql, 0001_name.timescale.sql or 0001_name.plain.sql`,
+      );
     const [, version, name, variant] = m;
     const entry = byVersion.get(version) ?? { version, name };
-    if (entry.name !== name) throw new Error(`db/migrations: version ${version} is used by two names (${entry.name}, ${name})`);
+    if (entry.name !== name)
+      throw new Error(`db/migrations: version ${version} is used by two names (${entry.name}, ${name})`);
     entry[(variant as 'timescale' | 'plain' | undefined) ?? 'base'] = path.join(dir, file);
     byVersion.set(version, entry);
   }
@@ -56,13 +62,19 @@ export async function detectTimescale(db: Queryable): Promise<boolean> {
  * that version: a restore rebuilds the schema its backup was taken on, loads the rows, then runs
  * the newer migrations over them as an upgrade would.
  */
-export async function migrate(db: Database, log: (msg: string) => void = () => {}, until?: string): Promise<MigrationResult> {
+export async function migrate(
+  db: Database,
+  log: (msg: string) => void = () => {},
+  until?: string,
+): Promise<MigrationResult> {
   return db.session(async (conn) => {
     await conn.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     try {
       await conn.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version text PRIMARY KEY, name text NOT NULL, variant text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const done = new Set((await conn.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+      const done = new Set(
+        (await conn.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+      );
       const timescale = await detectTimescale(conn);
       const applied: string[] = [];
       for (const m of listMigrations()) {
@@ -81,7 +93,11 @@ export async function migrate(db: Database, log: (msg: string) => void = () => {
             });
           }
         }
-        await conn.query('INSERT INTO schema_migrations (version, name, variant) VALUES ($1, $2, $3)', [m.version, m.name, variant]);
+        await conn.query('INSERT INTO schema_migrations (version, name, variant) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          variant,
+        ]);
         applied.push(`${m.version}_${m.name} (${variant})`);
         log(`applied migration ${m.version}_${m.name} (${variant})`);
       }

@@ -59,7 +59,13 @@ function run(bin: string, args: string[], env: NodeJS.ProcessEnv, onLine?: (line
       }
     });
     child.once('error', (e: NodeJS.ErrnoException) => {
-      reject(new PgToolError(e.code === 'ENOENT' ? `${bin} is not installed` : `${bin}: ${e.message}`, e.code === 'ENOENT', ''));
+      reject(
+        new PgToolError(
+          e.code === 'ENOENT' ? `${bin} is not installed` : `${bin}: ${e.message}`,
+          e.code === 'ENOENT',
+          '',
+        ),
+      );
     });
     child.once('close', (code, signal) => {
       if (partial) {
@@ -68,13 +74,22 @@ function run(bin: string, args: string[], env: NodeJS.ProcessEnv, onLine?: (line
       }
       if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
       const last = err.trim().split('\n').slice(-3).join(' / ');
-      reject(new PgToolError(`${path.basename(bin)} failed (${signal ?? `exit ${code}`})${last ? `: ${last}` : ''}`, false, err));
+      reject(
+        new PgToolError(
+          `${path.basename(bin)} failed (${signal ?? `exit ${code}`})${last ? `: ${last}` : ''}`,
+          false,
+          err,
+        ),
+      );
     });
   });
 }
 
 /** Major version of a PostgreSQL tool ("pg_dump (PostgreSQL) 15.20 (Debian ...)" → 15), undefined when not installed. */
-export async function toolMajorVersion(name: 'pg_dump' | 'pg_restore', o: PgToolOptions = {}): Promise<number | undefined> {
+export async function toolMajorVersion(
+  name: 'pg_dump' | 'pg_restore',
+  o: PgToolOptions = {},
+): Promise<number | undefined> {
   try {
     const out = await run(tool(name, o), ['--version'], process.env);
     const m = /\(PostgreSQL\)\s+(\d+)/.exec(out);
@@ -94,7 +109,12 @@ export async function serverMajorVersion(q: Queryable): Promise<number> {
 /** pg_dump --format=custom of the whole database into file. */
 export async function pgDump(url: string, file: string, o: PgToolOptions = {}): Promise<void> {
   const { dbname, env } = connection(url);
-  await run(tool('pg_dump', o), ['--format=custom', '--verbose', `--file=${file}`, `--dbname=${dbname}`], env, o.onLine);
+  await run(
+    tool('pg_dump', o),
+    ['--format=custom', '--verbose', `--file=${file}`, `--dbname=${dbname}`],
+    env,
+    o.onLine,
+  );
 }
 
 /**
@@ -107,12 +127,18 @@ export async function checkPgDumpArchive(file: string, o: PgToolOptions = {}): P
 
 /** The archive's table of contents, one entry per line (pg_restore --list). */
 export async function pgDumpContents(file: string, o: PgToolOptions = {}): Promise<string[]> {
-  return (await run(tool('pg_restore', o), ['--list', file], process.env)).split('\n').filter((l) => l && !l.startsWith(';'));
+  return (await run(tool('pg_restore', o), ['--list', file], process.env))
+    .split('\n')
+    .filter((l) => l && !l.startsWith(';'));
 }
 
 /** The migration versions recorded in the archive's schema_migrations (its COPY data, first column). */
 export async function pgDumpMigrations(file: string, o: PgToolOptions = {}): Promise<string[]> {
-  const sql = await run(tool('pg_restore', o), ['--data-only', '--table=schema_migrations', '--file=-', file], process.env);
+  const sql = await run(
+    tool('pg_restore', o),
+    ['--data-only', '--table=schema_migrations', '--file=-', file],
+    process.env,
+  );
   const versions: string[] = [];
   let inCopy = false;
   for (const line of sql.split('\n')) {

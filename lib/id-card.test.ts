@@ -16,7 +16,8 @@ function oracleCheckChar(first17: string): string {
 const withCheck = (first17: string): string => first17 + oracleCheckChar(first17);
 
 const CHECK_CHARS = [...'0123456789X'];
-const digits = (n: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((ds) => ds.join(''));
+const digits = (n: number) =>
+  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: n, maxLength: n }).map((ds) => ds.join(''));
 
 /** Birth dates from 1900-01-01 to TODAY (inclusive), as YYYYMMDD in China's calendar. */
 const birthDate = fc
@@ -42,13 +43,28 @@ describe('checkIdCard', () => {
   });
 
   it('reports length', () => {
-    for (const id of ['', '   ', '1101051949123100', '11010519491231002', '11010519491231002XX', '110105194912310', '110105 19491231 002X']) {
+    for (const id of [
+      '',
+      '   ',
+      '1101051949123100',
+      '11010519491231002',
+      '11010519491231002XX',
+      '110105194912310',
+      '110105 19491231 002X',
+    ]) {
       expect(checkIdCard(id, TODAY)).toEqual({ ok: false, reason: 'length' });
     }
   });
 
   it('reports format', () => {
-    for (const id of ['1101051949123100XX', 'X10105194912310021', '11010519491231002Y', '１１０１０５１９４９１２３１００２Ｘ'.slice(0, 18), '110105194912310 2X', '-1010519491231002X']) {
+    for (const id of [
+      '1101051949123100XX',
+      'X10105194912310021',
+      '11010519491231002Y',
+      '１１０１０５１９４９１２３１００２Ｘ'.slice(0, 18),
+      '110105194912310 2X',
+      '-1010519491231002X',
+    ]) {
       expect(checkIdCard(id, TODAY)).toEqual({ ok: false, reason: 'format' });
     }
   });
@@ -190,15 +206,24 @@ describe('ZIdCard', () => {
   it('property: error output never contains the number, in any form', () => {
     // ID-like inputs: valid numbers with one character changed or lowercased, plus arbitrary strings
     // of 10+ characters (shorter strings could occur in a message by coincidence, e.g. "18").
-    const nearValid = fc.tuple(validId, fc.integer({ min: 0, max: 17 }), fc.constantFrom(...'0123456789XxY ')).map(
-      ([id, pos, c]) => id.slice(0, pos) + c + id.slice(pos + 1),
+    const nearValid = fc
+      .tuple(validId, fc.integer({ min: 0, max: 17 }), fc.constantFrom(...'0123456789XxY '))
+      .map(([id, pos, c]) => id.slice(0, pos) + c + id.slice(pos + 1));
+    const input = fc.oneof(
+      nearValid,
+      fc.string({ minLength: 10, maxLength: 30 }),
+      fc.string({ unit: fc.constantFrom(...'0123456789Xx '), minLength: 10, maxLength: 22 }),
     );
-    const input = fc.oneof(nearValid, fc.string({ minLength: 10, maxLength: 30 }), fc.string({ unit: fc.constantFrom(...'0123456789Xx '), minLength: 10, maxLength: 22 }));
     fc.assert(
       fc.property(input, (raw) => {
         const r = ZIdCard.safeParse(raw);
         if (r.success) return;
-        const everything = [r.error.message, JSON.stringify(r.error.issues), z.prettifyError(r.error), JSON.stringify(z.treeifyError(r.error))].join('\n');
+        const everything = [
+          r.error.message,
+          JSON.stringify(r.error.issues),
+          z.prettifyError(r.error),
+          JSON.stringify(z.treeifyError(r.error)),
+        ].join('\n');
         for (const form of new Set([raw, raw.trim(), raw.trim().toUpperCase()])) {
           if (form.length >= 10) expect(everything).not.toContain(form);
         }

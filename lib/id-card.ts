@@ -6,7 +6,9 @@ import { z } from 'zod';
  * the number itself: an ID number is personal data and error messages end up in logs.
  */
 
-export type TIdCardCheck = { ok: true; normalized: string } | { ok: false; reason: 'length' | 'format' | 'birthdate' | 'checksum' };
+export type TIdCardCheck =
+  | { ok: true; normalized: string }
+  | { ok: false; reason: 'length' | 'format' | 'birthdate' | 'checksum' };
 
 export type TIdCardFailure = Extract<TIdCardCheck, { ok: false }>['reason'];
 
@@ -88,7 +90,9 @@ export function maskIdCard(id: string): string {
   const chars = Array.from(id);
   if (chars.length < MASK_KEEP_START + MASK_KEEP_END) return '*'.repeat(chars.length);
   const hidden = chars.length - MASK_KEEP_START - MASK_KEEP_END;
-  return chars.slice(0, MASK_KEEP_START).join('') + '*'.repeat(hidden) + chars.slice(chars.length - MASK_KEEP_END).join('');
+  return (
+    chars.slice(0, MASK_KEEP_START).join('') + '*'.repeat(hidden) + chars.slice(chars.length - MASK_KEEP_END).join('')
+  );
 }
 
 /**

@@ -140,7 +140,9 @@ describe('normalizeTicketCode', () => {
     const arbMangled = arbCode.chain((c) =>
       fc.tuple(
         fc.constant(c),
-        fc.tuple(...[...c].map((ch) => fc.constantFrom(...(lookAlikes[ch] ?? [ch, ch.toLowerCase()])))).map((chs) => chs.join('')),
+        fc
+          .tuple(...[...c].map((ch) => fc.constantFrom(...(lookAlikes[ch] ?? [ch, ch.toLowerCase()]))))
+          .map((chs) => chs.join('')),
       ),
     );
     fc.assert(
@@ -154,7 +156,11 @@ describe('normalizeTicketCode', () => {
   it('returns null or a canonical code, and is idempotent (property)', () => {
     const arbRaw = fc.oneof(
       fc.string({ maxLength: 80 }),
-      fc.string({ unit: fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz -'), minLength: 25, maxLength: 30 }),
+      fc.string({
+        unit: fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz -'),
+        minLength: 25,
+        maxLength: 30,
+      }),
       arbCode.map((c) => c.slice(0, -1)),
     );
     fc.assert(
@@ -172,11 +178,18 @@ describe('normalizeTicketCode', () => {
   it('rejects ASCII input whose trimmed length is not 27 or that holds a character outside the alphabet (property)', () => {
     const ok = new Set([...CROCKFORD, ...CROCKFORD.toLowerCase(), 'I', 'i', 'L', 'l', 'O', 'o']);
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_.'), minLength: 20, maxLength: 34 }), (body) => {
-        const raw = 'T' + body;
-        const fits = raw.length === CODE_LENGTH && [...body].every((ch) => ok.has(ch));
-        expect(normalizeTicketCode(raw) !== null).toBe(fits);
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom(...'0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_.'),
+          minLength: 20,
+          maxLength: 34,
+        }),
+        (body) => {
+          const raw = 'T' + body;
+          const fits = raw.length === CODE_LENGTH && [...body].every((ch) => ok.has(ch));
+          expect(normalizeTicketCode(raw) !== null).toBe(fits);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -30,13 +30,26 @@ function dayNumber(date: string): number {
 
 describe('localTime', () => {
   it('converts known instants to Shanghai time', () => {
-    expect(localTime(new Date('2026-11-21T20:30:00Z'), SHANGHAI)).toEqual({ date: '2026-11-22', day: '2026-11-22', minute: 270, weekday: 0 });
+    expect(localTime(new Date('2026-11-21T20:30:00Z'), SHANGHAI)).toEqual({
+      date: '2026-11-22',
+      day: '2026-11-22',
+      minute: 270,
+      weekday: 0,
+    });
     // Local midnight is minute 0, not hour 24.
     expect(localTime(new Date('2026-11-21T16:00:00Z'), SHANGHAI)).toMatchObject({ date: '2026-11-22', minute: 0 });
-    expect(localTime(new Date('2026-11-21T15:59:00Z'), SHANGHAI)).toMatchObject({ date: '2026-11-21', minute: 1439, weekday: 6 });
+    expect(localTime(new Date('2026-11-21T15:59:00Z'), SHANGHAI)).toMatchObject({
+      date: '2026-11-21',
+      minute: 1439,
+      weekday: 6,
+    });
     // New Year and a leap day.
     expect(localTime(new Date('2026-12-31T16:00:00Z'), SHANGHAI)).toMatchObject({ date: '2027-01-01', minute: 0 });
-    expect(localTime(new Date('2028-02-28T17:05:00Z'), SHANGHAI)).toMatchObject({ date: '2028-02-29', minute: 65, weekday: 2 });
+    expect(localTime(new Date('2028-02-28T17:05:00Z'), SHANGHAI)).toMatchObject({
+      date: '2028-02-29',
+      minute: 65,
+      weekday: 2,
+    });
   });
 
   it('keeps scans before the daily reset on the previous business day', () => {
@@ -46,7 +59,10 @@ describe('localTime', () => {
     expect(localTime(at, SHANGHAI, 271).day).toBe('2026-11-21');
     // Across a month and a year.
     expect(localTime(new Date('2026-11-30T17:00:00Z'), SHANGHAI, 240).day).toBe('2026-11-30');
-    expect(localTime(new Date('2026-12-31T18:00:00Z'), SHANGHAI, 240)).toMatchObject({ date: '2027-01-01', day: '2026-12-31' });
+    expect(localTime(new Date('2026-12-31T18:00:00Z'), SHANGHAI, 240)).toMatchObject({
+      date: '2027-01-01',
+      day: '2026-12-31',
+    });
   });
 
   it('follows the venue time zone, not the server one', () => {
@@ -68,7 +84,9 @@ describe('localTime', () => {
           expect(lt.date).toBe(date);
           expect(lt.minute).toBe(minute);
           expect(lt.weekday).toBe(local.getUTCDay());
-          expect(lt.day).toBe(minute < resetMinute ? new Date(ms + SHANGHAI_OFFSET_MS - DAY_MS).toISOString().slice(0, 10) : date);
+          expect(lt.day).toBe(
+            minute < resetMinute ? new Date(ms + SHANGHAI_OFFSET_MS - DAY_MS).toISOString().slice(0, 10) : date,
+          );
         },
       ),
       { numRuns: RUNS },
@@ -121,17 +139,36 @@ describe('addDays', () => {
 describe('isCalendarDate', () => {
   it('accepts real dates and rejects impossible or malformed ones', () => {
     for (const s of ['2026-01-01', '2026-12-31', '2028-02-29', '2000-02-29']) expect(isCalendarDate(s)).toBe(true);
-    for (const s of ['2026-02-30', '2026-02-29', '1900-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-01-00', '2026-1-5', '26-01-05', ' 2026-01-05', '2026-01-05T00:00', '2026/01/05', '']) {
+    for (const s of [
+      '2026-02-30',
+      '2026-02-29',
+      '1900-02-29',
+      '2026-04-31',
+      '2026-13-01',
+      '2026-00-10',
+      '2026-01-00',
+      '2026-1-5',
+      '26-01-05',
+      ' 2026-01-05',
+      '2026-01-05T00:00',
+      '2026/01/05',
+      '',
+    ]) {
       expect(isCalendarDate(s), s).toBe(false);
     }
   });
 
   it('agrees with the Gregorian month lengths for any YYYY-MM-DD (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1000, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), (y, m, d) => {
-        const valid = m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
-        expect(isCalendarDate(ymd(y, m, d))).toBe(valid);
-      }),
+      fc.property(
+        fc.integer({ min: 1000, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        (y, m, d) => {
+          const valid = m >= 1 && m <= 12 && d >= 1 && d <= daysInMonth(y, m);
+          expect(isCalendarDate(ymd(y, m, d))).toBe(valid);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

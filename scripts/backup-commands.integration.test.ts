@@ -1,6 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -37,7 +47,10 @@ function captureIo(): CommandIo & { lines: string[] } {
  * Runs the real CLI as an operator would (`npm run cli -- ...`). Asynchronously: the server it may
  * talk to runs in this process and must keep answering meanwhile.
  */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(path.join('node_modules', '.bin', 'tsx'), ['scripts/cli.ts', ...args], {
       env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent', ...env },
@@ -55,7 +68,10 @@ async function tablesOf(db: Database, dir: string): Promise<BackupSummary['table
   return (await backupToFile(db, path.join(dir, `check-${randomBytes(4).toString('hex')}.twbackup`))).tables;
 }
 
-async function withDb<T>(opts: { dataDir?: string; databaseUrl?: string }, fn: (db: Database) => Promise<T>): Promise<T> {
+async function withDb<T>(
+  opts: { dataDir?: string; databaseUrl?: string },
+  fn: (db: Database) => Promise<T>,
+): Promise<T> {
   const db = await createDatabase(opts);
   try {
     return await fn(db);
@@ -147,7 +163,9 @@ describe('backup and restore commands on the embedded database, with its server 
     expect((await verifyBackup(createReadStream(path.join(dir, 'streamed.twbackup')))).tables).toEqual(s!.tables);
   });
 
-  it('backs up through the server with the CLI function and the real command, while the gates scan', { timeout: 300_000 }, async () => {
+  it('backs up through the server with the CLI function and the real command, while the gates scan', {
+    timeout: 300_000,
+  }, async () => {
     const io = captureIo();
     const r = await backupCommand(env(dataDir), { out: file, format: 'tidewatch' }, io);
     expect(r.via).toBe('server');
@@ -165,9 +183,14 @@ describe('backup and restore commands on the embedded database, with its server 
     await traffic.stop();
   });
 
-  it('restores into a fresh directory given the server\'s ID-card key, and refuses one without it', { timeout: 300_000 }, async () => {
+  it("restores into a fresh directory given the server's ID-card key, and refuses one without it", {
+    timeout: 300_000,
+  }, async () => {
     const keyless = tmp('keyless');
-    const e = await expectBackupError(restoreCommand(env(keyless), { from: file, force: false }, captureIo()), 'id_key_mismatch');
+    const e = await expectBackupError(
+      restoreCommand(env(keyless), { from: file, force: false }, captureIo()),
+      'id_key_mismatch',
+    );
     expect(e.message).toContain(path.join(keyless, 'id-key'));
     expect(existsSync(path.join(keyless, 'pg')), 'a refused restore creates nothing').toBe(false);
     rmSync(keyless, { recursive: true, force: true });
@@ -192,16 +215,26 @@ describe('backup and restore commands on the embedded database, with its server 
     const forced = await cli(['restore', '--from', file, '--force'], { TIDEWATCH_DATA_DIR: target });
     expect(forced.code, forced.stderr).toBe(0);
     // A backup of a directory nobody holds opens it directly.
-    const direct = await backupCommand(env(target), { out: path.join(dir, 'direct.twbackup'), format: 'tidewatch' }, captureIo());
+    const direct = await backupCommand(
+      env(target),
+      { out: path.join(dir, 'direct.twbackup'), format: 'tidewatch' },
+      captureIo(),
+    );
     expect(direct.via).toBe('embedded');
     expect(direct.summary!.tables).toEqual(summary.tables);
     rmSync(target, { recursive: true, force: true });
   });
 
   it('never restores into the directory of a running server', async () => {
-    const e = await expectBackupError(restoreCommand(env(dataDir), { from: file, force: true }, captureIo()), 'target_in_use');
+    const e = await expectBackupError(
+      restoreCommand(env(dataDir), { from: file, force: true }, captureIo()),
+      'target_in_use',
+    );
     expect(e.message).toMatch(/server \(pid \d+\) is running .* Stop it, restore, then start it again/);
-    expect((await cli(['backup', '--out', path.join(dir, 'x.dump'), '--format', 'pg_dump'], { TIDEWATCH_DATA_DIR: dataDir })).stderr).toMatch(/pg_dump format needs PostgreSQL/);
+    expect(
+      (await cli(['backup', '--out', path.join(dir, 'x.dump'), '--format', 'pg_dump'], { TIDEWATCH_DATA_DIR: dataDir }))
+        .stderr,
+    ).toMatch(/pg_dump format needs PostgreSQL/);
   });
 });
 
@@ -267,19 +300,34 @@ describe.runIf(process.env.DATABASE_URL)('backup and restore commands on Postgre
       await app.close();
       const still = path.join(dir, 'still.dump');
       await backupCommand(env(src.url), { out: still, format: 'pg_dump' }, captureIo());
-      await expectBackupError(restoreCommand(env(target.url), { from: still, force: false }, captureIo()), 'target_not_empty');
+      await expectBackupError(
+        restoreCommand(env(target.url), { from: still, force: false }, captureIo()),
+        'target_not_empty',
+      );
       const truncated = path.join(dir, 'truncated.dump');
       writeFileSync(truncated, readFileSync(still).subarray(0, Math.floor(statSync(still).size * 0.7)));
-      await expectBackupError(restoreCommand(env(target.url), { from: truncated, force: true }, captureIo()), 'corrupt');
+      await expectBackupError(
+        restoreCommand(env(target.url), { from: truncated, force: true }, captureIo()),
+        'corrupt',
+      );
       await restoreCommand(env(target.url), { from: still, force: true }, captureIo());
       const expected = await tablesOf(src.db, dir);
       expect(await withDb({ databaseUrl: target.url }, (t) => tablesOf(t, dir))).toEqual(expected);
 
-      await expectBackupError(backupCommand(env(src.url), { out: path.join(dir, 'x.dump'), format: 'pg_dump', pgBin: path.join(dir, 'no-such-bin') }, captureIo()), 'pg_dump_unavailable');
+      await expectBackupError(
+        backupCommand(
+          env(src.url),
+          { out: path.join(dir, 'x.dump'), format: 'pg_dump', pgBin: path.join(dir, 'no-such-bin') },
+          captureIo(),
+        ),
+        'pg_dump_unavailable',
+      );
     },
   );
 
-  it('backs up PostgreSQL in the portable format and refuses a database other Tidewatch sessions use', { timeout: 300_000 }, async () => {
+  it('backs up PostgreSQL in the portable format and refuses a database other Tidewatch sessions use', {
+    timeout: 300_000,
+  }, async () => {
     await traffic.stop();
     await app.close();
     const file = path.join(dir, 'pg.twbackup');
@@ -289,7 +337,10 @@ describe.runIf(process.env.DATABASE_URL)('backup and restore commands on Postgre
     const target = await freshTarget();
     await withDb({ databaseUrl: target.url }, async (held) => {
       await held.query('SELECT 1');
-      const e = await expectBackupError(restoreCommand(env(target.url), { from: file, force: false }, captureIo()), 'target_in_use');
+      const e = await expectBackupError(
+        restoreCommand(env(target.url), { from: file, force: false }, captureIo()),
+        'target_in_use',
+      );
       expect(e.message).toMatch(/stop every Tidewatch server/);
     });
     await restoreCommand(env(target.url), { from: file, force: false }, captureIo());

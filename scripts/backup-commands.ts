@@ -45,7 +45,12 @@ export const processIo: CommandIo = {
 /** A terminal gets at most this many progress redraws a second. */
 const REDRAWS_PER_S = 10;
 
-const VERBS: Record<TableProgress['phase'], string> = { backup: 'backing up', check: 'checking', load: 'loading', verify: 'verified' };
+const VERBS: Record<TableProgress['phase'], string> = {
+  backup: 'backing up',
+  check: 'checking',
+  load: 'loading',
+  verify: 'verified',
+};
 
 /** Phases that print a line per table; checking the file and the restored tables only count up on a terminal. */
 const LINE_PER_TABLE = new Set<TableProgress['phase']>(['backup', 'load']);
@@ -88,9 +93,18 @@ function describeUrl(url: string): string {
 /** The tools configuration, without generating the secrets a server would (a restore must not invent an ID-card key). */
 function toolConfig(env: NodeJS.ProcessEnv) {
   const placeholder = 'placeholder-only-for-ops-commands-'.repeat(2);
-  const config = loadConfig({ ...env, TIDEWATCH_ID_KEY: env.TIDEWATCH_ID_KEY || placeholder, NEXTAUTH_SECRET: env.NEXTAUTH_SECRET || placeholder }, 'tool');
+  const config = loadConfig(
+    {
+      ...env,
+      TIDEWATCH_ID_KEY: env.TIDEWATCH_ID_KEY || placeholder,
+      NEXTAUTH_SECRET: env.NEXTAUTH_SECRET || placeholder,
+    },
+    'tool',
+  );
   const keyFile = path.join(config.dataDir, 'id-key');
-  const idKey = env.TIDEWATCH_ID_KEY || (!config.DATABASE_URL && existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+  const idKey =
+    env.TIDEWATCH_ID_KEY ||
+    (!config.DATABASE_URL && existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
   const idKeySource = env.TIDEWATCH_ID_KEY ? 'TIDEWATCH_ID_KEY' : keyFile;
   return { config, idKey, idKeySource };
 }
@@ -130,7 +144,11 @@ export interface BackupCommandResult {
  * `backup --out FILE [--format tidewatch|pg_dump]`: PostgreSQL directly; the embedded directory
  * directly, or through the running server's ops socket when a server holds it.
  */
-export async function backupCommand(env: NodeJS.ProcessEnv, o: BackupCommandOptions, io: CommandIo = processIo): Promise<BackupCommandResult> {
+export async function backupCommand(
+  env: NodeJS.ProcessEnv,
+  o: BackupCommandOptions,
+  io: CommandIo = processIo,
+): Promise<BackupCommandResult> {
   // Reset once the database is open: the rate is the backup's, not PGlite's start-up.
   let started = Date.now();
   const { config, idKey } = toolConfig(env);
@@ -138,7 +156,9 @@ export async function backupCommand(env: NodeJS.ProcessEnv, o: BackupCommandOpti
   const toStdout = o.out === '-';
   const finish = (r: Omit<BackupCommandResult, 'ms'>, source: string): BackupCommandResult => {
     const ms = Date.now() - started;
-    const rows = r.summary ? `${r.summary.tables.length} tables, ${rate(r.summary.rows, ms)}` : `in ${(ms / 1000).toFixed(1)} s`;
+    const rows = r.summary
+      ? `${r.summary.tables.length} tables, ${rate(r.summary.rows, ms)}`
+      : `in ${(ms / 1000).toFixed(1)} s`;
     const line = `backup of ${source} written to ${toStdout ? 'stdout' : o.out}${r.bytes !== undefined ? ` (${megabytes(r.bytes)})` : ''}: ${rows}`;
     if (toStdout) io.info(line);
     else io.result(line);
@@ -150,12 +170,20 @@ export async function backupCommand(env: NodeJS.ProcessEnv, o: BackupCommandOpti
     started = Date.now();
     try {
       if (o.format === 'pg_dump') {
-        if (toStdout) throw new BackupError('pg_dump_unavailable', 'the pg_dump format writes to a file: give --out FILE');
+        if (toStdout)
+          throw new BackupError('pg_dump_unavailable', 'the pg_dump format writes to a file: give --out FILE');
         const r = await backupPgDump(db, config.DATABASE_URL, o.out, { binDir: o.pgBin, onLine: (l) => io.info(l) });
         return finish({ via: 'pg_dump', bytes: r.bytes }, describeUrl(config.DATABASE_URL));
       }
-      if (!idKey) io.info('warning: TIDEWATCH_ID_KEY is not set, so the backup cannot record which ID-card key its encrypted columns need');
-      if (toStdout) return finish({ via: 'postgres', summary: await writeBackup(db, process.stdout, { idKey, onProgress }) }, describeUrl(config.DATABASE_URL));
+      if (!idKey)
+        io.info(
+          'warning: TIDEWATCH_ID_KEY is not set, so the backup cannot record which ID-card key its encrypted columns need',
+        );
+      if (toStdout)
+        return finish(
+          { via: 'postgres', summary: await writeBackup(db, process.stdout, { idKey, onProgress }) },
+          describeUrl(config.DATABASE_URL),
+        );
       const r = await backupToFile(db, o.out, { idKey, onProgress });
       return finish({ via: 'postgres', summary: r, bytes: r.bytes }, describeUrl(config.DATABASE_URL));
     } finally {
@@ -164,7 +192,10 @@ export async function backupCommand(env: NodeJS.ProcessEnv, o: BackupCommandOpti
   }
 
   if (o.format === 'pg_dump') {
-    throw new BackupError('pg_dump_unavailable', 'the pg_dump format needs PostgreSQL (DATABASE_URL): the embedded database is backed up in the default (portable) format');
+    throw new BackupError(
+      'pg_dump_unavailable',
+      'the pg_dump format needs PostgreSQL (DATABASE_URL): the embedded database is backed up in the default (portable) format',
+    );
   }
   const source = `the embedded database in ${config.dataDir}`;
   const live = await pingServer(config.dataDir);
@@ -172,7 +203,11 @@ export async function backupCommand(env: NodeJS.ProcessEnv, o: BackupCommandOpti
     io.info(`a Tidewatch server (pid ${live.pid}) holds ${config.dataDir}: taking the backup through it`);
     const fromServer = async (out: Writable) => {
       const s = await backupFromServer(config.dataDir, out, progressFromEvents('backup', onProgress));
-      if (!s) throw new BackupError('producer_failed', `the server holding ${config.dataDir} stopped answering before the backup started: run the backup again`);
+      if (!s)
+        throw new BackupError(
+          'producer_failed',
+          `the server holding ${config.dataDir} stopped answering before the backup started: run the backup again`,
+        );
       return s;
     };
     if (toStdout) return finish({ via: 'server', summary: await fromServer(process.stdout) }, source);
@@ -180,12 +215,16 @@ export async function backupCommand(env: NodeJS.ProcessEnv, o: BackupCommandOpti
     return finish({ via: 'server', summary: r, bytes: r.bytes }, source);
   }
   if (!existsSync(path.join(config.dataDir, 'pg', 'PG_VERSION'))) {
-    throw new BackupError('nothing_to_back_up', `there is no embedded database in ${config.dataDir} (set TIDEWATCH_DATA_DIR to its directory, or DATABASE_URL for PostgreSQL)`);
+    throw new BackupError(
+      'nothing_to_back_up',
+      `there is no embedded database in ${config.dataDir} (set TIDEWATCH_DATA_DIR to its directory, or DATABASE_URL for PostgreSQL)`,
+    );
   }
   const db = await openEmbedded(config.dataDir, 'backup');
   started = Date.now();
   try {
-    if (toStdout) return finish({ via: 'embedded', summary: await writeBackup(db, process.stdout, { idKey, onProgress }) }, source);
+    if (toStdout)
+      return finish({ via: 'embedded', summary: await writeBackup(db, process.stdout, { idKey, onProgress }) }, source);
     const r = await backupToFile(db, o.out, { idKey, onProgress });
     return finish({ via: 'embedded', summary: r, bytes: r.bytes }, source);
   } finally {
@@ -212,22 +251,32 @@ export interface RestoreCommandResult {
  * before anything is touched, then loaded and checked again in one transaction) or a pg_dump
  * custom-format file (PostgreSQL only, through pg_restore).
  */
-export async function restoreCommand(env: NodeJS.ProcessEnv, o: RestoreCommandOptions, io: CommandIo = processIo): Promise<RestoreCommandResult> {
+export async function restoreCommand(
+  env: NodeJS.ProcessEnv,
+  o: RestoreCommandOptions,
+  io: CommandIo = processIo,
+): Promise<RestoreCommandResult> {
   // The rate counts checking the file, migrating, loading and checking the tables; not opening PGlite.
   let started = Date.now();
   const kind = sniffBackupFile(o.from);
-  if (kind === 'unknown') throw new BackupError('not_a_backup', `${o.from} is neither a Tidewatch backup nor a pg_dump custom-format file`);
+  if (kind === 'unknown')
+    throw new BackupError('not_a_backup', `${o.from} is neither a Tidewatch backup nor a pg_dump custom-format file`);
   const { config, idKey, idKeySource } = toolConfig(env);
   const onProgress = progressPrinter(io);
   const log = (l: string) => io.info(l);
   if (kind === 'pg_dump' && !config.DATABASE_URL) {
-    throw new BackupError('schema_mismatch', `${o.from} is a pg_dump file, which restores into PostgreSQL only (set DATABASE_URL); the embedded database restores from a backup in the default format`);
+    throw new BackupError(
+      'schema_mismatch',
+      `${o.from} is a pg_dump file, which restores into PostgreSQL only (set DATABASE_URL); the embedded database restores from a backup in the default format`,
+    );
   }
   // The file is read whole before the target is even opened: a damaged one changes nothing.
   const verified = kind === 'tidewatch' ? await verifyBackupFile(o.from, onProgress) : undefined;
   const openedAfter = Date.now() - started;
   if (verified) {
-    io.info(`${o.from}: complete, ${verified.tables.length} tables and ${verified.rows} rows match their checksums (taken ${verified.header.created_at} by Tidewatch ${verified.header.tidewatch})`);
+    io.info(
+      `${o.from}: complete, ${verified.tables.length} tables and ${verified.rows} rows match their checksums (taken ${verified.header.created_at} by Tidewatch ${verified.header.tidewatch})`,
+    );
     // Before the target is opened (an embedded one would be created): a refusal leaves nothing behind.
     checkIdKey(verified.header, { force: o.force, targetIdKey: idKey, targetIdKeySource: idKeySource });
   }
@@ -265,12 +314,24 @@ export async function restoreCommand(env: NodeJS.ProcessEnv, o: RestoreCommandOp
   try {
     const ms = () => Date.now() - started;
     if (kind === 'pg_dump') {
-      const r = await restorePgDump(db, config.DATABASE_URL!, o.from, { force: o.force, binDir: o.pgBin, log, onLine: log });
+      const r = await restorePgDump(db, config.DATABASE_URL!, o.from, {
+        force: o.force,
+        binDir: o.pgBin,
+        log,
+        onLine: log,
+      });
       const rows = r.contents.tables.reduce((n, t) => n + t.rows, 0);
       io.result(`restored ${o.from} (pg_dump) into ${target}: ${r.contents.tables.length} tables, ${rate(rows, ms())}`);
       return { format: 'pg_dump', rows, tables: r.contents.tables, warnings: [], ms: ms() };
     }
-    const r = await restoreBackup(db, o.from, { force: o.force, targetIdKey: idKey, targetIdKeySource: idKeySource, verified, onProgress, log });
+    const r = await restoreBackup(db, o.from, {
+      force: o.force,
+      targetIdKey: idKey,
+      targetIdKeySource: idKeySource,
+      verified,
+      onProgress,
+      log,
+    });
     for (const w of r.warnings) io.info(`warning: ${w}`);
     io.result(
       `restored ${o.from} (taken ${r.header.created_at} from ${r.header.source.kind}${r.header.source.timescale ? ' + TimescaleDB' : ''}) into ${target}: ` +

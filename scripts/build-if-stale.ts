@@ -4,7 +4,17 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 
 /** What the Next.js build depends on; a change in any of these triggers a rebuild. */
-const INPUTS = ['app', 'components', 'lib', 'server', 'db', 'public', 'next.config.js', 'package-lock.json', 'tsconfig.json'];
+const INPUTS = [
+  'app',
+  'components',
+  'lib',
+  'server',
+  'db',
+  'public',
+  'next.config.js',
+  'package-lock.json',
+  'tsconfig.json',
+];
 const STAMP = path.join('.next', 'tidewatch-build-stamp');
 
 function hashTree(root: string, h = createHash('sha256')): ReturnType<typeof createHash> {

@@ -31,7 +31,9 @@ describe('ops CLI on the embedded database', () => {
     expect(created.stdout.trim().split('\n').at(-1)).toMatch(/^twd_[A-Za-z0-9_-]{43}$/);
     const channel = cli(['channel', 'create', '--code', 'FLIGGY', '--kind', 'ota'], dataDir);
     expect(channel.stdout.trim().split('\n').at(-1)).toMatch(/^twc_/);
-    expect(cli(['device', 'revoke', '--gate', lines[0].split('\t')[0]], dataDir).stdout).toMatch(/revoked [1-9]\d* device/);
+    expect(cli(['device', 'revoke', '--gate', lines[0].split('\t')[0]], dataDir).stdout).toMatch(
+      /revoked [1-9]\d* device/,
+    );
   });
 
   it('explains bad input and unknown gates instead of failing obscurely', () => {
@@ -47,7 +49,10 @@ describe('ops CLI on the embedded database', () => {
     // A live process that holds the lock, as the server would.
     const holder = spawn('sleep', ['60']);
     holders.push(holder);
-    writeFileSync(path.join(dataDir, 'tidewatch.lock'), JSON.stringify({ pid: holder.pid, owner: 'the Tidewatch server on port 3000' }));
+    writeFileSync(
+      path.join(dataDir, 'tidewatch.lock'),
+      JSON.stringify({ pid: holder.pid, owner: 'the Tidewatch server on port 3000' }),
+    );
     const r = cli(['gate', 'list'], dataDir);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('in use by the Tidewatch server on port 3000');
@@ -56,7 +61,10 @@ describe('ops CLI on the embedded database', () => {
   });
 
   it('takes over a lock left by a process that died', () => {
-    writeFileSync(path.join(dataDir, 'tidewatch.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, owner: 'a crashed server' }));
+    writeFileSync(
+      path.join(dataDir, 'tidewatch.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, owner: 'a crashed server' }),
+    );
     expect(cli(['gate', 'list'], dataDir).code).toBe(0);
   });
 });

@@ -17,7 +17,11 @@ const info = (msg: string): void => {
 
 async function withDb<T>(fn: (db: Database, dataDir: string) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env, 'tool');
-  const db = await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, owner: 'the Tidewatch CLI' });
+  const db = await createDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    owner: 'the Tidewatch CLI',
+  });
   try {
     await migrate(db, info);
     return await fn(db, config.dataDir);
@@ -28,14 +32,22 @@ async function withDb<T>(fn: (db: Database, dataDir: string) => Promise<T>): Pro
 
 export function buildCli(): Command {
   const program = new Command('tidewatch').description('Tidewatch operations CLI').exitOverride();
-  program.command('db').description('database').command('migrate').description('apply pending migrations').action(() =>
-    withDb(async () => info('migrations are up to date')),
-  );
-  program.command('seed').description('seed data').command('demo').description('seed the demo venue, users, channels and devices (idempotent)').action(() =>
-    withDb(async (db, dataDir) => {
-      await seedDemo(db, dataDir, CLI_ACTOR, info);
-    }),
-  );
+  program
+    .command('db')
+    .description('database')
+    .command('migrate')
+    .description('apply pending migrations')
+    .action(() => withDb(async () => info('migrations are up to date')));
+  program
+    .command('seed')
+    .description('seed data')
+    .command('demo')
+    .description('seed the demo venue, users, channels and devices (idempotent)')
+    .action(() =>
+      withDb(async (db, dataDir) => {
+        await seedDemo(db, dataDir, CLI_ACTOR, info);
+      }),
+    );
   const user = program.command('user').description('users');
   user
     .command('create')
@@ -47,7 +59,13 @@ export function buildCli(): Command {
     .option('--name <name>', 'display name', '')
     .action((o) =>
       withDb(async (db) => {
-        const r = await createUser(db, CLI_ACTOR, { email: o.email, role: o.role, password: o.password, name: o.name, venues: o.venue ?? [] });
+        const r = await createUser(db, CLI_ACTOR, {
+          email: o.email,
+          role: o.role,
+          password: o.password,
+          name: o.name,
+          venues: o.venue ?? [],
+        });
         process.stdout.write(`user ${o.email} (${o.role}) id ${r.id}\n`);
       }),
     );
@@ -61,7 +79,8 @@ export function buildCli(): Command {
       withDb(async (db) => {
         const venue = o.venue ? await findVenueByCode(db, String(o.venue).toUpperCase()) : undefined;
         if (o.venue && !venue) throw new AppError('not_found', `venue ${o.venue} does not exist`);
-        for (const g of await listGates(db, venue?.id)) process.stdout.write(`${g.code}\t${g.zone_code}\t${g.direction}\n`);
+        for (const g of await listGates(db, venue?.id))
+          process.stdout.write(`${g.code}\t${g.zone_code}\t${g.direction}\n`);
       }),
     );
   const device = program.command('device').description('gate devices');
@@ -73,7 +92,9 @@ export function buildCli(): Command {
     .action((o) =>
       withDb(async (db) => {
         const r = await createDevice(db, CLI_ACTOR, { gate: o.gate, venue: o.venue });
-        info(`device ${r.id} for gate ${r.gate.code} (${r.gate.venue_code}); the token below is shown once and stored only as a hash`);
+        info(
+          `device ${r.id} for gate ${r.gate.code} (${r.gate.venue_code}); the token below is shown once and stored only as a hash`,
+        );
         process.stdout.write(`${r.token}\n`);
       }),
     );
@@ -100,7 +121,9 @@ export function buildCli(): Command {
     .action((o) =>
       withDb(async (db) => {
         const r = await createChannel(db, CLI_ACTOR, { code: o.code, kind: o.kind, name: o.name, venue: o.venue });
-        info(`channel ${String(o.code).toUpperCase()} ${r.created ? 'created' : 'given a new token (the old one no longer works)'}; the token below is shown once`);
+        info(
+          `channel ${String(o.code).toUpperCase()} ${r.created ? 'created' : 'given a new token (the old one no longer works)'}; the token below is shown once`,
+        );
         process.stdout.write(`${r.token}\n`);
       }),
     );
@@ -108,7 +131,14 @@ export function buildCli(): Command {
     .command('backup')
     .description('back up the database (embedded or PostgreSQL, also while the server runs) into one file')
     .requiredOption('--out <file>', 'file to write (replaced only once complete); - for stdout')
-    .addOption(new Option('--format <format>', 'tidewatch: portable between PGlite and PostgreSQL; pg_dump: PostgreSQL custom format').choices(['tidewatch', 'pg_dump']).default('tidewatch'))
+    .addOption(
+      new Option(
+        '--format <format>',
+        'tidewatch: portable between PGlite and PostgreSQL; pg_dump: PostgreSQL custom format',
+      )
+        .choices(['tidewatch', 'pg_dump'])
+        .default('tidewatch'),
+    )
     .option('--pg-bin <dir>', 'directory of pg_dump and pg_restore (default: PATH)')
     .action(async (o) => {
       await backupCommand(process.env, { out: o.out, format: o.format, pgBin: o.pgBin });

@@ -19,8 +19,14 @@ const say = (m: string) => console.log(`[demo] ${m}`);
 async function main() {
   process.env.NEXT_TELEMETRY_DISABLED = '1';
   const config = loadConfig(process.env, 'tool');
-  say(`mode: ${config.mode}${config.mode === 'embedded' ? ` (data in ${path.relative(process.cwd(), config.dataDir) || '.'})` : ''}`);
-  const db = await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, owner: 'npm run demo (seeding)' });
+  say(
+    `mode: ${config.mode}${config.mode === 'embedded' ? ` (data in ${path.relative(process.cwd(), config.dataDir) || '.'})` : ''}`,
+  );
+  const db = await createDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    owner: 'npm run demo (seeding)',
+  });
   try {
     await migrate(db, say);
     await seedDemo(db, config.dataDir, CLI_ACTOR, say);
@@ -37,7 +43,9 @@ async function main() {
   const stopAll = (code: number) => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     setTimeout(() => process.exit(code), 10_000).unref();
-    Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => process.exit(code));
+    Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() =>
+      process.exit(code),
+    );
   };
   process.once('SIGINT', () => stopAll(0));
   process.once('SIGTERM', () => stopAll(0));
@@ -49,9 +57,13 @@ async function main() {
   const url = `http://127.0.0.1:${config.PORT}`;
   const deadline = Date.now() + BOOT_TIMEOUT_MS;
   for (;;) {
-    const ok = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
-    if (Date.now() > deadline) throw new Error(`the server did not answer ${url}/api/health within ${BOOT_TIMEOUT_MS / 1000}s`);
+    if (Date.now() > deadline)
+      throw new Error(`the server did not answer ${url}/api/health within ${BOOT_TIMEOUT_MS / 1000}s`);
     await new Promise((r) => setTimeout(r, 500));
   }
   children.push(spawn(tsx, ['scripts/simulate.ts'], { stdio: 'inherit', env: { ...process.env, TIDEWATCH_URL: url } }));

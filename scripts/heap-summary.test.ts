@@ -1,7 +1,14 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { heapGrowth, heapTotals, isCompiledCode, linearTrend, summarizeHeapSnapshot, type THeapSnapshot } from './heap-summary.ts';
+import {
+  heapGrowth,
+  heapTotals,
+  isCompiledCode,
+  linearTrend,
+  summarizeHeapSnapshot,
+  type THeapSnapshot,
+} from './heap-summary.ts';
 
 /** A worker keeps its own small V8 heap: real snapshots of it are quick to take and parse. */
 const WORKER = `
@@ -51,7 +58,11 @@ describe('heap snapshot summary', () => {
   });
 
   it('refuses a file that is not a heap snapshot', () => {
-    const bad = { snapshot: { meta: { node_fields: ['id'], node_types: [[]] } }, nodes: [1], strings: [] } as unknown as THeapSnapshot;
+    const bad = {
+      snapshot: { meta: { node_fields: ['id'], node_types: [[]] } },
+      nodes: [1],
+      strings: [],
+    } as unknown as THeapSnapshot;
     expect(() => summarizeHeapSnapshot(bad)).toThrow(/not a V8 heap snapshot/);
   });
 });
@@ -68,6 +79,11 @@ describe('linear trend', () => {
   });
 
   it('has no trend for fewer than three points', () => {
-    expect(linearTrend([{ x: 0, y: 1 }, { x: 1, y: 2 }]).stderr).toBe(Number.POSITIVE_INFINITY);
+    expect(
+      linearTrend([
+        { x: 0, y: 1 },
+        { x: 1, y: 2 },
+      ]).stderr,
+    ).toBe(Number.POSITIVE_INFINITY);
   });
 });

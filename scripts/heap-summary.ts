@@ -24,7 +24,18 @@ export interface THeapGroup {
  * Node types that say nothing about the page's own data: V8 internals (hidden, code, synthetic
  * roots) and strings, which are grouped under their type instead of their text.
  */
-const BY_TYPE = new Set(['hidden', 'code', 'synthetic', 'string', 'concatenated string', 'sliced string', 'number', 'bigint', 'symbol', 'array']);
+const BY_TYPE = new Set([
+  'hidden',
+  'code',
+  'synthetic',
+  'string',
+  'concatenated string',
+  'sliced string',
+  'number',
+  'bigint',
+  'symbol',
+  'array',
+]);
 
 /**
  * Groups a snapshot's nodes by `type:name`, where name is the constructor for objects and the
@@ -38,7 +49,8 @@ export function summarizeHeapSnapshot(s: THeapSnapshot): Map<string, THeapGroup>
   const iType = fields.indexOf('type');
   const iName = fields.indexOf('name');
   const iSize = fields.indexOf('self_size');
-  if (iType < 0 || iName < 0 || iSize < 0 || width === 0) throw new Error('not a V8 heap snapshot: node_fields lacks type, name or self_size');
+  if (iType < 0 || iName < 0 || iSize < 0 || width === 0)
+    throw new Error('not a V8 heap snapshot: node_fields lacks type, name or self_size');
   const out = new Map<string, THeapGroup>();
   for (let i = 0; i + width <= s.nodes.length; i += width) {
     const type = types[s.nodes[i + iType]] ?? 'unknown';
@@ -64,14 +76,20 @@ export interface THeapGrowth {
  * The groups that grew from `before` to `after` by at least `minCount` objects or `minBytes`
  * bytes, largest byte growth first.
  */
-export function heapGrowth(before: Map<string, THeapGroup>, after: Map<string, THeapGroup>, { minCount = 1, minBytes = 1 } = {}): THeapGrowth[] {
+export function heapGrowth(
+  before: Map<string, THeapGroup>,
+  after: Map<string, THeapGroup>,
+  { minCount = 1, minBytes = 1 } = {},
+): THeapGrowth[] {
   const none: THeapGroup = { count: 0, bytes: 0 };
   const rows: THeapGrowth[] = [];
   for (const [key, a] of after) {
     const b = before.get(key) ?? none;
     if (a.count - b.count >= minCount || a.bytes - b.bytes >= minBytes) rows.push({ key, before: b, after: a });
   }
-  return rows.sort((x, y) => y.after.bytes - y.before.bytes - (x.after.bytes - x.before.bytes) || x.key.localeCompare(y.key));
+  return rows.sort(
+    (x, y) => y.after.bytes - y.before.bytes - (x.after.bytes - x.before.bytes) || x.key.localeCompare(y.key),
+  );
 }
 
 /**
@@ -82,7 +100,10 @@ export function heapGrowth(before: Map<string, THeapGroup>, after: Map<string, T
 export const isCompiledCode = (key: string) => key === 'code';
 
 /** Totals of a summary: objects and bytes of the groups `include` keeps (all by default). */
-export function heapTotals(summary: Map<string, THeapGroup>, include: (key: string) => boolean = () => true): THeapGroup {
+export function heapTotals(
+  summary: Map<string, THeapGroup>,
+  include: (key: string) => boolean = () => true,
+): THeapGroup {
   let count = 0;
   let bytes = 0;
   for (const [key, g] of summary) {

@@ -42,26 +42,39 @@ function envNumber(name: string, fallback: number, min: number, max: number): nu
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new Error(`${name} must be a number from ${min} to ${max} (got "${raw}")`);
   return n;
 }
 
 const uniform = ([a, b]: [number, number]) => a + Math.random() * (b - a);
 
 function summary(stats: SimStats, clock: SimClock, visitors: Visitors, prevScans: number, elapsedMs: number): string {
-  const reasons = [...stats.reasons.entries()].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(', ');
+  const reasons = [...stats.reasons.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => `${r} ${n}`)
+    .join(', ');
   const rate = ((stats.scans - prevScans) * 1000) / Math.max(1, elapsedMs);
   const sales = [
     `${stats.orders} orders, ${stats.tickets} tickets, ¥${Math.round(stats.revenueFen / 100).toLocaleString('en-US')}`,
     stats.advance ? `${stats.advance} for later days` : '',
-    stats.replays || stats.replayMismatches ? `${stats.replays} replays ok${stats.replayMismatches ? `, ${stats.replayMismatches} NOT` : ''}` : '',
+    stats.replays || stats.replayMismatches
+      ? `${stats.replays} replays ok${stats.replayMismatches ? `, ${stats.replayMismatches} NOT` : ''}`
+      : '',
     stats.refunds ? `${stats.refunds} refunds (${stats.refundedTickets} tickets)` : '',
     stats.soldOut ? `${stats.soldOut} sold out` : '',
     stats.rateLimited ? `${stats.rateLimited}× 429` : '',
     stats.orderErrors ? `${stats.orderErrors} errors` : '',
   ].filter(Boolean);
-  const offline = stats.offlineQueued ? ` | offline ${stats.offlineQueued} decided, ${stats.offlineUploaded} uploaded in ${stats.uploadBatches} uploads, ${stats.offlineConflicts} conflicts` : '';
-  const trouble = [stats.serverUnavailable ? `${stats.serverUnavailable} decided by the gate (server unavailable)` : '', stats.scanErrors ? `${stats.scanErrors} errors` : ''].filter(Boolean).join(', ');
+  const offline = stats.offlineQueued
+    ? ` | offline ${stats.offlineQueued} decided, ${stats.offlineUploaded} uploaded in ${stats.uploadBatches} uploads, ${stats.offlineConflicts} conflicts`
+    : '';
+  const trouble = [
+    stats.serverUnavailable ? `${stats.serverUnavailable} decided by the gate (server unavailable)` : '',
+    stats.scanErrors ? `${stats.scanErrors} errors` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return (
     `sim ${formatMinute(clock.simMinute())} (level ${clock.level().toFixed(2)}) | ${sales.join(', ')}` +
     ` | scans ${stats.scans} (${rate.toFixed(1)}/s): ${stats.admitted} admitted, ${stats.rejected} rejected${reasons ? ` (${reasons})` : ''}` +
@@ -78,7 +91,10 @@ function summary(stats: SimStats, clock: SimClock, visitors: Visitors, prevScans
 export async function simulate(opts: SimulateOptions): Promise<() => Promise<void>> {
   const log = opts.log ?? ((m: string) => console.log(`[simulate] ${m}`));
   const creds = readDemoCredentials(opts.dataDir);
-  if (!creds) throw new Error(`no demo credentials in ${opts.dataDir}: run \`npm run cli -- seed demo\` first (or \`npm run demo\`)`);
+  if (!creds)
+    throw new Error(
+      `no demo credentials in ${opts.dataDir}: run \`npm run cli -- seed demo\` first (or \`npm run demo\`)`,
+    );
   const speed = opts.speed ?? envNumber('TIDEWATCH_SIM_SPEED', DEFAULT_SPEED, 1, 3600);
   const rate = opts.rate ?? envNumber('TIDEWATCH_SIM_RATE', DEFAULT_RATE, 0, 600);
   // Scan ids must stay unique per device across runs: the server remembers them.
@@ -104,7 +120,9 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
           stats.uploadBatches++;
           stats.offlineUploaded += r.uploaded;
           stats.offlineConflicts += r.conflicts;
-          log(`gate ${gate} uploaded ${r.uploaded} offline scans${r.conflicts ? ` (${r.conflicts} conflicts: admitted offline although the server would have refused)` : ''}${r.remaining ? `, ${r.remaining} still queued` : ''}`);
+          log(
+            `gate ${gate} uploaded ${r.uploaded} offline scans${r.conflicts ? ` (${r.conflicts} conflicts: admitted offline although the server would have refused)` : ''}${r.remaining ? `, ${r.remaining} still queued` : ''}`,
+          );
         },
       }),
   );
@@ -116,10 +134,14 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
   });
   const waiting = results.filter((r) => r.status === 'fulfilled' && !r.value).length;
   if (!devices.size) throw new Error(`no gate could connect to ${opts.baseUrl}`);
-  log(`${devices.size - waiting} of ${all.length} gates connected to ${opts.baseUrl}${waiting ? ` (${waiting} still trying)` : ''}`);
+  log(
+    `${devices.size - waiting} of ${all.length} gates connected to ${opts.baseUrl}${waiting ? ` (${waiting} still trying)` : ''}`,
+  );
 
   // ---- channels ----
-  const clients = Object.entries(creds.channels).map(([code, token]) => new ChannelClient({ baseUrl: opts.baseUrl, code, token, transport: profileOf(code).transport }));
+  const clients = Object.entries(creds.channels).map(
+    ([code, token]) => new ChannelClient({ baseUrl: opts.baseUrl, code, token, transport: profileOf(code).transport }),
+  );
   const connected = await Promise.allSettled(clients.map((c) => c.connect()));
   const channels = clients.filter((_, i) => {
     const r = connected[i];
@@ -131,21 +153,37 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
   if (!http) throw new Error('no sales channel could connect');
   const first = await catalogs.get(http, catalogs.today(clock.realLocal().day));
   if (!first.ok) {
-    if (first.code === 'unauthorized') throw new Error(`channel ${http.code}: ${first.message}; run \`npm run cli -- seed demo\` again`);
+    if (first.code === 'unauthorized')
+      throw new Error(`channel ${http.code}: ${first.message}; run \`npm run cli -- seed demo\` again`);
     log(`catalog not available yet (${first.code}: ${first.message}); the channels keep trying`);
   } else {
     const c = first.body;
     const slots = c.slots.map((s) => `${s.start} ${s.remaining}${s.closed ? ' closed' : ''}`).join(', ');
-    log(`catalog ${c.venue} ${c.date} (${c.dayKind}): ${c.types.map((t) => `${t.code} ¥${t.price}`).join(', ')}; slots left: ${slots}`);
+    log(
+      `catalog ${c.venue} ${c.date} (${c.dayKind}): ${c.types.map((t) => `${t.code} ¥${t.price}`).join(', ')}; slots left: ${slots}`,
+    );
     const m = clock.realLocal().minute;
     if (!c.slots.some((s) => !s.closed && minutesOf(s.end) - 10 > m)) {
-      log(`no slot of ${c.date} admits any more (real time ${formatMinute(m)} ${DEMO_VENUE.timezone}): slot tickets are booked for tomorrow, walk-ups buy two-day passes`);
+      log(
+        `no slot of ${c.date} admits any more (real time ${formatMinute(m)} ${DEMO_VENUE.timezone}): slot tickets are booked for tomorrow, walk-ups buy two-day passes`,
+      );
     }
   }
 
   const visitors = new Visitors({ devices, gates: DEMO_VENUE.gates, clock, stats, tlog });
   const sellers = channels.map(
-    (client) => new SalesChannel({ client, profile: profileOf(client.code), catalogs, clock, stats, tlog, visitors, ratePerMin: rate, runId }),
+    (client) =>
+      new SalesChannel({
+        client,
+        profile: profileOf(client.code),
+        catalogs,
+        clock,
+        stats,
+        tlog,
+        visitors,
+        ratePerMin: rate,
+        runId,
+      }),
   );
   for (const s of sellers) {
     void s.run(ac.signal).catch((err: Error) => log(`${s.code} stopped selling: ${err.message}`));
@@ -204,7 +242,9 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
       const queued = [...devices.values()].reduce((s, d) => s + d.queueLength, 0);
       for (const d of devices.values()) d.disconnect();
       for (const c of clients) c.close();
-      log(`stopped: ${summary(stats, clock, visitors, prevScans, Date.now() - prevAt)}${queued ? ` | ${queued} offline scans were never uploaded` : ''}`);
+      log(
+        `stopped: ${summary(stats, clock, visitors, prevScans, Date.now() - prevAt)}${queued ? ` | ${queued} offline scans were never uploaded` : ''}`,
+      );
     })();
     return stopping;
   };
@@ -218,7 +258,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       const bye = () => {
         const force = setTimeout(() => process.exit(0), 5_000);
         force.unref();
-        stop().then(() => process.exit(0), () => process.exit(1));
+        stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       };
       process.once('SIGINT', bye);
       process.once('SIGTERM', bye);

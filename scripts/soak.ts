@@ -1,7 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type CDPSession } from '@playwright/test';
-import { heapGrowth, heapTotals, isCompiledCode, linearTrend, summarizeHeapSnapshot, type THeapGroup, type THeapSnapshot } from './heap-summary.ts';
+import {
+  heapGrowth,
+  heapTotals,
+  isCompiledCode,
+  linearTrend,
+  summarizeHeapSnapshot,
+  type THeapGroup,
+  type THeapSnapshot,
+} from './heap-summary.ts';
 
 /**
  * Kiosk soak run: opens the wall display in kiosk mode against a running Tidewatch (start one with
@@ -60,22 +68,39 @@ function printGrowth(label: string, before: Map<string, THeapGroup>, after: Map<
   const b = heapTotals(after);
   const ad = heapTotals(before, (k) => !isCompiledCode(k));
   const bd = heapTotals(after, (k) => !isCompiledCode(k));
-  console.log(`heap snapshots ${label}: ${a.count.toLocaleString('en')} -> ${b.count.toLocaleString('en')} objects, ${mb(a.bytes)} -> ${mb(b.bytes)} MB; without compiled code ${mb(ad.bytes)} -> ${mb(bd.bytes)} MB (${signed(bd.bytes - ad.bytes, (x) => `${(x / 1024).toFixed(0)} KB`)})`);
+  console.log(
+    `heap snapshots ${label}: ${a.count.toLocaleString('en')} -> ${b.count.toLocaleString('en')} objects, ${mb(a.bytes)} -> ${mb(b.bytes)} MB; without compiled code ${mb(ad.bytes)} -> ${mb(bd.bytes)} MB (${signed(bd.bytes - ad.bytes, (x) => `${(x / 1024).toFixed(0)} KB`)})`,
+  );
   const rows = heapGrowth(before, after, { minCount: GROWTH_MIN_COUNT, minBytes: GROWTH_MIN_BYTES });
-  if (!rows.length) console.log(`  no constructor grew by ${GROWTH_MIN_COUNT} objects or ${GROWTH_MIN_BYTES / 1024} KB`);
+  if (!rows.length)
+    console.log(`  no constructor grew by ${GROWTH_MIN_COUNT} objects or ${GROWTH_MIN_BYTES / 1024} KB`);
   for (const r of rows.slice(0, GROWTH_ROWS)) {
-    console.log(`  ${r.key.slice(0, 60).padEnd(60)} ${String(r.before.count).padStart(8)} -> ${String(r.after.count).padEnd(8)} ${signed(r.after.bytes - r.before.bytes, (x) => `${(x / 1024).toFixed(0)} KB`)}`);
+    console.log(
+      `  ${r.key.slice(0, 60).padEnd(60)} ${String(r.before.count).padStart(8)} -> ${String(r.after.count).padEnd(8)} ${signed(r.after.bytes - r.before.bytes, (x) => `${(x / 1024).toFixed(0)} KB`)}`,
+    );
   }
 }
 
 async function main() {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--autoplay-policy=no-user-gesture-required'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
   });
   const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, baseURL: BASE });
   const { csrfToken } = await (await context.request.get('/api/auth/csrf')).json();
-  const signin = await context.request.post('/api/auth/callback/credentials', { form: { csrfToken, email: 'operator@demo.tidewatch', password: 'tidewatch-demo', json: 'true' } });
+  const signin = await context.request.post('/api/auth/callback/credentials', {
+    form: { csrfToken, email: 'operator@demo.tidewatch', password: 'tidewatch-demo', json: 'true' },
+  });
   if (!signin.ok()) throw new Error(`sign-in failed: ${signin.status()}`);
   const sessionExpiry = async () => {
     const c = (await context.cookies()).find((x) => x.name.endsWith('next-auth.session-token'));
@@ -88,7 +113,14 @@ async function main() {
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   mkdirSync(OUT_DIR, { recursive: true });
-  const samples: { t: number; heapMb: number; nodes: number; listeners: number; gpuMb: number | null; stale: boolean }[] = [];
+  const samples: {
+    t: number;
+    heapMb: number;
+    nodes: number;
+    listeners: number;
+    gpuMb: number | null;
+    stale: boolean;
+  }[] = [];
   const snapshots: { min: number; summary: Map<string, THeapGroup> }[] = [];
   const pendingSnapshots = [...SNAPSHOT_MIN].sort((x, y) => x - y);
   const snapshot = async (min: number) => {
@@ -103,7 +135,9 @@ async function main() {
   let nextOffline = OFFLINE_EVERY_S > 0 ? start + OFFLINE_EVERY_S * 1000 : Infinity;
   let drops = 0;
   let dropsShown = 0;
-  console.log(`soak: ${MINUTES} min against ${BASE}, sampling every ${SAMPLE_S}s${OFFLINE_EVERY_S ? `, network drop every ${OFFLINE_EVERY_S}s` : ''}, heap snapshots at ${[...SNAPSHOT_MIN, MINUTES].join(', ')} min`);
+  console.log(
+    `soak: ${MINUTES} min against ${BASE}, sampling every ${SAMPLE_S}s${OFFLINE_EVERY_S ? `, network drop every ${OFFLINE_EVERY_S}s` : ''}, heap snapshots at ${[...SNAPSHOT_MIN, MINUTES].join(', ')} min`,
+  );
   while (minutes() < MINUTES) {
     if (Date.now() >= nextOffline) {
       await context.setOffline(true);
@@ -125,11 +159,16 @@ async function main() {
       nodes: m.Nodes,
       listeners: m.JSEventListeners,
       // What deck.gl holds in buffers and textures (GPU memory, or main memory under SwiftShader).
-      gpuMb: await page.locator('[data-testid="venue-map"]').getAttribute('data-gpu-memory').then((v) => (v ? Number(v) / 1048576 : null)),
+      gpuMb: await page
+        .locator('[data-testid="venue-map"]')
+        .getAttribute('data-gpu-memory')
+        .then((v) => (v ? Number(v) / 1048576 : null)),
       stale: (await page.locator('[data-testid="stale"]').count()) > 0,
     };
     samples.push(sample);
-    console.log(`  t=${String(sample.t).padStart(5)}s heap=${sample.heapMb.toFixed(1)} MB nodes=${sample.nodes} listeners=${sample.listeners} gpu=${sample.gpuMb?.toFixed(1) ?? '?'} MB${sample.stale ? ' (stale)' : ''}`);
+    console.log(
+      `  t=${String(sample.t).padStart(5)}s heap=${sample.heapMb.toFixed(1)} MB nodes=${sample.nodes} listeners=${sample.listeners} gpu=${sample.gpuMb?.toFixed(1) ?? '?'} MB${sample.stale ? ' (stale)' : ''}`,
+    );
     await page.waitForTimeout(SAMPLE_S * 1000);
   }
   await snapshot(minutes());
@@ -139,16 +178,26 @@ async function main() {
   const avg = (xs: typeof samples) => xs.reduce((s, x) => s + x.heapMb, 0) / xs.length;
   const early = avg(samples.slice(1, third + 1));
   const late = avg(samples.slice(-third));
-  console.log(`\nheap: early ${early.toFixed(1)} MB, late ${late.toFixed(1)} MB, ratio ${(late / early).toFixed(2)} (flat is ~1.0)`);
+  console.log(
+    `\nheap: early ${early.toFixed(1)} MB, late ${late.toFixed(1)} MB, ratio ${(late / early).toFixed(2)} (flat is ~1.0)`,
+  );
   const warmS = (SNAPSHOT_MIN[0] ?? MINUTES / 6) * 60;
   const trend = linearTrend(samples.filter((s) => s.t >= warmS).map((s) => ({ x: s.t / 3600, y: s.heapMb })));
-  console.log(`heap trend after ${(warmS / 60).toFixed(0)} min: ${signed(trend.slope, (x) => x.toFixed(2))} ± ${trend.stderr.toFixed(2)} MB/h over ${trend.n} samples (${signed(trend.slope * 24, (x) => x.toFixed(1))} MB a day if it went on)`);
+  console.log(
+    `heap trend after ${(warmS / 60).toFixed(0)} min: ${signed(trend.slope, (x) => x.toFixed(2))} ± ${trend.stderr.toFixed(2)} MB/h over ${trend.n} samples (${signed(trend.slope * 24, (x) => x.toFixed(1))} MB a day if it went on)`,
+  );
   const nodes = samples.map((s) => s.nodes);
   const listeners = samples.map((s) => s.listeners);
   const gpu = samples.filter((s) => s.t >= warmS && s.gpuMb !== null).map((s) => s.gpuMb!);
-  if (gpu.length) console.log(`map GPU memory after warm-up: ${Math.min(...gpu).toFixed(1)}–${Math.max(...gpu).toFixed(1)} MB (first ${gpu[0].toFixed(1)}, last ${gpu[gpu.length - 1].toFixed(1)})`);
-  console.log(`DOM nodes ${Math.min(...nodes)}–${Math.max(...nodes)}, event listeners ${Math.min(...listeners)}–${Math.max(...listeners)}; network drops with the stale indicator: ${dropsShown} of ${drops}`);
-  for (const s of snapshots.slice(1)) printGrowth(`${snapshots[0].min.toFixed(0)} -> ${s.min.toFixed(0)} min`, snapshots[0].summary, s.summary);
+  if (gpu.length)
+    console.log(
+      `map GPU memory after warm-up: ${Math.min(...gpu).toFixed(1)}–${Math.max(...gpu).toFixed(1)} MB (first ${gpu[0].toFixed(1)}, last ${gpu[gpu.length - 1].toFixed(1)})`,
+    );
+  console.log(
+    `DOM nodes ${Math.min(...nodes)}–${Math.max(...nodes)}, event listeners ${Math.min(...listeners)}–${Math.max(...listeners)}; network drops with the stale indicator: ${dropsShown} of ${drops}`,
+  );
+  for (const s of snapshots.slice(1))
+    printGrowth(`${snapshots[0].min.toFixed(0)} -> ${s.min.toFixed(0)} min`, snapshots[0].summary, s.summary);
   const expiryAtEnd = await sessionExpiry();
   console.log(`session cookie expires: ${expiryAtStart} at the start, ${expiryAtEnd} at the end`);
   const loaded = await page.locator('main[data-loading-state="loaded"]').count();

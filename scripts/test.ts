@@ -29,7 +29,9 @@ function run(label: string, cmd: string, args: string[], extraEnv: Record<string
 }
 
 function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((c): c is string => !!c);
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
+    (c): c is string => !!c,
+  );
   return candidates.find((c) => existsSync(c));
 }
 
@@ -40,12 +42,19 @@ if (isCi) {
     process.exit(1);
   }
 }
-console.log(`backends: PGlite, PGlite+TimescaleDB${process.env.DATABASE_URL ? ', PostgreSQL' : ''}${process.env.REDIS_URL ? ', Redis' : ''}`);
+console.log(
+  `backends: PGlite, PGlite+TimescaleDB${process.env.DATABASE_URL ? ', PostgreSQL' : ''}${process.env.REDIS_URL ? ', Redis' : ''}`,
+);
 
 run('type check', bin('tsc'), ['--noEmit', '-p', '.']);
 
 const vitestJson = path.join(out, 'vitest.json');
-run('unit and integration tests (Vitest)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+run('unit and integration tests (Vitest)', bin('vitest'), [
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${vitestJson}`,
+]);
 if (existsSync(vitestJson)) {
   const v = JSON.parse(readFileSync(vitestJson, 'utf8'));
   passed += v.numPassedTests ?? 0;
@@ -56,14 +65,21 @@ if (existsSync(vitestJson)) {
 const chromium = findChromium();
 if (!chromium) {
   if (isCi) {
-    console.error('CI=true but no Chromium found (set CHROMIUM_PATH or install Debian\'s chromium): end-to-end tests cannot be skipped in CI');
+    console.error(
+      "CI=true but no Chromium found (set CHROMIUM_PATH or install Debian's chromium): end-to-end tests cannot be skipped in CI",
+    );
     ok = false;
   } else {
-    console.warn('\n!!! No Chromium found: end-to-end tests SKIPPED. Install it (apt-get install chromium) or set CHROMIUM_PATH.');
+    console.warn(
+      '\n!!! No Chromium found: end-to-end tests SKIPPED. Install it (apt-get install chromium) or set CHROMIUM_PATH.',
+    );
   }
 } else {
   const pwJson = path.join(out, 'playwright.json');
-  run('end-to-end tests (Playwright + Chromium)', bin('playwright'), ['test'], { CHROMIUM_PATH: chromium, PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson });
+  run('end-to-end tests (Playwright + Chromium)', bin('playwright'), ['test'], {
+    CHROMIUM_PATH: chromium,
+    PLAYWRIGHT_JSON_OUTPUT_NAME: pwJson,
+  });
   if (existsSync(pwJson)) {
     const s = JSON.parse(readFileSync(pwJson, 'utf8')).stats ?? {};
     passed += (s.expected ?? 0) + (s.flaky ?? 0);

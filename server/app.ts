@@ -56,14 +56,24 @@ function remoteAddr(req: IncomingMessage): string {
 export async function startApp(opts: StartOptions): Promise<App> {
   const { config } = opts;
   const logger = rootLogger.child({ instance: config.instanceId }, { level: config.LOG_LEVEL });
-  const db = opts.db ?? (await createDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, owner: `the Tidewatch server on port ${config.PORT}` }));
+  const db =
+    opts.db ??
+    (await createDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.dataDir,
+      owner: `the Tidewatch server on port ${config.PORT}`,
+    }));
   const { timescale } = await migrate(db, (m) => logger.info(m));
   const shared = createSharedState({ redisUrl: config.REDIS_URL, prefix: opts.redisPrefix, logger });
   const runtime: Runtime = { config, db, shared, logger, timescale, startedAt: new Date(), version: VERSION };
   const controls = new ControlsCache({ db, shared, logger });
   await controls.start();
   runtime.controls = controls;
-  runtime.sales = { db, idCrypto: createIdCrypto(parseMasterKey(config.idKey)), onlinePausedBy: (v) => controls.onlinePausedBy(v) };
+  runtime.sales = {
+    db,
+    idCrypto: createIdCrypto(parseMasterKey(config.idKey)),
+    onlinePausedBy: (v) => controls.onlinePausedBy(v),
+  };
   const tokens = new TokenAuth({ db, shared, logger, deadlineMs: config.TIDEWATCH_ANSWER_DEADLINE_MS });
   tokens.start();
   runtime.tokens = tokens;
@@ -82,7 +92,11 @@ export async function startApp(opts: StartOptions): Promise<App> {
     createContext: async ({ req }) => {
       const base = { rt: runtime, remoteAddr: remoteAddr(req) };
       try {
-        const user = await withDeadline(userFromCookieHeader(db, config.authSecret, req.headers.cookie), config.TIDEWATCH_ANSWER_DEADLINE_MS * 4, 'the session check');
+        const user = await withDeadline(
+          userFromCookieHeader(db, config.authSecret, req.headers.cookie),
+          config.TIDEWATCH_ANSWER_DEADLINE_MS * 4,
+          'the session check',
+        );
         return { ...base, user };
       } catch (err) {
         if (!isUnavailableError(err)) throw err;
@@ -108,7 +122,10 @@ export async function startApp(opts: StartOptions): Promise<App> {
         // Bounded: a load balancer's probe must hear "degraded" from a frozen database, not time out.
         const probe = <T>(p: Promise<T>) => withDeadline(p, config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the health probe');
         const [dbOk, redisOk] = await Promise.all([
-          probe(db.query('SELECT 1')).then(() => true, () => false),
+          probe(db.query('SELECT 1')).then(
+            () => true,
+            () => false,
+          ),
           config.REDIS_URL ? probe(shared.ping()).catch(() => false) : Promise.resolve(null),
         ]);
         const ok = dbOk && redisOk !== false && !draining;
@@ -178,7 +195,10 @@ export async function startApp(opts: StartOptions): Promise<App> {
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST}:${port}`;
-  logger.info({ url, mode: config.mode, database: db.kind, timescale, redis: !!config.REDIS_URL }, 'tidewatch listening');
+  logger.info(
+    { url, mode: config.mode, database: db.kind, timescale, redis: !!config.REDIS_URL },
+    'tidewatch listening',
+  );
   // Embedded only: the CLI cannot open a data directory this process holds, so it takes backups through here.
   const ops = await startOpsSocket({ db, dataDir: config.dataDir, idKey: config.idKey, version: VERSION, logger });
 

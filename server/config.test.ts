@@ -34,6 +34,8 @@ describe('loadConfig', () => {
   });
 
   it('treats empty variables as unset', () => {
-    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '', TIDEWATCH_DATA_DIR: '/tmp/tidewatch-config-test' }).mode).toBe('embedded');
+    expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '', TIDEWATCH_DATA_DIR: '/tmp/tidewatch-config-test' }).mode).toBe(
+      'embedded',
+    );
   });
 });

@@ -48,7 +48,8 @@ const ZEnv = z
       ctx.addIssue({
         code: 'custom',
         path: ['TIDEWATCH_ID_KEY'],
-        message: 'is required when DATABASE_URL is set: every instance must encrypt ID-card numbers with the same key (32 bytes, hex or base64)',
+        message:
+          'is required when DATABASE_URL is set: every instance must encrypt ID-card numbers with the same key (32 bytes, hex or base64)',
       });
     }
     if (env.DATABASE_URL && !env.NEXTAUTH_SECRET) {
@@ -71,13 +72,18 @@ export type TConfig = z.infer<typeof ZEnv> & {
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
-    super(`Tidewatch cannot start: the configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`);
+    super(
+      `Tidewatch cannot start: the configuration has ${problems.length} problem(s):\n  - ${problems.join('\n  - ')}`,
+    );
     this.name = 'ConfigError';
   }
 }
 
 /** Reads and validates the environment; throws ConfigError naming each bad value. */
-export function loadConfig(env: Record<string, string | undefined> = process.env, purpose: 'server' | 'tool' = 'server'): TConfig {
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  purpose: 'server' | 'tool' = 'server',
+): TConfig {
   // Empty strings mean "not set": shells and .env files often leave VAR= behind.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   // Tools (CLI, simulator) sign no sessions, so they need no shared secret.
@@ -90,7 +96,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const key = i.path.join('.') || '(environment)';
-        const got = typeof i.path[0] === 'string' && cleaned[i.path[0]] !== undefined ? ` (got "${redact(String(i.path[0]), String(cleaned[i.path[0]]))}")` : '';
+        const got =
+          typeof i.path[0] === 'string' && cleaned[i.path[0]] !== undefined
+            ? ` (got "${redact(String(i.path[0]), String(cleaned[i.path[0]]))}")`
+            : '';
         return `${key}: ${i.message}${got}`;
       }),
     );

@@ -11,7 +11,13 @@ export const UNAVAILABLE_RETRY_S = 2;
  */
 export function asAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
-  if (isUnavailableError(err)) return new AppError('unavailable', 'the database is not answering just now; retry in a few seconds', undefined, UNAVAILABLE_RETRY_S);
+  if (isUnavailableError(err))
+    return new AppError(
+      'unavailable',
+      'the database is not answering just now; retry in a few seconds',
+      undefined,
+      UNAVAILABLE_RETRY_S,
+    );
   return undefined;
 }
 
@@ -39,7 +45,10 @@ export function toTRPCError(err: AppError): TRPCError {
 export function toHttpError(err: unknown): { status: number; body: TErrorBody; retryAfterS?: number } {
   const app = asAppError(err);
   if (app) return { status: httpStatusOf(app.code), body: app.toBody(), retryAfterS: app.retryAfterS };
-  return { status: 500, body: { error: { code: 'internal', message: 'internal error: the server logged the details' } } };
+  return {
+    status: 500,
+    body: { error: { code: 'internal', message: 'internal error: the server logged the details' } },
+  };
 }
 
 /** Socket acknowledgements carry the same `{ error }` body as HTTP, plus retryAfterS where HTTP sends Retry-After. */

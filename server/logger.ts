@@ -8,7 +8,19 @@ export const logger = pino({
   level: process.env.LOG_LEVEL ?? 'info',
   base: { svc: 'tidewatch' },
   redact: {
-    paths: ['password', '*.password', 'token', '*.token', 'idNumber', '*.idNumber', '*.*.idNumber', 'authorization', '*.authorization', 'cookie', '*.cookie'],
+    paths: [
+      'password',
+      '*.password',
+      'token',
+      '*.token',
+      'idNumber',
+      '*.idNumber',
+      '*.*.idNumber',
+      'authorization',
+      '*.authorization',
+      'cookie',
+      '*.cookie',
+    ],
     censor: '[redacted]',
   },
 });

@@ -79,13 +79,28 @@ describe.runIf(haveServices)('two instances sharing PostgreSQL and Redis', () =>
     const { channelCall } = await import('../tests/helpers/app.ts');
     const creds = (await import('./services/seed.ts')).readDemoCredentials(`/tmp/tw-multi-${process.pid}`)!;
     const channel = (await t.db.query<{ id: number }>("SELECT id FROM channels WHERE code = 'CTRIP'")).rows[0].id;
-    const catalog = (await channelCall(b.url, creds.channels.CTRIP, 'GET', `/api/channels/catalog?date=${new Date(Date.now() + 86_400_000 * 3).toISOString().slice(0, 10)}`)).body;
+    const catalog = (
+      await channelCall(
+        b.url,
+        creds.channels.CTRIP,
+        'GET',
+        `/api/channels/catalog?date=${new Date(Date.now() + 86_400_000 * 3).toISOString().slice(0, 10)}`,
+      )
+    ).body;
     expect(catalog.types.length).toBeGreaterThan(0);
-    await setChannelControl(a.runtime, { kind: 'user', label: 'test' }, { channelId: channel, paused: true, reason: 'multi-instance test' });
+    await setChannelControl(
+      a.runtime,
+      { kind: 'user', label: 'test' },
+      { channelId: channel, paused: true, reason: 'multi-instance test' },
+    );
     const started = Date.now();
     await eventually(() => b.runtime.controls!.channel(channel)?.paused === true, 'pause seen on B');
     const tookMs = Date.now() - started;
-    const r = await channelCall(b.url, creds.channels.CTRIP, 'POST', '/api/channels/orders', { ref: `multi-${process.pid}`, items: [{ type: 'TWO-DAY', qty: 1, date: catalog.date }], amount: catalog.types.find((x: { code: string }) => x.code === 'TWO-DAY').price });
+    const r = await channelCall(b.url, creds.channels.CTRIP, 'POST', '/api/channels/orders', {
+      ref: `multi-${process.pid}`,
+      items: [{ type: 'TWO-DAY', qty: 1, date: catalog.date }],
+      amount: catalog.types.find((x: { code: string }) => x.code === 'TWO-DAY').price,
+    });
     expect(r.status).toBe(429);
     console.log(`channel pause reached instance B in ${tookMs} ms`);
   });

@@ -91,7 +91,10 @@ export async function startOpsSocket(opts: OpsSocketOptions): Promise<OpsSocket 
   try {
     return await listenOpsSocket(opts);
   } catch (err) {
-    opts.logger.warn({ err: (err as Error).message }, 'ops socket not started: backups of the running server are not possible');
+    opts.logger.warn(
+      { err: (err as Error).message },
+      'ops socket not started: backups of the running server are not possible',
+    );
     return undefined;
   }
 }
@@ -101,7 +104,10 @@ async function listenOpsSocket(opts: OpsSocketOptions): Promise<OpsSocket | unde
   if (db.kind !== 'pglite' || !holdsDataDir(dataDir)) return undefined;
   const file = opsSocketPath(dataDir);
   if (Buffer.byteLength(file) > MAX_SOCKET_PATH_BYTES) {
-    logger.warn({ path: file }, 'data directory path too long for a Unix socket: backups of the running server are not possible (use a shorter TIDEWATCH_DATA_DIR)');
+    logger.warn(
+      { path: file },
+      'data directory path too long for a Unix socket: backups of the running server are not possible (use a shorter TIDEWATCH_DATA_DIR)',
+    );
     return undefined;
   }
   // This process holds the directory's lock, so a socket file left there belongs to a dead server.
@@ -120,11 +126,17 @@ async function listenOpsSocket(opts: OpsSocketOptions): Promise<OpsSocket | unde
         return conn.end();
       }
       if (req?.op !== 'backup') {
-        answer({ ok: false, error: { code: 'invalid', message: 'unknown request: expected {"op":"ping"} or {"op":"backup"}' } });
+        answer({
+          ok: false,
+          error: { code: 'invalid', message: 'unknown request: expected {"op":"ping"} or {"op":"backup"}' },
+        });
         return conn.end();
       }
       if (backupRunning) {
-        answer({ ok: false, error: { code: 'conflict', message: 'a backup of this server is already running: wait for it to finish' } });
+        answer({
+          ok: false,
+          error: { code: 'conflict', message: 'a backup of this server is already running: wait for it to finish' },
+        });
         return conn.end();
       }
       backupRunning = true;
@@ -132,7 +144,10 @@ async function listenOpsSocket(opts: OpsSocketOptions): Promise<OpsSocket | unde
       try {
         answer({ ok: true, pid: process.pid, version: opts.version });
         const s = await writeBackup(db, conn, { idKey: opts.idKey });
-        logger.info({ rows: s.rows, tables: s.tables.length, ms: Date.now() - started }, 'backup streamed over the ops socket');
+        logger.info(
+          { rows: s.rows, tables: s.tables.length, ms: Date.now() - started },
+          'backup streamed over the ops socket',
+        );
       } catch (err) {
         logger.warn({ err: (err as Error).message }, 'backup over the ops socket failed');
         conn.destroy();
@@ -180,7 +195,9 @@ async function request(file: string, op: 'ping' | 'backup'): Promise<{ answer: O
   const conn = await new Promise<Socket | undefined>((resolve, reject) => {
     const c = connect(file);
     c.once('connect', () => resolve(c));
-    c.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? resolve(undefined) : reject(err)));
+    c.once('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'ECONNREFUSED' || err.code === 'ENOENT' ? resolve(undefined) : reject(err),
+    );
   });
   if (!conn) return undefined;
   // Errors after the answer are reported by the pipeline that reads the rest; never crash on one.
@@ -222,14 +239,21 @@ export async function pingServer(dataDir: string): Promise<{ pid?: number; versi
  * arrives (progress, and every count and checksum checked). Resolves undefined when no server
  * answers there; rejects with BackupError when the server refuses or the stream is incomplete.
  */
-export async function backupFromServer(dataDir: string, out: Writable, onEvent?: (e: TBackupEvent) => void): Promise<BackupSummary | undefined> {
+export async function backupFromServer(
+  dataDir: string,
+  out: Writable,
+  onEvent?: (e: TBackupEvent) => void,
+): Promise<BackupSummary | undefined> {
   const file = opsSocketPath(dataDir);
   const r = await request(file, 'backup');
   if (!r) return undefined;
   const { answer, conn } = r;
   if (!answer.ok) {
     conn.destroy();
-    throw new BackupError('producer_failed', `the server refused the backup: ${answer.error?.message ?? 'no reason given'}`);
+    throw new BackupError(
+      'producer_failed',
+      `the server refused the backup: ${answer.error?.message ?? 'no reason given'}`,
+    );
   }
   // The bytes go to out and, through a tap, to a reader that checks them as they pass; the copy
   // waits for the reader when it falls behind, so neither side buffers the whole backup.
@@ -262,7 +286,10 @@ export async function backupFromServer(dataDir: string, out: Writable, onEvent?:
   } catch (err) {
     conn.destroy();
     if (err instanceof BackupError && err.reason === 'corrupt' && /truncated/.test(err.message)) {
-      throw new BackupError('producer_failed', `${name} stopped before it was complete (did the server stop?): ${err.message}`);
+      throw new BackupError(
+        'producer_failed',
+        `${name} stopped before it was complete (did the server stop?): ${err.message}`,
+      );
     }
     throw err;
   }

@@ -45,6 +45,9 @@ export function setRuntime(rt: Runtime | undefined): void {
 
 export function getRuntime(): Runtime {
   const rt = (globalThis as Holder)[KEY];
-  if (!rt) throw new Error('Tidewatch runtime is not initialised: start the app with `npm run dev`, `npm start` or `npm run demo` (server/index.ts), not `next dev`.');
+  if (!rt)
+    throw new Error(
+      'Tidewatch runtime is not initialised: start the app with `npm run dev`, `npm start` or `npm run demo` (server/index.ts), not `next dev`.',
+    );
   return rt;
 }

@@ -8,7 +8,15 @@ describe('graceful shutdown', () => {
   it('on SIGTERM stops accepting, closes the database and exits 0', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'tw-term-'));
     const child = spawn(path.join('node_modules', '.bin', 'tsx'), ['tests/fixtures/serve-api.ts'], {
-      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PORT: '0', HOST: '127.0.0.1', TIDEWATCH_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        REDIS_URL: '',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        TIDEWATCH_DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const url = await new Promise<string>((resolve, reject) => {

@@ -9,8 +9,19 @@ import { getRuntime } from '../../server/runtime.ts';
 export default async function ControlsPage() {
   const { user, allowed } = await requireArea('controls', '/controls');
   const locale = await currentLocale();
-  if (!allowed) return (<><AppHeader user={user} locale={locale} /><Forbidden role={user.role} /></>);
-  const venues = (await listVenues(getRuntime().db, user.venueIds)).map((v) => ({ id: v.id, code: v.code, nameZh: v.name_zh, nameEn: v.name_en }));
+  if (!allowed)
+    return (
+      <>
+        <AppHeader user={user} locale={locale} />
+        <Forbidden role={user.role} />
+      </>
+    );
+  const venues = (await listVenues(getRuntime().db, user.venueIds)).map((v) => ({
+    id: v.id,
+    code: v.code,
+    nameZh: v.name_zh,
+    nameEn: v.name_en,
+  }));
   return (
     <>
       <AppHeader user={user} locale={locale} />

@@ -18,19 +18,38 @@ export type Rules = [string, (f: Frame) => boolean][];
  * driver are not attributed to the query's caller and get their own bucket.
  */
 export const SERVER_RULES: Rules = [
-  ['hub sweep (revoked/stale devices, re-reading each screen\'s user)', (f) => f.url.includes('/server/realtime/hub.ts') && f.fn === 'sweep'],
-  ['fan-out: Socket.IO broadcast (encode once, write to every screen)', (f) => /socket\.io-adapter|redis-streams-adapter|broadcast-operator/.test(f.url)],
+  [
+    "hub sweep (revoked/stale devices, re-reading each screen's user)",
+    (f) => f.url.includes('/server/realtime/hub.ts') && f.fn === 'sweep',
+  ],
+  [
+    'fan-out: Socket.IO broadcast (encode once, write to every screen)',
+    (f) => /socket\.io-adapter|redis-streams-adapter|broadcast-operator/.test(f.url),
+  ],
   [
     'hub flush: building the update (queries, mapping)',
     (f) =>
-      (f.url.includes('/server/realtime/hub.ts') && /^(flush|flushCounters|flushAlarms|countersOf|venueDay|alarmsOf|toGateStatus|toAlarm)$/.test(f.fn)) ||
+      (f.url.includes('/server/realtime/hub.ts') &&
+        /^(flush|flushCounters|flushAlarms|countersOf|venueDay|alarmsOf|toGateStatus|toAlarm)$/.test(f.fn)) ||
       /^(readLiveCounters|listGateStatus|listOpenAlarms)$/.test(f.fn),
   ],
-  ['scan ingest (validate, decide, batch SQL)', (f) => /\/server\/ingest\/|\/db\/queries\/scans\.ts|\/lib\/schemas\/scan\.ts/.test(f.url)],
+  [
+    'scan ingest (validate, decide, batch SQL)',
+    (f) => /\/server\/ingest\/|\/db\/queries\/scans\.ts|\/lib\/schemas\/scan\.ts/.test(f.url),
+  ],
   ['alarm engine', (f) => /alarm-engine|\/db\/queries\/alarms\.ts/.test(f.url)],
-  ['sockets: scan messages and acks, pings, write completions', (f) => /\/(engine\.io|ws|socket\.io|socket\.io-parser)\//.test(f.url)],
-  ['PostgreSQL driver (replies to every caller)', (f) => /\/(pg|pg-protocol|pg-pool)\//.test(f.url) || f.url.includes('/db/client.ts')],
-  ['PGlite (embedded PostgreSQL in WebAssembly)', (f) => f.url.includes('@electric-sql/pglite') || f.url.startsWith('wasm://')],
+  [
+    'sockets: scan messages and acks, pings, write completions',
+    (f) => /\/(engine\.io|ws|socket\.io|socket\.io-parser)\//.test(f.url),
+  ],
+  [
+    'PostgreSQL driver (replies to every caller)',
+    (f) => /\/(pg|pg-protocol|pg-pool)\//.test(f.url) || f.url.includes('/db/client.ts'),
+  ],
+  [
+    'PGlite (embedded PostgreSQL in WebAssembly)',
+    (f) => f.url.includes('@electric-sql/pglite') || f.url.startsWith('wasm://'),
+  ],
   ['Redis client', (f) => /\/ioredis\//.test(f.url)],
   ['garbage collection', (f) => f.fn === '(garbage collector)'],
   ['native / VM, unattributed', (f) => f.fn === '(program)'],
@@ -58,11 +77,18 @@ export function findProfile(dir: string): string | undefined {
   } catch {
     return undefined;
   }
-  return names.sort().map((n) => path.join(dir, n)).at(-1);
+  return names
+    .sort()
+    .map((n) => path.join(dir, n))
+    .at(-1);
 }
 
 /** Loads a profile and breaks its samples inside each [fromUs, toUs) window down by category. */
-export function breakDown(file: string, windows: { fromUs: number; toUs: number }[], rules: Rules = SERVER_RULES): ProfileBreakdown[] {
+export function breakDown(
+  file: string,
+  windows: { fromUs: number; toUs: number }[],
+  rules: Rules = SERVER_RULES,
+): ProfileBreakdown[] {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -114,7 +140,12 @@ export function breakDown(file: string, windows: { fromUs: number; toUs: number 
   }
   return acc.map((a) => ({
     busyUs: a.busy,
-    rows: [...a.cats.entries()].sort((x, y) => y[1] - x[1]).map(([c, us]) => ({ category: c, us, share: us / Math.max(1, a.busy) })),
-    otherLeaves: [...a.other.entries()].sort((x, y) => y[1] - x[1]).slice(0, 5).map(([name, us]) => ({ name, us })),
+    rows: [...a.cats.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .map(([c, us]) => ({ category: c, us, share: us / Math.max(1, a.busy) })),
+    otherLeaves: [...a.other.entries()]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 5)
+      .map(([name, us]) => ({ name, us })),
   }));
 }

@@ -63,7 +63,13 @@ function sleep(ms: number): Promise<void> {
  * not measured. Every ticket is fresh, so every scan should be admitted.
  */
 export async function runScans(opts: {
-  gates: GateConn[]; feed: TicketFeed; prefix: string; rate: number; warmupS: number; durationS: number; order: AdmitOrder;
+  gates: GateConn[];
+  feed: TicketFeed;
+  prefix: string;
+  rate: number;
+  warmupS: number;
+  durationS: number;
+  order: AdmitOrder;
   /** Called synchronously as the measured window opens and closes (CPU and delivery snapshots). */
   onWindow?: (edge: 'start' | 'end') => void;
 }): Promise<ScanPhase> {
@@ -85,14 +91,25 @@ export async function runScans(opts: {
 
   const send = (i: number, now: number) => {
     const gate = opts.gates[i % opts.gates.length];
-    const scan = { id: `${opts.prefix}${i.toString(36)}`, code: opts.feed.code(), direction: 'in' as const, at: new Date().toISOString() };
+    const scan = {
+      id: `${opts.prefix}${i.toString(36)}`,
+      code: opts.feed.code(),
+      direction: 'in' as const,
+      at: new Date().toISOString(),
+    };
     sendAt[i] = now;
     inWindow[i] = windowStart > 0 ? 1 : 0;
     inFlight++;
     gate.socket.timeout(ACK_TIMEOUT_MS).emit('scan', scan, (err: Error | null, ack: TScanAck) => {
       inFlight--;
       ackAt[i] = performance.now();
-      const outcome: Outcome = err ? 'timeout' : 'result' in ack ? ack.result : ack.error.code === 'unavailable' ? 'unavailable' : 'error';
+      const outcome: Outcome = err
+        ? 'timeout'
+        : 'result' in ack
+          ? ack.result
+          : ack.error.code === 'unavailable'
+            ? 'unavailable'
+            : 'error';
       outcomes[outcome]++;
       if (outcome === 'admit') {
         admitted[i] = 1;
@@ -133,5 +150,14 @@ export async function runScans(opts: {
     win.ackMs[win.n] = ackAt[i] - sendAt[i];
     win.n++;
   }
-  return { sent, outcomes, windowStart, windowEnd, window: win, unsettled: inFlight, maxPacerLagMs: maxLag, firstError };
+  return {
+    sent,
+    outcomes,
+    windowStart,
+    windowEnd,
+    window: win,
+    unsettled: inFlight,
+    maxPacerLagMs: maxLag,
+    firstError,
+  };
 }

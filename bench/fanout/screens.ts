@@ -63,7 +63,12 @@ export interface RecordedEvent {
 
 /** Every server-to-screen event counted across all screens, by name. */
 export class Delivered {
-  readonly byEvent: Record<LiveEvent, number> = { 'counters:update': 0, 'gates:update': 0, 'alarms:update': 0, 'controls:update': 0 };
+  readonly byEvent: Record<LiveEvent, number> = {
+    'counters:update': 0,
+    'gates:update': 0,
+    'alarms:update': 0,
+    'controls:update': 0,
+  };
   /** counters:update payloads without a numeric counters.entries or an `at` (should stay 0). */
   malformed = 0;
   get total(): number {
@@ -118,7 +123,12 @@ function connectOne(url: string, cookie: string): Promise<Socket<LiveServerEvent
  * Opens `count` screens on /live with the session cookie, in batches, over websocket only. Each
  * screen logs the entries of every `counters:update` it receives; every event is counted.
  */
-export async function connectScreens(opts: { url: string; cookie: string; count: number; logCapacity: number }): Promise<ScreenPool> {
+export async function connectScreens(opts: {
+  url: string;
+  cookie: string;
+  count: number;
+  logCapacity: number;
+}): Promise<ScreenPool> {
   const delivered = new Delivered();
   const recorded: RecordedEvent[] = [];
   const pool: ScreenPool = {
@@ -132,7 +142,9 @@ export async function connectScreens(opts: { url: string; cookie: string; count:
   };
   try {
     for (let i = 0; i < opts.count; i += CONNECT_BATCH) {
-      const batch = await Promise.all(Array.from({ length: Math.min(CONNECT_BATCH, opts.count - i) }, () => connectOne(opts.url, opts.cookie)));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(CONNECT_BATCH, opts.count - i) }, () => connectOne(opts.url, opts.cookie)),
+      );
       for (const socket of batch) {
         const screen: Screen = { socket, log: new UpdateLog(opts.logCapacity), days: new Set() };
         const index = pool.screens.length;
@@ -172,7 +184,9 @@ export async function subscribeScreens(pool: ScreenPool, venueId: number): Promi
   for (let i = 0; i < pool.screens.length; i += CONNECT_BATCH) {
     await Promise.all(
       pool.screens.slice(i, i + CONNECT_BATCH).map(async (screen) => {
-        const ack: TSubscribeAck = await screen.socket.timeout(CONNECT_TIMEOUT_MS).emitWithAck('subscribe', { venueId });
+        const ack: TSubscribeAck = await screen.socket
+          .timeout(CONNECT_TIMEOUT_MS)
+          .emitWithAck('subscribe', { venueId });
         if ('error' in ack) throw new Error(`subscribe to venue ${venueId}: ${ack.error.code}: ${ack.error.message}`);
         screen.snapshotEntries = ack.counters.entries;
         screen.days.add(ack.counters.day);

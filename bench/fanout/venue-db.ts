@@ -42,7 +42,13 @@ async function operatorId(db: Database): Promise<number> {
 }
 
 /** PostgreSQL: a fresh tw_bench_<random> database prepared by the ingest benchmark's setup. */
-export async function createPostgresFanoutDb(opts: { baseUrl: string; dataDir: string; tickets: number; devices: number; log: (m: string) => void }): Promise<FanoutDb> {
+export async function createPostgresFanoutDb(opts: {
+  baseUrl: string;
+  dataDir: string;
+  tickets: number;
+  devices: number;
+  log: (m: string) => void;
+}): Promise<FanoutDb> {
   const bench = await createBenchDb(opts);
   try {
     return {
@@ -68,23 +74,48 @@ export async function createPostgresFanoutDb(opts: { baseUrl: string; dataDir: s
  * `<dir>/pg` and closed again, because only one process may open an embedded data directory and
  * the server child must be that process.
  */
-export async function createEmbeddedFanoutDb(opts: { dir: string; tickets: number; devices: number; log: (m: string) => void }): Promise<FanoutDb> {
+export async function createEmbeddedFanoutDb(opts: {
+  dir: string;
+  tickets: number;
+  devices: number;
+  log: (m: string) => void;
+}): Promise<FanoutDb> {
   const db = await createDatabase({ dataDir: opts.dir, owner: 'bench:fanout setup' });
   try {
     const { timescale } = await migrate(db);
     await seedDemo(db, path.join(opts.dir, 'seed'), CLI_ACTOR);
-    const venueId = (await db.query<{ id: number }>('SELECT id FROM venues WHERE code = $1', [DEMO_VENUE.code])).rows[0].id;
+    const venueId = (await db.query<{ id: number }>('SELECT id FROM venues WHERE code = $1', [DEMO_VENUE.code])).rows[0]
+      .id;
     await db.query('UPDATE zones SET capacity = $2 WHERE venue_id = $1', [venueId, BENCH_ZONE_CAPACITY]);
     const typeId = await upsertTicketType(db, {
-      venue_id: venueId, code: 'BENCH', name_zh: '压测票', name_en: 'Benchmark ticket', category: 'adult',
-      price_fen: 100, weekend_price_fen: null, holiday_price_fen: null, validity: 'date', valid_days: 1,
-      season_from: null, season_to: null, entry_policy: 'single', anti_passback: true, max_entries_per_day: null,
-      slot_required: false, entry_window_before_min: 15, allowed_zone_ids: null, bundle: null,
-      draws_day_quota: false, active: true, sort: 99,
+      venue_id: venueId,
+      code: 'BENCH',
+      name_zh: '压测票',
+      name_en: 'Benchmark ticket',
+      category: 'adult',
+      price_fen: 100,
+      weekend_price_fen: null,
+      holiday_price_fen: null,
+      validity: 'date',
+      valid_days: 1,
+      season_from: null,
+      season_to: null,
+      entry_policy: 'single',
+      anti_passback: true,
+      max_entries_per_day: null,
+      slot_required: false,
+      entry_window_before_min: 15,
+      allowed_zone_ids: null,
+      bundle: null,
+      draws_day_quota: false,
+      active: true,
+      sort: 99,
     });
     const clock = await readVenueClock(db, venueId);
     const today = localTime(new Date(), clock.timezone, clock.resetMinute).day;
-    const channel = await db.query<{ id: number }>('SELECT id FROM channels WHERE venue_id = $1 ORDER BY id LIMIT 1', [venueId]);
+    const channel = await db.query<{ id: number }>('SELECT id FROM channels WHERE venue_id = $1 ORDER BY id LIMIT 1', [
+      venueId,
+    ]);
     const order = await db.query<{ id: number }>(
       `INSERT INTO orders (venue_id, channel_id, ref, request_hash, amount_fen, paid_at) VALUES ($1, $2, 'BENCH-SETUP', 'bench', 0, now()) RETURNING id`,
       [venueId, channel.rows[0].id],
@@ -103,7 +134,17 @@ export async function createEmbeddedFanoutDb(opts: { dir: string; tickets: numbe
       devices.push({ id: d.id, token: d.token, gateCode });
     }
     opts.log(`${codes.length.toLocaleString('en-US')} tickets valid ${addDays(today, -1)}..${addDays(today, 1)}`);
-    return { kind: 'pglite', name: opts.dir, dataDir: opts.dir, venueId, operatorId: await operatorId(db), timescale, devices, codes, drop: async () => {} };
+    return {
+      kind: 'pglite',
+      name: opts.dir,
+      dataDir: opts.dir,
+      venueId,
+      operatorId: await operatorId(db),
+      timescale,
+      devices,
+      codes,
+      drop: async () => {},
+    };
   } finally {
     await db.close();
   }

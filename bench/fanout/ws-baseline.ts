@@ -29,16 +29,23 @@ function sleep(ms: number): Promise<void> {
 
 /** Starts the raw ws broadcast server as a child process and connects `count` clients to it. */
 export async function startWsBaseline(opts: { count: number; nodeArgs?: string[] }): Promise<WsBaseline> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), 'bench/fanout/ws-broadcast-server.ts'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...(opts.nodeArgs ?? []), 'bench/fanout/ws-broadcast-server.ts'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const replies: ((m: BaselineReply) => void)[] = [];
   child.on('message', (m: BaselineReply) => replies.forEach((f) => f(m)));
   const next = <T extends BaselineReply['type']>(type: T, timeoutMs: number) =>
     new Promise<Extract<BaselineReply, { type: T }>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`ws baseline server: no "${type}" within ${timeoutMs / 1000}s`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`ws baseline server: no "${type}" within ${timeoutMs / 1000}s`)),
+        timeoutMs,
+      );
       const f = (m: BaselineReply) => {
         if (m.type !== type) return;
         clearTimeout(timer);
@@ -66,12 +73,14 @@ export async function startWsBaseline(opts: { count: number; nodeArgs?: string[]
     const url = `ws://127.0.0.1:${port}`;
     for (let i = 0; i < opts.count; i += CONNECT_BATCH) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(CONNECT_BATCH, opts.count - i) }, () =>
-          new Promise<WebSocket>((resolve, reject) => {
-            const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: START_TIMEOUT_MS });
-            ws.once('open', () => resolve(ws));
-            ws.once('error', reject);
-          }),
+        Array.from(
+          { length: Math.min(CONNECT_BATCH, opts.count - i) },
+          () =>
+            new Promise<WebSocket>((resolve, reject) => {
+              const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: START_TIMEOUT_MS });
+              ws.once('open', () => resolve(ws));
+              ws.once('error', reject);
+            }),
         ),
       );
       for (const ws of batch) {

@@ -11,7 +11,8 @@ export interface ReplayItem {
 export type BaselineRequest = { type: 'replay'; items: ReplayItem[] };
 export type BaselineReply = { type: 'listening'; port: number } | { type: 'done'; messages: number; sends: number };
 
-if (!process.send) throw new Error('ws-broadcast-server.ts runs as a child process with an IPC channel (see ws-baseline.ts)');
+if (!process.send)
+  throw new Error('ws-broadcast-server.ts runs as a child process with an IPC channel (see ws-baseline.ts)');
 const reply = (m: BaselineReply) => process.send!(m);
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });

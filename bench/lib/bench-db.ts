@@ -53,7 +53,13 @@ export function assertLocalUrl(url: string, what: string): void {
  * single-entry ticket type BENCH with `tickets` tickets valid today, and registers `devices`
  * devices spread over the venue's entry gates. On failure the database is dropped before throwing.
  */
-export async function createBenchDb(opts: { baseUrl: string; dataDir: string; tickets: number; devices: number; log: (m: string) => void }): Promise<BenchDb> {
+export async function createBenchDb(opts: {
+  baseUrl: string;
+  dataDir: string;
+  tickets: number;
+  devices: number;
+  log: (m: string) => void;
+}): Promise<BenchDb> {
   const name = `tw_bench_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: opts.baseUrl });
   await admin.connect();
@@ -88,18 +94,37 @@ export async function createBenchDb(opts: { baseUrl: string; dataDir: string; ti
     await db.query('UPDATE zones SET capacity = $2 WHERE venue_id = $1', [venueId, BENCH_ZONE_CAPACITY]);
 
     const typeId = await upsertTicketType(db, {
-      venue_id: venueId, code: 'BENCH', name_zh: '压测票', name_en: 'Benchmark ticket', category: 'adult',
-      price_fen: 100, weekend_price_fen: null, holiday_price_fen: null, validity: 'date', valid_days: 1,
-      season_from: null, season_to: null, entry_policy: 'single', anti_passback: true, max_entries_per_day: null,
-      slot_required: false, entry_window_before_min: 15, allowed_zone_ids: null, bundle: null,
-      draws_day_quota: false, active: true, sort: 99,
+      venue_id: venueId,
+      code: 'BENCH',
+      name_zh: '压测票',
+      name_en: 'Benchmark ticket',
+      category: 'adult',
+      price_fen: 100,
+      weekend_price_fen: null,
+      holiday_price_fen: null,
+      validity: 'date',
+      valid_days: 1,
+      season_from: null,
+      season_to: null,
+      entry_policy: 'single',
+      anti_passback: true,
+      max_entries_per_day: null,
+      slot_required: false,
+      entry_window_before_min: 15,
+      allowed_zone_ids: null,
+      bundle: null,
+      draws_day_quota: false,
+      active: true,
+      sort: 99,
     });
 
     // Valid from yesterday to tomorrow (venue business days): a run that crosses the daily reset
     // still admits.
     const clock = await readVenueClock(db, venueId);
     const today = localTime(new Date(), clock.timezone, clock.resetMinute).day;
-    const channel = await db.query<{ id: number }>('SELECT id FROM channels WHERE venue_id = $1 ORDER BY id LIMIT 1', [venueId]);
+    const channel = await db.query<{ id: number }>('SELECT id FROM channels WHERE venue_id = $1 ORDER BY id LIMIT 1', [
+      venueId,
+    ]);
     const order = await db.query<{ id: number }>(
       `INSERT INTO orders (venue_id, channel_id, ref, request_hash, amount_fen, paid_at) VALUES ($1, $2, 'BENCH-SETUP', 'bench', 0, now()) RETURNING id`,
       [venueId, channel.rows[0].id],
@@ -117,7 +142,9 @@ export async function createBenchDb(opts: { baseUrl: string; dataDir: string; ti
       codes.push(...chunk);
     }
     await db.query('ANALYZE tickets');
-    opts.log(`${codes.length.toLocaleString('en-US')} tickets valid ${addDays(today, -1)}..${addDays(today, 1)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    opts.log(
+      `${codes.length.toLocaleString('en-US')} tickets valid ${addDays(today, -1)}..${addDays(today, 1)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
 
     const entryGates = DEMO_VENUE.gates.filter((g) => g.direction === 'in');
     const devices: BenchDevice[] = [];
@@ -163,5 +190,7 @@ export async function preloadHistory(bench: BenchDb, rows: number, log: (m: stri
     );
   }
   await bench.db.query('VACUUM ANALYZE gate_scans');
-  log(`${rows.toLocaleString('en-US')} earlier scans in gate_scans (${HISTORY_SPAN_H} h ending ${HISTORY_GAP_MIN} min ago) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `${rows.toLocaleString('en-US')} earlier scans in gate_scans (${HISTORY_SPAN_H} h ending ${HISTORY_GAP_MIN} min ago) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 }

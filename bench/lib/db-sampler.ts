@@ -56,7 +56,9 @@ export async function startWaitSampler(url: string): Promise<() => Promise<WaitP
     await loop.catch(() => {});
     await client.end().catch(() => {});
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    const rows = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([key, n]) => ({ key, n, share: n / Math.max(1, total) }));
+    const rows = [...counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([key, n]) => ({ key, n, share: n / Math.max(1, total) }));
     return { samples, rows };
   };
 }

@@ -25,10 +25,19 @@ export async function connectGates(baseUrl: string, devices: BenchDevice[]): Pro
     devices.map(
       (device) =>
         new Promise<GateConn>((resolve, reject) => {
-          const socket = io(`${baseUrl}/gates`, { auth: { token: device.token }, transports: ['websocket'], reconnection: false, timeout: CONNECT_TIMEOUT_MS });
+          const socket = io(`${baseUrl}/gates`, {
+            auth: { token: device.token },
+            transports: ['websocket'],
+            reconnection: false,
+            timeout: CONNECT_TIMEOUT_MS,
+          });
           const timer = setTimeout(() => {
             socket.disconnect();
-            reject(new Error(`device ${device.id} (gate ${device.gateCode}) did not connect within ${CONNECT_TIMEOUT_MS / 1000}s`));
+            reject(
+              new Error(
+                `device ${device.id} (gate ${device.gateCode}) did not connect within ${CONNECT_TIMEOUT_MS / 1000}s`,
+              ),
+            );
           }, CONNECT_TIMEOUT_MS);
           socket.once('connect', () => {
             clearTimeout(timer);
@@ -58,10 +67,14 @@ export class TicketFeed {
   private readonly recent: string[] = [];
   wrapped = false;
 
-  constructor(private readonly codes: string[], private readonly repeatRatio: number) {}
+  constructor(
+    private readonly codes: string[],
+    private readonly repeatRatio: number,
+  ) {}
 
   code(): string {
-    if (this.recent.length && Math.random() < this.repeatRatio) return this.recent[Math.floor(Math.random() * this.recent.length)];
+    if (this.recent.length && Math.random() < this.repeatRatio)
+      return this.recent[Math.floor(Math.random() * this.recent.length)];
     if (this.next >= this.codes.length) {
       this.next = 0;
       this.wrapped = true;
@@ -109,21 +122,39 @@ class Recorder {
    * countBy 'ack': a decision counts when its acknowledgement arrives inside the window (throughput);
    * 'send': when the scan was sent inside the window (latency at an offered rate).
    */
-  constructor(private readonly prefix: string, private readonly feed: TicketFeed, capacity: number, seconds: number, private readonly countBy: 'ack' | 'send') {
+  constructor(
+    private readonly prefix: string,
+    private readonly feed: TicketFeed,
+    capacity: number,
+    seconds: number,
+    private readonly countBy: 'ack' | 'send',
+  ) {
     this.latency = new Samples(capacity);
     this.secondMax = new Float64Array(Math.ceil(seconds));
   }
 
   send(gate: GateConn, onSettled?: () => void): void {
-    const scan = { id: `${this.prefix}${(this.sent++).toString(36)}`, code: this.feed.code(), direction: 'in' as const, at: new Date().toISOString() };
+    const scan = {
+      id: `${this.prefix}${(this.sent++).toString(36)}`,
+      code: this.feed.code(),
+      direction: 'in' as const,
+      at: new Date().toISOString(),
+    };
     this.inFlight++;
     const t0 = performance.now();
     const sentInWindow = this.windowOpen;
     gate.socket.timeout(ACK_TIMEOUT_MS).emit('scan', scan, (err: Error | null, ack: TScanAck) => {
       this.inFlight--;
-      const outcome: Outcome = err ? 'timeout' : 'result' in ack ? ack.result : ack.error.code === 'unavailable' ? 'unavailable' : 'error';
+      const outcome: Outcome = err
+        ? 'timeout'
+        : 'result' in ack
+          ? ack.result
+          : ack.error.code === 'unavailable'
+            ? 'unavailable'
+            : 'error';
       this.outcomes[outcome]++;
-      if ((outcome === 'error' || outcome === 'timeout') && !this.firstError) this.firstError = err ? err.message : JSON.stringify(ack);
+      if ((outcome === 'error' || outcome === 'timeout') && !this.firstError)
+        this.firstError = err ? err.message : JSON.stringify(ack);
       const inWindow = this.countBy === 'ack' ? this.windowOpen : sentInWindow;
       if (inWindow && (outcome === 'admit' || outcome === 'reject')) {
         this.decidedInWindow++;
@@ -151,7 +182,15 @@ function sleep(ms: number): Promise<void> {
  * Closed loop: every device keeps `window` scans outstanding and sends the next one as each is
  * acknowledged, for warm-up + duration; decisions acknowledged after the warm-up are counted.
  */
-export async function runClosedLoop(opts: { gates: GateConn[]; feed: TicketFeed; prefix: string; window: number; warmupS: number; durationS: number; maxScans: number }): Promise<PhaseResult> {
+export async function runClosedLoop(opts: {
+  gates: GateConn[];
+  feed: TicketFeed;
+  prefix: string;
+  window: number;
+  warmupS: number;
+  durationS: number;
+  maxScans: number;
+}): Promise<PhaseResult> {
   const rec = new Recorder(opts.prefix, opts.feed, opts.maxScans, opts.warmupS + opts.durationS, 'ack');
   let sending = true;
   const pump = (gate: GateConn) => {
@@ -167,7 +206,15 @@ export async function runClosedLoop(opts: { gates: GateConn[]; feed: TicketFeed;
   sending = false;
   const unsettled = await rec.drain();
   if (rec.firstError) console.warn(`  first error/timeout: ${rec.firstError.slice(0, 300)}`);
-  return { sent: rec.sent, outcomes: rec.outcomes, decidedInWindow: rec.decidedInWindow, windowS, latency: rec.latency, unsettled, secondMax: rec.secondMax };
+  return {
+    sent: rec.sent,
+    outcomes: rec.outcomes,
+    decidedInWindow: rec.decidedInWindow,
+    windowS,
+    latency: rec.latency,
+    unsettled,
+    secondMax: rec.secondMax,
+  };
 }
 
 /**
@@ -175,7 +222,14 @@ export async function runClosedLoop(opts: { gates: GateConn[]; feed: TicketFeed;
  * robin over the devices, whether or not earlier ones were acknowledged, so a slow server shows
  * up as latency instead of a lower send rate. The first second is warm-up and not recorded.
  */
-export async function runOpenLoop(opts: { gates: GateConn[]; feed: TicketFeed; prefix: string; rate: number; warmupS: number; durationS: number }): Promise<PhaseResult> {
+export async function runOpenLoop(opts: {
+  gates: GateConn[];
+  feed: TicketFeed;
+  prefix: string;
+  rate: number;
+  warmupS: number;
+  durationS: number;
+}): Promise<PhaseResult> {
   const total = Math.ceil(opts.rate * (opts.warmupS + opts.durationS));
   const rec = new Recorder(opts.prefix, opts.feed, total, opts.warmupS + opts.durationS + 1, 'send');
   let maxLag = 0;
@@ -205,5 +259,14 @@ export async function runOpenLoop(opts: { gates: GateConn[]; feed: TicketFeed; p
   });
   const unsettled = await rec.drain();
   if (rec.firstError) console.warn(`  first error/timeout: ${rec.firstError.slice(0, 300)}`);
-  return { sent: rec.sent, outcomes: rec.outcomes, decidedInWindow: rec.decidedInWindow, windowS: (windowEnd - windowStart) / 1000, latency: rec.latency, unsettled, maxPacerLagMs: maxLag, secondMax: rec.secondMax };
+  return {
+    sent: rec.sent,
+    outcomes: rec.outcomes,
+    decidedInWindow: rec.decidedInWindow,
+    windowS: (windowEnd - windowStart) / 1000,
+    latency: rec.latency,
+    unsettled,
+    maxPacerLagMs: maxLag,
+    secondMax: rec.secondMax,
+  };
 }

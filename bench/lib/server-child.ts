@@ -28,12 +28,20 @@ export interface ServerChild {
  * load generator and the server do not share an event loop. `node --import tsx` rather than the
  * tsx wrapper: one process, whose pid is the server's (CPU accounting, profiling, signals).
  */
-export async function startServerChild(opts: { env: Record<string, string>; nodeArgs?: string[]; log: (m: string) => void }): Promise<ServerChild> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), 'tests/fixtures/serve-api.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startServerChild(opts: {
+  env: Record<string, string>;
+  nodeArgs?: string[];
+  log: (m: string) => void;
+}): Promise<ServerChild> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...(opts.nodeArgs ?? []), 'tests/fixtures/serve-api.ts'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let lines = 0;
   const echo = (prefix: string) => (line: string) => {
     if (line.startsWith('LISTENING ')) return;
@@ -41,13 +49,18 @@ export async function startServerChild(opts: { env: Record<string, string>; node
     if (lines <= MAX_ECHOED_LINES) opts.log(`[server${prefix}] ${line.slice(0, 400)}`);
     else if (lines === MAX_ECHOED_LINES + 1) opts.log('[server] further log lines are counted, not shown');
   };
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))),
+  );
   createInterface({ input: child.stderr! }).on('line', echo(':stderr'));
   const out = createInterface({ input: child.stdout! });
   out.on('line', echo(''));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not print LISTENING within ${START_TIMEOUT_MS / 1000}s`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`the server did not print LISTENING within ${START_TIMEOUT_MS / 1000}s`)),
+      START_TIMEOUT_MS,
+    );
     out.on('line', (line) => {
       if (!line.startsWith('LISTENING ')) return;
       clearTimeout(timer);

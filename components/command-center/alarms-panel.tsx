@@ -30,7 +30,17 @@ export interface AlarmSubjects {
 }
 
 /** Open alarms, critical first; operators acknowledge them here (not in kiosk mode). Critical ones are audible. */
-export function AlarmsPanel({ alarms, subjects, kiosk, now }: { alarms: TAlarm[]; subjects: AlarmSubjects; kiosk: boolean; now: number }) {
+export function AlarmsPanel({
+  alarms,
+  subjects,
+  kiosk,
+  now,
+}: {
+  alarms: TAlarm[];
+  subjects: AlarmSubjects;
+  kiosk: boolean;
+  now: number;
+}) {
   const t = useTranslations('alarms');
   const locale = useLocale();
   const trpc = useTRPC();
@@ -78,19 +88,41 @@ export function AlarmsPanel({ alarms, subjects, kiosk, now }: { alarms: TAlarm[]
   return (
     <div className="alarms" data-testid="alarms" data-count={alarms.length} data-ringing={ringing ? '1' : '0'}>
       {!kiosk && (
-        <button type="button" className="secondary" onClick={() => setSound((s) => !s)} aria-pressed={sound} style={{ alignSelf: 'flex-end' }}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setSound((s) => !s)}
+          aria-pressed={sound}
+          style={{ alignSelf: 'flex-end' }}
+        >
           {sound ? t('sound') : t('soundOff')}
         </button>
       )}
       {alarms.length === 0 && <p className="muted">{t('none')}</p>}
       {alarms.map((a) => (
-        <div key={a.id} className={`alarm ${a.severity} ${a.state}`} data-alarm-id={a.id} data-kind={a.kind} data-state={a.state} data-subject={`${a.subjectKind}:${a.subjectId}`} role={a.severity === 'critical' && a.state === 'active' ? 'alert' : undefined}>
+        <div
+          key={a.id}
+          className={`alarm ${a.severity} ${a.state}`}
+          data-alarm-id={a.id}
+          data-kind={a.kind}
+          data-state={a.state}
+          data-subject={`${a.subjectKind}:${a.subjectId}`}
+          role={a.severity === 'critical' && a.state === 'active' ? 'alert' : undefined}
+        >
           <span className="sev">{t(`severity.${a.severity}`)}</span>
           <span>
             <strong>{subject(a)}</strong> · {t(`kind.${a.kind}`)} {detail(a)}
           </span>
           {!kiosk && a.state === 'active' && acking !== a.id && (
-            <button type="button" onClick={() => { setAcking(a.id); setNote(''); }}>{t('ack')}</button>
+            <button
+              type="button"
+              onClick={() => {
+                setAcking(a.id);
+                setNote('');
+              }}
+            >
+              {t('ack')}
+            </button>
           )}
           {kiosk || a.state !== 'active' ? <span className="muted">{t(`state.${a.state}`)}</span> : null}
           <span className="meta">
@@ -107,14 +139,29 @@ export function AlarmsPanel({ alarms, subjects, kiosk, now }: { alarms: TAlarm[]
                 ack.mutate({ id: a.id, note: note || undefined }, { onSettled: () => setAcking(null) });
               }}
             >
-              <input autoFocus value={note} onChange={(e) => setNote(e.target.value)} placeholder={t('ackNote')} maxLength={500} aria-label={t('ackNote')} />
-              <button type="submit" disabled={ack.isPending}>{t('ack')}</button>
-              <button type="button" className="secondary" onClick={() => setAcking(null)}>×</button>
+              <input
+                autoFocus
+                value={note}
+                onChange={(e) => setNote(e.target.value)}
+                placeholder={t('ackNote')}
+                maxLength={500}
+                aria-label={t('ackNote')}
+              />
+              <button type="submit" disabled={ack.isPending}>
+                {t('ack')}
+              </button>
+              <button type="button" className="secondary" onClick={() => setAcking(null)}>
+                ×
+              </button>
             </form>
           )}
         </div>
       ))}
-      {ack.error && <p className="error" role="alert">{errorText.change(ack.error)}</p>}
+      {ack.error && (
+        <p className="error" role="alert">
+          {errorText.change(ack.error)}
+        </p>
+      )}
     </div>
   );
 }

@@ -22,7 +22,23 @@ export interface TCommandVenue {
   zones: VenueMapProps['zones'];
 }
 
-function Kpi({ name, label, value, tone, sub, display, detail }: { name: string; label: string; value: number | null; tone?: 'ok' | 'crit'; sub?: string; display?: string; detail?: string }) {
+function Kpi({
+  name,
+  label,
+  value,
+  tone,
+  sub,
+  display,
+  detail,
+}: {
+  name: string;
+  label: string;
+  value: number | null;
+  tone?: 'ok' | 'crit';
+  sub?: string;
+  display?: string;
+  detail?: string;
+}) {
   return (
     <div className={`kpi ${tone ?? ''}`} data-kpi={name} data-value={value ?? ''}>
       <div className="label">{label}</div>
@@ -30,13 +46,25 @@ function Kpi({ name, label, value, tone, sub, display, detail }: { name: string;
         {value === null ? '–' : (display ?? value.toLocaleString())}
         {sub && <span className="sub"> {sub}</span>}
       </div>
-      {detail && <div className="detail" title={detail}>{detail}</div>}
+      {detail && (
+        <div className="detail" title={detail}>
+          {detail}
+        </div>
+      )}
     </div>
   );
 }
 
 /** The wall display: KPI strip, venue plan with gate markers and the gate health list, all live. */
-export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCommandVenue[]; initialVenueCode?: string; kiosk: boolean }) {
+export function CommandCenter({
+  venues,
+  initialVenueCode,
+  kiosk,
+}: {
+  venues: TCommandVenue[];
+  initialVenueCode?: string;
+  kiosk: boolean;
+}) {
   const t = useTranslations('cc');
   const ta = useTranslations('alarms');
   const locale = useLocale();
@@ -59,13 +87,30 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
     }),
     [venue, live.gates],
   );
-  const activity = useMemo(() => new Map((c?.gates ?? []).map((g) => [g.gateId, { scans: g.scans, rejects: g.rejects }])), [c]);
-  const alarmZoneIds = useMemo(() => new Set(live.alarms.filter((a) => a.subjectKind === 'zone').map((a) => a.subjectId)), [live.alarms]);
-  const zoneNames = useMemo(() => new Map((venue?.zones ?? []).map((z) => [z.id, locale === 'en' ? z.nameEn : z.nameZh])), [venue, locale]);
-  const zoneNamesByCode = useMemo(() => new Map((venue?.zones ?? []).map((z) => [z.code, locale === 'en' ? z.nameEn : z.nameZh])), [venue, locale]);
+  const activity = useMemo(
+    () => new Map((c?.gates ?? []).map((g) => [g.gateId, { scans: g.scans, rejects: g.rejects }])),
+    [c],
+  );
+  const alarmZoneIds = useMemo(
+    () => new Set(live.alarms.filter((a) => a.subjectKind === 'zone').map((a) => a.subjectId)),
+    [live.alarms],
+  );
+  const zoneNames = useMemo(
+    () => new Map((venue?.zones ?? []).map((z) => [z.id, locale === 'en' ? z.nameEn : z.nameZh])),
+    [venue, locale],
+  );
+  const zoneNamesByCode = useMemo(
+    () => new Map((venue?.zones ?? []).map((z) => [z.code, locale === 'en' ? z.nameEn : z.nameZh])),
+    [venue, locale],
+  );
   const money = yuanFormat(locale);
 
-  if (!venue) return <main className="page"><p className="notice">{t('noVenue')}</p></main>;
+  if (!venue)
+    return (
+      <main className="page">
+        <p className="notice">{t('noVenue')}</p>
+      </main>
+    );
   const name = locale === 'en' ? venue.nameEn : venue.nameZh;
   return (
     <main data-loading-state={live.state} data-kiosk={kiosk ? '1' : undefined}>
@@ -73,8 +118,17 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
         <div className="kpi">
           <div className="label">{t('venue')}</div>
           {venues.length > 1 && !kiosk ? (
-            <select aria-label={t('venue')} value={venue.id} onChange={(e) => setVenueId(Number(e.target.value))} style={{ fontSize: '1.4em', marginTop: '0.3em' }}>
-              {venues.map((v) => <option key={v.id} value={v.id}>{locale === 'en' ? v.nameEn : v.nameZh}</option>)}
+            <select
+              aria-label={t('venue')}
+              value={venue.id}
+              onChange={(e) => setVenueId(Number(e.target.value))}
+              style={{ fontSize: '1.4em', marginTop: '0.3em' }}
+            >
+              {venues.map((v) => (
+                <option key={v.id} value={v.id}>
+                  {locale === 'en' ? v.nameEn : v.nameZh}
+                </option>
+              ))}
             </select>
           ) : (
             <div className="value venue-name">{name}</div>
@@ -84,18 +138,56 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
             <StaleMark stale={live.stale} />
           </div>
         </div>
-        <Kpi name="in_park" label={t('inPark')} value={inPark} sub={venue.capacity ? `/ ${venue.capacity.toLocaleString()}` : undefined} />
+        <Kpi
+          name="in_park"
+          label={t('inPark')}
+          value={inPark}
+          sub={venue.capacity ? `/ ${venue.capacity.toLocaleString()}` : undefined}
+        />
         <Kpi name="entries_today" label={t('entriesToday')} value={c?.entries ?? null} />
         <Kpi name="exits_today" label={t('exitsToday')} value={c?.exits ?? null} />
-        <Kpi name="entry_rate" label={t('entryRate')} value={c?.entryRate ?? null} sub={c ? t('perMinute') : undefined} />
+        <Kpi
+          name="entry_rate"
+          label={t('entryRate')}
+          value={c?.entryRate ?? null}
+          sub={c ? t('perMinute') : undefined}
+        />
         <Kpi name="sold_today" label={t('soldToday')} value={c?.sold ?? null} />
-        <Kpi name="revenue_today" label={t('revenueToday')} value={c ? c.revenueFen / 100 : null} display={c ? money.format(c.revenueFen / 100) : undefined} />
-        <Kpi name="rejects_today" label={t('rejectsToday')} value={c?.rejects ?? null} detail={c ? rejectDetail(c, (r) => t(`reasons.${r}` as Parameters<typeof t>[0]), t('rejectsOther'), locale) : undefined} />
-        <Kpi name="gates_online" label={t('gatesOnline')} value={loaded ? online : null} tone="ok" sub={loaded ? `/ ${live.gates.length}` : undefined} />
+        <Kpi
+          name="revenue_today"
+          label={t('revenueToday')}
+          value={c ? c.revenueFen / 100 : null}
+          display={c ? money.format(c.revenueFen / 100) : undefined}
+        />
+        <Kpi
+          name="rejects_today"
+          label={t('rejectsToday')}
+          value={c?.rejects ?? null}
+          detail={
+            c
+              ? rejectDetail(c, (r) => t(`reasons.${r}` as Parameters<typeof t>[0]), t('rejectsOther'), locale)
+              : undefined
+          }
+        />
+        <Kpi
+          name="gates_online"
+          label={t('gatesOnline')}
+          value={loaded ? online : null}
+          tone="ok"
+          sub={loaded ? `/ ${live.gates.length}` : undefined}
+        />
       </div>
       <section className="panel plan" data-loading-state={live.state} aria-label={t('map')} style={{ gridArea: 'map' }}>
         <h2>{t('map')}</h2>
-        <VenueMap plan={venue.plan} zones={venue.zones} gates={live.gates} occupancy={occupancy} activity={activity} alarmZoneIds={alarmZoneIds} locale={locale} />
+        <VenueMap
+          plan={venue.plan}
+          zones={venue.zones}
+          gates={live.gates}
+          occupancy={occupancy}
+          activity={activity}
+          alarmZoneIds={alarmZoneIds}
+          locale={locale}
+        />
       </section>
       <section className="panel" data-loading-state={live.state} aria-label="alarms" style={{ gridArea: 'alarms' }}>
         <h2>{ta('title')}</h2>
@@ -106,12 +198,30 @@ export function CommandCenter({ venues, initialVenueCode, kiosk }: { venues: TCo
       <section style={{ gridArea: 'charts', minHeight: 0 }} aria-label="charts">
         <CommandCharts venueId={venue.id} locale={locale} zoneNames={zoneNames} />
       </section>
-      <section className="panel" data-loading-state={live.state} data-testid="gate-health" style={{ gridArea: 'gates' }}>
+      <section
+        className="panel"
+        data-loading-state={live.state}
+        data-testid="gate-health"
+        style={{ gridArea: 'gates' }}
+      >
         <h2>{t('gates')}</h2>
         {live.state === 'loading' && <p className="muted">…</p>}
-        {live.state === 'error' && (live.stale ? <p className="muted" role="status">{to('waiting')}</p> : <p className="error" role="alert">{live.error}</p>)}
+        {live.state === 'error' &&
+          (live.stale ? (
+            <p className="muted" role="status">
+              {to('waiting')}
+            </p>
+          ) : (
+            <p className="error" role="alert">
+              {live.error}
+            </p>
+          ))}
         {loaded && live.gates.length === 0 && <p className="muted">{t('noGates')}</p>}
-        {loaded && live.gates.length > 0 && <div className="scroll"><GateTable gates={live.gates} now={now} zoneNames={zoneNamesByCode} /></div>}
+        {loaded && live.gates.length > 0 && (
+          <div className="scroll">
+            <GateTable gates={live.gates} now={now} zoneNames={zoneNamesByCode} />
+          </div>
+        )}
       </section>
     </main>
   );

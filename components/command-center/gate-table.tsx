@@ -3,7 +3,15 @@ import { useLocale, useTranslations } from 'use-intl';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
 
 /** zoneNames: zone code to its name in the chosen language (the code is shown when a zone is unknown). */
-export function GateTable({ gates, now, zoneNames }: { gates: TGateStatus[]; now: number; zoneNames: Map<string, string> }) {
+export function GateTable({
+  gates,
+  now,
+  zoneNames,
+}: {
+  gates: TGateStatus[];
+  now: number;
+  zoneNames: Map<string, string>;
+}) {
   const t = useTranslations();
   const locale = useLocale();
   const ago = (iso: string | null) => {
@@ -19,17 +27,29 @@ export function GateTable({ gates, now, zoneNames }: { gates: TGateStatus[]; now
     <table className="grid" data-testid="gate-list">
       <thead>
         <tr>
-          <th>{t('cc.gate')}</th><th>{t('cc.zone')}</th><th>{t('cc.direction')}</th><th>{t('cc.status')}</th>
-          <th>{t('cc.lastHeartbeat')}</th><th>{t('cc.queue')}</th><th>{t('cc.battery')}</th>
+          <th>{t('cc.gate')}</th>
+          <th>{t('cc.zone')}</th>
+          <th>{t('cc.direction')}</th>
+          <th>{t('cc.status')}</th>
+          <th>{t('cc.lastHeartbeat')}</th>
+          <th>{t('cc.queue')}</th>
+          <th>{t('cc.battery')}</th>
         </tr>
       </thead>
       <tbody>
         {sorted.map((g) => (
           <tr key={g.id} data-gate={g.code} data-online={g.online ? '1' : '0'}>
-            <td className="name"><strong>{g.code}</strong><br /><span className="muted">{locale === 'en' ? g.nameEn : g.nameZh}</span></td>
+            <td className="name">
+              <strong>{g.code}</strong>
+              <br />
+              <span className="muted">{locale === 'en' ? g.nameEn : g.nameZh}</span>
+            </td>
             <td>{zoneNames.get(g.zoneCode) ?? g.zoneCode}</td>
             <td>{t(`cc.dir.${g.direction}`)}</td>
-            <td><span className={`dot ${g.online ? 'ok' : 'off'}`} aria-hidden />{g.online ? t('cc.online') : t('cc.offline')}</td>
+            <td>
+              <span className={`dot ${g.online ? 'ok' : 'off'}`} aria-hidden />
+              {g.online ? t('cc.online') : t('cc.offline')}
+            </td>
             <td>{ago(g.lastSeenAt)}</td>
             <td>{g.queue ?? '–'}</td>
             <td>{g.battery == null ? '–' : `${g.battery}%`}</td>

@@ -5,7 +5,9 @@ const label = (r: string) => ({ used: '已核销', invalid: '无效码', passbac
 
 describe('reject detail', () => {
   it('names the largest reasons and adds up the rest as other', () => {
-    expect(rejectDetail({ rejects: 20, rejectsByReason: { invalid: 5, used: 12, passback: 2, unknown: 1 } }, label, '其他')).toBe('已核销 12 · 无效码 5 · 其他 3');
+    expect(
+      rejectDetail({ rejects: 20, rejectsByReason: { invalid: 5, used: 12, passback: 2, unknown: 1 } }, label, '其他'),
+    ).toBe('已核销 12 · 无效码 5 · 其他 3');
   });
 
   it('counts rejections without a reason (before an upgrade) as other, and shows nothing without reasons', () => {
@@ -15,6 +17,8 @@ describe('reject detail', () => {
   });
 
   it('orders equal counts by reason so the line does not jump around', () => {
-    expect(rejectDetail({ rejects: 2, rejectsByReason: { used: 1, invalid: 1 } }, label, 'other')).toBe('无效码 1 · 已核销 1');
+    expect(rejectDetail({ rejects: 2, rejectsByReason: { used: 1, invalid: 1 } }, label, 'other')).toBe(
+      '无效码 1 · 已核销 1',
+    );
   });
 });

@@ -37,18 +37,45 @@ function words(locale: string, messages: typeof en) {
 }
 const WORDS = { 'zh-CN': words('zh-CN', zhCN), en: words('en', en) };
 
-const ZONES: TMapZone[] = DEMO_VENUE.zones.map((z, i) => ({ id: i + 1, code: z.code, nameZh: z.nameZh, nameEn: z.nameEn, polygon: z.polygon, warnRatio: z.warnRatio, criticalRatio: z.criticalRatio }));
-const GATES: TGateStatus[] = DEMO_VENUE.gates.map((g, i) => ({ id: i + 1, code: g.code, zoneCode: g.zoneCode, nameZh: g.nameZh, nameEn: g.nameEn, direction: g.direction, kind: g.kind, position: g.position, online: g.code !== 'MG-04', lastSeenAt: null, queue: 0, battery: null, devices: 1 }));
+const ZONES: TMapZone[] = DEMO_VENUE.zones.map((z, i) => ({
+  id: i + 1,
+  code: z.code,
+  nameZh: z.nameZh,
+  nameEn: z.nameEn,
+  polygon: z.polygon,
+  warnRatio: z.warnRatio,
+  criticalRatio: z.criticalRatio,
+}));
+const GATES: TGateStatus[] = DEMO_VENUE.gates.map((g, i) => ({
+  id: i + 1,
+  code: g.code,
+  zoneCode: g.zoneCode,
+  nameZh: g.nameZh,
+  nameEn: g.nameEn,
+  direction: g.direction,
+  kind: g.kind,
+  position: g.position,
+  online: g.code !== 'MG-04',
+  lastSeenAt: null,
+  queue: 0,
+  battery: null,
+  devices: 1,
+}));
 const CAPACITY = new Map(DEMO_VENUE.zones.map((z, i) => [i + 1, z.capacity]));
 const zoneId = (code: string) => ZONES.find((z) => z.code === code)!.id;
 const gateId = (code: string) => GATES.find((g) => g.code === code)!.id;
 
 function occupancyAt(ratio: (z: TMapZone) => number) {
-  return new Map(ZONES.map((z) => [z.id, { count: Math.round(CAPACITY.get(z.id)! * ratio(z)), capacity: CAPACITY.get(z.id)! }]));
+  return new Map(
+    ZONES.map((z) => [z.id, { count: Math.round(CAPACITY.get(z.id)! * ratio(z)), capacity: CAPACITY.get(z.id)! }]),
+  );
 }
 
 function input(over: Partial<TVenueMapLayerInput> = {}): TVenueMapLayerInput {
-  const activity = new Map([[gateId('MG-01'), { scans: 40, rejects: 2 }], [gateId('RL-02'), { scans: 20, rejects: 9 }]]);
+  const activity = new Map([
+    [gateId('MG-01'), { scans: 40, rejects: 2 }],
+    [gateId('RL-02'), { scans: 20, rejects: 9 }],
+  ]);
   const gs = gateStates(GATES, activity);
   return {
     plan: DEMO_VENUE.plan,
@@ -56,7 +83,12 @@ function input(over: Partial<TVenueMapLayerInput> = {}): TVenueMapLayerInput {
     zones: ZONES,
     anchors: ZONES.map((zone) => ({ zone, position: labelAnchor(zone.polygon), leader: null })),
     leaders: [],
-    zoneStates: zoneStates(ZONES, occupancyAt(() => 0.5), gs, undefined),
+    zoneStates: zoneStates(
+      ZONES,
+      occupancyAt(() => 0.5),
+      gs,
+      undefined,
+    ),
     gates: GATES,
     gateStates: gs,
     heat: heatPoints(GATES, activity),
@@ -106,7 +138,12 @@ describe('gate health', () => {
 
   it('counts a zone’s troubled gates by the zone code the gates lead into', () => {
     const gs = gateStates(GATES, new Map([[gateId('RL-02'), { scans: 20, rejects: 9 }]]));
-    const zs = zoneStates(ZONES, occupancyAt(() => 0.5), gs, new Set([zoneId('TIANCHI')]));
+    const zs = zoneStates(
+      ZONES,
+      occupancyAt(() => 0.5),
+      gs,
+      new Set([zoneId('TIANCHI')]),
+    );
     expect(zs.get(zoneId('MAIN-PLAZA'))).toMatchObject({ gatesOffline: 1, gatesDegraded: 0, alarm: false });
     expect(zs.get(zoneId('ROPEWAY-LOWER'))).toMatchObject({ gatesOffline: 0, gatesDegraded: 1 });
     expect(zs.get(zoneId('TIANCHI'))?.alarm).toBe(true);
@@ -122,15 +159,21 @@ describe('gate health', () => {
 describe('fitPlan', () => {
   it('fits the whole plan, keeps its aspect and centres it', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 50, max: 8000 }), fc.integer({ min: 50, max: 5000 }), fc.integer({ min: 100, max: 4000 }), fc.integer({ min: 100, max: 4000 }), (pw, ph, w, h) => {
-        const { target, zoom } = fitPlan({ width: pw, height: ph }, w, h);
-        const s = 2 ** zoom;
-        expect(target).toEqual([pw / 2, ph / 2, 0]);
-        expect(pw * s).toBeLessThanOrEqual(w + 1e-6);
-        expect(ph * s).toBeLessThanOrEqual(h + 1e-6);
-        // One side touches the container: nothing is wasted.
-        expect(Math.max(pw * s - w, ph * s - h)).toBeCloseTo(0, 6);
-      }),
+      fc.property(
+        fc.integer({ min: 50, max: 8000 }),
+        fc.integer({ min: 50, max: 5000 }),
+        fc.integer({ min: 100, max: 4000 }),
+        fc.integer({ min: 100, max: 4000 }),
+        (pw, ph, w, h) => {
+          const { target, zoom } = fitPlan({ width: pw, height: ph }, w, h);
+          const s = 2 ** zoom;
+          expect(target).toEqual([pw / 2, ph / 2, 0]);
+          expect(pw * s).toBeLessThanOrEqual(w + 1e-6);
+          expect(ph * s).toBeLessThanOrEqual(h + 1e-6);
+          // One side touches the container: nothing is wasted.
+          expect(Math.max(pw * s - w, ph * s - h)).toBeCloseTo(0, 6);
+        },
+      ),
     );
   });
 
@@ -147,14 +190,47 @@ describe('labels', () => {
 
   it('anchors a concave zone inside it although its centroid is not', () => {
     // A U shape: the centroid falls in the notch.
-    const u: [number, number][] = [[0, 0], [30, 0], [30, 100], [70, 100], [70, 0], [100, 0], [100, 120], [0, 120]];
+    const u: [number, number][] = [
+      [0, 0],
+      [30, 0],
+      [30, 100],
+      [70, 100],
+      [70, 0],
+      [100, 0],
+      [100, 120],
+      [0, 120],
+    ];
     expect(pointInPolygon(labelAnchor(u), u)).toBe(true);
-    expect(labelAnchor([[5, 5], [5, 5], [5, 5]])).toEqual([5, 5]);
+    expect(
+      labelAnchor([
+        [5, 5],
+        [5, 5],
+        [5, 5],
+      ]),
+    ).toEqual([5, 5]);
   });
 
   it('moves a label off its neighbour and keeps a lone label at its zone’s centre', () => {
-    const a: TMapZone = { ...ZONES[0], id: 1, polygon: [[100, 100], [300, 100], [300, 200], [100, 200]] };
-    const b: TMapZone = { ...ZONES[0], id: 2, polygon: [[320, 100], [520, 100], [520, 200], [320, 200]] };
+    const a: TMapZone = {
+      ...ZONES[0],
+      id: 1,
+      polygon: [
+        [100, 100],
+        [300, 100],
+        [300, 200],
+        [100, 200],
+      ],
+    };
+    const b: TMapZone = {
+      ...ZONES[0],
+      id: 2,
+      polygon: [
+        [320, 100],
+        [520, 100],
+        [520, 200],
+        [320, 200],
+      ],
+    };
     const view = { width: 1000, height: 700, target: [500, 350, 0] as [number, number, number], zoom: 0 };
     const specs: TLabelSpec[] = [
       { zone: a, width: 260, hasIssue: false, priority: 2 },
@@ -174,7 +250,16 @@ describe('labels', () => {
   });
 
   it('keeps labels off screen furniture such as the legend', () => {
-    const a: TMapZone = { ...ZONES[0], id: 1, polygon: [[0, 600], [200, 600], [200, 700], [0, 700]] };
+    const a: TMapZone = {
+      ...ZONES[0],
+      id: 1,
+      polygon: [
+        [0, 600],
+        [200, 600],
+        [200, 700],
+        [0, 700],
+      ],
+    };
     const view = { width: 1000, height: 700, target: [500, 350, 0] as [number, number, number], zoom: 0 };
     const spec: TLabelSpec = { zone: a, width: 150, hasIssue: false, priority: 1 };
     expect(placeLabels([spec], view, 16, []).get(1)?.leader).toBeNull();
@@ -195,19 +280,40 @@ describe('buildVenueMapLayers', () => {
   it('stacks plan, zones, heat, alarms, gates, labels and maps the image y-down', () => {
     const canvas = { width: 2000, height: 1400 } as unknown as HTMLCanvasElement;
     const layers = layersOf(input({ planImage: canvas, alarmZones: [ZONES[5]] }));
-    expect(layers.map((l) => l.id)).toEqual([LAYER_IDS.plan, LAYER_IDS.zones, LAYER_IDS.heat, LAYER_IDS.alarms, LAYER_IDS.gates, LAYER_IDS.zoneNames, LAYER_IDS.zoneCounts, LAYER_IDS.zoneIssues]);
+    expect(layers.map((l) => l.id)).toEqual([
+      LAYER_IDS.plan,
+      LAYER_IDS.zones,
+      LAYER_IDS.heat,
+      LAYER_IDS.alarms,
+      LAYER_IDS.gates,
+      LAYER_IDS.zoneNames,
+      LAYER_IDS.zoneCounts,
+      LAYER_IDS.zoneIssues,
+    ]);
     // [left, bottom, right, top]: the image's bottom row lies at plan y = height.
     expect(byId(layers, LAYER_IDS.plan).props).toMatchObject({ bounds: [0, 1400, 2000, 0] });
   });
 
   it('draws leader lines for moved labels and drops the gate-trouble line on a small map', () => {
-    const moved = { zone: ZONES[1], position: [1200, 1150] as [number, number], leader: [[1150, 1200], [1070, 1232]] as [[number, number], [number, number]] };
+    const moved = {
+      zone: ZONES[1],
+      position: [1200, 1150] as [number, number],
+      leader: [
+        [1150, 1200],
+        [1070, 1232],
+      ] as [[number, number], [number, number]],
+    };
     const layers = layersOf(input({ leaders: [moved], showIssues: false }));
-    const leaders = byId(layers, LAYER_IDS.leaders).props as unknown as { data: unknown[]; getSourcePosition: (a: typeof moved) => number[] };
+    const leaders = byId(layers, LAYER_IDS.leaders).props as unknown as {
+      data: unknown[];
+      getSourcePosition: (a: typeof moved) => number[];
+    };
     expect(leaders.data).toEqual([moved]);
     expect(leaders.getSourcePosition(moved)).toEqual([1150, 1200]);
     expect(layers.map((l) => l.id)).not.toContain(LAYER_IDS.zoneIssues);
-    expect(layers.map((l) => l.id).indexOf(LAYER_IDS.leaders)).toBeLessThan(layers.map((l) => l.id).indexOf(LAYER_IDS.zoneNames));
+    expect(layers.map((l) => l.id).indexOf(LAYER_IDS.leaders)).toBeLessThan(
+      layers.map((l) => l.id).indexOf(LAYER_IDS.zoneNames),
+    );
   });
 
   it('leaves out the heat and alarm layers when there is nothing to show', () => {
@@ -220,41 +326,83 @@ describe('buildVenueMapLayers', () => {
   it('keeps data identity across renders and changes colour triggers only when colours change', () => {
     const first = input();
     const a = layersOf(first);
-    const same = layersOf({ ...first, zoneStates: zoneStates(ZONES, occupancyAt(() => 0.5), first.gateStates, undefined) });
-    const hotter = layersOf({ ...first, zoneStates: zoneStates(ZONES, occupancyAt((z) => (z.code === 'TIANCHI' ? 0.99 : 0.5)), first.gateStates, undefined) });
+    const same = layersOf({
+      ...first,
+      zoneStates: zoneStates(
+        ZONES,
+        occupancyAt(() => 0.5),
+        first.gateStates,
+        undefined,
+      ),
+    });
+    const hotter = layersOf({
+      ...first,
+      zoneStates: zoneStates(
+        ZONES,
+        occupancyAt((z) => (z.code === 'TIANCHI' ? 0.99 : 0.5)),
+        first.gateStates,
+        undefined,
+      ),
+    });
     const zonesA = byId(a, LAYER_IDS.zones).props;
     expect(zonesA.data).toBe(ZONES);
     expect(byId(same, LAYER_IDS.zones).props.data).toBe(ZONES);
     expect(byId(same, LAYER_IDS.zones).props.updateTriggers).toEqual(zonesA.updateTriggers);
-    expect(byId(hotter, LAYER_IDS.zones).props.updateTriggers.getFillColor).not.toEqual(zonesA.updateTriggers.getFillColor);
+    expect(byId(hotter, LAYER_IDS.zones).props.updateTriggers.getFillColor).not.toEqual(
+      zonesA.updateTriggers.getFillColor,
+    );
     expect(byId(a, LAYER_IDS.zoneCounts).props.data).toBe(first.anchors);
-    expect(byId(hotter, LAYER_IDS.zoneCounts).props.updateTriggers.getText).not.toEqual(byId(a, LAYER_IDS.zoneCounts).props.updateTriggers.getText);
+    expect(byId(hotter, LAYER_IDS.zoneCounts).props.updateTriggers.getText).not.toEqual(
+      byId(a, LAYER_IDS.zoneCounts).props.updateTriggers.getText,
+    );
   });
 
   it('colours gates by health and re-runs the colour accessor when a gate goes down', () => {
     const first = input();
-    const gates = byId(layersOf(first), LAYER_IDS.gates).props as unknown as { getFillColor: (g: TGateStatus) => number[]; radiusUnits: string; updateTriggers: Record<string, unknown> };
+    const gates = byId(layersOf(first), LAYER_IDS.gates).props as unknown as {
+      getFillColor: (g: TGateStatus) => number[];
+      radiusUnits: string;
+      updateTriggers: Record<string, unknown>;
+    };
     expect(gates.radiusUnits).toBe('pixels');
     expect(gates.getFillColor(GATES.find((g) => g.code === 'MG-04')!).slice(0, 3)).toEqual([239, 79, 79]);
     expect(gates.getFillColor(GATES.find((g) => g.code === 'RL-02')!).slice(0, 3)).toEqual([240, 180, 41]);
     expect(gates.getFillColor(GATES.find((g) => g.code === 'MG-01')!).slice(0, 3)).toEqual([53, 199, 122]);
     const down = GATES.map((g) => (g.code === 'EG-01' ? { ...g, online: false } : g));
-    const later = byId(layersOf({ ...first, gates: down, gateStates: gateStates(down, new Map()) }), LAYER_IDS.gates).props;
+    const later = byId(
+      layersOf({ ...first, gates: down, gateStates: gateStates(down, new Map()) }),
+      LAYER_IDS.gates,
+    ).props;
     expect(later.updateTriggers.getFillColor).not.toEqual(gates.updateTriggers.getFillColor);
   });
 
   it('draws CJK labels with the app font, auto character set, only once the font is loaded', () => {
-    const counts = byId(layersOf(input()), LAYER_IDS.zoneNames).props as unknown as { characterSet: string; fontFamily: string; visible: boolean; getText: (a: { zone: TMapZone }) => string };
+    const counts = byId(layersOf(input()), LAYER_IDS.zoneNames).props as unknown as {
+      characterSet: string;
+      fontFamily: string;
+      visible: boolean;
+      getText: (a: { zone: TMapZone }) => string;
+    };
     expect(counts.characterSet).toBe('auto');
     expect(counts.fontFamily).toContain('Noto Sans SC');
     expect(counts.visible).toBe(true);
     expect(counts.getText({ zone: ZONES[0] })).toBe('南门入口广场');
     expect(byId(layersOf(input({ labelFont: null })), LAYER_IDS.zoneNames).props.visible).toBe(false);
-    expect((byId(layersOf(input({ locale: 'en' })), LAYER_IDS.zoneNames).props as unknown as typeof counts).getText({ zone: ZONES[0] })).toBe('Main Gate Plaza');
+    expect(
+      (byId(layersOf(input({ locale: 'en' })), LAYER_IDS.zoneNames).props as unknown as typeof counts).getText({
+        zone: ZONES[0],
+      }),
+    ).toBe('Main Gate Plaza');
   });
 
   it('weights heat by recent scans and skips idle gates', () => {
-    const heat = heatPoints(GATES, new Map([[gateId('MG-01'), { scans: 40, rejects: 0 }], [gateId('MG-02'), { scans: 0, rejects: 0 }]]));
+    const heat = heatPoints(
+      GATES,
+      new Map([
+        [gateId('MG-01'), { scans: 40, rejects: 0 }],
+        [gateId('MG-02'), { scans: 0, rejects: 0 }],
+      ]),
+    );
     expect(heat).toEqual([{ position: [700, 1326], weight: 40 }]);
   });
 });
@@ -264,8 +412,12 @@ describe('tooltips', () => {
   const zoneById = new Map(ZONES.map((z) => [z.id, z]));
 
   it('names a gate, its status and its recent rejects', () => {
-    expect(tooltipText('gate', gateId('RL-02'), zoneById, i.zoneStates, i.gateStates, 'zh-CN', WORDS['zh-CN'])).toBe('RL-02  索道下站2号检票闸机\n在线 · 拒绝率高\n近期扫码 20 · 拒绝 9 (45%)');
-    expect(tooltipText('gate', gateId('MG-04'), zoneById, i.zoneStates, i.gateStates, 'en', WORDS.en)).toContain('OFFLINE');
+    expect(tooltipText('gate', gateId('RL-02'), zoneById, i.zoneStates, i.gateStates, 'zh-CN', WORDS['zh-CN'])).toBe(
+      'RL-02  索道下站2号检票闸机\n在线 · 拒绝率高\n近期扫码 20 · 拒绝 9 (45%)',
+    );
+    expect(tooltipText('gate', gateId('MG-04'), zoneById, i.zoneStates, i.gateStates, 'en', WORDS.en)).toContain(
+      'OFFLINE',
+    );
   });
 
   it('gives a zone’s occupancy and troubles', () => {
@@ -278,8 +430,14 @@ describe('tooltips', () => {
 
   it('maps picks of the zone and gate layers only', () => {
     const layers = layersOf(i);
-    expect(pickedObject({ layer: byId(layers, LAYER_IDS.zones), object: ZONES[2] })).toEqual({ kind: 'zone', id: ZONES[2].id });
-    expect(pickedObject({ layer: byId(layers, LAYER_IDS.gates), object: GATES[0] })).toEqual({ kind: 'gate', id: GATES[0].id });
+    expect(pickedObject({ layer: byId(layers, LAYER_IDS.zones), object: ZONES[2] })).toEqual({
+      kind: 'zone',
+      id: ZONES[2].id,
+    });
+    expect(pickedObject({ layer: byId(layers, LAYER_IDS.gates), object: GATES[0] })).toEqual({
+      kind: 'gate',
+      id: GATES[0].id,
+    });
     expect(pickedObject({ layer: byId(layers, LAYER_IDS.zoneNames), object: { id: 3 } })).toBeNull();
     expect(pickedObject({ layer: null, object: null })).toBeNull();
   });

@@ -128,7 +128,12 @@ export function gateColor(health: TGateHealth): Color {
   return [...GREEN, 255];
 }
 
-export function zoneStates(zones: readonly TMapZone[], occupancy: TOccupancy, gates: ReadonlyMap<number, TGateState>, alarmZoneIds: ReadonlySet<number> | undefined): Map<number, TZoneState> {
+export function zoneStates(
+  zones: readonly TMapZone[],
+  occupancy: TOccupancy,
+  gates: ReadonlyMap<number, TGateState>,
+  alarmZoneIds: ReadonlySet<number> | undefined,
+): Map<number, TZoneState> {
   const byCode = new Map<string, { offline: number; degraded: number }>();
   for (const g of gates.values()) {
     const c = byCode.get(g.gate.zoneCode) ?? { offline: 0, degraded: 0 };
@@ -143,7 +148,15 @@ export function zoneStates(zones: readonly TMapZone[], occupancy: TOccupancy, ga
     const capacity = occ?.capacity ?? 0;
     const ratio = occ && capacity > 0 ? count / capacity : null;
     const g = byCode.get(z.code);
-    out.set(z.id, { count, capacity, ratio, level: zoneLevel(ratio, z.warnRatio, z.criticalRatio), alarm: alarmZoneIds?.has(z.id) ?? false, gatesOffline: g?.offline ?? 0, gatesDegraded: g?.degraded ?? 0 });
+    out.set(z.id, {
+      count,
+      capacity,
+      ratio,
+      level: zoneLevel(ratio, z.warnRatio, z.criticalRatio),
+      alarm: alarmZoneIds?.has(z.id) ?? false,
+      gatesOffline: g?.offline ?? 0,
+      gatesDegraded: g?.degraded ?? 0,
+    });
   }
   return out;
 }
@@ -162,7 +175,12 @@ export function gateStates(gates: readonly TGateStatus[], activity: TActivity): 
 // -- geometry --------------------------------------------------------------------------------
 
 /** OrthographicView state that fits the whole plan into a width x height container, centred. */
-export function fitPlan(plan: Pick<TMapPlan, 'width' | 'height'>, width: number, height: number, paddingPx = 0): { target: [number, number, number]; zoom: number } {
+export function fitPlan(
+  plan: Pick<TMapPlan, 'width' | 'height'>,
+  width: number,
+  height: number,
+  paddingPx = 0,
+): { target: [number, number, number]; zoom: number } {
   const w = Math.max(1, width - 2 * paddingPx);
   const h = Math.max(1, height - 2 * paddingPx);
   const scale = Math.min(w / Math.max(1, plan.width), h / Math.max(1, plan.height));
@@ -276,7 +294,15 @@ function overlapArea(a: TRect, b: TRect): number {
  * less than `overlapSlack` of their area are free: glyph boxes have air.
  * Candidates: own centre, above, below, right, left, then the four corners.
  */
-const PLACE_PENALTY = { labelOverlap: 1000, overlapSlack: 0.04, offscreen: 200, otherZone: 40, gateCovered: 2, gateCoveredMax: 8, candidate: [0, 6, 7, 9, 9, 11, 11, 12, 12] };
+const PLACE_PENALTY = {
+  labelOverlap: 1000,
+  overlapSlack: 0.04,
+  offscreen: 200,
+  otherZone: 40,
+  gateCovered: 2,
+  gateCoveredMax: 8,
+  candidate: [0, 6, 7, 9, 9, 11, 11, 12, 12],
+};
 
 export interface TPlacedLabel {
   /** Plan position of the label (the centre of its count line). */
@@ -291,10 +317,22 @@ export interface TPlacedLabel {
  * the cheapest wins (overlaps with placed labels and other zones, the screen edge and gate
  * markers cost). `obstacles` are screen rectangles (px) labels should keep off, e.g. the legend.
  */
-export function placeLabels(specs: readonly TLabelSpec[], view: TPlacementView, em: number, gatePositions: readonly [number, number][], obstacles: readonly TRect[] = []): Map<number, TPlacedLabel> {
+export function placeLabels(
+  specs: readonly TLabelSpec[],
+  view: TPlacementView,
+  em: number,
+  gatePositions: readonly [number, number][],
+  obstacles: readonly TRect[] = [],
+): Map<number, TPlacedLabel> {
   const scale = 2 ** view.zoom;
-  const toPx = ([x, y]: readonly [number, number]): [number, number] => [(x - view.target[0]) * scale + view.width / 2, (y - view.target[1]) * scale + view.height / 2];
-  const toPlan = ([x, y]: [number, number]): [number, number] => [(x - view.width / 2) / scale + view.target[0], (y - view.height / 2) / scale + view.target[1]];
+  const toPx = ([x, y]: readonly [number, number]): [number, number] => [
+    (x - view.target[0]) * scale + view.width / 2,
+    (y - view.target[1]) * scale + view.height / 2,
+  ];
+  const toPlan = ([x, y]: [number, number]): [number, number] => [
+    (x - view.width / 2) / scale + view.target[0],
+    (y - view.height / 2) / scale + view.target[1],
+  ];
   const gap = Math.round(em * 0.35);
   const markerR = Math.max(5, em * 0.42) * 1.3;
   const gates = gatePositions.map(toPx);
@@ -316,14 +354,25 @@ export function placeLabels(specs: readonly TLabelSpec[], view: TPlacementView, 
     const below = maxY + gap - ext.top;
     const right = maxX + gap + half;
     const left = minX - gap - half;
-    const candidates: [number, number][] = [anchor, [anchor[0], above], [anchor[0], below], [right, anchor[1]], [left, anchor[1]], [right, above], [left, above], [right, below], [left, below]];
+    const candidates: [number, number][] = [
+      anchor,
+      [anchor[0], above],
+      [anchor[0], below],
+      [right, anchor[1]],
+      [left, anchor[1]],
+      [right, above],
+      [left, above],
+      [right, below],
+      [left, below],
+    ];
     let best = 0;
     let bestCost = Infinity;
     candidates.forEach((c, i) => {
       const rect: TRect = [c[0] - half, c[1] + ext.top, c[0] + half, c[1] + ext.bottom];
       const area = (rect[2] - rect[0]) * (rect[3] - rect[1]);
       let cost = PLACE_PENALTY.candidate[i];
-      for (const r of placed) cost += PLACE_PENALTY.labelOverlap * Math.max(0, overlapArea(rect, r) / area - PLACE_PENALTY.overlapSlack);
+      for (const r of placed)
+        cost += PLACE_PENALTY.labelOverlap * Math.max(0, overlapArea(rect, r) / area - PLACE_PENALTY.overlapSlack);
       const inside = overlapArea(rect, [0, 0, view.width, view.height]);
       cost += (PLACE_PENALTY.offscreen * (area - inside)) / area;
       // Share of the box (3 x 3 samples) lying on other zones.
@@ -336,7 +385,9 @@ export function placeLabels(specs: readonly TLabelSpec[], view: TPlacementView, 
       }
       cost += (PLACE_PENALTY.otherZone * onOthers) / 9;
       let covered = 0;
-      for (const [gx, gy] of gates) if (overlapArea(rect, [gx - markerR, gy - markerR, gx + markerR, gy + markerR]) > 0) covered += PLACE_PENALTY.gateCovered;
+      for (const [gx, gy] of gates)
+        if (overlapArea(rect, [gx - markerR, gy - markerR, gx + markerR, gy + markerR]) > 0)
+          covered += PLACE_PENALTY.gateCovered;
       cost += Math.min(PLACE_PENALTY.gateCoveredMax, covered);
       if (cost < bestCost) {
         bestCost = cost;
@@ -347,7 +398,10 @@ export function placeLabels(specs: readonly TLabelSpec[], view: TPlacementView, 
     const rect: TRect = [c[0] - half, c[1] + ext.top, c[0] + half, c[1] + ext.bottom];
     placed.push(rect);
     // The leader starts on the box edge nearest the zone's anchor.
-    const from: [number, number] = [Math.min(Math.max(anchor[0], rect[0]), rect[2]), Math.min(Math.max(anchor[1], rect[1]), rect[3])];
+    const from: [number, number] = [
+      Math.min(Math.max(anchor[0], rect[0]), rect[2]),
+      Math.min(Math.max(anchor[1], rect[1]), rect[3]),
+    ];
     out.set(spec.zone.id, { position: toPlan(c), leader: best === 0 ? null : [toPlan(from), toPlan(anchor)] });
   }
   return out;
@@ -415,7 +469,8 @@ export function issueText(s: TZoneState | undefined, t: TMapStrings): string {
 
 /** Every character the labels of these zones can show, so the font can be loaded before drawing. */
 export function labelGlyphs(zones: readonly TMapZone[], locale: string, t: TMapStrings): string {
-  const text = zones.map((z) => zoneName(z, locale)).join('') + NUMBER_GLYPHS + t.gatesOffline(2) + t.gatesDegraded(2) + ' ·';
+  const text =
+    zones.map((z) => zoneName(z, locale)).join('') + NUMBER_GLYPHS + t.gatesOffline(2) + t.gatesDegraded(2) + ' ·';
   return [...new Set(Array.from(text))].sort().join('');
 }
 
@@ -425,13 +480,22 @@ export interface THoverObject {
 }
 
 /** Tooltip text for a hovered zone or gate (rendered as a React text node: no HTML). */
-export function tooltipText(kind: string | undefined, id: number, zones: ReadonlyMap<number, TMapZone>, zs: ReadonlyMap<number, TZoneState>, gs: ReadonlyMap<number, TGateState>, locale: string, t: TMapStrings): string | null {
+export function tooltipText(
+  kind: string | undefined,
+  id: number,
+  zones: ReadonlyMap<number, TMapZone>,
+  zs: ReadonlyMap<number, TZoneState>,
+  gs: ReadonlyMap<number, TGateState>,
+  locale: string,
+  t: TMapStrings,
+): string | null {
   const nf = numberFormat(locale);
   if (kind === 'gate') {
     const g = gs.get(id);
     if (!g) return null;
     const name = locale === 'en' ? g.gate.nameEn : g.gate.nameZh;
-    const status = g.health === 'offline' ? t.offline : g.health === 'degraded' ? `${t.online} · ${t.degraded}` : t.online;
+    const status =
+      g.health === 'offline' ? t.offline : g.health === 'degraded' ? `${t.online} · ${t.degraded}` : t.online;
     const share = g.scans > 0 ? ` (${Math.round((100 * g.rejects) / g.scans)}%)` : '';
     return `${g.gate.code}  ${name}\n${status}\n${t.scans} ${nf.format(g.scans)} · ${t.rejects} ${nf.format(g.rejects)}${share}`;
   }
@@ -542,7 +606,20 @@ export function gateStyleKey(gs: ReadonlyMap<number, TGateState>): string {
  * and a zone's label names its offline / rejecting gates anyway.
  */
 export function buildVenueMapLayers(input: TVenueMapLayerInput): LayersList {
-  const { plan, zones, anchors, zoneStates: zs, gates, gateStates: gs, heat, alarmZones, locale, strings: t, em, pulse } = input;
+  const {
+    plan,
+    zones,
+    anchors,
+    zoneStates: zs,
+    gates,
+    gateStates: gs,
+    heat,
+    alarmZones,
+    locale,
+    strings: t,
+    em,
+    pulse,
+  } = input;
   const nf = numberFormat(locale);
   const zoneKey = zoneStyleKey(zs);
   const textKey = zoneTextKey(zs, locale);

@@ -36,7 +36,15 @@ import {
 export interface VenueMapProps {
   /** Plan drawing in /public; plan units, y down. */
   plan: { image: string; width: number; height: number };
-  zones: { id: number; code: string; nameZh: string; nameEn: string; polygon: [number, number][]; warnRatio: number; criticalRatio: number }[];
+  zones: {
+    id: number;
+    code: string;
+    nameZh: string;
+    nameEn: string;
+    polygon: [number, number][];
+    warnRatio: number;
+    criticalRatio: number;
+  }[];
   /** Occupancy by zone id. */
   occupancy: Map<number, { count: number; capacity: number }>;
   gates: TGateStatus[];
@@ -75,16 +83,31 @@ const CONTEXT_RETRY_MS = 3000;
 /** luma.gl's Device, named through deck's props so we need no direct dependency on luma.gl. */
 type TDevice = Parameters<NonNullable<DeckProps['onDeviceInitialized']>>[0];
 
-const WRAPPER_STYLE: CSSProperties = { position: 'relative', flex: 1, minHeight: 0, width: '100%', height: '100%', overflow: 'hidden', background: '#0b1620', borderRadius: '6px' };
-
-
+const WRAPPER_STYLE: CSSProperties = {
+  position: 'relative',
+  flex: 1,
+  minHeight: 0,
+  width: '100%',
+  height: '100%',
+  overflow: 'hidden',
+  background: '#0b1620',
+  borderRadius: '6px',
+};
 
 /**
  * The venue plan on the wall: occupancy-coloured zones, scan heat, gate health markers and
  * zone labels drawn with deck.gl over the plan drawing (no map tiles, nothing from the internet).
  * Everything that matters is on screen without interaction; hovering adds detail.
  */
-export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds, locale }: VenueMapProps): JSX.Element {
+export function VenueMap({
+  plan,
+  zones,
+  occupancy,
+  gates,
+  activity,
+  alarmZoneIds,
+  locale,
+}: VenueMapProps): JSX.Element {
   const wrapperRef = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState<{ width: number; height: number; em: number } | null>(null);
   const [webgl, setWebgl] = useState<'unknown' | 'ok' | 'missing'>('unknown');
@@ -100,7 +123,9 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
     const measure = () => {
       const r = el.getBoundingClientRect();
       const em = Number.parseFloat(getComputedStyle(el).fontSize) || 16;
-      setSize((s) => (s && s.width === r.width && s.height === r.height && s.em === em ? s : { width: r.width, height: r.height, em }));
+      setSize((s) =>
+        s && s.width === r.width && s.height === r.height && s.em === em ? s : { width: r.width, height: r.height, em },
+      );
     };
     measure();
     const ro = new ResizeObserver(measure);
@@ -151,8 +176,13 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
 
   // A zone keeps the room for its gate-trouble line once it needed it, so a flapping gate does
   // not make labels jump around the wall (derived state, updated during render as React allows).
-  const [issueRoom, setIssueRoom] = useState<{ zones: unknown; locale: string; text: ReadonlyMap<number, string> }>({ zones, locale, text: new Map() });
-  const room = issueRoom.zones === zones && issueRoom.locale === locale ? new Map(issueRoom.text) : new Map<number, string>();
+  const [issueRoom, setIssueRoom] = useState<{ zones: unknown; locale: string; text: ReadonlyMap<number, string> }>({
+    zones,
+    locale,
+    text: new Map(),
+  });
+  const room =
+    issueRoom.zones === zones && issueRoom.locale === locale ? new Map(issueRoom.text) : new Map<number, string>();
   let roomGrew = issueRoom.zones !== zones || issueRoom.locale !== locale;
   for (const z of zones) {
     const issue = showIssues ? issueText(zs.get(z.id), t) : '';
@@ -179,10 +209,21 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
     const specs: TLabelSpec[] = zones.map((zone, i) => {
       const [name, count, issue] = labelLines[i];
       // The SDF outline adds a little on both sides.
-      const width = Math.max(measureText(name, sz.name, 400, labelFont), measureText(count, sz.count, 700, labelFont), issue ? measureText(issue, sz.issue, 700, labelFont) : 0) + 6;
+      const width =
+        Math.max(
+          measureText(name, sz.name, 400, labelFont),
+          measureText(count, sz.count, 700, labelFont),
+          issue ? measureText(issue, sz.issue, 700, labelFont) : 0,
+        ) + 6;
       return { zone, width, hasIssue: issue !== '', priority: polygonArea(zone.polygon) };
     });
-    const placed = placeLabels(specs, { ...view, width: size.width, height: size.height }, em, gatePositions, legend ? [legend.rect] : []);
+    const placed = placeLabels(
+      specs,
+      { ...view, width: size.width, height: size.height },
+      em,
+      gatePositions,
+      legend ? [legend.rect] : [],
+    );
     return zones.map((zone) => ({ zone, position: labelAnchor(zone.polygon), leader: null, ...placed.get(zone.id) }));
     // layoutKey stands for everything read above except zones.
   }, [zones, layoutKey]);
@@ -192,7 +233,13 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
   const [hover, setHover] = useState<(THoverObject & { x: number; y: number }) | null>(null);
   const onHover = useCallback((info: PickingInfo) => {
     const hit = pickedObject(info);
-    setHover((h) => (hit ? (h && h.kind === hit.kind && h.id === hit.id && h.x === info.x && h.y === info.y ? h : { ...hit, x: info.x, y: info.y }) : null));
+    setHover((h) =>
+      hit
+        ? h && h.kind === hit.kind && h.id === hit.id && h.x === info.x && h.y === info.y
+          ? h
+          : { ...hit, x: info.x, y: info.y }
+        : null,
+    );
   }, []);
   // Rendered by us rather than deck's getTooltip: deck 9.4's React widget root sits below the
   // canvas, which throws the built-in tooltip off the map (visgl/deck.gl#10723). Ours also
@@ -250,7 +297,11 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
   }, []);
 
   const failed = webgl === 'missing' || (fatal !== null && (!/context/i.test(fatal) || attempt >= CONTEXT_RETRIES));
-  const mapState = failed ? 'fallback' : loaded && labelFont !== null && (!plan.image || planImage || planFailed) ? 'ready' : 'loading';
+  const mapState = failed
+    ? 'fallback'
+    : loaded && labelFont !== null && (!plan.image || planImage || planFailed)
+      ? 'ready'
+      : 'loading';
 
   return (
     <div
@@ -266,7 +317,13 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
       style={WRAPPER_STYLE}
     >
       {failed ? (
-        <Fallback zones={zones} zs={zs} locale={locale} m={t} detail={webgl === 'missing' ? 'webgl2 unavailable' : fatal} />
+        <Fallback
+          zones={zones}
+          zs={zs}
+          locale={locale}
+          m={t}
+          detail={webgl === 'missing' ? 'webgl2 unavailable' : fatal}
+        />
       ) : (
         size &&
         view &&
@@ -288,7 +345,9 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
         )
       )}
       {!failed && legend && <Legend text={legendText} layout={legend} />}
-      {!failed && hover && tooltip && size && <Tooltip text={tooltip} x={hover.x} y={hover.y} width={size.width} height={size.height} />}
+      {!failed && hover && tooltip && size && (
+        <Tooltip text={tooltip} x={hover.x} y={hover.y} width={size.width} height={size.height} />
+      )}
     </div>
   );
 }
@@ -297,10 +356,16 @@ export function VenueMap({ plan, zones, occupancy, gates, activity, alarmZoneIds
 type TDeckMetrics = Parameters<NonNullable<DeckProps['_onMetrics']>>[0];
 
 /** The plan drawing rasterised sharply for this wall (an SVG scales to any resolution). */
-function usePlanRaster(plan: VenueMapProps['plan'], pixelsPerUnit: number, maxTexture: number): { canvas: HTMLCanvasElement | null; failed: boolean } {
+function usePlanRaster(
+  plan: VenueMapProps['plan'],
+  pixelsPerUnit: number,
+  maxTexture: number,
+): { canvas: HTMLCanvasElement | null; failed: boolean } {
   const [img, setImg] = useState<HTMLImageElement | null>(null);
   const [failedFor, setFailedFor] = useState<string | null>(null);
-  const [raster, setRaster] = useState<{ canvas: HTMLCanvasElement; scale: number; img: HTMLImageElement } | null>(null);
+  const [raster, setRaster] = useState<{ canvas: HTMLCanvasElement; scale: number; img: HTMLImageElement } | null>(
+    null,
+  );
 
   useEffect(() => {
     setImg(null);
@@ -363,7 +428,10 @@ function useLabelFont(glyphs: string): string | null {
     const attempt = () => {
       // load() resolves with no faces while the stylesheet declaring them is not in yet (dev
       // mode injects CSS late): that is "not yet", not "loaded".
-      Promise.all([document.fonts.load(`400 32px ${family}`, glyphs), document.fonts.load(`700 32px ${family}`, glyphs)]).then(
+      Promise.all([
+        document.fonts.load(`400 32px ${family}`, glyphs),
+        document.fonts.load(`700 32px ${family}`, glyphs),
+      ]).then(
         ([regular, bold]) => {
           if (stopped) return;
           if (regular.length > 0 && bold.length > 0) {
@@ -379,7 +447,10 @@ function useLabelFont(glyphs: string): string | null {
       );
     };
     attempt();
-    const fallback = setTimeout(() => setState((s) => (s.glyphs === glyphs && s.family === null ? { glyphs, family: FALLBACK_FONT_FAMILY } : s)), FONT_WAIT_MS);
+    const fallback = setTimeout(
+      () => setState((s) => (s.glyphs === glyphs && s.family === null ? { glyphs, family: FALLBACK_FONT_FAMILY } : s)),
+      FONT_WAIT_MS,
+    );
     return () => {
       stopped = true;
       clearTimeout(retry);
@@ -430,7 +501,23 @@ function Tooltip({ text, x, y, width, height }: { text: string; x: number; y: nu
     <div
       role="tooltip"
       data-testid="venue-map-tooltip"
-      style={{ position: 'absolute', left: x, top: y, transform: `translate(${dx}, ${dy})`, zIndex: 3, pointerEvents: 'none', whiteSpace: 'pre', background: 'rgba(11,22,32,0.94)', color: '#e6eef5', border: '1px solid #24455c', borderRadius: '6px', padding: '0.5em 0.75em', fontSize: '1.05em', lineHeight: 1.45, boxShadow: '0 4px 16px rgba(0,0,0,0.5)' }}
+      style={{
+        position: 'absolute',
+        left: x,
+        top: y,
+        transform: `translate(${dx}, ${dy})`,
+        zIndex: 3,
+        pointerEvents: 'none',
+        whiteSpace: 'pre',
+        background: 'rgba(11,22,32,0.94)',
+        color: '#e6eef5',
+        border: '1px solid #24455c',
+        borderRadius: '6px',
+        padding: '0.5em 0.75em',
+        fontSize: '1.05em',
+        lineHeight: 1.45,
+        boxShadow: '0 4px 16px rgba(0,0,0,0.5)',
+      }}
     >
       {text}
     </div>
@@ -442,7 +529,18 @@ const rgba = (c: ArrayLike<number>) => `rgba(${c[0]},${c[1]},${c[2]},${(c[3] ?? 
 /** The legend's words (messages `map.legend`). */
 function useLegendText() {
   const t = useTranslations('map.legend');
-  return useMemo(() => ({ calm: t('calm'), warn: t('warn'), crit: t('crit'), online: t('online'), degraded: t('degraded'), offline: t('offline'), heat: t('heat') }), [t]);
+  return useMemo(
+    () => ({
+      calm: t('calm'),
+      warn: t('warn'),
+      crit: t('crit'),
+      online: t('online'),
+      degraded: t('degraded'),
+      offline: t('offline'),
+      heat: t('heat'),
+    }),
+    [t],
+  );
 }
 type TLegendText = ReturnType<typeof useLegendText>;
 
@@ -469,7 +567,12 @@ interface TLegendLayout {
  * The legend goes down the empty side margin when the fitted plan leaves one wide enough (a wide
  * map cell), otherwise along the bottom edge.
  */
-function legendLayout(text: TLegendText, em: number, size: { width: number; height: number }, planWidthPx: number): TLegendLayout {
+function legendLayout(
+  text: TLegendText,
+  em: number,
+  size: { width: number; height: number },
+  planWidthPx: number,
+): TLegendLayout {
   const fontPx = Math.max(12, Math.round(em * 0.85));
   const inset = Math.round(em * 0.5);
   const pad = Math.round(fontPx * 0.6);
@@ -481,21 +584,52 @@ function legendLayout(text: TLegendText, em: number, size: { width: number; heig
     return { vertical: true, fontPx, rect: [inset, inset, inset + columnWidth, inset + columnHeight] };
   }
   const rowWidth = Math.min(size.width - 2 * inset, widths.reduce((a, b) => a + b + fontPx * 0.9, 0) + 2 * pad);
-  const rows = Math.ceil((widths.reduce((a, b) => a + b + fontPx * 0.9, 0) + 2 * pad) / Math.max(1, size.width - 2 * inset));
+  const rows = Math.ceil(
+    (widths.reduce((a, b) => a + b + fontPx * 0.9, 0) + 2 * pad) / Math.max(1, size.width - 2 * inset),
+  );
   const rowHeight = rows * fontPx * 1.5 + 2 * pad;
-  return { vertical: false, fontPx, rect: [inset, size.height - inset - rowHeight, inset + rowWidth, size.height - inset] };
+  return {
+    vertical: false,
+    fontPx,
+    rect: [inset, size.height - inset - rowHeight, inset + rowWidth, size.height - inset],
+  };
 }
 
 /** Colour key, always visible: the wall is read from across the room, not hovered. */
 function Legend({ text, layout }: { text: TLegendText; layout: TLegendLayout }) {
-  const swatch = (color: string, round: boolean): CSSProperties => ({ display: 'inline-block', width: '0.9em', height: '0.9em', borderRadius: round ? '50%' : '2px', background: color, marginRight: '0.4em', verticalAlign: '-0.1em', border: '1px solid rgba(230,238,245,0.5)' });
+  const swatch = (color: string, round: boolean): CSSProperties => ({
+    display: 'inline-block',
+    width: '0.9em',
+    height: '0.9em',
+    borderRadius: round ? '50%' : '2px',
+    background: color,
+    marginRight: '0.4em',
+    verticalAlign: '-0.1em',
+    border: '1px solid rgba(230,238,245,0.5)',
+  });
   const [left, top] = layout.rect;
-  const place: CSSProperties = layout.vertical ? { left, top, flexDirection: 'column' } : { left, bottom: left, flexWrap: 'wrap', maxWidth: `calc(100% - ${2 * left}px)` };
+  const place: CSSProperties = layout.vertical
+    ? { left, top, flexDirection: 'column' }
+    : { left, bottom: left, flexWrap: 'wrap', maxWidth: `calc(100% - ${2 * left}px)` };
   return (
     <div
       aria-hidden="true"
       data-testid="venue-map-legend"
-      style={{ position: 'absolute', ...place, display: 'flex', gap: '0.3em 0.9em', padding: '0.6em', background: 'rgba(11,22,32,0.78)', border: '1px solid #24455c', borderRadius: '6px', color: '#e6eef5', fontSize: `${layout.fontPx}px`, lineHeight: 1.2, pointerEvents: 'none', zIndex: 2 }}
+      style={{
+        position: 'absolute',
+        ...place,
+        display: 'flex',
+        gap: '0.3em 0.9em',
+        padding: '0.6em',
+        background: 'rgba(11,22,32,0.78)',
+        border: '1px solid #24455c',
+        borderRadius: '6px',
+        color: '#e6eef5',
+        fontSize: `${layout.fontPx}px`,
+        lineHeight: 1.2,
+        pointerEvents: 'none',
+        zIndex: 2,
+      }}
     >
       {legendItems(text).map(([color, label, round]) => (
         <span key={label} style={{ whiteSpace: 'nowrap' }}>
@@ -508,13 +642,32 @@ function Legend({ text, layout }: { text: TLegendText; layout: TLegendLayout }) 
 }
 
 /** Without WebGL2 the wall still shows the numbers that matter. */
-function Fallback({ zones, zs, locale, m, detail }: { zones: readonly TMapZone[]; zs: ReturnType<typeof zoneStates>; locale: string; m: TMapStrings; detail: string | null }) {
+function Fallback({
+  zones,
+  zs,
+  locale,
+  m,
+  detail,
+}: {
+  zones: readonly TMapZone[];
+  zs: ReturnType<typeof zoneStates>;
+  locale: string;
+  m: TMapStrings;
+  detail: string | null;
+}) {
   const t = useTranslations('map.fallback');
   const nf = numberFormat(locale);
   return (
-    <div role="alert" data-testid="venue-map-fallback" data-detail={detail ?? undefined} style={{ padding: '1em', overflow: 'auto', height: '100%' }}>
+    <div
+      role="alert"
+      data-testid="venue-map-fallback"
+      data-detail={detail ?? undefined}
+      style={{ padding: '1em', overflow: 'auto', height: '100%' }}
+    >
       <p style={{ margin: '0 0 0.4em', fontWeight: 700, fontSize: '1.2em', color: '#f0b429' }}>{t('title')}</p>
-      <p className="muted" style={{ margin: '0 0 0.8em' }}>{t('body')}</p>
+      <p className="muted" style={{ margin: '0 0 0.8em' }}>
+        {t('body')}
+      </p>
       <table className="grid">
         <tbody>
           {zones.map((z) => {
@@ -524,7 +677,11 @@ function Fallback({ zones, zs, locale, m, detail }: { zones: readonly TMapZone[]
               <tr key={z.id} data-zone={z.code}>
                 <td>{zoneName(z, locale)}</td>
                 <td style={{ color, fontWeight: 700, fontVariantNumeric: 'tabular-nums' }}>{countText(s, nf)}</td>
-                <td style={{ color: '#ef4f4f' }}>{[s?.alarm ? m.alarm : '', s && s.gatesOffline > 0 ? m.gatesOffline(s.gatesOffline) : ''].filter(Boolean).join(' · ')}</td>
+                <td style={{ color: '#ef4f4f' }}>
+                  {[s?.alarm ? m.alarm : '', s && s.gatesOffline > 0 ? m.gatesOffline(s.gatesOffline) : '']
+                    .filter(Boolean)
+                    .join(' · ')}
+                </td>
               </tr>
             );
           })}

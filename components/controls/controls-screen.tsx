@@ -16,16 +16,52 @@ interface Venue {
 }
 
 /** A big on/off switch for touch screens. */
-function Toggle({ on, onChange, labelOn, labelOff, testId, disabled }: { on: boolean; onChange: (v: boolean) => void; labelOn: string; labelOff: string; testId?: string; disabled?: boolean }) {
+function Toggle({
+  on,
+  onChange,
+  labelOn,
+  labelOff,
+  testId,
+  disabled,
+}: {
+  on: boolean;
+  onChange: (v: boolean) => void;
+  labelOn: string;
+  labelOff: string;
+  testId?: string;
+  disabled?: boolean;
+}) {
   return (
-    <button type="button" role="switch" aria-checked={on} data-testid={testId} className={`toggle ${on ? 'on' : 'off'}`} onClick={() => onChange(!on)} disabled={disabled}>
+    <button
+      type="button"
+      role="switch"
+      aria-checked={on}
+      data-testid={testId}
+      className={`toggle ${on ? 'on' : 'off'}`}
+      onClick={() => onChange(!on)}
+      disabled={disabled}
+    >
       {on ? labelOn : labelOff}
     </button>
   );
 }
 
 /** A number with − / + steps and an explicit apply, so a stray tap changes nothing. */
-function Stepper({ value, step, placeholder, onApply, testId, min = 0 }: { value: number | null; step: number; placeholder: string; onApply: (v: number | null) => void; testId?: string; min?: number }) {
+function Stepper({
+  value,
+  step,
+  placeholder,
+  onApply,
+  testId,
+  min = 0,
+}: {
+  value: number | null;
+  step: number;
+  placeholder: string;
+  onApply: (v: number | null) => void;
+  testId?: string;
+  min?: number;
+}) {
   const t = useTranslations('controls');
   const [draft, setDraft] = useState<string>(value === null ? '' : String(value));
   useEffect(() => setDraft(value === null ? '' : String(value)), [value]);
@@ -34,10 +70,21 @@ function Stepper({ value, step, placeholder, onApply, testId, min = 0 }: { value
   const bump = (d: number) => setDraft(String(Math.max(min, (n ?? 0) + d)));
   return (
     <span className="stepper" data-testid={testId}>
-      <button type="button" className="secondary" onClick={() => bump(-step)} aria-label="−">−</button>
-      <input inputMode="numeric" value={draft} placeholder={placeholder} onChange={(e) => setDraft(e.target.value.replace(/[^0-9]/g, ''))} />
-      <button type="button" className="secondary" onClick={() => bump(step)} aria-label="+">+</button>
-      <button type="button" disabled={!dirty} onClick={() => onApply(n)}>{t('apply')}</button>
+      <button type="button" className="secondary" onClick={() => bump(-step)} aria-label="−">
+        −
+      </button>
+      <input
+        inputMode="numeric"
+        value={draft}
+        placeholder={placeholder}
+        onChange={(e) => setDraft(e.target.value.replace(/[^0-9]/g, ''))}
+      />
+      <button type="button" className="secondary" onClick={() => bump(step)} aria-label="+">
+        +
+      </button>
+      <button type="button" disabled={!dirty} onClick={() => onApply(n)}>
+        {t('apply')}
+      </button>
     </span>
   );
 }
@@ -54,7 +101,13 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
   const [notice, setNotice] = useState<{ text: string; isError: boolean } | null>(null);
   const errorText = useErrorText();
   // Through an outage the last settings stay on screen, marked, and are fetched again until they come.
-  const state = useQuery(outageAware({ ...trpc.controls.state.queryOptions({ venueId: venueId ?? 0, day }, { trpc: ABORTABLE }), enabled: !!venueId, refetchInterval: 10_000 }));
+  const state = useQuery(
+    outageAware({
+      ...trpc.controls.state.queryOptions({ venueId: venueId ?? 0, day }, { trpc: ABORTABLE }),
+      enabled: !!venueId,
+      refetchInterval: 10_000,
+    }),
+  );
   const refresh = () => qc.invalidateQueries({ queryKey: trpc.controls.state.queryKey() });
   const done = {
     onSuccess: () => {
@@ -88,24 +141,49 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
   const readError = d ? undefined : (state.error ?? state.failureReason ?? undefined);
   const name = (x: { nameZh: string; nameEn: string }) => (locale === 'en' ? x.nameEn : x.nameZh);
   return (
-    <main className="page controls" data-loading-state={d ? 'loaded' : state.isError ? 'error' : 'loading'} data-stale={stale ? '1' : undefined}>
+    <main
+      className="page controls"
+      data-loading-state={d ? 'loaded' : state.isError ? 'error' : 'loading'}
+      data-stale={stale ? '1' : undefined}
+    >
       <div className="controls-bar">
         <h1>{t('title')}</h1>
         <StaleMark stale={stale} />
         {venues.length > 1 && (
           <select value={venueId} onChange={(e) => setVenueId(Number(e.target.value))} aria-label="venue">
-            {venues.map((v) => <option key={v.id} value={v.id}>{name(v)}</option>)}
+            {venues.map((v) => (
+              <option key={v.id} value={v.id}>
+                {name(v)}
+              </option>
+            ))}
           </select>
         )}
         <label className="grow">
           {t('reason')}
-          <input value={reason} onChange={(e) => setReason(e.target.value)} placeholder={t('reasonPlaceholder')} maxLength={300} data-testid="reason" />
+          <input
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            placeholder={t('reasonPlaceholder')}
+            maxLength={300}
+            data-testid="reason"
+          />
         </label>
       </div>
-      {notice && (notice.isError
-        ? <p className="error" role="alert" data-testid="change-error">{notice.text}</p>
-        : <p className="notice" role="status">{notice.text}</p>)}
-      {readError && <p className={state.isError ? 'error' : 'muted'} role="alert">{errorText.read(readError)}</p>}
+      {notice &&
+        (notice.isError ? (
+          <p className="error" role="alert" data-testid="change-error">
+            {notice.text}
+          </p>
+        ) : (
+          <p className="notice" role="status">
+            {notice.text}
+          </p>
+        ))}
+      {readError && (
+        <p className={state.isError ? 'error' : 'muted'} role="alert">
+          {errorText.read(readError)}
+        </p>
+      )}
       {d?.onlineSalesPaused && (
         <div className="banner crit" role="alert">
           {t('onlinePaused')}
@@ -120,13 +198,31 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
               <tbody>
                 {d.channels.map((c) => (
                   <tr key={c.id} data-channel={c.code}>
-                    <td><strong>{c.code}</strong><br /><span className="muted">{c.name}</span></td>
+                    <td>
+                      <strong>{c.code}</strong>
+                      <br />
+                      <span className="muted">{c.name}</span>
+                    </td>
                     <td>
                       <div className="muted small">{t('ordersPerMin')}</div>
-                      <Stepper value={c.ordersPerMin} step={10} min={1} placeholder={t('default', { n: d.defaultOrdersPerMin })} testId={`rate-${c.code}`}
-                        onApply={(v) => setChannel.mutate({ channelId: c.id, ordersPerMin: v, reason: why })} />
+                      <Stepper
+                        value={c.ordersPerMin}
+                        step={10}
+                        min={1}
+                        placeholder={t('default', { n: d.defaultOrdersPerMin })}
+                        testId={`rate-${c.code}`}
+                        onApply={(v) => setChannel.mutate({ channelId: c.id, ordersPerMin: v, reason: why })}
+                      />
                     </td>
-                    <td><Toggle on={!c.paused} labelOn={t('selling')} labelOff={t('paused')} testId={`pause-${c.code}`} onChange={(on) => setChannel.mutate({ channelId: c.id, paused: !on, reason: why })} /></td>
+                    <td>
+                      <Toggle
+                        on={!c.paused}
+                        labelOn={t('selling')}
+                        labelOff={t('paused')}
+                        testId={`pause-${c.code}`}
+                        onChange={(on) => setChannel.mutate({ channelId: c.id, paused: !on, reason: why })}
+                      />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -134,15 +230,47 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
           </section>
           <section className="panel">
             <h2>{t('quotas')}</h2>
-            <label className="inline">{t('date')} <input type="date" value={d.day} min={d.today} onChange={(e) => setDay(e.target.value || undefined)} /></label>
+            <label className="inline">
+              {t('date')}{' '}
+              <input type="date" value={d.day} min={d.today} onChange={(e) => setDay(e.target.value || undefined)} />
+            </label>
             <table className="grid">
               <tbody>
-                {d.quotas.length === 0 && <tr><td className="muted">—</td></tr>}
+                {d.quotas.length === 0 && (
+                  <tr>
+                    <td className="muted">—</td>
+                  </tr>
+                )}
                 {d.quotas.map((q) => (
                   <tr key={q.slot ?? 'day'} data-slot={q.slot ?? 'day'}>
-                    <td><strong>{q.slot ? `${q.slot}–${q.end}` : t('dayQuota')}</strong><br /><span className="muted">{q.sold} {t('sold')}</span></td>
-                    <td><Stepper value={q.capacity} step={100} placeholder="" onApply={(v) => venueId && setQuota.mutate({ venueId, day: d.day, slot: q.slot, capacity: v ?? 0, reason: why })} /></td>
-                    <td><Toggle on={!q.closed} labelOn={t('open')} labelOff={t('closed')} onChange={(on) => venueId && setQuota.mutate({ venueId, day: d.day, slot: q.slot, closed: !on, reason: why })} /></td>
+                    <td>
+                      <strong>{q.slot ? `${q.slot}–${q.end}` : t('dayQuota')}</strong>
+                      <br />
+                      <span className="muted">
+                        {q.sold} {t('sold')}
+                      </span>
+                    </td>
+                    <td>
+                      <Stepper
+                        value={q.capacity}
+                        step={100}
+                        placeholder=""
+                        onApply={(v) =>
+                          venueId &&
+                          setQuota.mutate({ venueId, day: d.day, slot: q.slot, capacity: v ?? 0, reason: why })
+                        }
+                      />
+                    </td>
+                    <td>
+                      <Toggle
+                        on={!q.closed}
+                        labelOn={t('open')}
+                        labelOff={t('closed')}
+                        onChange={(on) =>
+                          venueId && setQuota.mutate({ venueId, day: d.day, slot: q.slot, closed: !on, reason: why })
+                        }
+                      />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -154,10 +282,21 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
               <tbody>
                 {d.zones.map((z) => (
                   <tr key={z.id}>
-                    <td><strong>{name(z)}</strong><br /><span className="muted">{t('capacity')} {z.capacity.toLocaleString()}</span></td>
+                    <td>
+                      <strong>{name(z)}</strong>
+                      <br />
+                      <span className="muted">
+                        {t('capacity')} {z.capacity.toLocaleString()}
+                      </span>
+                    </td>
                     <td>
                       <div className="muted small">{t('entryCap')}</div>
-                      <Stepper value={z.entryCap} step={50} placeholder={t('noCap')} onApply={(v) => setZone.mutate({ zoneId: z.id, entryCap: v, reason: why })} />
+                      <Stepper
+                        value={z.entryCap}
+                        step={50}
+                        placeholder={t('noCap')}
+                        onApply={(v) => setZone.mutate({ zoneId: z.id, entryCap: v, reason: why })}
+                      />
                     </td>
                   </tr>
                 ))}
@@ -168,16 +307,40 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
             <h2>{t('gates')}</h2>
             <table className="grid">
               <tbody>
-                {d.gates.filter((g) => g.direction !== 'out').map((g) => (
-                  <tr key={g.id} data-gate={g.code}>
-                    <td><strong>{g.code}</strong> <span className="muted">{name(g)}</span>{g.byPolicy && <><br /><span className="warn-text">{t('byPolicy')}</span></>}</td>
-                    <td>
-                      <div className="muted small">{t('admissionsPerMin')}</div>
-                      <Stepper value={g.admissionsPerMin} step={5} min={1} placeholder={t('unlimited')} onApply={(v) => setGate.mutate({ gateId: g.id, admissionsPerMin: v, reason: why })} />
-                    </td>
-                    <td><Toggle on={!g.closed} labelOn={t('open')} labelOff={t('closed')} testId={`gate-${g.code}`} onChange={(on) => setGate.mutate({ gateId: g.id, closed: !on, reason: why })} /></td>
-                  </tr>
-                ))}
+                {d.gates
+                  .filter((g) => g.direction !== 'out')
+                  .map((g) => (
+                    <tr key={g.id} data-gate={g.code}>
+                      <td>
+                        <strong>{g.code}</strong> <span className="muted">{name(g)}</span>
+                        {g.byPolicy && (
+                          <>
+                            <br />
+                            <span className="warn-text">{t('byPolicy')}</span>
+                          </>
+                        )}
+                      </td>
+                      <td>
+                        <div className="muted small">{t('admissionsPerMin')}</div>
+                        <Stepper
+                          value={g.admissionsPerMin}
+                          step={5}
+                          min={1}
+                          placeholder={t('unlimited')}
+                          onApply={(v) => setGate.mutate({ gateId: g.id, admissionsPerMin: v, reason: why })}
+                        />
+                      </td>
+                      <td>
+                        <Toggle
+                          on={!g.closed}
+                          labelOn={t('open')}
+                          labelOff={t('closed')}
+                          testId={`gate-${g.code}`}
+                          onChange={(on) => setGate.mutate({ gateId: g.id, closed: !on, reason: why })}
+                        />
+                      </td>
+                    </tr>
+                  ))}
               </tbody>
             </table>
           </section>

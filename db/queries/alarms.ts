@@ -35,13 +35,24 @@ export async function listOpenAlarms(db: Queryable, venueId?: number): Promise<A
 }
 
 export async function listAlarmHistory(db: Queryable, venueId: number, limit: number): Promise<AlarmRow[]> {
-  const r = await db.query<AlarmRow>(`SELECT ${COLS} FROM alarms WHERE venue_id = $1 ORDER BY opened_at DESC LIMIT $2`, [venueId, limit]);
+  const r = await db.query<AlarmRow>(
+    `SELECT ${COLS} FROM alarms WHERE venue_id = $1 ORDER BY opened_at DESC LIMIT $2`,
+    [venueId, limit],
+  );
   return r.rows;
 }
 
 export async function insertAlarm(
   tx: Queryable,
-  a: { venueId: number; subjectKind: string; subjectId: number; kind: TAlarmKind; severity: TSeverity; value: number | null; threshold: number | null },
+  a: {
+    venueId: number;
+    subjectKind: string;
+    subjectId: number;
+    kind: TAlarmKind;
+    severity: TSeverity;
+    value: number | null;
+    threshold: number | null;
+  },
 ): Promise<void> {
   await tx.query(
     `INSERT INTO alarms (venue_id, subject_kind, subject_id, kind, severity, value, threshold) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -51,7 +62,14 @@ export async function insertAlarm(
 }
 
 /** Changes an open alarm's severity; a rise asks for a new acknowledgement. */
-export async function updateAlarmSeverity(tx: Queryable, id: number, severity: TSeverity, rising: boolean, value: number | null, threshold: number | null): Promise<void> {
+export async function updateAlarmSeverity(
+  tx: Queryable,
+  id: number,
+  severity: TSeverity,
+  rising: boolean,
+  value: number | null,
+  threshold: number | null,
+): Promise<void> {
   await tx.query(
     `UPDATE alarms SET severity = $2, value = $3, threshold = $4, updated_at = now(),
        state = CASE WHEN $5 THEN 'active' ELSE state END, escalated_at = CASE WHEN $5 THEN NULL ELSE escalated_at END
@@ -78,7 +96,13 @@ export async function escalateAlarms(tx: Queryable, afterS: number): Promise<num
   return [...new Set(r.rows.map((x) => x.venue_id))];
 }
 
-export async function acknowledgeAlarm(tx: Queryable, id: number, userId: number, label: string, note: string | null): Promise<AlarmRow | undefined> {
+export async function acknowledgeAlarm(
+  tx: Queryable,
+  id: number,
+  userId: number,
+  label: string,
+  note: string | null,
+): Promise<AlarmRow | undefined> {
   const r = await tx.query<AlarmRow>(
     `UPDATE alarms SET state = 'acknowledged', acked_at = now(), acked_by = $2, acked_by_label = $3, ack_note = $4, updated_at = now()
      WHERE id = $1 AND state = 'active' RETURNING ${COLS}`,
@@ -104,7 +128,10 @@ export async function listWatch(tx: Queryable): Promise<WatchRow[]> {
   return (await tx.query<WatchRow>('SELECT subject_kind, subject_id, kind, level, since FROM alarm_watch')).rows;
 }
 
-export async function setWatch(tx: Queryable, w: { subjectKind: string; subjectId: number; kind: string; level: string }): Promise<void> {
+export async function setWatch(
+  tx: Queryable,
+  w: { subjectKind: string; subjectId: number; kind: string; level: string },
+): Promise<void> {
   await tx.query(
     `INSERT INTO alarm_watch (subject_kind, subject_id, kind, level, since) VALUES ($1, $2, $3, $4, now())
      ON CONFLICT (subject_kind, subject_id, kind) DO UPDATE SET level = EXCLUDED.level, since = now()`,
@@ -112,7 +139,9 @@ export async function setWatch(tx: Queryable, w: { subjectKind: string; subjectI
   );
 }
 
-async function sequence<T extends readonly (() => Promise<unknown>)[]>(fns: T): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+async function sequence<T extends readonly (() => Promise<unknown>)[]>(
+  fns: T,
+): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
   const out: unknown[] = [];
   for (const f of fns) out.push(await f());
   return out as { [K in keyof T]: Awaited<ReturnType<T[K]>> };
@@ -122,15 +151,33 @@ async function sequence<T extends readonly (() => Promise<unknown>)[]>(fns: T): 
 export async function readAlarmInputs(tx: Queryable, timeoutS: number) {
   // One after another: they run on one transaction client, which takes one query at a time.
   const [zones, venues, gates] = await sequence([
-    () => tx.query<{ id: number; venue_id: number; capacity: number; warn_ratio: number; critical_ratio: number; count: number; day_ok: boolean }>(
-      `SELECT z.id, z.venue_id, z.capacity, z.warn_ratio, z.critical_ratio, COALESCE(o.count, 0) AS count, true AS day_ok
+    () =>
+      tx.query<{
+        id: number;
+        venue_id: number;
+        capacity: number;
+        warn_ratio: number;
+        critical_ratio: number;
+        count: number;
+        day_ok: boolean;
+      }>(
+        `SELECT z.id, z.venue_id, z.capacity, z.warn_ratio, z.critical_ratio, COALESCE(o.count, 0) AS count, true AS day_ok
        FROM zones z JOIN venues v ON v.id = z.venue_id
        LEFT JOIN occupancy o ON o.zone_id = z.id
          AND o.day = ((now() AT TIME ZONE v.timezone) - (v.day_reset - TIME '00:00'))::date`,
-    ),
+      ),
     () => tx.query<{ id: number; capacity: number }>('SELECT id, capacity FROM venues'),
-    () => tx.query<{ id: number; venue_id: number; online: boolean; seen_recently: boolean; scans: number; rejects: number; conflicts: number }>(
-      `SELECT g.id, g.venue_id,
+    () =>
+      tx.query<{
+        id: number;
+        venue_id: number;
+        online: boolean;
+        seen_recently: boolean;
+        scans: number;
+        rejects: number;
+        conflicts: number;
+      }>(
+        `SELECT g.id, g.venue_id,
          COALESCE(bool_or(d.revoked_at IS NULL AND d.connected_at IS NOT NULL
            AND (d.disconnected_at IS NULL OR d.disconnected_at < d.connected_at)
            AND d.last_seen_at > now() - make_interval(secs => $1)), false) AS online,
@@ -143,8 +190,8 @@ export async function readAlarmInputs(tx: Queryable, timeoutS: number) {
        LEFT JOIN (SELECT gate_id, sum(conflicts)::int AS conflicts FROM gate_activity
                   WHERE minute >= date_trunc('minute', now()) - INTERVAL '9 minutes' GROUP BY gate_id) c ON c.gate_id = g.id
        GROUP BY g.id`,
-      [timeoutS],
-    ),
+        [timeoutS],
+      ),
   ] as const);
   return { zones: zones.rows, venues: venues.rows, gates: gates.rows };
 }

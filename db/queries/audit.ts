@@ -47,7 +47,10 @@ export async function insertAudit(db: Queryable, e: AuditEntry): Promise<void> {
   );
 }
 
-export async function listAudit(db: Queryable, opts: { venueIds: number[] | 'all'; limit: number }): Promise<AuditRow[]> {
+export async function listAudit(
+  db: Queryable,
+  opts: { venueIds: number[] | 'all'; limit: number },
+): Promise<AuditRow[]> {
   const r = await db.query<AuditRow>(
     `SELECT id, at, actor_kind, actor_label, action, venue_id, subject_kind, subject_id, before, after, reason
      FROM audit_log WHERE $1::boolean OR venue_id IS NULL OR venue_id = ANY($2::int[])

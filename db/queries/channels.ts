@@ -18,7 +18,10 @@ export async function findActiveChannelByTokenHash(db: Queryable, tokenHash: Buf
 }
 
 export async function listChannels(db: Queryable, venueId: number): Promise<ChannelRow[]> {
-  const r = await db.query<ChannelRow>('SELECT id, venue_id, code, name, kind, revoked_at FROM channels WHERE venue_id = $1 ORDER BY code', [venueId]);
+  const r = await db.query<ChannelRow>(
+    'SELECT id, venue_id, code, name, kind, revoked_at FROM channels WHERE venue_id = $1 ORDER BY code',
+    [venueId],
+  );
   return r.rows;
 }
 
@@ -30,7 +33,10 @@ export async function upsertChannelToken(
   db: Queryable,
   c: { venueId: number; code: string; name: string; kind: string; tokenHash: Buffer },
 ): Promise<{ id: number; created: boolean; before: Omit<ChannelRow, 'id' | 'venue_id'> | null }> {
-  const prev = await db.query<ChannelRow>('SELECT id, venue_id, code, name, kind, revoked_at FROM channels WHERE venue_id = $1 AND code = $2 FOR UPDATE', [c.venueId, c.code]);
+  const prev = await db.query<ChannelRow>(
+    'SELECT id, venue_id, code, name, kind, revoked_at FROM channels WHERE venue_id = $1 AND code = $2 FOR UPDATE',
+    [c.venueId, c.code],
+  );
   const r = await db.query<{ id: number }>(
     `INSERT INTO channels (venue_id, code, name, kind, token_hash) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT (venue_id, code) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name, token_hash = EXCLUDED.token_hash, revoked_at = NULL
@@ -38,7 +44,11 @@ export async function upsertChannelToken(
     [c.venueId, c.code, c.name, c.kind, c.tokenHash],
   );
   const p = prev.rows[0];
-  return { id: r.rows[0].id, created: !p, before: p ? { code: p.code, name: p.name, kind: p.kind, revoked_at: p.revoked_at } : null };
+  return {
+    id: r.rows[0].id,
+    created: !p,
+    before: p ? { code: p.code, name: p.name, kind: p.kind, revoked_at: p.revoked_at } : null,
+  };
 }
 
 /** Of these token hashes (hex), the ones that are still a channel's current token (not revoked, not rotated). */

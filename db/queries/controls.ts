@@ -65,11 +65,19 @@ export async function listOnlinePauses(db: Queryable): Promise<{ venue_id: numbe
 }
 
 export async function lockChannel(tx: Queryable, id: number): Promise<ChannelControlRow | undefined> {
-  const r = await tx.query<ChannelControlRow>('SELECT id, venue_id, code, name, kind, orders_per_min, paused FROM channels WHERE id = $1 FOR UPDATE', [id]);
+  const r = await tx.query<ChannelControlRow>(
+    'SELECT id, venue_id, code, name, kind, orders_per_min, paused FROM channels WHERE id = $1 FOR UPDATE',
+    [id],
+  );
   return r.rows[0];
 }
 
-export async function updateChannelControl(tx: Queryable, id: number, ordersPerMin: number | null, paused: boolean): Promise<void> {
+export async function updateChannelControl(
+  tx: Queryable,
+  id: number,
+  ordersPerMin: number | null,
+  paused: boolean,
+): Promise<void> {
   await tx.query('UPDATE channels SET orders_per_min = $2, paused = $3 WHERE id = $1', [id, ordersPerMin, paused]);
 }
 
@@ -81,7 +89,12 @@ export async function lockGate(tx: Queryable, id: number): Promise<GateControlRo
   return r.rows[0];
 }
 
-export async function updateGateControl(tx: Queryable, id: number, admissionsPerMin: number | null, closed: boolean): Promise<void> {
+export async function updateGateControl(
+  tx: Queryable,
+  id: number,
+  admissionsPerMin: number | null,
+  closed: boolean,
+): Promise<void> {
   await tx.query('UPDATE gates SET admissions_per_min = $2, closed = $3 WHERE id = $1', [id, admissionsPerMin, closed]);
 }
 
@@ -116,7 +129,12 @@ export async function listQuotaControls(db: Queryable, venueId: number, day: str
   return r.rows;
 }
 
-export async function lockQuota(tx: Queryable, venueId: number, day: string, slot: string | null): Promise<QuotaControlRow | undefined> {
+export async function lockQuota(
+  tx: Queryable,
+  venueId: number,
+  day: string,
+  slot: string | null,
+): Promise<QuotaControlRow | undefined> {
   const r = await tx.query<QuotaControlRow>(
     `SELECT id, day, to_char(slot_start, 'HH24:MI') AS slot_start, to_char(slot_end, 'HH24:MI') AS slot_end, capacity, sold, closed
      FROM quotas WHERE venue_id = $1 AND day = $2 AND ${slot ? "to_char(slot_start, 'HH24:MI') = $3" : 'slot_start IS NULL AND $3::text IS NULL'} FOR UPDATE`,
@@ -147,11 +165,22 @@ export async function listOpenPolicyActions(db: Queryable, venueId: number): Pro
   return r.rows;
 }
 
-export async function insertPolicyAction(tx: Queryable, a: { venueId: number; zoneId: number; action: PolicyActionRow['action']; targetId: number | null }): Promise<void> {
-  await tx.query('INSERT INTO policy_actions (venue_id, zone_id, action, target_id) VALUES ($1, $2, $3, $4)', [a.venueId, a.zoneId, a.action, a.targetId]);
+export async function insertPolicyAction(
+  tx: Queryable,
+  a: { venueId: number; zoneId: number; action: PolicyActionRow['action']; targetId: number | null },
+): Promise<void> {
+  await tx.query('INSERT INTO policy_actions (venue_id, zone_id, action, target_id) VALUES ($1, $2, $3, $4)', [
+    a.venueId,
+    a.zoneId,
+    a.action,
+    a.targetId,
+  ]);
 }
 
 export async function endPolicyActions(tx: Queryable, ids: number[], overridden: boolean): Promise<void> {
   if (!ids.length) return;
-  await tx.query('UPDATE policy_actions SET ended_at = now(), overridden = overridden OR $2 WHERE id = ANY($1::bigint[]) AND ended_at IS NULL', [ids, overridden]);
+  await tx.query(
+    'UPDATE policy_actions SET ended_at = now(), overridden = overridden OR $2 WHERE id = ANY($1::bigint[]) AND ended_at IS NULL',
+    [ids, overridden],
+  );
 }

@@ -11,7 +11,10 @@ export interface DeviceAuthRow {
 }
 
 /** The device holding this token hash, unless revoked. */
-export async function findActiveDeviceByTokenHash(db: Queryable, tokenHash: Buffer): Promise<DeviceAuthRow | undefined> {
+export async function findActiveDeviceByTokenHash(
+  db: Queryable,
+  tokenHash: Buffer,
+): Promise<DeviceAuthRow | undefined> {
   const r = await db.query<DeviceAuthRow>(
     `SELECT d.id, d.gate_id, g.code AS gate_code, g.venue_id, g.zone_id, g.perimeter
      FROM devices d JOIN gates g ON g.id = d.gate_id
@@ -22,7 +25,10 @@ export async function findActiveDeviceByTokenHash(db: Queryable, tokenHash: Buff
 }
 
 export async function insertDevice(db: Queryable, gateId: number, tokenHash: Buffer): Promise<number> {
-  const r = await db.query<{ id: number }>('INSERT INTO devices (gate_id, token_hash) VALUES ($1, $2) RETURNING id', [gateId, tokenHash]);
+  const r = await db.query<{ id: number }>('INSERT INTO devices (gate_id, token_hash) VALUES ($1, $2) RETURNING id', [
+    gateId,
+    tokenHash,
+  ]);
   return r.rows[0].id;
 }
 
@@ -38,7 +44,10 @@ export async function revokeGateDevices(db: Queryable, gateId: number): Promise<
 /** Of these device ids, the ones revoked since they connected. */
 export async function filterRevoked(db: Queryable, ids: number[]): Promise<number[]> {
   if (!ids.length) return [];
-  const r = await db.query<{ id: number }>('SELECT id FROM devices WHERE id = ANY($1::int[]) AND revoked_at IS NOT NULL', [ids]);
+  const r = await db.query<{ id: number }>(
+    'SELECT id FROM devices WHERE id = ANY($1::int[]) AND revoked_at IS NOT NULL',
+    [ids],
+  );
   return r.rows.map((x) => x.id);
 }
 
@@ -58,7 +67,10 @@ export async function markConnected(db: Queryable, id: number, instanceId: strin
  * instance): a late disconnect of an old socket must not turn a live device offline.
  */
 export async function markDisconnected(db: Queryable, id: number, connectedAt: Date): Promise<boolean> {
-  const r = await db.query('UPDATE devices SET disconnected_at = clock_timestamp() WHERE id = $1 AND connected_at = $2', [id, connectedAt]);
+  const r = await db.query(
+    'UPDATE devices SET disconnected_at = clock_timestamp() WHERE id = $1 AND connected_at = $2',
+    [id, connectedAt],
+  );
   return r.rowCount > 0;
 }
 
@@ -80,7 +92,10 @@ export async function recordHeartbeat(
 }
 
 /** Devices this instance marked connected but that stopped heartbeating (for the offline sweep). */
-export async function listStaleConnected(db: Queryable, timeoutS: number): Promise<{ id: number; gate_id: number; venue_id: number }[]> {
+export async function listStaleConnected(
+  db: Queryable,
+  timeoutS: number,
+): Promise<{ id: number; gate_id: number; venue_id: number }[]> {
   const r = await db.query<{ id: number; gate_id: number; venue_id: number }>(
     `SELECT d.id, d.gate_id, g.venue_id FROM devices d JOIN gates g ON g.id = d.gate_id
      WHERE d.revoked_at IS NULL AND d.connected_at IS NOT NULL

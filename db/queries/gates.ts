@@ -49,7 +49,12 @@ export async function findGatesByCode(db: Queryable, code: string, venueCode?: s
  * Gates of a venue with their live state. A device counts as online while it is connected and its
  * last heartbeat is younger than timeoutS (an instance that died leaves stale rows that age out).
  */
-export async function listGateStatus(db: Queryable, venueId: number, timeoutS: number, gateIds?: number[]): Promise<GateStatusRow[]> {
+export async function listGateStatus(
+  db: Queryable,
+  venueId: number,
+  timeoutS: number,
+  gateIds?: number[],
+): Promise<GateStatusRow[]> {
   const r = await db.query<GateStatusRow>(
     `SELECT ${GATE_COLUMNS},
        COALESCE(bool_or(d.id IS NOT NULL AND d.revoked_at IS NULL AND d.connected_at IS NOT NULL
@@ -71,7 +76,17 @@ export async function listGateStatus(db: Queryable, venueId: number, timeoutS: n
 /** Inserts or updates a gate by (venue, code); returns its id. */
 export async function upsertGate(
   db: Queryable,
-  g: { venue_id: number; zone_id: number; code: string; name_zh: string; name_en: string; direction: string; kind: string; position: [number, number]; perimeter?: boolean },
+  g: {
+    venue_id: number;
+    zone_id: number;
+    code: string;
+    name_zh: string;
+    name_en: string;
+    direction: string;
+    kind: string;
+    position: [number, number];
+    perimeter?: boolean;
+  },
 ): Promise<number> {
   const r = await db.query<{ id: number }>(
     `INSERT INTO gates (venue_id, zone_id, code, name_zh, name_en, direction, kind, position, perimeter)
@@ -80,7 +95,17 @@ export async function upsertGate(
        name_en = EXCLUDED.name_en, direction = EXCLUDED.direction, kind = EXCLUDED.kind, position = EXCLUDED.position,
        perimeter = EXCLUDED.perimeter
      RETURNING id`,
-    [g.venue_id, g.zone_id, g.code, g.name_zh, g.name_en, g.direction, g.kind, JSON.stringify(g.position), g.perimeter ?? true],
+    [
+      g.venue_id,
+      g.zone_id,
+      g.code,
+      g.name_zh,
+      g.name_en,
+      g.direction,
+      g.kind,
+      JSON.stringify(g.position),
+      g.perimeter ?? true,
+    ],
   );
   return r.rows[0].id;
 }

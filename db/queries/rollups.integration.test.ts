@@ -6,7 +6,14 @@ import { sessionCookie, startTestApp, trpcCall } from '../../tests/helpers/app.t
 import { backends, type TestDb } from '../../tests/helpers/backends.ts';
 import { addTicketType, venueToday } from '../../tests/helpers/venue.ts';
 import { migrate } from '../migrate.ts';
-import { ARRIVAL_BUCKETS, arrivalsVsSlots, controlAnnotations, entriesExitsByZone, findVenueClock, salesByChannel } from './rollups.ts';
+import {
+  ARRIVAL_BUCKETS,
+  arrivalsVsSlots,
+  controlAnnotations,
+  entriesExitsByZone,
+  findVenueClock,
+  salesByChannel,
+} from './rollups.ts';
 import { ensureQuotas, insertTickets, type NewTicket } from './sales.ts';
 import { insertGateScans, type GateScanRow } from './scans.ts';
 
@@ -51,16 +58,27 @@ describe.each(backends())('chart rollups on $name', (backend) => {
     await migrate(t.db);
     await seedDemo(t.db, `/tmp/tw-rollups-${backend.name}-${process.pid}`, CLI_ACTOR);
     venueId = (await t.db.query<{ id: number }>("SELECT id FROM venues WHERE code = 'YUNLING'")).rows[0].id;
-    const zones = (await t.db.query<{ id: number; gate_id: number }>(
-      'SELECT z.id, min(g.id)::int AS gate_id FROM zones z JOIN gates g ON g.zone_id = z.id WHERE z.venue_id = $1 GROUP BY z.id ORDER BY z.id LIMIT 2',
-      [venueId],
-    )).rows;
+    const zones = (
+      await t.db.query<{ id: number; gate_id: number }>(
+        'SELECT z.id, min(g.id)::int AS gate_id FROM zones z JOIN gates g ON g.zone_id = z.id WHERE z.venue_id = $1 GROUP BY z.id ORDER BY z.id LIMIT 2',
+        [venueId],
+      )
+    ).rows;
     [zoneA, zoneB] = zones.map((z) => z.id);
     [gateA, gateB] = zones.map((z) => z.gate_id);
-    for (const c of (await t.db.query<{ id: number; code: string }>('SELECT id, code FROM channels WHERE venue_id = $1', [venueId])).rows) channel.set(c.code, c.id);
-    for (const x of (await t.db.query<{ id: number; code: string }>('SELECT id, code FROM ticket_types WHERE venue_id = $1', [venueId])).rows) type.set(x.code, x.id);
+    for (const c of (
+      await t.db.query<{ id: number; code: string }>('SELECT id, code FROM channels WHERE venue_id = $1', [venueId])
+    ).rows)
+      channel.set(c.code, c.id);
+    for (const x of (
+      await t.db.query<{ id: number; code: string }>('SELECT id, code FROM ticket_types WHERE venue_id = $1', [venueId])
+    ).rows)
+      type.set(x.code, x.id);
     // A slot ticket type whose holders may come 45 minutes before their slot, to test the window.
-    type.set('EARLY', await addTicketType(t.db, venueId, 'EARLY', { slot_required: true, entry_window_before_min: 45 }));
+    type.set(
+      'EARLY',
+      await addTicketType(t.db, venueId, 'EARLY', { slot_required: true, entry_window_before_min: 45 }),
+    );
   });
   afterAll(async () => t?.cleanup());
 
@@ -104,7 +122,9 @@ describe.each(backends())('chart rollups on $name', (backend) => {
     await ins(126, 'CTRIP', 'sale', 5, 1, OTHER_VENUE);
     await ins(200, 'WECHAT', 'sale', 9, 1);
     const rows = await salesByChannel(t.db, venueId, at(0), at(180));
-    expect(rows.map((r) => [r.bucket.getTime() - BASE, r.channelCode, r.channelKind, r.sold, r.refunded, r.revenueFen])).toEqual([
+    expect(
+      rows.map((r) => [r.bucket.getTime() - BASE, r.channelCode, r.channelKind, r.sold, r.refunded, r.revenueFen]),
+    ).toEqual([
       [0, 'WECHAT', 'online', 3, 1, 28500],
       [60_000, 'CTRIP', 'ota', 3, 0, 57000],
       [120_000, 'CTRIP', 'ota', 0, 1, -19000],
@@ -134,12 +154,24 @@ describe.each(backends())('chart rollups on $name', (backend) => {
   describe('arrival forecast', () => {
     const tickets: { code: string; type: string; slot: [string, string] | null; day?: string; refunded?: boolean }[] = [
       // 9 tickets for 08:00-10:00, window 07:45-10:00 (9 quarter hours): one expected per quarter hour.
-      ...Array.from({ length: 9 }, (_, i) => ({ code: `R-A${i}`, type: 'ADULT', slot: ['08:00', '10:00'] as [string, string] })),
+      ...Array.from({ length: 9 }, (_, i) => ({
+        code: `R-A${i}`,
+        type: 'ADULT',
+        slot: ['08:00', '10:00'] as [string, string],
+      })),
       { code: 'R-AREF', type: 'ADULT', slot: ['08:00', '10:00'], refunded: true },
       // 11 tickets for 10:00-12:00 coming up to 45 min early, window 09:15-12:00 (11 quarter hours).
-      ...Array.from({ length: 11 }, (_, i) => ({ code: `R-E${i}`, type: 'EARLY', slot: ['10:00', '12:00'] as [string, string] })),
+      ...Array.from({ length: 11 }, (_, i) => ({
+        code: `R-E${i}`,
+        type: 'EARLY',
+        slot: ['10:00', '12:00'] as [string, string],
+      })),
       // 3 tickets for 12:00-14:00: a third of a visitor per quarter hour.
-      ...Array.from({ length: 3 }, (_, i) => ({ code: `R-C${i}`, type: 'CHILD', slot: ['12:00', '14:00'] as [string, string] })),
+      ...Array.from({ length: 3 }, (_, i) => ({
+        code: `R-C${i}`,
+        type: 'CHILD',
+        slot: ['12:00', '14:00'] as [string, string],
+      })),
       { code: 'R-NOSLOT', type: 'TWO-DAY', slot: null },
       { code: 'R-OTHERDAY', type: 'ADULT', slot: ['08:00', '10:00'], day: '2026-03-11' },
     ];
@@ -153,16 +185,36 @@ describe.each(backends())('chart rollups on $name', (backend) => {
       );
       await insertTickets(
         t.db,
-        tickets.map((x): NewTicket => ({
-          orderId: order.rows[0].id, venueId, typeId: type.get(x.type)!, bundleTypeId: null, code: x.code,
-          visitDate: x.day ?? DAY, validFrom: x.day ?? DAY, validTo: x.day ?? DAY,
-          slotStart: x.slot?.[0] ?? null, slotEnd: x.slot?.[1] ?? null, quotaIds: [], priceFen: 1000,
-        })),
+        tickets.map(
+          (x): NewTicket => ({
+            orderId: order.rows[0].id,
+            venueId,
+            typeId: type.get(x.type)!,
+            bundleTypeId: null,
+            code: x.code,
+            visitDate: x.day ?? DAY,
+            validFrom: x.day ?? DAY,
+            validTo: x.day ?? DAY,
+            slotStart: x.slot?.[0] ?? null,
+            slotEnd: x.slot?.[1] ?? null,
+            quotaIds: [],
+            priceFen: 1000,
+          }),
+        ),
       );
-      for (const r of (await t.db.query<{ id: number; code: string }>("SELECT id, code FROM tickets WHERE code LIKE 'R-%'")).rows) ids.set(r.code, r.id);
+      for (const r of (
+        await t.db.query<{ id: number; code: string }>("SELECT id, code FROM tickets WHERE code LIKE 'R-%'")
+      ).rows)
+        ids.set(r.code, r.id);
       await t.db.query("UPDATE tickets SET status = 'refunded', refunded_at = now() WHERE code = 'R-AREF'");
 
-      const s = (code: string, when: Date, more: Partial<GateScanRow> = {}) => scan({ at: when, ticketId: ids.get(code)!, typeId: type.get(tickets.find((x) => x.code === code)!.type)!, ...more });
+      const s = (code: string, when: Date, more: Partial<GateScanRow> = {}) =>
+        scan({
+          at: when,
+          ticketId: ids.get(code)!,
+          typeId: type.get(tickets.find((x) => x.code === code)!.type)!,
+          ...more,
+        });
       await insertGateScans(t.db, [
         s('R-A0', local('07:50')),
         s('R-A0', local('09:00'), { direction: 'out' }),
@@ -209,7 +261,8 @@ describe.each(backends())('chart rollups on $name', (backend) => {
       // Both windows overlap from 09:15 to 10:00.
       for (const time of ['09:15', '09:30', '09:45']) expect(expected(time), time).toBeCloseTo(2, 9);
       for (const time of ['10:00', '11:30']) expect(expected(time), time).toBeCloseTo(1, 9);
-      for (const time of ['11:45', '12:00', '13:45']) expect(expected(time), time).toBeCloseTo(time === '11:45' ? 1 + 1 / 3 : 1 / 3, 9);
+      for (const time of ['11:45', '12:00', '13:45'])
+        expect(expected(time), time).toBeCloseTo(time === '11:45' ? 1 + 1 / 3 : 1 / 3, 9);
       expect(expected('14:00')).toBe(0);
       expect(curve.reduce((n, b) => n + b.expected, 0)).toBeCloseTo(9 + 11 + 3, 9);
       expect(curve.filter((b) => b.actual > 0).map((b) => [b.time, b.actual])).toEqual([
@@ -241,7 +294,8 @@ describe.each(backends())('chart rollups on $name', (backend) => {
 
   describe('charts router', () => {
     let app: App;
-    const user = async (email: string) => (await t.db.query<{ id: number }>('SELECT id FROM users WHERE email = $1', [email])).rows[0].id;
+    const user = async (email: string) =>
+      (await t.db.query<{ id: number }>('SELECT id FROM users WHERE email = $1', [email])).rows[0].id;
     beforeAll(async () => {
       app = await startTestApp(t.db);
     });
@@ -253,7 +307,16 @@ describe.each(backends())('chart rollups on $name', (backend) => {
       await insertGateScans(t.db, [scan({ at: new Date(now.getTime() - 5 * 60_000) }), scan({ at: now })]);
       const series = await trpcCall(app.url, 'charts.series', { cookie, input: { venueId, minutes: 30 } });
       expect(series.status).toBe(200);
-      const s = series.data as { from: string; to: string; stepMs: number; zones: unknown[]; channels: { code: string }[]; entries: { at: string; zoneId: number; entries: number }[]; sales: unknown[]; annotations: unknown[] };
+      const s = series.data as {
+        from: string;
+        to: string;
+        stepMs: number;
+        zones: unknown[];
+        channels: { code: string }[];
+        entries: { at: string; zoneId: number; entries: number }[];
+        sales: unknown[];
+        annotations: unknown[];
+      };
       expect(Date.parse(s.to) - Date.parse(s.from)).toBe(30 * 60_000);
       expect(Date.parse(s.to)).toBeGreaterThan(now.getTime());
       expect(Date.parse(s.to) % 60_000).toBe(0);
@@ -280,11 +343,20 @@ describe.each(backends())('chart rollups on $name', (backend) => {
       expect((await trpcCall(app.url, 'charts.series', { cookie: frontdesk, input: { venueId } })).status).toBe(403);
       expect((await trpcCall(app.url, 'charts.series', { input: { venueId } })).status).toBe(401);
       const operator = await sessionCookie(await user('operator@demo.tidewatch'));
-      expect((await trpcCall(app.url, 'charts.series', { cookie: operator, input: { venueId: OTHER_VENUE } })).status).toBe(403);
-      expect((await trpcCall(app.url, 'charts.series', { cookie: operator, input: { venueId, minutes: 721 } })).status).toBe(400);
-      expect((await trpcCall(app.url, 'charts.arrivals', { cookie: operator, input: { venueId, day: '2026-02-30' } })).status).toBe(400);
+      expect(
+        (await trpcCall(app.url, 'charts.series', { cookie: operator, input: { venueId: OTHER_VENUE } })).status,
+      ).toBe(403);
+      expect(
+        (await trpcCall(app.url, 'charts.series', { cookie: operator, input: { venueId, minutes: 721 } })).status,
+      ).toBe(400);
+      expect(
+        (await trpcCall(app.url, 'charts.arrivals', { cookie: operator, input: { venueId, day: '2026-02-30' } }))
+          .status,
+      ).toBe(400);
       const admin = await sessionCookie(await user('admin@demo.tidewatch'));
-      expect((await trpcCall(app.url, 'charts.arrivals', { cookie: admin, input: { venueId: OTHER_VENUE } })).status).toBe(404);
+      expect(
+        (await trpcCall(app.url, 'charts.arrivals', { cookie: admin, input: { venueId: OTHER_VENUE } })).status,
+      ).toBe(404);
     });
   });
 });

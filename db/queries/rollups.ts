@@ -14,7 +14,10 @@ export const ARRIVAL_BUCKETS = (24 * 60) / ARRIVAL_BUCKET_MIN;
 const MAX_ANNOTATIONS = 200;
 
 /** A venue's time zone and daily reset (minutes after local midnight), or undefined when there is no such venue. */
-export async function findVenueClock(db: Queryable, venueId: number): Promise<{ timezone: string; resetMinute: number } | undefined> {
+export async function findVenueClock(
+  db: Queryable,
+  venueId: number,
+): Promise<{ timezone: string; resetMinute: number } | undefined> {
   const r = await db.query<{ timezone: string; reset_minute: number }>(
     'SELECT timezone, (extract(hour FROM day_reset) * 60 + extract(minute FROM day_reset))::int AS reset_minute FROM venues WHERE id = $1',
     [venueId],
@@ -35,7 +38,12 @@ export interface ZoneMinuteRow {
  * Admitted entries and exits per minute and zone of a venue, for the minutes that start in
  * [from, to). Minutes without any scan are absent (the chart fills them with zeros).
  */
-export async function entriesExitsByZone(db: Queryable, venueId: number, from: Date, to: Date): Promise<ZoneMinuteRow[]> {
+export async function entriesExitsByZone(
+  db: Queryable,
+  venueId: number,
+  from: Date,
+  to: Date,
+): Promise<ZoneMinuteRow[]> {
   const r = await db.query<{ bucket: Date; zone_id: number; entries: number; exits: number }>(
     `SELECT bucket, zone_id, sum(entries)::int AS entries, sum(exits)::int AS exits
      FROM gate_scans_1m
@@ -65,8 +73,21 @@ export interface ChannelMinuteRow {
  * Tickets sold and refunded and net revenue per minute and sales channel of a venue, for the
  * minutes that start in [from, to). Minutes without sales are absent.
  */
-export async function salesByChannel(db: Queryable, venueId: number, from: Date, to: Date): Promise<ChannelMinuteRow[]> {
-  const r = await db.query<{ bucket: Date; channel_id: number; code: string; kind: ChannelMinuteRow['channelKind']; sold: number; refunded: number; revenue_fen: number }>(
+export async function salesByChannel(
+  db: Queryable,
+  venueId: number,
+  from: Date,
+  to: Date,
+): Promise<ChannelMinuteRow[]> {
+  const r = await db.query<{
+    bucket: Date;
+    channel_id: number;
+    code: string;
+    kind: ChannelMinuteRow['channelKind'];
+    sold: number;
+    refunded: number;
+    revenue_fen: number;
+  }>(
     `SELECT s.bucket, s.channel_id, c.code, c.kind, s.sold, s.refunded, s.revenue_fen
      FROM (
        SELECT bucket, channel_id, COALESCE(sum(sold), 0)::int AS sold, COALESCE(sum(refunded), 0)::int AS refunded,
@@ -195,7 +216,12 @@ export async function arrivalsVsSlots(db: Queryable, venueId: number, day: strin
     day,
     timezone,
     slots: slots.rows,
-    curve: curve.rows.map((x) => ({ bucket: new Date(x.bucket), time: x.time, expected: x.expected, actual: x.actual })),
+    curve: curve.rows.map((x) => ({
+      bucket: new Date(x.bucket),
+      time: x.time,
+      expected: x.expected,
+      actual: x.actual,
+    })),
   };
 }
 
@@ -210,7 +236,12 @@ export interface ControlAnnotation {
  * Control and policy changes of a venue in [from, to) (audit actions `control.*` and `policy.*`),
  * oldest first, to mark on the charts what operators changed and when.
  */
-export async function controlAnnotations(db: Queryable, venueId: number, from: Date, to: Date): Promise<ControlAnnotation[]> {
+export async function controlAnnotations(
+  db: Queryable,
+  venueId: number,
+  from: Date,
+  to: Date,
+): Promise<ControlAnnotation[]> {
   const r = await db.query<{ at: Date; action: string; actor_label: string; reason: string | null }>(
     `SELECT at, action, actor_label, reason FROM (
        SELECT id, at, action, actor_label, reason FROM audit_log

@@ -37,7 +37,10 @@ export async function listTicketTypes(db: Queryable, venueId: number): Promise<T
 }
 
 /** Inserts or updates a ticket type by (venue, code). */
-export async function upsertTicketType(db: Queryable, t: Omit<TicketTypeRow, 'id'> & { sort?: number }): Promise<number> {
+export async function upsertTicketType(
+  db: Queryable,
+  t: Omit<TicketTypeRow, 'id'> & { sort?: number },
+): Promise<number> {
   const r = await db.query<{ id: number }>(
     `INSERT INTO ticket_types (venue_id, code, name_zh, name_en, category, price_fen, weekend_price_fen, holiday_price_fen, validity,
        valid_days, season_from, season_to, entry_policy, anti_passback, max_entries_per_day, slot_required, entry_window_before_min,
@@ -52,9 +55,28 @@ export async function upsertTicketType(db: Queryable, t: Omit<TicketTypeRow, 'id
        active = EXCLUDED.active, sort = EXCLUDED.sort
      RETURNING id`,
     [
-      t.venue_id, t.code, t.name_zh, t.name_en, t.category, t.price_fen, t.weekend_price_fen, t.holiday_price_fen, t.validity,
-      t.valid_days, t.season_from, t.season_to, t.entry_policy, t.anti_passback, t.max_entries_per_day, t.slot_required,
-      t.entry_window_before_min, t.allowed_zone_ids, t.bundle ? JSON.stringify(t.bundle) : null, t.draws_day_quota, t.active, t.sort ?? 0,
+      t.venue_id,
+      t.code,
+      t.name_zh,
+      t.name_en,
+      t.category,
+      t.price_fen,
+      t.weekend_price_fen,
+      t.holiday_price_fen,
+      t.validity,
+      t.valid_days,
+      t.season_from,
+      t.season_to,
+      t.entry_policy,
+      t.anti_passback,
+      t.max_entries_per_day,
+      t.slot_required,
+      t.entry_window_before_min,
+      t.allowed_zone_ids,
+      t.bundle ? JSON.stringify(t.bundle) : null,
+      t.draws_day_quota,
+      t.active,
+      t.sort ?? 0,
     ],
   );
   return r.rows[0].id;
@@ -65,14 +87,26 @@ export async function isHoliday(db: Queryable, venueId: number, day: string): Pr
   return r.rows.length > 0;
 }
 
-export async function upsertHoliday(db: Queryable, venueId: number, day: string, nameZh: string, nameEn: string): Promise<void> {
+export async function upsertHoliday(
+  db: Queryable,
+  venueId: number,
+  day: string,
+  nameZh: string,
+  nameEn: string,
+): Promise<void> {
   await db.query(
     'INSERT INTO holidays (venue_id, day, name_zh, name_en) VALUES ($1, $2, $3, $4) ON CONFLICT (venue_id, day) DO UPDATE SET name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en',
     [venueId, day, nameZh, nameEn],
   );
 }
 
-export async function upsertSlotTemplate(db: Queryable, venueId: number, starts: string, ends: string, capacity: number): Promise<void> {
+export async function upsertSlotTemplate(
+  db: Queryable,
+  venueId: number,
+  starts: string,
+  ends: string,
+  capacity: number,
+): Promise<void> {
   await db.query(
     'INSERT INTO slot_templates (venue_id, starts, ends, capacity) VALUES ($1, $2, $3, $4) ON CONFLICT (venue_id, starts) DO UPDATE SET ends = EXCLUDED.ends, capacity = EXCLUDED.capacity',
     [venueId, starts, ends, capacity],
@@ -123,7 +157,11 @@ export async function ensureQuotas(tx: Queryable, venueId: number, day: string):
 }
 
 /** The quota row ids of a date: the day quota and each slot by 'HH:MM'. */
-export async function quotaIds(tx: Queryable, venueId: number, day: string): Promise<{ day: number | undefined; slots: Map<string, { id: number; end: string }> }> {
+export async function quotaIds(
+  tx: Queryable,
+  venueId: number,
+  day: string,
+): Promise<{ day: number | undefined; slots: Map<string, { id: number; end: string }> }> {
   const r = await tx.query<{ id: number; slot_start: string | null; slot_end: string | null }>(
     `SELECT id, to_char(slot_start, 'HH24:MI') AS slot_start, to_char(slot_end, 'HH24:MI') AS slot_end FROM quotas WHERE venue_id = $1 AND day = $2`,
     [venueId, day],
@@ -142,9 +180,15 @@ export async function quotaIds(tx: Queryable, venueId: number, day: string): Pro
  * left. Concurrent buyers serialise on the row lock, so a quota is never oversold.
  */
 export async function takeQuota(tx: Queryable, quotaId: number, n: number): Promise<{ ok: boolean; left: number }> {
-  const r = await tx.query<{ id: number }>('UPDATE quotas SET sold = sold + $2 WHERE id = $1 AND NOT closed AND sold + $2 <= capacity RETURNING id', [quotaId, n]);
+  const r = await tx.query<{ id: number }>(
+    'UPDATE quotas SET sold = sold + $2 WHERE id = $1 AND NOT closed AND sold + $2 <= capacity RETURNING id',
+    [quotaId, n],
+  );
   if (r.rows.length) return { ok: true, left: -1 };
-  const q = await tx.query<{ left: number; closed: boolean }>('SELECT GREATEST(capacity - sold, 0) AS left, closed FROM quotas WHERE id = $1', [quotaId]);
+  const q = await tx.query<{ left: number; closed: boolean }>(
+    'SELECT GREATEST(capacity - sold, 0) AS left, closed FROM quotas WHERE id = $1',
+    [quotaId],
+  );
   return { ok: false, left: q.rows[0]?.closed ? 0 : (q.rows[0]?.left ?? 0) };
 }
 
@@ -164,18 +208,47 @@ export interface OrderRow {
 /** Claims (channel, ref) for a new order; undefined when the ref exists (then read it with findOrder). */
 export async function insertOrder(
   tx: Queryable,
-  o: { venueId: number; channelId: number; ref: string; requestHash: string; amountFen: number; customerName: string | null; customerPhone: string | null; idEnc: Buffer | null; idBidx: Buffer | null; idMasked: string | null; paidAt: Date | null },
+  o: {
+    venueId: number;
+    channelId: number;
+    ref: string;
+    requestHash: string;
+    amountFen: number;
+    customerName: string | null;
+    customerPhone: string | null;
+    idEnc: Buffer | null;
+    idBidx: Buffer | null;
+    idMasked: string | null;
+    paidAt: Date | null;
+  },
 ): Promise<number | undefined> {
   const r = await tx.query<{ id: number }>(
     `INSERT INTO orders (venue_id, channel_id, ref, request_hash, amount_fen, customer_name, customer_phone, id_number_enc, id_number_bidx, id_number_masked, paid_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (channel_id, ref) DO NOTHING RETURNING id`,
-    [o.venueId, o.channelId, o.ref, o.requestHash, o.amountFen, o.customerName, o.customerPhone, o.idEnc, o.idBidx, o.idMasked, o.paidAt],
+    [
+      o.venueId,
+      o.channelId,
+      o.ref,
+      o.requestHash,
+      o.amountFen,
+      o.customerName,
+      o.customerPhone,
+      o.idEnc,
+      o.idBidx,
+      o.idMasked,
+      o.paidAt,
+    ],
   );
   return r.rows[0]?.id;
 }
 
-export async function findOrder(tx: Queryable, channelId: number, ref: string, forUpdate = false): Promise<OrderRow | undefined> {
+export async function findOrder(
+  tx: Queryable,
+  channelId: number,
+  ref: string,
+  forUpdate = false,
+): Promise<OrderRow | undefined> {
   const r = await tx.query<OrderRow>(
     `SELECT id, venue_id, channel_id, ref, request_hash, response FROM orders WHERE channel_id = $1 AND ref = $2${forUpdate ? ' FOR UPDATE' : ''}`,
     [channelId, ref],
@@ -277,5 +350,7 @@ export async function lockOrderTickets(tx: Queryable, orderId: number): Promise<
 }
 
 export async function markRefunded(tx: Queryable, ticketIds: number[]): Promise<void> {
-  await tx.query("UPDATE tickets SET status = 'refunded', refunded_at = now() WHERE id = ANY($1::bigint[])", [ticketIds]);
+  await tx.query("UPDATE tickets SET status = 'refunded', refunded_at = now() WHERE id = ANY($1::bigint[])", [
+    ticketIds,
+  ]);
 }

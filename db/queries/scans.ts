@@ -68,7 +68,10 @@ export interface StoredScanRequest {
 }
 
 /** Scan ids a device already sent, with the answer it got. */
-export async function findScanRequests(tx: Queryable, keys: { deviceId: number; scanId: string }[]): Promise<StoredScanRequest[]> {
+export async function findScanRequests(
+  tx: Queryable,
+  keys: { deviceId: number; scanId: string }[],
+): Promise<StoredScanRequest[]> {
   if (!keys.length) return [];
   const r = await tx.query<StoredScanRequest>(
     `SELECT s.device_id, s.scan_id, s.request_hash, s.response, s.settled_hash, s.undo
@@ -89,7 +92,10 @@ export interface StoredScanRow {
 }
 
 /** The gate_scans rows of these scans (found by gate and time through gate_scans_gate_at_idx). */
-export async function findGateScans(tx: Queryable, keys: { gateId: number; at: Date; deviceId: number; scanId: string }[]): Promise<StoredScanRow[]> {
+export async function findGateScans(
+  tx: Queryable,
+  keys: { gateId: number; at: Date; deviceId: number; scanId: string }[],
+): Promise<StoredScanRow[]> {
   if (!keys.length) return [];
   const r = await tx.query<StoredScanRow>(
     `SELECT g.device_id, g.scan_id, g.result, g.reason, g.received_at
@@ -189,7 +195,10 @@ export async function lockOccupancy(tx: Queryable, keys: { zoneId: number; day: 
  * Every gate of a venue touches the same few rows, so locking them up front would make batches
  * queue behind each other for their whole transaction; applyCounts re-checks capacity at the end.
  */
-export async function readOccupancy(tx: Queryable, keys: { zoneId: number; day: string }[]): Promise<OccupancyMap | null> {
+export async function readOccupancy(
+  tx: Queryable,
+  keys: { zoneId: number; day: string }[],
+): Promise<OccupancyMap | null> {
   if (!keys.length) return new Map();
   const r = await tx.query<{ zone_id: number; day: string; count: number; capacity: number }>(
     `/* ingest:readOccupancy */ ${OCCUPANCY_WITH_CAPACITY}`,
@@ -226,7 +235,21 @@ export interface GateScanRow {
 
 /** The gate_scans rows as unnest() parameters from $p on (13 of them). */
 function gateScanSource(p: number): string {
-  const types = ['timestamptz', 'int', 'int', 'int', 'int', 'text', 'bigint', 'int', 'text', 'text', 'text', 'boolean', 'boolean'];
+  const types = [
+    'timestamptz',
+    'int',
+    'int',
+    'int',
+    'int',
+    'text',
+    'bigint',
+    'int',
+    'text',
+    'text',
+    'text',
+    'boolean',
+    'boolean',
+  ];
   return `INSERT INTO gate_scans (at, venue_id, zone_id, gate_id, device_id, scan_id, ticket_id, type_id, direction, result, reason, offline, conflict)
      SELECT * FROM unnest(${types.map((t, i) => `$${p + i}::${t}[]`).join(', ')})`;
 }
@@ -433,7 +456,16 @@ export const ACTIVITY_WINDOW_MIN = 5;
 /** Today's totals and per-zone occupancy of a venue, for the live screens. */
 export async function readLiveCounters(db: Queryable, venueId: number, day: string): Promise<LiveCounters> {
   const [c, z, g] = await Promise.all([
-    db.query<{ entries: number; exits: number; rejects: number; rejects_by_reason: Partial<Record<TScanReason, number>>; conflicts: number; sold: number; refunded: number; revenue_fen: number }>(
+    db.query<{
+      entries: number;
+      exits: number;
+      rejects: number;
+      rejects_by_reason: Partial<Record<TScanReason, number>>;
+      conflicts: number;
+      sold: number;
+      refunded: number;
+      revenue_fen: number;
+    }>(
       'SELECT entries, exits, rejects, rejects_by_reason, conflicts, sold, refunded, revenue_fen FROM daily_counters WHERE venue_id = $1 AND day = $2',
       [venueId, day],
     ),
@@ -471,8 +503,14 @@ export async function readLiveCounters(db: Queryable, venueId: number, day: stri
 }
 
 /** Venue clock settings for the ingest (time zone and the daily reset minute). */
-export async function readVenueClock(db: Queryable, venueId: number): Promise<{ timezone: string; resetMinute: number }> {
-  const r = await db.query<{ timezone: string; reset: string }>('SELECT timezone, day_reset::text AS reset FROM venues WHERE id = $1', [venueId]);
+export async function readVenueClock(
+  db: Queryable,
+  venueId: number,
+): Promise<{ timezone: string; resetMinute: number }> {
+  const r = await db.query<{ timezone: string; reset: string }>(
+    'SELECT timezone, day_reset::text AS reset FROM venues WHERE id = $1',
+    [venueId],
+  );
   const row = r.rows[0];
   if (!row) throw new Error(`venue ${venueId} does not exist`);
   const [h, m] = row.reset.split(':').map(Number);

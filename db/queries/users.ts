@@ -22,7 +22,10 @@ export async function findUserById(db: Queryable, id: number): Promise<UserRow |
   return r.rows[0];
 }
 
-export async function findUserForSignIn(db: Queryable, email: string): Promise<(UserRow & { password_hash: string }) | undefined> {
+export async function findUserForSignIn(
+  db: Queryable,
+  email: string,
+): Promise<(UserRow & { password_hash: string }) | undefined> {
   const r = await db.query<UserRow & { password_hash: string }>(
     `SELECT ${USER_COLUMNS}, u.password_hash FROM users u LEFT JOIN user_venues uv ON uv.user_id = u.id
      WHERE u.email = $1 GROUP BY u.id`,
@@ -32,7 +35,9 @@ export async function findUserForSignIn(db: Queryable, email: string): Promise<(
 }
 
 export async function listUsers(db: Queryable): Promise<UserRow[]> {
-  const r = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u LEFT JOIN user_venues uv ON uv.user_id = u.id GROUP BY u.id ORDER BY u.email`);
+  const r = await db.query<UserRow>(
+    `SELECT ${USER_COLUMNS} FROM users u LEFT JOIN user_venues uv ON uv.user_id = u.id GROUP BY u.id ORDER BY u.email`,
+  );
   return r.rows;
 }
 
@@ -41,7 +46,9 @@ export async function upsertUser(
   db: Queryable,
   u: { email: string; name: string; passwordHash: string; role: TRole; venueIds: number[] | 'all' },
 ): Promise<{ id: number; before: UserRow | undefined }> {
-  const prev = await db.query<{ id: number }>('SELECT id FROM users WHERE email = $1 FOR UPDATE', [u.email.toLowerCase()]);
+  const prev = await db.query<{ id: number }>('SELECT id FROM users WHERE email = $1 FOR UPDATE', [
+    u.email.toLowerCase(),
+  ]);
   const before = prev.rows[0] ? await findUserById(db, prev.rows[0].id) : undefined;
   const r = await db.query<{ id: number }>(
     `INSERT INTO users (email, name, password_hash, role, all_venues) VALUES ($1, $2, $3, $4, $5)
@@ -58,7 +65,11 @@ export async function upsertUser(
   return { id, before };
 }
 
-export async function setUserRoleAndState(db: Queryable, id: number, patch: { role?: TRole; disabled?: boolean }): Promise<void> {
+export async function setUserRoleAndState(
+  db: Queryable,
+  id: number,
+  patch: { role?: TRole; disabled?: boolean },
+): Promise<void> {
   await db.query(
     `UPDATE users SET role = COALESCE($2, role),
        disabled_at = CASE WHEN $3::boolean IS NULL THEN disabled_at WHEN $3 THEN COALESCE(disabled_at, now()) ELSE NULL END,

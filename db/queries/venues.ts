@@ -34,7 +34,10 @@ export async function listVenues(db: Queryable, venueIds: number[] | 'all'): Pro
 }
 
 export async function findVenueByCode(db: Queryable, code: string): Promise<VenueRow | undefined> {
-  const r = await db.query<VenueRow>('SELECT id, code, name_zh, name_en, timezone, capacity, plan FROM venues WHERE code = $1', [code]);
+  const r = await db.query<VenueRow>(
+    'SELECT id, code, name_zh, name_en, timezone, capacity, plan FROM venues WHERE code = $1',
+    [code],
+  );
   return r.rows[0];
 }
 
@@ -67,7 +70,17 @@ export async function upsertZone(db: Queryable, z: Omit<ZoneRow, 'id'>): Promise
        kind = EXCLUDED.kind, capacity = EXCLUDED.capacity, warn_ratio = EXCLUDED.warn_ratio,
        critical_ratio = EXCLUDED.critical_ratio, polygon = EXCLUDED.polygon
      RETURNING id`,
-    [z.venue_id, z.code, z.name_zh, z.name_en, z.kind, z.capacity, z.warn_ratio, z.critical_ratio, JSON.stringify(z.polygon)],
+    [
+      z.venue_id,
+      z.code,
+      z.name_zh,
+      z.name_en,
+      z.kind,
+      z.capacity,
+      z.warn_ratio,
+      z.critical_ratio,
+      JSON.stringify(z.polygon),
+    ],
   );
   return r.rows[0].id;
 }

@@ -3,5 +3,10 @@
  * costs a wall tile its room and tells a Chinese site nothing).
  */
 export function yuanFormat(locale: string): Intl.NumberFormat {
-  return new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'zh-CN', { style: 'currency', currency: 'CNY', currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 });
+  return new Intl.NumberFormat(locale === 'en' ? 'en-US' : 'zh-CN', {
+    style: 'currency',
+    currency: 'CNY',
+    currencyDisplay: 'narrowSymbol',
+    maximumFractionDigits: 0,
+  });
 }

@@ -6,7 +6,15 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ABORTABLE, isOutage, isUnavailable, isUnreachable, OUTAGE_RETRY_MS, outageAware, retryDelayOf } from './outage.ts';
+import {
+  ABORTABLE,
+  isOutage,
+  isUnavailable,
+  isUnreachable,
+  OUTAGE_RETRY_MS,
+  outageAware,
+  retryDelayOf,
+} from './outage.ts';
 
 /** A real tRPC server on port 0 whose procedures answer the ways an outage does. */
 const t = initTRPC.create();
@@ -39,7 +47,13 @@ afterAll(async () => {
 });
 
 const clientOf = (u: string) => createTRPCClient<typeof router>({ links: [httpBatchLink({ url: u })] });
-const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e: unknown) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e,
+  );
 
 describe('telling an outage from other failures', () => {
   it('a 503 is unavailable, a refusal is neither, and no answer at all is unreachable', async () => {

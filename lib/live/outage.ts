@@ -51,7 +51,9 @@ export function isOutage(err: unknown): boolean {
 /** A server's retry hint (`retryAfterMs`, as the /live handshake sends it), kept within sane bounds. */
 export function retryDelayOf(data: unknown): number {
   const ms = data && typeof data === 'object' ? (data as { retryAfterMs?: unknown }).retryAfterMs : undefined;
-  return typeof ms === 'number' && Number.isFinite(ms) ? Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, ms)) : OUTAGE_RETRY_MS;
+  return typeof ms === 'number' && Number.isFinite(ms)
+    ? Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, ms))
+    : OUTAGE_RETRY_MS;
 }
 
 class QueryBoundExceeded extends Error {
@@ -93,7 +95,9 @@ export function outageAware<T extends TQueryOptionsLike>(opts: T, boundMs = QUER
           const signal = AbortSignal.any([ctx.signal, bound]);
           const work = Promise.resolve((fn as TQueryFn)({ ...ctx, signal }));
           // Rejects at the bound even when the request cannot be cancelled.
-          const timeout = new Promise<never>((_, reject) => bound.addEventListener('abort', () => reject(new QueryBoundExceeded(boundMs)), { once: true }));
+          const timeout = new Promise<never>((_, reject) =>
+            bound.addEventListener('abort', () => reject(new QueryBoundExceeded(boundMs)), { once: true }),
+          );
           return Promise.race([work, timeout]);
         }
       : fn;

@@ -22,7 +22,11 @@ export function useControlsUpdates(venueId: number | undefined, onChange: () => 
   const [listening, setListening] = useState(true);
   useEffect(() => {
     if (!venueId) return;
-    const socket: Socket<LiveServerEvents, LiveClientEvents> = io('/live', { transports: ['websocket'], withCredentials: true, reconnectionDelayMax: 5_000 });
+    const socket: Socket<LiveServerEvents, LiveClientEvents> = io('/live', {
+      transports: ['websocket'],
+      withCredentials: true,
+      reconnectionDelayMax: 5_000,
+    });
     let timer: ReturnType<typeof setTimeout> | undefined;
     let hadBreak = false;
     const later = (ms: number, fn: () => void) => {

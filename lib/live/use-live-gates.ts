@@ -1,7 +1,14 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import type { LiveClientEvents, LiveServerEvents, TAlarm, TGateStatus, TLiveCounters, TSubscribeAck } from '../schemas/live.ts';
+import type {
+  LiveClientEvents,
+  LiveServerEvents,
+  TAlarm,
+  TGateStatus,
+  TLiveCounters,
+  TSubscribeAck,
+} from '../schemas/live.ts';
 import { OUTAGE_RETRY_MS, retryDelayOf } from './outage.ts';
 import { goToSignIn } from './use-session-keep-alive.ts';
 
@@ -52,7 +59,11 @@ export function useLiveGates(venueId: number | undefined): LiveGates {
     if (!venueId) return;
     setLive(EMPTY);
     // websocket only: behind a load balancer no sticky sessions are needed.
-    const socket: Socket<LiveServerEvents, LiveClientEvents> = io('/live', { transports: ['websocket'], withCredentials: true, reconnectionDelayMax: 5_000 });
+    const socket: Socket<LiveServerEvents, LiveClientEvents> = io('/live', {
+      transports: ['websocket'],
+      withCredentials: true,
+      reconnectionDelayMax: 5_000,
+    });
     socketRef.current = socket;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const later = (ms: number, fn: () => void) => {
@@ -60,21 +71,35 @@ export function useLiveGates(venueId: number | undefined): LiveGates {
       timer = setTimeout(fn, ms);
     };
     /** Keeps whatever is on screen and marks it; without data yet, says why it is missing. */
-    const markStale = (why: string) => setLive((s) => ({ ...s, stale: true, ...(s.state === 'loaded' ? {} : { state: 'error', error: why }) }));
+    const markStale = (why: string) =>
+      setLive((s) => ({ ...s, stale: true, ...(s.state === 'loaded' ? {} : { state: 'error', error: why }) }));
     const subscribe = () => {
       if (!socket.connected) return;
       socket.timeout(SUBSCRIBE_TIMEOUT_MS).emit('subscribe', { venueId }, (err: Error | null, res: TSubscribeAck) => {
         // Disconnected meanwhile (pending acks then fail at once): the connection handlers take over.
         if (!socket.connected) return;
-        const problem = err ? { code: 'timeout', message: 'the server did not answer the subscription' } : 'error' in res ? res.error : undefined;
+        const problem = err
+          ? { code: 'timeout', message: 'the server did not answer the subscription' }
+          : 'error' in res
+            ? res.error
+            : undefined;
         if (problem) {
-          if (FINAL_ERRORS.has(problem.code)) return setLive((s) => ({ ...s, state: 'error', stale: false, error: problem.message }));
+          if (FINAL_ERRORS.has(problem.code))
+            return setLive((s) => ({ ...s, state: 'error', stale: false, error: problem.message }));
           // 'unauthorized' here comes with a disconnect: the next handshake says whether to sign in.
           markStale(problem.message);
           return later(OUTAGE_RETRY_MS, subscribe);
         }
         if ('error' in res) return;
-        setLive({ state: 'loaded', connected: true, stale: false, gates: res.gates, counters: res.counters, alarms: res.alarms, updatedAt: res.at });
+        setLive({
+          state: 'loaded',
+          connected: true,
+          stale: false,
+          gates: res.gates,
+          counters: res.counters,
+          alarms: res.alarms,
+          updatedAt: res.at,
+        });
         later(RESYNC_MS, subscribe);
       });
     };

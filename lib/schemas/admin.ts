@@ -3,7 +3,11 @@ import { ROLES } from '../roles.ts';
 
 export const ZEmail = z.string().trim().toLowerCase().email('must be an email address').max(254);
 export const ZPassword = z.string().min(10, 'must be at least 10 characters').max(200);
-export const ZCode = z.string().trim().toUpperCase().regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, 'letters, digits, - and _ only');
+export const ZCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, 'letters, digits, - and _ only');
 
 export const ZCreateUser = z.object({
   email: ZEmail,

@@ -13,7 +13,11 @@ export const ZYuan = z
 
 export const ZOrderItem = z
   .object({
-    type: z.string().trim().toUpperCase().regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, 'must be a ticket type code'),
+    type: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, 'must be a ticket type code'),
     qty: z.number().int().min(1).max(100),
     date: ZDate,
     slot: ZSlot.optional(),
@@ -22,12 +26,21 @@ export const ZOrderItem = z
 
 export const ZOrder = z
   .object({
-    ref: z.string().trim().min(1).max(64).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+    ref: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
     items: z.array(ZOrderItem).min(1).max(20),
     customer: z
       .object({
         name: z.string().trim().min(1).max(64),
-        phone: z.string().trim().regex(/^\+?[0-9 -]{5,20}$/, 'must be a phone number').optional(),
+        phone: z
+          .string()
+          .trim()
+          .regex(/^\+?[0-9 -]{5,20}$/, 'must be a phone number')
+          .optional(),
         idNumber: ZIdCard.optional(),
       })
       .strict()

@@ -1,7 +1,18 @@
 import { z } from 'zod';
 import { ZTimestamp } from './device.ts';
 
-export const SCAN_REASONS = ['unknown', 'used', 'refunded', 'not_valid_today', 'outside_slot', 'wrong_zone', 'passback', 'capacity', 'throttled', 'invalid'] as const;
+export const SCAN_REASONS = [
+  'unknown',
+  'used',
+  'refunded',
+  'not_valid_today',
+  'outside_slot',
+  'wrong_zone',
+  'passback',
+  'capacity',
+  'throttled',
+  'invalid',
+] as const;
 export type TScanReason = (typeof SCAN_REASONS)[number];
 
 /** One scan from a gate: `id` is the device's own id for it, unique per device (retries reuse it). */
@@ -18,9 +29,15 @@ export const ZScan = z
  * A scan uploaded after an outage: `local` is what the gate decided while offline and, for a
  * rejection, optionally `reason` (why the gate refused it), recorded with it.
  */
-export const ZBatchScan = ZScan.extend({ local: z.enum(['admit', 'reject']).optional(), reason: z.enum(SCAN_REASONS).optional() })
+export const ZBatchScan = ZScan.extend({
+  local: z.enum(['admit', 'reject']).optional(),
+  reason: z.enum(SCAN_REASONS).optional(),
+})
   .strict()
-  .refine((s) => s.reason === undefined || s.local === 'reject', { message: 'reason is only for a scan the gate rejected offline (local: "reject")', path: ['reason'] });
+  .refine((s) => s.reason === undefined || s.local === 'reject', {
+    message: 'reason is only for a scan the gate rejected offline (local: "reject")',
+    path: ['reason'],
+  });
 /** Largest upload in one batch; a gate with more queued scans sends several. */
 export const MAX_BATCH_SCANS = 1_000;
 export const ZScanBatch = z.object({ scans: z.array(ZBatchScan).min(1).max(MAX_BATCH_SCANS) }).strict();
@@ -44,4 +61,7 @@ export type TScanAck =
        */
       corrected?: true;
     }
-  | { id?: string; error: { code: 'invalid' | 'idempotency_mismatch' | 'unavailable'; message: string; retryAfterMs?: number } };
+  | {
+      id?: string;
+      error: { code: 'invalid' | 'idempotency_mismatch' | 'unavailable'; message: string; retryAfterMs?: number };
+    };

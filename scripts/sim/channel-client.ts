@@ -23,9 +23,7 @@ export class ChannelClient {
   readonly code: string;
   private socket: Socket | undefined;
 
-  constructor(
-    private readonly opts: { baseUrl: string; code: string; token: string; transport: ChannelTransport },
-  ) {
+  constructor(private readonly opts: { baseUrl: string; code: string; token: string; transport: ChannelTransport }) {
     this.code = opts.code;
   }
 
@@ -62,7 +60,11 @@ export class ChannelClient {
         settled = true;
         clearTimeout(t);
         socket.disconnect();
-        reject(new Error(`channel ${this.code}: the server refused its token (unauthorized); run \`npm run cli -- seed demo\` again`));
+        reject(
+          new Error(
+            `channel ${this.code}: the server refused its token (unauthorized); run \`npm run cli -- seed demo\` again`,
+          ),
+        );
       });
       // After a server restart socket.io does not reconnect by itself when the server closed the connection.
       socket.on('disconnect', (reason) => {
@@ -81,7 +83,10 @@ export class ChannelClient {
     try {
       res = await fetch(`${this.opts.baseUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.opts.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${this.opts.token}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         body: body !== undefined ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
@@ -126,14 +131,23 @@ export class ChannelClient {
     try {
       ack = (await socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck('order', order)) as TOrderResponse | ErrorBody;
     } catch {
-      return { ok: false, code: 'timeout', message: `channel ${this.code}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s` };
+      return {
+        ok: false,
+        code: 'timeout',
+        message: `channel ${this.code}: no answer within ${REQUEST_TIMEOUT_MS / 1000}s`,
+      };
     }
     if ('error' in ack && ack.error) {
       const code = ack.error.code ?? 'internal';
       const message = ack.error.message ?? '';
       // The socket ack carries no Retry-After; the message says "retry in Ns".
       const m = /retry in (\d+)s/.exec(message);
-      return { ok: false, code, message, ...(code === 'rate_limited' ? { retryAfterMs: (m ? Number(m[1]) : 5) * 1000 } : {}) };
+      return {
+        ok: false,
+        code,
+        message,
+        ...(code === 'rate_limited' ? { retryAfterMs: (m ? Number(m[1]) : 5) * 1000 } : {}),
+      };
     }
     // The socket answer has no status: a replayed ref gets the stored body, like HTTP's 200.
     return { ok: true, status: 201, body: ack as TOrderResponse };

@@ -170,7 +170,13 @@ export class SimGateDevice {
         if (err.message !== 'unauthorized') return;
         this.isRevoked = true;
         this.socket.disconnect();
-        done(() => reject(new Error(`gate ${this.gateCode}: the server refused its token (unauthorized); run \`npm run cli -- seed demo\` again`)));
+        done(() =>
+          reject(
+            new Error(
+              `gate ${this.gateCode}: the server refused its token (unauthorized); run \`npm run cli -- seed demo\` again`,
+            ),
+          ),
+        );
       };
       const t = setTimeout(() => done(() => resolve(false)), timeoutMs);
       this.socket.on('connect', onOk);
@@ -313,7 +319,9 @@ export class SimGateDevice {
         const done = new Set<string>();
         if ('error' in res) {
           // The server refused the batch as a whole: resending it unchanged cannot help.
-          this.opts.onLog?.(`gate ${this.gateCode}: upload of ${batch.length} scans refused: ${res.error.code}: ${res.error.message}`);
+          this.opts.onLog?.(
+            `gate ${this.gateCode}: upload of ${batch.length} scans refused: ${res.error.code}: ${res.error.message}`,
+          );
           for (const s of batch) done.add(s.id);
         } else {
           res.results.forEach((r, i) => {
@@ -323,7 +331,9 @@ export class SimGateDevice {
                 retryAfter = Math.max(retryAfter, r.error.retryAfterMs ?? 1_000);
                 return;
               }
-              this.opts.onLog?.(`gate ${this.gateCode}: uploaded scan ${id} refused: ${r.error.code}: ${r.error.message}`);
+              this.opts.onLog?.(
+                `gate ${this.gateCode}: uploaded scan ${id} refused: ${r.error.code}: ${r.error.message}`,
+              );
             } else {
               uploaded++;
               if (r.conflict) conflicts++;
@@ -339,7 +349,8 @@ export class SimGateDevice {
     } finally {
       this.uploading = false;
     }
-    if (uploaded || retryAfter) this.opts.onUpload?.(this.gateCode, { uploaded, conflicts, remaining: this.queue.length });
+    if (uploaded || retryAfter)
+      this.opts.onUpload?.(this.gateCode, { uploaded, conflicts, remaining: this.queue.length });
     if (this.queue.length && !this.isClosed && !this.isCut) this.scheduleUpload(retryAfter || UPLOAD_RETRY_MS);
   }
 

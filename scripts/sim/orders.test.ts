@@ -28,7 +28,12 @@ const CATALOG: TCatalog = {
     type('STUDENT', 130, true),
     type('TWO-DAY', 320, false),
     type('ROPEWAY', 120, false),
-    type('COMBO', 300, true, { bundle: [{ type: 'ADULT', qty: 1 }, { type: 'ROPEWAY', qty: 1 }] }),
+    type('COMBO', 300, true, {
+      bundle: [
+        { type: 'ADULT', qty: 1 },
+        { type: 'ROPEWAY', qty: 1 },
+      ],
+    }),
   ],
   slots: [
     { start: '08:00', end: '10:00', remaining: 10, closed: false },
@@ -67,7 +72,13 @@ describe('the simulated day', () => {
 describe('orders', () => {
   it('prices an order exactly as the catalog does, with the slot only on slotted types', () => {
     const plan = { kind: 'combo' as const, persons: ['COMBO', 'CHILD', 'SENIOR', 'COMBO'], ropeway: 1 };
-    const order = buildOrder({ ref: 'WECHAT-20261122-1-abc', date: '2026-11-22', plan, catalog: CATALOG, slot: '10:00' });
+    const order = buildOrder({
+      ref: 'WECHAT-20261122-1-abc',
+      date: '2026-11-22',
+      plan,
+      catalog: CATALOG,
+      slot: '10:00',
+    });
     expect(ZOrder.safeParse(order).success).toBe(true);
     expect(order.amount).toBe(300 * 2 + 110 + 110 + 120);
     expect(order.items).toContainEqual({ type: 'COMBO', qty: 2, date: '2026-11-22', slot: '10:00' });

@@ -48,8 +48,28 @@ export const CHANNEL_PROFILES: Record<string, ChannelProfile> = {
   WECHAT: { ...BASE },
   CTRIP: { ...BASE, advanceShare: 0.2, nextSlotShare: 0.2, arrivalSimMin: 70, twoDayShare: 0.09, comboShare: 0.12 },
   MEITUAN: { ...BASE, advanceShare: 0.15, arrivalSimMin: 55, studentShare: 0.14, sizeWeights: [22, 38, 18, 12, 6, 4] },
-  'WINDOW-1': { ...BASE, transport: 'socket', walkUp: true, advanceShare: 0, nextSlotShare: 0, arrivalSimMin: 5, seniorShare: 0.22, comboShare: 0.07, named: false },
-  'KIOSK-1': { ...BASE, transport: 'socket', walkUp: true, advanceShare: 0, nextSlotShare: 0, arrivalSimMin: 3, sizeWeights: [30, 40, 16, 10, 3, 1], seniorShare: 0.04, named: false },
+  'WINDOW-1': {
+    ...BASE,
+    transport: 'socket',
+    walkUp: true,
+    advanceShare: 0,
+    nextSlotShare: 0,
+    arrivalSimMin: 5,
+    seniorShare: 0.22,
+    comboShare: 0.07,
+    named: false,
+  },
+  'KIOSK-1': {
+    ...BASE,
+    transport: 'socket',
+    walkUp: true,
+    advanceShare: 0,
+    nextSlotShare: 0,
+    arrivalSimMin: 3,
+    sizeWeights: [30, 40, 16, 10, 3, 1],
+    seniorShare: 0.04,
+    named: false,
+  },
 };
 
 export function profileOf(channelCode: string): ChannelProfile {
@@ -111,7 +131,12 @@ export function fitToCatalog(plan: PartyPlan, catalog: TCatalog): PartyPlan {
   const sold = new Set(catalog.types.map((t) => t.code));
   const fallback = sold.has('ADULT') ? 'ADULT' : catalog.types[0]?.code;
   const persons = plan.persons.map((p) => (sold.has(p) ? p : fallback)).filter((p): p is string => !!p);
-  const kind: PartyKind = plan.kind === 'two-day' && !persons.includes('TWO-DAY') ? 'day' : plan.kind === 'combo' && !persons.includes('COMBO') ? 'day' : plan.kind;
+  const kind: PartyKind =
+    plan.kind === 'two-day' && !persons.includes('TWO-DAY')
+      ? 'day'
+      : plan.kind === 'combo' && !persons.includes('COMBO')
+        ? 'day'
+        : plan.kind;
   return { kind, persons, ropeway: sold.has('ROPEWAY') ? Math.min(plan.ropeway, persons.length) : 0 };
 }
 
@@ -132,9 +157,24 @@ export const ENTRY_WINDOW_BEFORE_MIN = 15;
  * The slot a party books: for today (nowMinute given) the slot that admits now, sometimes the next
  * one; for a later date any slot, mostly the morning. Only slots with room for `need`.
  */
-export function chooseSlot(catalog: TCatalog, need: number, nowMinute: number | null, nextShare: number, rand: Rand = Math.random): TSlot | undefined {
-  const open = catalog.slots.filter((s) => !s.closed && s.remaining >= need).sort((a, b) => minutesOf(a.start) - minutesOf(b.start));
-  if (nowMinute === null) return open.length ? pickWeighted(open, open.map((_, i) => Math.max(1, 5 - i)), rand) : undefined;
+export function chooseSlot(
+  catalog: TCatalog,
+  need: number,
+  nowMinute: number | null,
+  nextShare: number,
+  rand: Rand = Math.random,
+): TSlot | undefined {
+  const open = catalog.slots
+    .filter((s) => !s.closed && s.remaining >= need)
+    .sort((a, b) => minutesOf(a.start) - minutesOf(b.start));
+  if (nowMinute === null)
+    return open.length
+      ? pickWeighted(
+          open,
+          open.map((_, i) => Math.max(1, 5 - i)),
+          rand,
+        )
+      : undefined;
   const sellable = open.filter((s) => minutesOf(s.end) - LAST_SALE_BEFORE_END_MIN > nowMinute);
   const admitting = sellable.filter((s) => minutesOf(s.start) - ENTRY_WINDOW_BEFORE_MIN <= nowMinute);
   const upcoming = sellable.filter((s) => minutesOf(s.start) - ENTRY_WINDOW_BEFORE_MIN > nowMinute);
@@ -156,8 +196,53 @@ export function amountFen(catalog: TCatalog, items: { type: string; qty: number 
   return fen;
 }
 
-const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周', '徐', '孙', '马', '朱', '胡', '郭', '何', '林', '罗', '高'];
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '洋', '艳', '勇', '军', '杰', '娟', '涛', '明', '超', '秀英', '晓东', '海燕', '建华', '子涵', '雨轩'];
+const SURNAMES = [
+  '王',
+  '李',
+  '张',
+  '刘',
+  '陈',
+  '杨',
+  '黄',
+  '赵',
+  '吴',
+  '周',
+  '徐',
+  '孙',
+  '马',
+  '朱',
+  '胡',
+  '郭',
+  '何',
+  '林',
+  '罗',
+  '高',
+];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '洋',
+  '艳',
+  '勇',
+  '军',
+  '杰',
+  '娟',
+  '涛',
+  '明',
+  '超',
+  '秀英',
+  '晓东',
+  '海燕',
+  '建华',
+  '子涵',
+  '雨轩',
+];
 const MOBILE_PREFIXES = ['130', '135', '138', '139', '150', '158', '166', '177', '186', '189', '199'];
 
 export function fakeCustomer(rand: Rand = Math.random): { name: string; phone: string } {
@@ -182,7 +267,12 @@ export function buildOrder(opts: {
   for (const p of plan.persons) qty.set(p, (qty.get(p) ?? 0) + 1);
   if (plan.ropeway) qty.set('ROPEWAY', (qty.get('ROPEWAY') ?? 0) + plan.ropeway);
   const slotted = new Set(catalog.types.filter((t) => t.slotRequired).map((t) => t.code));
-  const items = [...qty.entries()].map(([type, n]) => ({ type, qty: n, date, ...(slotted.has(type) && opts.slot ? { slot: opts.slot } : {}) }));
+  const items = [...qty.entries()].map(([type, n]) => ({
+    type,
+    qty: n,
+    date,
+    ...(slotted.has(type) && opts.slot ? { slot: opts.slot } : {}),
+  }));
   const fen = amountFen(catalog, items);
   return {
     ref: opts.ref,

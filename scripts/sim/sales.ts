@@ -99,7 +99,9 @@ const uniform = (a: number, b: number) => a + Math.random() * (b - a);
 /** Persons of a sold order: one per entry ticket, ropeway tickets handed to the first ones. */
 export function personsOf(tickets: TOrderResponse['tickets']): Person[] {
   const ropeway = tickets.filter((t) => t.type === 'ROPEWAY');
-  return tickets.filter((t) => t.type !== 'ROPEWAY').map((t, i) => ({ entry: t.code, entryType: t.type, ...(ropeway[i] ? { ropeway: ropeway[i].code } : {}) }));
+  return tickets
+    .filter((t) => t.type !== 'ROPEWAY')
+    .map((t, i) => ({ entry: t.code, entryType: t.type, ...(ropeway[i] ? { ropeway: ropeway[i].code } : {}) }));
 }
 
 /**
@@ -151,7 +153,8 @@ export class SalesChannel {
   private async catalog(date: string, localDay: string): Promise<TCatalog | undefined> {
     const { catalogs, client, tlog } = this.deps;
     let r = await catalogs.get(client, date);
-    if (!r.ok && r.code === 'invalid' && date === localDay && catalogs.learnDay(localDay, r.message)) r = await catalogs.get(client, catalogs.today(localDay));
+    if (!r.ok && r.code === 'invalid' && date === localDay && catalogs.learnDay(localDay, r.message))
+      r = await catalogs.get(client, catalogs.today(localDay));
     if (r.ok) return r.body;
     tlog.say(`catalog:${r.code}`, `${this.code}: catalog for ${date} not available: ${r.code}: ${r.message}`);
     this.backoff(r.retryAfterMs ?? ERROR_BACKOFF_MS);
@@ -162,14 +165,24 @@ export class SalesChannel {
    * What can be sold to this party on `date`: the catalog, the plan fitted to it and a slot; 'full'
    * when the day or every usable slot is sold out; undefined when the catalog is unavailable.
    */
-  private async offer(date: string, today: string, local: TLocalTime, wanted: PartyPlan): Promise<{ catalog: TCatalog; plan: PartyPlan; slot?: TSlot } | 'full' | undefined> {
+  private async offer(
+    date: string,
+    today: string,
+    local: TLocalTime,
+    wanted: PartyPlan,
+  ): Promise<{ catalog: TCatalog; plan: PartyPlan; slot?: TSlot } | 'full' | undefined> {
     const { profile } = this.deps;
     const catalog = await this.catalog(date, local.day);
     if (!catalog) return undefined;
     let plan = fitToCatalog(wanted, catalog);
     if (catalog.remaining !== null && catalog.remaining < plan.persons.length) return 'full';
     if (!slotNeed(plan, catalog)) return { catalog, plan };
-    const slot = chooseSlot(catalog, slotNeed(plan, catalog), date === today ? local.minute : null, profile.nextSlotShare);
+    const slot = chooseSlot(
+      catalog,
+      slotNeed(plan, catalog),
+      date === today ? local.minute : null,
+      profile.nextSlotShare,
+    );
     if (slot) return { catalog, plan, slot };
     // After the last slot (or with every slot full) the window still sells passes without a slot.
     if (date !== today || !profile.walkUp || !catalog.types.some((t) => t.code === 'TWO-DAY')) return 'full';
@@ -193,7 +206,10 @@ export class SalesChannel {
     }
     if (offer === 'full') {
       stats.soldOut++;
-      tlog.say(`full:${this.code}`, `${this.code}: no room for a party of ${wanted.persons.length} on ${date}; customers turned away`);
+      tlog.say(
+        `full:${this.code}`,
+        `${this.code}: no room for a party of ${wanted.persons.length} on ${date}; customers turned away`,
+      );
       this.backoff(ERROR_BACKOFF_MS);
       return;
     }
@@ -253,7 +269,10 @@ export class SalesChannel {
       this.backoff(wait);
     } else {
       stats.orderErrors++;
-      tlog.say(`order:${this.code}:${res.code}`, `${this.code}: order failed: ${res.status ?? ''} ${res.code}: ${res.message}`);
+      tlog.say(
+        `order:${this.code}:${res.code}`,
+        `${this.code}: order failed: ${res.status ?? ''} ${res.code}: ${res.message}`,
+      );
       this.backoff(res.retryAfterMs ?? (res.code === 'network' || res.code === 'timeout' ? ERROR_BACKOFF_MS : 2_000));
     }
   }
@@ -267,7 +286,10 @@ export class SalesChannel {
     else {
       stats.replayMismatches++;
       const got = again.ok ? `status ${again.status}, order ${again.body.orderId}` : `${again.code}: ${again.message}`;
-      tlog.say(`replay:${this.code}`, `${this.code}: order ${order.ref} sent again got ${got}; expected 200 with order ${orderId}`);
+      tlog.say(
+        `replay:${this.code}`,
+        `${this.code}: order ${order.ref} sent again got ${got}; expected 200 with order ${orderId}`,
+      );
     }
   }
 
@@ -281,12 +303,21 @@ export class SalesChannel {
     }
     stats.refunds++;
     stats.refundedTickets += r.body.refunded.length;
-    if (r.body.refunded.length !== ticketCount) tlog.say(`refund-count:${this.code}`, `${this.code}: refund of ${ref} returned ${r.body.refunded.length} of ${ticketCount} unused tickets`);
+    if (r.body.refunded.length !== ticketCount)
+      tlog.say(
+        `refund-count:${this.code}`,
+        `${this.code}: refund of ${ref} returned ${r.body.refunded.length} of ${ticketCount} unused tickets`,
+      );
     return true;
   }
 
   /** When the party comes: soon for walk-ups, within the slot window (real time: the server checks it) for the rest. */
-  private party(plan: PartyPlan, tickets: TOrderResponse['tickets'], slot: TSlot | undefined, isRefunded: boolean): Party {
+  private party(
+    plan: PartyPlan,
+    tickets: TOrderResponse['tickets'],
+    slot: TSlot | undefined,
+    isRefunded: boolean,
+  ): Party {
     const { clock, profile } = this.deps;
     const now = Date.now();
     let arriveAt = now + 2_000 + clock.realMs(expo(profile.arrivalSimMin));

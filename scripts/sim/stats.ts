@@ -53,7 +53,11 @@ export class ThrottledLog {
       e.suppressed++;
       return;
     }
-    this.log(e?.suppressed ? `${message} (and ${e.suppressed} more like it in the last ${Math.round((now - e.at) / 1000)}s)` : message);
+    this.log(
+      e?.suppressed
+        ? `${message} (and ${e.suppressed} more like it in the last ${Math.round((now - e.at) / 1000)}s)`
+        : message,
+    );
     this.last.set(key, { at: now, suppressed: 0 });
     // Keys are a handful of error kinds; keep the map bounded anyway.
     if (this.last.size > 200) this.last.delete(this.last.keys().next().value!);

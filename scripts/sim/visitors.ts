@@ -112,7 +112,8 @@ export class Visitors {
     },
   ) {
     const have = deps.gates.filter((g) => deps.devices.has(g.code));
-    const at = (prefix: string, dir: 'in' | 'out') => have.filter((g) => g.code.startsWith(prefix) && (g.direction === dir || g.direction === 'both'));
+    const at = (prefix: string, dir: 'in' | 'out') =>
+      have.filter((g) => g.code.startsWith(prefix) && (g.direction === dir || g.direction === 'both'));
     this.routes = {
       mainIn: at('MG-', 'in'),
       eastIn: at('EG-', 'in'),
@@ -172,7 +173,10 @@ export class Visitors {
     // Handhelds staff the group and accessible lanes: groups and the elderly go there, few others;
     // on the way out most people just take the nearest exit turnstile.
     const handheld = direction === 'in' ? (isGroup ? 3 : 0.5) : isGroup ? 1 : 0.25;
-    return pickWeighted(list, list.map((g) => (g.kind === 'handheld' ? handheld : 1)));
+    return pickWeighted(
+      list,
+      list.map((g) => (g.kind === 'handheld' ? handheld : 1)),
+    );
   }
 
   private device(gate: DemoGate | undefined): SimGateDevice | undefined {
@@ -180,7 +184,13 @@ export class Visitors {
   }
 
   /** One scan with bookkeeping: counts, and a note when the server's answer is not what the visitor expected. */
-  private async scan(gate: DemoGate, code: string, direction: 'in' | 'out', expect: Expect, label: string): Promise<ScanOutcome | undefined> {
+  private async scan(
+    gate: DemoGate,
+    code: string,
+    direction: 'in' | 'out',
+    expect: Expect,
+    label: string,
+  ): Promise<ScanOutcome | undefined> {
     const device = this.device(gate);
     if (!device || this.isStopped) return undefined;
     const o = await device.scan(code, direction);
@@ -196,17 +206,29 @@ export class Visitors {
     if (o.result === 'admit') stats.admitted++;
     else stats.reject(o.offline ? `offline-${o.reason ?? 'reject'}` : o.reason);
     if (!o.offline) {
-      const ok = expect === 'admit' ? o.result === 'admit' || o.reason === 'capacity' : o.result === 'reject' && expect.includes(o.reason!);
+      const ok =
+        expect === 'admit'
+          ? o.result === 'admit' || o.reason === 'capacity'
+          : o.result === 'reject' && expect.includes(o.reason!);
       if (!ok) {
         const got = o.result === 'admit' ? 'admitted' : `refused (${o.reason})`;
-        tlog.say(`surprise:${label}:${o.reason ?? o.result}`, `gate ${gate.code}: ${label} ${code.slice(0, 8)}… ${direction} ${got}, expected ${expect === 'admit' ? 'admit' : expect.join('/')}`);
+        tlog.say(
+          `surprise:${label}:${o.reason ?? o.result}`,
+          `gate ${gate.code}: ${label} ${code.slice(0, 8)}… ${direction} ${got}, expected ${expect === 'admit' ? 'admit' : expect.join('/')}`,
+        );
       }
     }
     return o;
   }
 
   /** A party goes through one gate person by person, a second or three apart; returns who got through. */
-  private async pass(persons: Person[], gate: DemoGate | undefined, direction: 'in' | 'out', codeOf: (p: Person) => string | undefined, signal: AbortSignal): Promise<Person[]> {
+  private async pass(
+    persons: Person[],
+    gate: DemoGate | undefined,
+    direction: 'in' | 'out',
+    codeOf: (p: Person) => string | undefined,
+    signal: AbortSignal,
+  ): Promise<Person[]> {
     if (!gate) return [];
     const through: Person[] = [];
     let isFirst = true;
@@ -226,7 +248,10 @@ export class Visitors {
           if (this.recent.length > RECENT_CODES) this.recent.shift();
         }
         // The turnstile was slow, so they scan again: the server says used (or passback for passes).
-        if (Math.random() < DUPLICATE_P) void this.later(uniform(2_000, 8_000), signal, () => this.scan(gate, code, 'in', ['used', 'passback'], `duplicate ${label}`));
+        if (Math.random() < DUPLICATE_P)
+          void this.later(uniform(2_000, 8_000), signal, () =>
+            this.scan(gate, code, 'in', ['used', 'passback'], `duplicate ${label}`),
+          );
       }
     }
     return through;
@@ -234,17 +259,22 @@ export class Visitors {
 
   /** Runs an incident after a delay without holding up the party. */
   private later(ms: number, signal: AbortSignal, fn: () => Promise<unknown>): Promise<void> {
-    return sleep(ms, undefined, { signal }).then(fn).then(
-      () => undefined,
-      () => undefined,
-    );
+    return sleep(ms, undefined, { signal })
+      .then(fn)
+      .then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   /** Someone at the gate shows a code that is not a ticket, or a screenshot of one already used. */
   private incidents(inList: DemoGate[], signal: AbortSignal): void {
     if (Math.random() < JUNK_P) {
       const gate = this.pick(inList, false);
-      if (gate) void this.later(uniform(1_000, 5_000), signal, () => this.scan(gate, junkCode(), 'in', ['invalid', 'unknown'], 'junk code'));
+      if (gate)
+        void this.later(uniform(1_000, 5_000), signal, () =>
+          this.scan(gate, junkCode(), 'in', ['invalid', 'unknown'], 'junk code'),
+        );
     }
     if (!this.recent.length) return;
     const code = this.recent[randomInt(0, this.recent.length - 1)];
@@ -252,10 +282,15 @@ export class Visitors {
     const offline = inList.filter((g) => this.deps.devices.get(g.code)?.isOffline);
     if (offline.length && Math.random() < SHARED_AT_OFFLINE_P) {
       const gate = offline[randomInt(0, offline.length - 1)];
-      void this.later(uniform(1_000, 5_000), signal, () => this.scan(gate, code, 'in', ['used', 'passback'], 'ticket passed back'));
+      void this.later(uniform(1_000, 5_000), signal, () =>
+        this.scan(gate, code, 'in', ['used', 'passback'], 'ticket passed back'),
+      );
     } else if (Math.random() < SHARED_P) {
       const gate = this.pick([...this.routes.mainIn, ...this.routes.eastIn], false);
-      if (gate) void this.later(uniform(1_000, 5_000), signal, () => this.scan(gate, code, 'in', ['used', 'passback'], 'shared screenshot'));
+      if (gate)
+        void this.later(uniform(1_000, 5_000), signal, () =>
+          this.scan(gate, code, 'in', ['used', 'passback'], 'shared screenshot'),
+        );
     }
   }
 
@@ -267,7 +302,8 @@ export class Visitors {
     await wait(party.arriveAt - Date.now());
     const persons = party.persons;
     const isGroup = persons.length >= 5 || (persons.some((p) => p.entryType === 'SENIOR') && Math.random() < 0.5);
-    const isHotelGuest = party.kind === 'two-day' && r.hotelLobby.length > 0 && r.hotelPark.length > 0 && Math.random() < HOTEL_GUEST_P;
+    const isHotelGuest =
+      party.kind === 'two-day' && r.hotelLobby.length > 0 && r.hotelPark.length > 0 && Math.random() < HOTEL_GUEST_P;
     const side = Math.random() < MAIN_GATE_P ? 'main' : 'east';
     const inList = isHotelGuest ? r.hotelLobby : side === 'main' ? r.mainIn : r.eastIn;
     this.incidents(inList, signal);
@@ -329,6 +365,12 @@ export class Visitors {
 
     await wait(leaveAt - Date.now());
     const exitSide = Math.random() < 0.8 ? side : side === 'main' ? 'east' : 'main';
-    await this.pass(inside, this.pick(exitSide === 'main' ? r.mainOut : r.eastOut, isGroup, 'out'), 'out', (p) => p.entry, signal);
+    await this.pass(
+      inside,
+      this.pick(exitSide === 'main' ? r.mainOut : r.eastOut, isGroup, 'out'),
+      'out',
+      (p) => p.entry,
+      signal,
+    );
   }
 }

@@ -35,19 +35,40 @@ const limiterCache = new WeakMap<SharedState, { account: Limiter; address: Limit
 function signInLimiters() {
   const { shared } = getRuntime();
   let limiters = limiterCache.get(shared);
-  if (!limiters) limiterCache.set(shared, (limiters = {
-    account: shared.rateLimiter({ keyPrefix: 'signin-fail:account', points: FAILS_PER_ACCOUNT, duration: FAIL_WINDOW_S, blockDuration: FAIL_WINDOW_S }),
-    address: shared.rateLimiter({ keyPrefix: 'signin-fail:address', points: FAILS_PER_ADDRESS, duration: FAIL_WINDOW_S, blockDuration: FAIL_WINDOW_S }),
-  }));
+  if (!limiters)
+    limiterCache.set(
+      shared,
+      (limiters = {
+        account: shared.rateLimiter({
+          keyPrefix: 'signin-fail:account',
+          points: FAILS_PER_ACCOUNT,
+          duration: FAIL_WINDOW_S,
+          blockDuration: FAIL_WINDOW_S,
+        }),
+        address: shared.rateLimiter({
+          keyPrefix: 'signin-fail:address',
+          points: FAILS_PER_ADDRESS,
+          duration: FAIL_WINDOW_S,
+          blockDuration: FAIL_WINDOW_S,
+        }),
+      }),
+    );
   return limiters;
 }
 
 /** Thrown messages become `error` in signIn()'s result; the sign-in page translates these codes. */
-export const SIGNIN_ERRORS = { invalid: 'invalid_credentials', throttled: 'throttled', unavailable: 'unavailable' } as const;
+export const SIGNIN_ERRORS = {
+  invalid: 'invalid_credentials',
+  throttled: 'throttled',
+  unavailable: 'unavailable',
+} as const;
 
 /** The database or the rate-limit store did not answer: nothing was decided about the credentials. */
 class SignInUnavailable extends Error {
-  constructor(readonly step: string, readonly causeMessage: string) {
+  constructor(
+    readonly step: string,
+    readonly causeMessage: string,
+  ) {
     super(SIGNIN_ERRORS.unavailable);
   }
 }
@@ -62,7 +83,8 @@ async function step<T>(work: Promise<T>, what: string, anyFailure = false): Prom
     return await withDeadline(work, SIGN_IN_WAIT_MS, what);
   } catch (err) {
     if (err instanceof RateLimiterRes) throw err;
-    if (anyFailure || isUnavailableError(err)) throw new SignInUnavailable(what, (err as Error)?.message ?? String(err));
+    if (anyFailure || isUnavailableError(err))
+      throw new SignInUnavailable(what, (err as Error)?.message ?? String(err));
     throw err;
   }
 }
@@ -73,7 +95,10 @@ async function step<T>(work: Promise<T>, what: string, anyFailure = false): Prom
  * store that does not answer is `unavailable` and counts against nothing, since nothing about the
  * password was learnt.
  */
-export async function authorizeCredentials(raw: Record<string, string> | undefined, headers: Record<string, string | string[] | undefined>) {
+export async function authorizeCredentials(
+  raw: Record<string, string> | undefined,
+  headers: Record<string, string | string[] | undefined>,
+) {
   const { db, logger } = getRuntime();
   const parsed = ZCredentials.safeParse(raw ?? {});
   if (!parsed.success) throw new Error(SIGNIN_ERRORS.invalid);
@@ -91,14 +116,18 @@ export async function authorizeCredentials(raw: Record<string, string> | undefin
     if (!row || !ok || row.disabled_at) {
       // A failure that cannot be counted is not answered: "wrong password" without a count would
       // let guessing run unthrottled while the limit store is away.
-      await step(Promise.all([account.consume(email), byAddress.consume(address)]), 'the sign-in limits', true).catch((e) => {
-        if (!(e instanceof RateLimiterRes)) throw e;
-      });
+      await step(Promise.all([account.consume(email), byAddress.consume(address)]), 'the sign-in limits', true).catch(
+        (e) => {
+          if (!(e instanceof RateLimiterRes)) throw e;
+        },
+      );
       logger.info({ email, address }, 'sign-in failed');
       throw new Error(SIGNIN_ERRORS.invalid);
     }
     // Clearing the failure count is a courtesy: a limit store that is away must not refuse a right password.
-    await step(account.delete(email), 'the sign-in limits', true).catch((e) => logger.warn({ email, err: (e as Error).message }, 'could not clear failed sign-ins'));
+    await step(account.delete(email), 'the sign-in limits', true).catch((e) =>
+      logger.warn({ email, err: (e as Error).message }, 'could not clear failed sign-ins'),
+    );
     logger.info({ userId: row.id, address }, 'signed in');
     return { id: String(row.id), email: row.email, name: row.name };
   } catch (err) {
@@ -121,7 +150,8 @@ export function authOptions(): NextAuthOptions {
       CredentialsProvider({
         name: 'Tidewatch',
         credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
-        authorize: (credentials, req) => authorizeCredentials(credentials, (req?.headers ?? {}) as Record<string, string>),
+        authorize: (credentials, req) =>
+          authorizeCredentials(credentials, (req?.headers ?? {}) as Record<string, string>),
       }),
     ],
     callbacks: {

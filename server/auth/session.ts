@@ -46,7 +46,11 @@ function sessionToken(cookies: Map<string, string>): string | undefined {
  * The user behind a Cookie header, or null when there is no valid session or the account is
  * disabled. A role change or a disabled account takes effect on the next request.
  */
-export async function userFromCookieHeader(db: Queryable, secret: string, cookieHeader: string | undefined): Promise<TSessionUser | null> {
+export async function userFromCookieHeader(
+  db: Queryable,
+  secret: string,
+  cookieHeader: string | undefined,
+): Promise<TSessionUser | null> {
   const token = sessionToken(parseCookies(cookieHeader));
   if (!token) return null;
   let jwt: Awaited<ReturnType<typeof decode>>;
@@ -63,7 +67,13 @@ export async function userFromCookieHeader(db: Queryable, secret: string, cookie
 export async function userById(db: Queryable, id: number): Promise<TSessionUser | null> {
   const row = await findUserById(db, id);
   if (!row || row.disabled_at) return null;
-  return { id: row.id, email: row.email, name: row.name, role: row.role, venueIds: row.all_venues ? 'all' : row.venue_ids };
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    venueIds: row.all_venues ? 'all' : row.venue_ids,
+  };
 }
 
 export function canSeeVenue(user: TSessionUser, venueId: number): boolean {

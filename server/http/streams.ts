@@ -11,7 +11,12 @@ import { bearerToken, readJson, sendError, sendJson } from './io.ts';
 
 /** The token could not be checked (database down): 503 with Retry-After, never 401. */
 function cannotCheck(retryAfterMs: number): AppError {
-  return new AppError('unavailable', 'the token cannot be checked right now (the database is not answering); retry later', undefined, Math.ceil(retryAfterMs / 1000));
+  return new AppError(
+    'unavailable',
+    'the token cannot be checked right now (the database is not answering); retry later',
+    undefined,
+    Math.ceil(retryAfterMs / 1000),
+  );
 }
 
 async function channelOf(rt: Runtime, req: IncomingMessage): Promise<ChannelRow> {
@@ -35,7 +40,12 @@ const TICKET_QR = /^\/api\/channels\/tickets\/([^/]{1,64})\/qr\.svg$/;
  * The HTTP forms of the channel and device protocols (docs/channel-protocol.md,
  * docs/device-protocol.md). Returns false when the path is not one of them.
  */
-export async function handleStreamHttp(rt: Runtime, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+export async function handleStreamHttp(
+  rt: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<boolean> {
   const p = url.pathname;
   if (!p.startsWith('/api/channels/') && p !== '/api/gates/scans') return false;
   try {
@@ -45,14 +55,21 @@ export async function handleStreamHttp(rt: Runtime, req: IncomingMessage, res: S
       const body = await readJson(req);
       const out = await acceptScanBatch(rt, device, body);
       // Scans that could not be decided in time ask for a retry: say when, as HTTP does.
-      const retryMs = 'results' in out ? Math.max(0, ...out.results.map((r) => ('error' in r && r.error.retryAfterMs) || 0)) : 0;
-      sendJson(res, 'error' in out ? 400 : 200, out, retryMs ? { 'retry-after': String(Math.ceil(retryMs / 1000)) } : {});
+      const retryMs =
+        'results' in out ? Math.max(0, ...out.results.map((r) => ('error' in r && r.error.retryAfterMs) || 0)) : 0;
+      sendJson(
+        res,
+        'error' in out ? 400 : 200,
+        out,
+        retryMs ? { 'retry-after': String(Math.ceil(retryMs / 1000)) } : {},
+      );
       return true;
     }
     const channel = await channelOf(rt, req);
     if (p === '/api/channels/catalog' && req.method === 'GET') {
       const date = ZDate.safeParse(url.searchParams.get('date') ?? '');
-      if (!date.success) throw new AppError('invalid', 'date: must be a date as YYYY-MM-DD', { date: ['must be a date as YYYY-MM-DD'] });
+      if (!date.success)
+        throw new AppError('invalid', 'date: must be a date as YYYY-MM-DD', { date: ['must be a date as YYYY-MM-DD'] });
       sendJson(res, 200, await catalogInTime(rt, channel, date.data));
       return true;
     }
@@ -70,7 +87,10 @@ export async function handleStreamHttp(rt: Runtime, req: IncomingMessage, res: S
     if (qr && req.method === 'GET') {
       const code = normalizeTicketCode(decodeURIComponent(qr[1]));
       const own = code
-        ? await rt.db.query('SELECT 1 FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.code = $1 AND o.channel_id = $2', [code, channel.id])
+        ? await rt.db.query(
+            'SELECT 1 FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.code = $1 AND o.channel_id = $2',
+            [code, channel.id],
+          )
         : { rows: [] };
       if (!code || !own.rows.length) throw new AppError('not_found', 'no such ticket sold by this channel');
       const svg = await QRCode.toString(code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });

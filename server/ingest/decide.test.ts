@@ -1,10 +1,25 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { TScanReason } from '../../lib/schemas/scan.ts';
-import { decide, recordOffline, type TDecision, type TScanContext, type TTicketRules, type TTicketState } from './decide.ts';
+import {
+  decide,
+  recordOffline,
+  type TDecision,
+  type TScanContext,
+  type TTicketRules,
+  type TTicketState,
+} from './decide.ts';
 
 /** Business days spanning a month end, so day comparisons cannot pass by numeric accident. */
-const DAYS = ['2026-02-26', '2026-02-27', '2026-02-28', '2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04'] as const;
+const DAYS = [
+  '2026-02-26',
+  '2026-02-27',
+  '2026-02-28',
+  '2026-03-01',
+  '2026-03-02',
+  '2026-03-03',
+  '2026-03-04',
+] as const;
 const FIRST_DAY = DAYS[0];
 const LAST_DAY = DAYS[DAYS.length - 1];
 /** Zone ids of the generated gates. */
@@ -29,7 +44,14 @@ function ticket(over: Partial<TTicketState> = {}): TTicketState {
 }
 
 function rules(over: Partial<TTicketRules> = {}): TTicketRules {
-  return { entryPolicy: 'multi', antiPassback: false, maxEntriesPerDay: null, entryWindowBeforeMin: 0, allowedZoneIds: null, ...over };
+  return {
+    entryPolicy: 'multi',
+    antiPassback: false,
+    maxEntriesPerDay: null,
+    entryWindowBeforeMin: 0,
+    allowedZoneIds: null,
+    ...over,
+  };
 }
 
 function scan(over: Partial<TScanContext> = {}): TScanContext {
@@ -184,7 +206,15 @@ describe('single-entry tickets', () => {
   it('never admits two ins whatever the rules, slot, validity, zone list or capacity', () => {
     fc.assert(
       fc.property(arbState, arbRules, arbScans(), (s, r, scans) => {
-        const t0: TTicketState = { ...s, status: 'valid', entries: 0, entriesOnDay: 0, entriesDay: null, inside: false, zoneId: null };
+        const t0: TTicketState = {
+          ...s,
+          status: 'valid',
+          entries: 0,
+          entriesOnDay: 0,
+          entriesDay: null,
+          inside: false,
+          zoneId: null,
+        };
         const r1: TTicketRules = { ...r, entryPolicy: 'single' };
         const { steps, final } = run(t0, r1, scans);
         expect(admittedIns(steps).length).toBeLessThanOrEqual(1);
@@ -235,7 +265,8 @@ describe('multi-entry tickets', () => {
           if (step.c.direction !== 'in') continue;
           const earlier = earlierRefusal(step.before, r, step.c);
           if (earlier) expect(reasonOf(step.d)).toBe(earlier);
-          else if (step.before.inside && step.before.entriesDay === step.c.day) expect(reasonOf(step.d)).toBe('passback');
+          else if (step.before.inside && step.before.entriesDay === step.c.day)
+            expect(reasonOf(step.d)).toBe('passback');
           else {
             const today = step.before.entriesDay === step.c.day ? step.before.entriesOnDay : 0;
             const capped = r.maxEntriesPerDay !== null && today >= r.maxEntriesPerDay;
@@ -251,7 +282,10 @@ describe('multi-entry tickets', () => {
     fc.assert(
       fc.property(
         fc.option(fc.integer({ min: 1, max: 5 }), { nil: null }),
-        fc.array(fc.record({ direction: fc.constantFrom('in' as const, 'out' as const), zoneId: arbZone, minute: arbMinute }), { minLength: 1, maxLength: 20 }),
+        fc.array(
+          fc.record({ direction: fc.constantFrom('in' as const, 'out' as const), zoneId: arbZone, minute: arbMinute }),
+          { minLength: 1, maxLength: 20 },
+        ),
         (cap, moves) => {
           const r = rules({ maxEntriesPerDay: cap });
           const scans = moves.map((m) => scan({ ...m, day: '2026-03-01' }));
@@ -323,13 +357,16 @@ describe('per-day entry cap', () => {
 
   // Regression: the ticket keeps one (day, count) pair, and an offline admission uploaded late for
   // an earlier day once overwrote today's count, so today's cap started again.
-  it('a late offline upload for yesterday does not reset today\'s count', () => {
+  it("a late offline upload for yesterday does not reset today's count", () => {
     const r = rules({ maxEntriesPerDay: 1 });
     const today = scan({ day: '2026-03-01' });
     const a = decide(ticket(), r, today);
     if (a.result !== 'admit') throw new Error('first entry refused');
     const late = recordOffline(a.next, r, scan({ day: '2026-02-28' }), 'admit');
-    expect(decide(late.next!, r, scan({ day: '2026-03-01', minute: 900 }))).toEqual({ result: 'reject', reason: 'used' });
+    expect(decide(late.next!, r, scan({ day: '2026-03-01', minute: 900 }))).toEqual({
+      result: 'reject',
+      reason: 'used',
+    });
   });
 });
 
@@ -341,7 +378,8 @@ describe('validity and slots', () => {
       fc.property(arbValidity, arbRules, arbDay, arbMinute, arbZone, (validity, r0, day, minute, zoneId) => {
         const r: TTicketRules = { ...r0, allowedZoneIds: null };
         const d = decide(ticket(validity), r, scan({ day, minute, zoneId }));
-        if (day < validity.validFrom || day > validity.validTo) expect(d).toEqual({ result: 'reject', reason: 'not_valid_today' });
+        if (day < validity.validFrom || day > validity.validTo)
+          expect(d).toEqual({ result: 'reject', reason: 'not_valid_today' });
         else expect(d.result).toBe('admit');
         // Leaving does not depend on the day.
         expect(decide(ticket(validity), r, scan({ direction: 'out', day })).result).toBe('admit');
@@ -352,18 +390,32 @@ describe('validity and slots', () => {
 
   it('slot tickets: admitted only on validFrom within [slotStart - window, slotEnd]', () => {
     const arbCase = fc
-      .record({ validity: arbValidity, slot: arbSlot, window: fc.constantFrom(0, 10, 30, 90), day: arbDay, onVisitDate: fc.boolean() })
+      .record({
+        validity: arbValidity,
+        slot: arbSlot,
+        window: fc.constantFrom(0, 10, 30, 90),
+        day: arbDay,
+        onVisitDate: fc.boolean(),
+      })
       .chain((p) => {
         // Minutes anywhere, or within two minutes of either edge of the entry window.
-        const edges = fc.tuple(fc.constantFrom(p.slot.slotStart - p.window, p.slot.slotEnd), fc.integer({ min: -2, max: 2 })).map(([b, d]) => b + d);
+        const edges = fc
+          .tuple(fc.constantFrom(p.slot.slotStart - p.window, p.slot.slotEnd), fc.integer({ min: -2, max: 2 }))
+          .map(([b, d]) => b + d);
         return fc.tuple(fc.constant(p), fc.oneof(arbMinute, edges));
       });
     fc.assert(
       fc.property(arbCase, ([{ validity, slot, window, day, onVisitDate }, minute]) => {
         const scanDay = onVisitDate ? validity.validFrom : day;
-        const d = decide(ticket({ ...validity, ...slot }), rules({ entryWindowBeforeMin: window }), scan({ day: scanDay, minute }));
-        if (scanDay < validity.validFrom || scanDay > validity.validTo) expect(d).toEqual({ result: 'reject', reason: 'not_valid_today' });
-        else if (scanDay !== validity.validFrom || minute < slot.slotStart - window || minute > slot.slotEnd) expect(d).toEqual({ result: 'reject', reason: 'outside_slot' });
+        const d = decide(
+          ticket({ ...validity, ...slot }),
+          rules({ entryWindowBeforeMin: window }),
+          scan({ day: scanDay, minute }),
+        );
+        if (scanDay < validity.validFrom || scanDay > validity.validTo)
+          expect(d).toEqual({ result: 'reject', reason: 'not_valid_today' });
+        else if (scanDay !== validity.validFrom || minute < slot.slotStart - window || minute > slot.slotEnd)
+          expect(d).toEqual({ result: 'reject', reason: 'outside_slot' });
         else expect(d.result).toBe('admit');
       }),
       { numRuns: 500 },
@@ -387,11 +439,17 @@ describe('validity and slots', () => {
 describe('zones, refunds and capacity', () => {
   it('refuses an in at a zone outside allowedZoneIds with wrong_zone', () => {
     fc.assert(
-      fc.property(fc.option(fc.subarray([...ZONES]), { nil: null }), arbZone, fc.constantFrom('single' as const, 'multi' as const), (allowed, zoneId, entryPolicy) => {
-        const d = decide(ticket(), rules({ allowedZoneIds: allowed, entryPolicy }), scan({ zoneId }));
-        if (allowed !== null && !allowed.includes(zoneId)) expect(d).toEqual({ result: 'reject', reason: 'wrong_zone' });
-        else expect(d).toMatchObject({ result: 'admit', into: zoneId });
-      }),
+      fc.property(
+        fc.option(fc.subarray([...ZONES]), { nil: null }),
+        arbZone,
+        fc.constantFrom('single' as const, 'multi' as const),
+        (allowed, zoneId, entryPolicy) => {
+          const d = decide(ticket(), rules({ allowedZoneIds: allowed, entryPolicy }), scan({ zoneId }));
+          if (allowed !== null && !allowed.includes(zoneId))
+            expect(d).toEqual({ result: 'reject', reason: 'wrong_zone' });
+          else expect(d).toMatchObject({ result: 'admit', into: zoneId });
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -402,7 +460,13 @@ describe('zones, refunds and capacity', () => {
         const t: TTicketState = { ...s, status: 'refunded' };
         const d = decide(t, r, c);
         if (c.direction === 'in' || !t.inside) expect(d).toEqual({ result: 'reject', reason: 'refunded' });
-        else expect(d).toMatchObject({ result: 'admit', outOf: t.entriesDay === c.day ? t.zoneId : null, into: null, next: { inside: false, zoneId: null } });
+        else
+          expect(d).toMatchObject({
+            result: 'admit',
+            outOf: t.entriesDay === c.day ? t.zoneId : null,
+            into: null,
+            next: { inside: false, zoneId: null },
+          });
       }),
       { numRuns: RUNS },
     );
@@ -512,7 +576,18 @@ describe('recordOffline', () => {
         const today = t.entriesDay === c.day ? t.entriesOnDay : 0;
         const late = t.entriesDay !== null && c.day < t.entriesDay;
         // A late upload from an earlier day adds to the total only: today's tally and place stay.
-        expect(rec.next).toEqual(late ? { ...t, entries: t.entries + 1 } : { ...t, entries: t.entries + 1, entriesOnDay: today + 1, entriesDay: c.day, inside: true, zoneId: c.zoneId });
+        expect(rec.next).toEqual(
+          late
+            ? { ...t, entries: t.entries + 1 }
+            : {
+                ...t,
+                entries: t.entries + 1,
+                entriesOnDay: today + 1,
+                entriesDay: c.day,
+                inside: true,
+                zoneId: c.zoneId,
+              },
+        );
         expect(rec.into).toBe(late ? null : c.zoneId);
         const d = decide(t, r, c);
         const refused = d.result === 'reject' && d.reason !== 'capacity';
@@ -520,7 +595,12 @@ describe('recordOffline', () => {
         expect(rec.reason).toBe(refused ? reasonOf(d) : undefined);
         // When the rules admit it, the fact is applied exactly as an online admission would be.
         const online = decide(t, r, { ...c, zoneHasRoom: true });
-        if (online.result === 'admit') expect({ next: rec.next, into: rec.into, outOf: rec.outOf }).toEqual({ next: online.next, into: online.into, outOf: online.outOf });
+        if (online.result === 'admit')
+          expect({ next: rec.next, into: rec.into, outOf: rec.outOf }).toEqual({
+            next: online.next,
+            into: online.into,
+            outOf: online.outOf,
+          });
       }),
       { numRuns: RUNS },
     );
@@ -530,7 +610,12 @@ describe('recordOffline', () => {
     fc.assert(
       fc.property(arbState, arbRules, arbScan, (t, r, c0) => {
         const rec = recordOffline(t, r, { ...c0, direction: 'out' }, 'admit');
-        expect(rec).toEqual({ next: { ...t, inside: false, zoneId: null }, into: null, outOf: t.inside && t.entriesDay === c0.day ? t.zoneId : null, conflict: false });
+        expect(rec).toEqual({
+          next: { ...t, inside: false, zoneId: null },
+          into: null,
+          outOf: t.inside && t.entriesDay === c0.day ? t.zoneId : null,
+          conflict: false,
+        });
       }),
       { numRuns: RUNS },
     );
@@ -540,8 +625,18 @@ describe('recordOffline', () => {
     const r = rules({ entryPolicy: 'single' });
     const a = decide(ticket(), r, scan({ zoneId: 1 }));
     if (a.result !== 'admit') throw new Error('first entry refused');
-    const rec = recordOffline({ ...a.next, inside: false, zoneId: null }, r, scan({ zoneId: 2, zoneHasRoom: false }), 'admit');
-    expect(rec).toMatchObject({ conflict: true, reason: 'used', into: 2, next: { entries: 2, inside: true, zoneId: 2 } });
+    const rec = recordOffline(
+      { ...a.next, inside: false, zoneId: null },
+      r,
+      scan({ zoneId: 2, zoneHasRoom: false }),
+      'admit',
+    );
+    expect(rec).toMatchObject({
+      conflict: true,
+      reason: 'used',
+      into: 2,
+      next: { entries: 2, inside: true, zoneId: 2 },
+    });
   });
 });
 
@@ -550,18 +645,24 @@ describe('recordOffline', () => {
 describe('purity', () => {
   it('decide and recordOffline do not mutate their inputs and are deterministic', () => {
     fc.assert(
-      fc.property(arbState, arbRules, arbScan, fc.constantFrom('admit' as const, 'reject' as const), (t, r, c, local) => {
-        const snapshot = structuredClone({ t, r, c });
-        const [ft, fr, fcx] = [deepFreeze(t), deepFreeze(r), deepFreeze(c)];
-        // Frozen inputs make any write throw (ES modules run in strict mode).
-        const d1 = decide(ft, fr, fcx);
-        const d2 = decide(ft, fr, fcx);
-        const o1 = recordOffline(ft, fr, fcx, local);
-        expect(d2).toEqual(d1);
-        expect(recordOffline(ft, fr, fcx, local)).toEqual(o1);
-        expect({ t, r, c }).toEqual(snapshot);
-        if (d1.result === 'admit') expect(d1.next).not.toBe(t);
-      }),
+      fc.property(
+        arbState,
+        arbRules,
+        arbScan,
+        fc.constantFrom('admit' as const, 'reject' as const),
+        (t, r, c, local) => {
+          const snapshot = structuredClone({ t, r, c });
+          const [ft, fr, fcx] = [deepFreeze(t), deepFreeze(r), deepFreeze(c)];
+          // Frozen inputs make any write throw (ES modules run in strict mode).
+          const d1 = decide(ft, fr, fcx);
+          const d2 = decide(ft, fr, fcx);
+          const o1 = recordOffline(ft, fr, fcx, local);
+          expect(d2).toEqual(d1);
+          expect(recordOffline(ft, fr, fcx, local)).toEqual(o1);
+          expect({ t, r, c }).toEqual(snapshot);
+          if (d1.result === 'admit') expect(d1.next).not.toBe(t);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -73,7 +73,8 @@ function entryRefusal(t: TTicketState, r: TTicketRules, c: TScanContext): TScanR
   if (t.status === 'refunded') return 'refunded';
   if (c.day < t.validFrom || c.day > t.validTo) return 'not_valid_today';
   if (t.slotStart !== null && t.slotEnd !== null) {
-    if (c.day !== t.validFrom || c.minute < t.slotStart - r.entryWindowBeforeMin || c.minute > t.slotEnd) return 'outside_slot';
+    if (c.day !== t.validFrom || c.minute < t.slotStart - r.entryWindowBeforeMin || c.minute > t.slotEnd)
+      return 'outside_slot';
   }
   if (r.allowedZoneIds && !r.allowedZoneIds.includes(c.zoneId)) return 'wrong_zone';
   if (r.entryPolicy === 'single') {
@@ -122,7 +123,13 @@ export function decide(t: TTicketState, r: TTicketRules, c: TScanContext): TDeci
     // Everyone may leave; only a ticket inside moves occupancy.
     if (t.status === 'refunded' && !t.inside) return { result: 'reject', reason: 'refunded' };
     const next = leave(t);
-    return { result: 'admit', next, into: null, outOf: insideToday(t, c.day) ? t.zoneId : null, entriesLeft: entriesLeftAfter(next, r, c.day) };
+    return {
+      result: 'admit',
+      next,
+      into: null,
+      outOf: insideToday(t, c.day) ? t.zoneId : null,
+      entriesLeft: entriesLeftAfter(next, r, c.day),
+    };
   }
   const refusal = entryRefusal(t, r, c);
   if (refusal) return { result: 'reject', reason: refusal };

@@ -40,14 +40,25 @@ describe.runIf(process.env.DATABASE_URL)('zone capacity under concurrent scan ba
   async function race(ingest: ScanIngest, tag: string): Promise<{ admitted: number; count: number }[]> {
     const out: { admitted: number; count: number }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      await t.db.query('UPDATE occupancy SET count = $3 WHERE zone_id = $1 AND day = $2', [zone.id, today, zone.capacity - 1]);
+      await t.db.query('UPDATE occupancy SET count = $3 WHERE zone_id = $1 AND day = $2', [
+        zone.id,
+        today,
+        zone.capacity - 1,
+      ]);
       const codes = await newTickets(GATES);
       const acks = await Promise.all(
-        devices.map((d, i) => ingest.submit(d, [{ id: `${tag}-${round}-${i}`, code: codes[i], direction: 'in', at: new Date() }])),
+        devices.map((d, i) =>
+          ingest.submit(d, [{ id: `${tag}-${round}-${i}`, code: codes[i], direction: 'in', at: new Date() }]),
+        ),
       );
       const results = acks.flat();
       expect(results.every((a) => 'result' in a)).toBe(true);
-      const count = (await t.db.query<{ count: number }>('SELECT count FROM occupancy WHERE zone_id = $1 AND day = $2', [zone.id, today])).rows[0].count;
+      const count = (
+        await t.db.query<{ count: number }>('SELECT count FROM occupancy WHERE zone_id = $1 AND day = $2', [
+          zone.id,
+          today,
+        ])
+      ).rows[0].count;
       out.push({ admitted: results.filter((a) => 'result' in a && a.result === 'admit').length, count });
     }
     await ingest.drain();
@@ -59,16 +70,22 @@ describe.runIf(process.env.DATABASE_URL)('zone capacity under concurrent scan ba
     await migrate(t.db);
     await seedDemo(t.db, `/tmp/tw-scan-ingest-${process.pid}`, CLI_ACTOR);
     venueId = (await t.db.query<{ id: number }>("SELECT id FROM venues WHERE code = 'YUNLING'")).rows[0].id;
-    zone = (await t.db.query<{ id: number; capacity: number }>("SELECT id, capacity FROM zones WHERE code = 'VISITOR-CENTER'")).rows[0];
+    zone = (
+      await t.db.query<{ id: number; capacity: number }>("SELECT id, capacity FROM zones WHERE code = 'VISITOR-CENTER'")
+    ).rows[0];
     typeId = await addTicketType(t.db, venueId, 'T-RACE');
-    const channel = (await t.db.query<{ id: number }>('SELECT id FROM channels WHERE venue_id = $1 ORDER BY id LIMIT 1', [venueId])).rows[0];
+    const channel = (
+      await t.db.query<{ id: number }>('SELECT id FROM channels WHERE venue_id = $1 ORDER BY id LIMIT 1', [venueId])
+    ).rows[0];
     orderId = (
       await t.db.query<{ id: number }>(
         `INSERT INTO orders (venue_id, channel_id, ref, request_hash, amount_fen, paid_at) VALUES ($1, $2, 'RACE', 'race', 0, now()) RETURNING id`,
         [venueId, channel.id],
       )
     ).rows[0].id;
-    const gate = (await t.db.query<{ id: number }>('SELECT id FROM gates WHERE zone_id = $1 ORDER BY id LIMIT 1', [zone.id])).rows[0];
+    const gate = (
+      await t.db.query<{ id: number }>('SELECT id FROM gates WHERE zone_id = $1 ORDER BY id LIMIT 1', [zone.id])
+    ).rows[0];
     for (let i = 0; i < GATES; i++) {
       const r = await t.db.query<DeviceAuthRow>(
         `WITH d AS (INSERT INTO devices (gate_id, token_hash) VALUES ($1, $2) RETURNING id, gate_id)
@@ -78,7 +95,10 @@ describe.runIf(process.env.DATABASE_URL)('zone capacity under concurrent scan ba
       devices.push(r.rows[0]);
     }
     // The zone's occupancy row exists, so batches take the optimistic (unlocked) read.
-    await t.db.query('INSERT INTO occupancy (zone_id, day, count) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING', [zone.id, today]);
+    await t.db.query('INSERT INTO occupancy (zone_id, day, count) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING', [
+      zone.id,
+      today,
+    ]);
   });
   afterAll(async () => {
     await t?.cleanup();

@@ -114,7 +114,15 @@ class SettledMeanwhile extends Error {
 /** sha256 of the fields that define a scan: a replay must match it exactly. */
 export function scanHash(scan: TScan): string {
   return createHash('sha256')
-    .update(JSON.stringify([scan.code, scan.direction, scan.at.toISOString(), scan.local ?? null, ...(scan.reason ? [scan.reason] : [])]))
+    .update(
+      JSON.stringify([
+        scan.code,
+        scan.direction,
+        scan.at.toISOString(),
+        scan.local ?? null,
+        ...(scan.reason ? [scan.reason] : []),
+      ]),
+    )
     .digest('base64url');
 }
 
@@ -139,11 +147,23 @@ function impliedUndo(day: string, device: DeviceAuthRow): TScanUndo {
 }
 
 function countsOf(t: TTicketState): TScanUndo['before'] {
-  return { entries: t.entries, entriesOnDay: t.entriesOnDay, entriesDay: t.entriesDay, inside: t.inside, zoneId: t.zoneId };
+  return {
+    entries: t.entries,
+    entriesOnDay: t.entriesOnDay,
+    entriesDay: t.entriesDay,
+    inside: t.inside,
+    zoneId: t.zoneId,
+  };
 }
 
 function sameCounts(a: TScanUndo['before'], b: TScanUndo['before']): boolean {
-  return a.entries === b.entries && a.entriesOnDay === b.entriesOnDay && a.entriesDay === b.entriesDay && a.inside === b.inside && a.zoneId === b.zoneId;
+  return (
+    a.entries === b.entries &&
+    a.entriesOnDay === b.entriesOnDay &&
+    a.entriesDay === b.entriesDay &&
+    a.inside === b.inside &&
+    a.zoneId === b.zoneId
+  );
 }
 
 function rulesOf(t: TicketForScan): TTicketRules {
@@ -192,7 +212,8 @@ export class ScanIngest {
   settlements = { agreed: 0, corrected: 0 };
 
   constructor(private readonly opts: ScanIngestOptions) {
-    this.concurrency = opts.concurrency ?? (opts.db.kind === 'pglite' ? 1 : Number(process.env.TIDEWATCH_INGEST_CONCURRENCY ?? 2));
+    this.concurrency =
+      opts.concurrency ?? (opts.db.kind === 'pglite' ? 1 : Number(process.env.TIDEWATCH_INGEST_CONCURRENCY ?? 2));
     this.now = opts.now ?? (() => new Date());
     // One timer for every waiting scan rather than one per scan: the answer deadline is kept here,
     // whatever the database is doing (a frozen database answers nothing, so nothing else would).
@@ -204,13 +225,15 @@ export class ScanIngest {
   private answerOverdue(): void {
     const now = Date.now();
     const overdue = (job: Job) => job.expiresAt !== undefined && job.expiresAt <= now;
-    const message = 'not decided in time (the database is slow or down); retry with the same scan id, or decide locally and upload what the gate did';
+    const message =
+      'not decided in time (the database is slow or down); retry with the same scan id, or decide locally and upload what the gate did';
     // The queue is in arrival order, so its deadlines are too (one deadline for every scan).
     for (const job of this.queue) {
       if (!overdue(job)) break;
       job.resolve(unavailable(job.scan.id, message));
     }
-    for (const batch of this.deciding) for (const job of batch) if (overdue(job)) job.resolve(unavailable(job.scan.id, message));
+    for (const batch of this.deciding)
+      for (const job of batch) if (overdue(job)) job.resolve(unavailable(job.scan.id, message));
   }
 
   get pending(): number {
@@ -221,9 +244,16 @@ export class ScanIngest {
    * Submits scans from one device; resolves with one acknowledgement per scan, in order. Scans still
    * queued at `expiresAt` (epoch ms; the device has been answered `unavailable` by then) are dropped.
    */
-  submit(device: DeviceAuthRow, scans: TScan[], forced: (TScanReason | undefined)[] = [], expiresAt?: number): Promise<TScanAck[]> {
+  submit(
+    device: DeviceAuthRow,
+    scans: TScan[],
+    forced: (TScanReason | undefined)[] = [],
+    expiresAt?: number,
+  ): Promise<TScanAck[]> {
     if (this.closed || this.queue.length + scans.length > MAX_PENDING) {
-      const message = this.closed ? 'the server is shutting down; retry on another instance' : 'the server is busy; retry later with the same scan id';
+      const message = this.closed
+        ? 'the server is shutting down; retry on another instance'
+        : 'the server is busy; retry later with the same scan id';
       return Promise.resolve(scans.map((s) => unavailable(s.id, message)));
     }
     // The first answer counts: the deadline's `unavailable`, or the decision if it came first.
@@ -256,7 +286,13 @@ export class ScanIngest {
       const batch: Job[] = [];
       while (batch.length < MAX_BATCH && this.queue.length) {
         const job = this.queue.shift()!;
-        if (job.expiresAt !== undefined && job.expiresAt <= now) job.resolve(unavailable(job.scan.id, 'the server could not decide the scan in time; retry with the same scan id or decide locally'));
+        if (job.expiresAt !== undefined && job.expiresAt <= now)
+          job.resolve(
+            unavailable(
+              job.scan.id,
+              'the server could not decide the scan in time; retry with the same scan id or decide locally',
+            ),
+          );
         else batch.push(job);
       }
       if (!batch.length) continue;
@@ -288,8 +324,12 @@ export class ScanIngest {
     } catch (err) {
       if (this.opts.isolateFailures !== false && isRowError(err)) return this.isolate(batch, err);
       metrics.scanBatches.inc({ outcome: 'failed' });
-      this.opts.logger.error({ err: (err as Error).message, scans: batch.length }, 'scan batch failed; devices will retry');
-      for (const job of batch) job.resolve(unavailable(job.scan.id, 'the scan was not stored; retry later with the same scan id'));
+      this.opts.logger.error(
+        { err: (err as Error).message, scans: batch.length },
+        'scan batch failed; devices will retry',
+      );
+      for (const job of batch)
+        job.resolve(unavailable(job.scan.id, 'the scan was not stored; retry later with the same scan id'));
     }
   }
 
@@ -315,14 +355,21 @@ export class ScanIngest {
         }
       }
       if (!isRowError(err)) {
-        for (const job of part) settled.set(job, unavailable(job.scan.id, 'the scan was not stored; retry later with the same scan id'));
+        for (const job of part)
+          settled.set(job, unavailable(job.scan.id, 'the scan was not stored; retry later with the same scan id'));
         return;
       }
       if (part.length === 1) {
         const job = part[0];
         metrics.scanBatches.inc({ outcome: 'scan_refused' });
-        this.opts.logger.error({ err: (err as Error).message, deviceId: job.device.id, scanId: job.scan.id }, 'a scan could not be stored; the rest of its batch was');
-        settled.set(job, { id: job.scan.id, error: { code: 'invalid', message: `scan ${job.scan.id} could not be stored: ${(err as Error).message}` } });
+        this.opts.logger.error(
+          { err: (err as Error).message, deviceId: job.device.id, scanId: job.scan.id },
+          'a scan could not be stored; the rest of its batch was',
+        );
+        settled.set(job, {
+          id: job.scan.id,
+          error: { code: 'invalid', message: `scan ${job.scan.id} could not be stored: ${(err as Error).message}` },
+        });
         return;
       }
       const half = Math.ceil(part.length / 2);
@@ -388,7 +435,10 @@ export class ScanIngest {
     const acks: (TScanAck | undefined)[] = new Array(batch.length);
     // 1. Replays: a scan id this device already sent gets its stored answer. An upload of what the
     // gate did with a scan the server decided online (late, after telling it `unavailable`) settles it.
-    const stored = await findScanRequests(tx, batch.map((j) => ({ deviceId: j.device.id, scanId: j.scan.id })));
+    const stored = await findScanRequests(
+      tx,
+      batch.map((j) => ({ deviceId: j.device.id, scanId: j.scan.id })),
+    );
     const seen = new Map<string, { hash: string; settledHash?: string | null; ack?: TScanAck; index?: number }>();
     const storedByKey = new Map<string, StoredScanRequest>();
     for (const s of stored) {
@@ -406,12 +456,25 @@ export class ScanIngest {
         fresh.push(i);
       } else if (prior.hash === job.hash || prior.settledHash === job.hash) {
         // Same scan again: filled in below from the stored or first answer.
-      } else if (job.scan.local && prior.index === undefined && !prior.settledHash && prior.ack && 'result' in prior.ack && prior.hash === onlineHash(job.scan)) {
+      } else if (
+        job.scan.local &&
+        prior.index === undefined &&
+        !prior.settledHash &&
+        prior.ack &&
+        'result' in prior.ack &&
+        prior.hash === onlineHash(job.scan)
+      ) {
         settling.add(i);
         // Later copies in this batch (of the upload or of the online form) get the settled answer.
         Object.assign(prior, { settledHash: job.hash, ack: undefined, index: i });
       } else {
-        acks[i] = { id: job.scan.id, error: { code: 'idempotency_mismatch', message: `scan id ${job.scan.id} was already used by this device for a different scan` } };
+        acks[i] = {
+          id: job.scan.id,
+          error: {
+            code: 'idempotency_mismatch',
+            message: `scan id ${job.scan.id} was already used by this device for a different scan`,
+          },
+        };
       }
     });
     /** Scans decided in this batch, in arrival order: fresh ones and settlements. */
@@ -420,21 +483,34 @@ export class ScanIngest {
     // 2. Lock the tickets and the occupancy rows involved, in a fixed order.
     const codes = new Map<number, string | null>();
     for (const i of decided) codes.set(i, normalizeTicketCode(batch[i].scan.code));
-    const tickets = new Map((await lockTicketsByCode(tx, [...new Set([...codes.values()].filter((c): c is string => !!c))])).map((t) => [t.code, t]));
+    const tickets = new Map(
+      (await lockTicketsByCode(tx, [...new Set([...codes.values()].filter((c): c is string => !!c))])).map((t) => [
+        t.code,
+        t,
+      ]),
+    );
     const now = this.now();
     const contexts = new Map<number, TScanContext>();
     const nowLocal = new Map<number, ReturnType<typeof localTime>>();
     const occKeys = new Map<string, { zoneId: number; day: string }>();
     // The stored rows and undo records of the scans being settled.
     const settledRows = new Map(
-      (await findGateScans(tx, [...settling].map((i) => ({ gateId: batch[i].device.gate_id, at: batch[i].scan.at, deviceId: batch[i].device.id, scanId: batch[i].scan.id })))).map((r) => [
-        `${r.device_id}|${r.scan_id}`,
-        r,
-      ]),
+      (
+        await findGateScans(
+          tx,
+          [...settling].map((i) => ({
+            gateId: batch[i].device.gate_id,
+            at: batch[i].scan.at,
+            deviceId: batch[i].device.id,
+            scanId: batch[i].scan.id,
+          })),
+        )
+      ).map((r) => [`${r.device_id}|${r.scan_id}`, r]),
     );
     for (const i of settling) {
       const undo = storedByKey.get(`${batch[i].device.id}|${batch[i].scan.id}`)?.undo;
-      for (const z of [undo?.into, undo?.outOf]) if (undo && z != null) occKeys.set(`${z}|${undo.day}`, { zoneId: z, day: undo.day });
+      for (const z of [undo?.into, undo?.outOf])
+        if (undo && z != null) occKeys.set(`${z}|${undo.day}`, { zoneId: z, day: undo.day });
     }
     for (const i of decided) {
       const { device, scan } = batch[i];
@@ -443,7 +519,13 @@ export class ScanIngest {
       // with); uploaded offline scans happened at their own time. The batch's "now" is computed once per venue.
       let lt = scan.local ? localTime(scan.at, clock.timezone, clock.resetMinute) : nowLocal.get(device.venue_id);
       if (!lt) nowLocal.set(device.venue_id, (lt = localTime(now, clock.timezone, clock.resetMinute)));
-      contexts.set(i, { direction: scan.direction, day: lt.day, minute: lt.minute, zoneId: device.zone_id, zoneHasRoom: true });
+      contexts.set(i, {
+        direction: scan.direction,
+        day: lt.day,
+        minute: lt.minute,
+        zoneId: device.zone_id,
+        zoneHasRoom: true,
+      });
       occKeys.set(`${device.zone_id}|${lt.day}`, { zoneId: device.zone_id, day: lt.day });
       const t = tickets.get(codes.get(i) ?? '');
       if (t?.zone_id) occKeys.set(`${t.zone_id}|${lt.day}`, { zoneId: t.zone_id, day: lt.day });
@@ -471,7 +553,21 @@ export class ScanIngest {
       const minute = Math.floor(ms / 60_000) * 60_000;
       const k = `${device.gate_id}|${minute}`;
       let a = activity.get(k);
-      if (!a) activity.set(k, (a = { gateId: device.gate_id, venueId: device.venue_id, minute: new Date(minute), scans: 0, rejects: 0, entries: 0, offlineScans: 0, offlineRejects: 0, conflicts: 0 }));
+      if (!a)
+        activity.set(
+          k,
+          (a = {
+            gateId: device.gate_id,
+            venueId: device.venue_id,
+            minute: new Date(minute),
+            scans: 0,
+            rejects: 0,
+            entries: 0,
+            offlineScans: 0,
+            offlineRejects: 0,
+            conflicts: 0,
+          }),
+        );
       return a;
     };
     const move = (zoneId: number | null, day: string, d: number) => {
@@ -494,11 +590,32 @@ export class ScanIngest {
         const prior = storedByKey.get(key)!;
         const storedRow = settledRows.get(key);
         const clock = clocks.get(device.venue_id)!;
-        const decidedDay = storedRow ? localTime(new Date(storedRow.received_at), clock.timezone, clock.resetMinute).day : ctx.day;
-        const r = this.settle({ job: batch[i], server: prior.response as Extract<TScanAck, { result: unknown }>, undo: prior.undo, decidedDay, ctx, ticket: t && t.venue_id === device.venue_id ? t : undefined, state, counter, move, now });
+        const decidedDay = storedRow
+          ? localTime(new Date(storedRow.received_at), clock.timezone, clock.resetMinute).day
+          : ctx.day;
+        const r = this.settle({
+          job: batch[i],
+          server: prior.response as Extract<TScanAck, { result: unknown }>,
+          undo: prior.undo,
+          decidedDay,
+          ctx,
+          ticket: t && t.venue_id === device.venue_id ? t : undefined,
+          state,
+          counter,
+          move,
+          now,
+        });
         if (r.update) updates.set(r.update.id, r.update);
         acks[i] = r.ack;
-        settlements.push({ gateId: device.gate_id, at: scan.at, deviceId: device.id, scanId: scan.id, settledHash: batch[i].hash, response: r.ack, row: r.row });
+        settlements.push({
+          gateId: device.gate_id,
+          at: scan.at,
+          deviceId: device.id,
+          scanId: scan.id,
+          settledHash: batch[i].hash,
+          response: r.ack,
+          row: r.row,
+        });
         if (r.row) settled.corrected++;
         else settled.agreed++;
         continue;
@@ -507,12 +624,19 @@ export class ScanIngest {
       let row: Pick<GateScanRow, 'result' | 'reason' | 'conflict'>;
       if (batch[i].forced && !scan.local) {
         const reason = batch[i].forced!;
-        ack = { id: scan.id, result: 'reject', reason, ...(t && t.venue_id === device.venue_id ? { ticket: { type: t.type_code } } : {}) };
+        ack = {
+          id: scan.id,
+          result: 'reject',
+          reason,
+          ...(t && t.venue_id === device.venue_id ? { ticket: { type: t.type_code } } : {}),
+        };
         row = { result: 'reject', reason, conflict: false };
       } else if (!t || t.venue_id !== device.venue_id) {
         const reason: TScanReason = code ? 'unknown' : 'invalid';
         const conflict = scan.local === 'admit';
-        ack = scan.local ? { id: scan.id, result: scan.local, recorded: true, ...(conflict ? { conflict: true as const } : {}) } : { id: scan.id, result: 'reject', reason };
+        ack = scan.local
+          ? { id: scan.id, result: scan.local, recorded: true, ...(conflict ? { conflict: true as const } : {}) }
+          : { id: scan.id, result: 'reject', reason };
         row = { result: scan.local ?? 'reject', reason, conflict };
         if (conflict) move(ctx.direction === 'in' ? ctx.zoneId : null, ctx.day, 1);
       } else {
@@ -524,30 +648,57 @@ export class ScanIngest {
           const r = recordOffline(current, rules, c, scan.local);
           if (r.next) {
             state.set(t.id, r.next);
-            updates.set(t.id, { id: t.id, entries: r.next.entries, entriesOnDay: r.next.entriesOnDay, entriesDay: r.next.entriesDay, inside: r.next.inside, zoneId: r.next.zoneId, at: scan.at });
+            updates.set(t.id, {
+              id: t.id,
+              entries: r.next.entries,
+              entriesOnDay: r.next.entriesOnDay,
+              entriesDay: r.next.entriesDay,
+              inside: r.next.inside,
+              zoneId: r.next.zoneId,
+              at: scan.at,
+            });
             move(r.into, ctx.day, 1);
             move(r.outOf, ctx.day, -1);
           }
-          ack = { id: scan.id, result: scan.local, recorded: true, ticket: { type: t.type_code }, ...(r.conflict ? { conflict: true as const } : {}) };
+          ack = {
+            id: scan.id,
+            result: scan.local,
+            recorded: true,
+            ticket: { type: t.type_code },
+            ...(r.conflict ? { conflict: true as const } : {}),
+          };
           row = { result: scan.local, reason: r.reason ?? scan.reason ?? null, conflict: r.conflict };
         } else {
           const d = decide(current, rules, c);
           if (d.result === 'admit') {
             state.set(t.id, d.next);
-            updates.set(t.id, { id: t.id, entries: d.next.entries, entriesOnDay: d.next.entriesOnDay, entriesDay: d.next.entriesDay, inside: d.next.inside, zoneId: d.next.zoneId, at: now });
+            updates.set(t.id, {
+              id: t.id,
+              entries: d.next.entries,
+              entriesOnDay: d.next.entriesOnDay,
+              entriesDay: d.next.entriesDay,
+              inside: d.next.inside,
+              zoneId: d.next.zoneId,
+              at: now,
+            });
             move(d.into, ctx.day, 1);
             move(d.outOf, ctx.day, -1);
             if (d.into !== null) relied.add(`${d.into}|${ctx.day}`);
             // A first entry's undo is implied (see impliedUndo); only the others are kept.
-            if (current.entries > 0 || scan.direction === 'out') undos.set(i, {
-              day: ctx.day,
-              before: countsOf(current),
-              after: countsOf(d.next),
-              into: d.into,
-              outOf: d.outOf,
-              counted: device.perimeter === false ? null : scan.direction === 'in' ? 'entries' : 'exits',
-            });
-            ack = { id: scan.id, result: 'admit', ticket: { type: t.type_code, ...(d.entriesLeft !== undefined ? { entriesLeft: d.entriesLeft } : {}) } };
+            if (current.entries > 0 || scan.direction === 'out')
+              undos.set(i, {
+                day: ctx.day,
+                before: countsOf(current),
+                after: countsOf(d.next),
+                into: d.into,
+                outOf: d.outOf,
+                counted: device.perimeter === false ? null : scan.direction === 'in' ? 'entries' : 'exits',
+              });
+            ack = {
+              id: scan.id,
+              result: 'admit',
+              ticket: { type: t.type_code, ...(d.entriesLeft !== undefined ? { entriesLeft: d.entriesLeft } : {}) },
+            };
             row = { result: 'admit', reason: null, conflict: false };
           } else {
             ack = { id: scan.id, result: 'reject', reason: d.reason, ticket: { type: t.type_code } };
@@ -617,7 +768,13 @@ export class ScanIngest {
       tx,
       [...updates.values()],
       scanRows,
-      fresh.map((i) => ({ deviceId: batch[i].device.id, scanId: batch[i].scan.id, hash: batch[i].hash, response: acks[i], undo: undos.get(i) })),
+      fresh.map((i) => ({
+        deviceId: batch[i].device.id,
+        scanId: batch[i].scan.id,
+        hash: batch[i].hash,
+        response: acks[i],
+        undo: undos.get(i),
+      })),
     );
     if ((await settleScans(tx, settlements)) < settlements.length) throw new SettledMeanwhile();
     const changes = [...new Set([...deltas.keys(), ...relied])]
@@ -660,7 +817,11 @@ export class ScanIngest {
     counter: (venueId: number, day: string) => CounterDelta;
     move: (zoneId: number | null, day: string, d: number) => void;
     now: Date;
-  }): { ack: TScanAck; row?: { result: 'admit' | 'reject'; reason: string | null; conflict: boolean }; update?: TicketUpdate } {
+  }): {
+    ack: TScanAck;
+    row?: { result: 'admit' | 'reject'; reason: string | null; conflict: boolean };
+    update?: TicketUpdate;
+  } {
     const { job, server, ctx, ticket: t } = a;
     let { undo } = a;
     const { device, scan } = job;
@@ -690,7 +851,15 @@ export class ScanIngest {
         const r = recordOffline(current, rulesOf(t), { ...ctx, zoneHasRoom: true }, 'admit');
         if (r.next) {
           a.state.set(t.id, r.next);
-          update = { id: t.id, entries: r.next.entries, entriesOnDay: r.next.entriesOnDay, entriesDay: r.next.entriesDay, inside: r.next.inside, zoneId: r.next.zoneId, at: scan.at };
+          update = {
+            id: t.id,
+            entries: r.next.entries,
+            entriesOnDay: r.next.entriesOnDay,
+            entriesDay: r.next.entriesDay,
+            inside: r.next.inside,
+            zoneId: r.next.zoneId,
+            at: scan.at,
+          };
         }
         a.move(r.into, ctx.day, 1);
         a.move(r.outOf, ctx.day, -1);
@@ -700,7 +869,14 @@ export class ScanIngest {
       if (perimeter) count(ctx.day, scan.direction === 'in' ? 'entries' : 'exits', 1);
       if (conflict) count(ctx.day, 'conflicts', 1);
       return {
-        ack: { id: scan.id, result: 'admit', recorded: true, corrected: true, ...ticketOf, ...(conflict ? { conflict: true as const } : {}) },
+        ack: {
+          id: scan.id,
+          result: 'admit',
+          recorded: true,
+          corrected: true,
+          ...ticketOf,
+          ...(conflict ? { conflict: true as const } : {}),
+        },
         row: { result: 'admit', reason, conflict },
         update,
       };
@@ -719,11 +895,23 @@ export class ScanIngest {
       if (undo && sameCounts(countsOf(current), undo.after)) next = { ...current, ...undo.before };
       else if (scan.direction === 'in') {
         // Scanned again since: take back only the entry itself.
-        next = { ...current, entries: Math.max(0, current.entries - 1), entriesOnDay: current.entriesDay === day ? Math.max(0, current.entriesOnDay - 1) : current.entriesOnDay };
+        next = {
+          ...current,
+          entries: Math.max(0, current.entries - 1),
+          entriesOnDay: current.entriesDay === day ? Math.max(0, current.entriesOnDay - 1) : current.entriesOnDay,
+        };
       }
       if (next !== current) {
         a.state.set(t.id, next);
-        update = { id: t.id, entries: next.entries, entriesOnDay: next.entriesOnDay, entriesDay: next.entriesDay, inside: next.inside, zoneId: next.zoneId, at: a.now };
+        update = {
+          id: t.id,
+          entries: next.entries,
+          entriesOnDay: next.entriesOnDay,
+          entriesDay: next.entriesDay,
+          inside: next.inside,
+          zoneId: next.zoneId,
+          at: a.now,
+        };
       }
     }
     if (undo) {
@@ -731,7 +919,14 @@ export class ScanIngest {
       a.move(undo.outOf, undo.day, 1);
     }
     return {
-      ack: { id: scan.id, result: 'reject', recorded: true, corrected: true, ...(scan.reason ? { reason: scan.reason } : {}), ...ticketOf },
+      ack: {
+        id: scan.id,
+        result: 'reject',
+        recorded: true,
+        corrected: true,
+        ...(scan.reason ? { reason: scan.reason } : {}),
+        ...ticketOf,
+      },
       row: { result: 'reject', reason: scan.reason ?? null, conflict: false },
       update,
     };

@@ -38,7 +38,11 @@ describe.each(backends())('settling late decisions and isolating bad scans on $n
   const id = (p: string) => `${p}-${process.pid}-${++seq}`;
 
   async function buy(qty: number): Promise<string[]> {
-    const r = await channelCall(app.url, creds.channels.WECHAT, 'POST', '/api/channels/orders', { ref: id('settle'), items: [{ type: 'T-SETTLE', qty, date: today }], amount: 10 * qty });
+    const r = await channelCall(app.url, creds.channels.WECHAT, 'POST', '/api/channels/orders', {
+      ref: id('settle'),
+      items: [{ type: 'T-SETTLE', qty, date: today }],
+      amount: 10 * qty,
+    });
     expect(r.status).toBe(201);
     return r.body.tickets.map((x: { code: string }) => x.code);
   }
@@ -84,20 +88,47 @@ describe.each(backends())('settling late decisions and isolating bad scans on $n
   }
 
   const stored = async (deviceId: number, scanId: string) =>
-    (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM scan_requests WHERE device_id = $1 AND scan_id = $2', [deviceId, scanId])).rows[0].n === 1;
+    (
+      await t.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM scan_requests WHERE device_id = $1 AND scan_id = $2',
+        [deviceId, scanId],
+      )
+    ).rows[0].n === 1;
   const ticket = async (code: string) =>
-    (await t.db.query<{ entries: number; inside: boolean; first_entry_at: Date | null }>('SELECT entries, inside, first_entry_at FROM tickets WHERE code = $1', [normalizeTicketCode(code)])).rows[0];
+    (
+      await t.db.query<{ entries: number; inside: boolean; first_entry_at: Date | null }>(
+        'SELECT entries, inside, first_entry_at FROM tickets WHERE code = $1',
+        [normalizeTicketCode(code)],
+      )
+    ).rows[0];
   const rows = async (deviceId: number, scanId: string) =>
-    (await t.db.query<{ result: string; reason: string | null; offline: boolean; conflict: boolean }>('SELECT result, reason, offline, conflict FROM gate_scans WHERE device_id = $1 AND scan_id = $2', [deviceId, scanId])).rows;
+    (
+      await t.db.query<{ result: string; reason: string | null; offline: boolean; conflict: boolean }>(
+        'SELECT result, reason, offline, conflict FROM gate_scans WHERE device_id = $1 AND scan_id = $2',
+        [deviceId, scanId],
+      )
+    ).rows;
   const totals = async () =>
-    (await t.db.query<{ entries: number; rejects: number; conflicts: number; used: number }>(
-      "SELECT entries, rejects, conflicts, COALESCE((rejects_by_reason->>'used')::int, 0) AS used FROM daily_counters WHERE venue_id = $1 AND day = $2",
-      [venueId, today],
-    )).rows[0] ?? { entries: 0, rejects: 0, conflicts: 0, used: 0 };
+    (
+      await t.db.query<{ entries: number; rejects: number; conflicts: number; used: number }>(
+        "SELECT entries, rejects, conflicts, COALESCE((rejects_by_reason->>'used')::int, 0) AS used FROM daily_counters WHERE venue_id = $1 AND day = $2",
+        [venueId, today],
+      )
+    ).rows[0] ?? { entries: 0, rejects: 0, conflicts: 0, used: 0 };
   /** The invariant the walls rely on: people counted in zones = tickets inside today. */
   const occupancyMatchesTickets = async () => {
-    const occ = (await t.db.query<{ n: number }>('SELECT COALESCE(sum(o.count), 0)::int AS n FROM occupancy o JOIN zones z ON z.id = o.zone_id WHERE z.venue_id = $1 AND o.day = $2', [venueId, today])).rows[0].n;
-    const inside = (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tickets WHERE venue_id = $1 AND inside AND entries_day = $2', [venueId, today])).rows[0].n;
+    const occ = (
+      await t.db.query<{ n: number }>(
+        'SELECT COALESCE(sum(o.count), 0)::int AS n FROM occupancy o JOIN zones z ON z.id = o.zone_id WHERE z.venue_id = $1 AND o.day = $2',
+        [venueId, today],
+      )
+    ).rows[0].n;
+    const inside = (
+      await t.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM tickets WHERE venue_id = $1 AND inside AND entries_day = $2',
+        [venueId, today],
+      )
+    ).rows[0].n;
     return { occ, inside };
   };
 
@@ -148,26 +179,45 @@ describe.each(backends())('settling late decisions and isolating bad scans on $n
     expect(await ticket(code)).toMatchObject({ entries: 1, inside: true }); // the server's decision, for now
     const upload = { ...scan, local: 'reject' as const, reason: 'used' as const };
     const { results } = await socket.emitWithAck('scan:batch', { scans: [upload] });
-    expect(results[0]).toMatchObject({ id: scan.id, result: 'reject', recorded: true, corrected: true, reason: 'used' });
+    expect(results[0]).toMatchObject({
+      id: scan.id,
+      result: 'reject',
+      recorded: true,
+      corrected: true,
+      reason: 'used',
+    });
     // What the gate did is what happened: nobody went in.
     expect(await ticket(code)).toMatchObject({ entries: 0, inside: false, first_entry_at: null });
-    expect(await rows(deviceId, scan.id)).toEqual([{ result: 'reject', reason: 'used', offline: true, conflict: false }]);
+    expect(await rows(deviceId, scan.id)).toEqual([
+      { result: 'reject', reason: 'used', offline: true, conflict: false },
+    ]);
     const after = await totals();
-    expect({ entries: after.entries - before.entries, rejects: after.rejects - before.rejects, used: after.used - before.used }).toEqual({ entries: 0, rejects: 1, used: 1 });
+    expect({
+      entries: after.entries - before.entries,
+      rejects: after.rejects - before.rejects,
+      used: after.used - before.used,
+    }).toEqual({ entries: 0, rejects: 1, used: 1 });
     const occ = await occupancyMatchesTickets();
     expect(occ.occ).toBe(occ.inside);
     // Replays of the upload and of the online form get the settled answer; nothing changes again.
-    expect((await socket.emitWithAck('scan:batch', { scans: [upload] })).results[0]).toMatchObject({ result: 'reject', corrected: true });
+    expect((await socket.emitWithAck('scan:batch', { scans: [upload] })).results[0]).toMatchObject({
+      result: 'reject',
+      corrected: true,
+    });
     expect(await socket.emitWithAck('scan', scan)).toMatchObject({ result: 'reject', corrected: true });
     expect(await rows(deviceId, scan.id)).toHaveLength(1);
     // The entry allowance is back: the visitor can come in for real.
-    expect(await socket.emitWithAck('scan', { id: id('again'), code, direction: 'in', at: new Date().toISOString() })).toMatchObject({ result: 'admit' });
+    expect(
+      await socket.emitWithAck('scan', { id: id('again'), code, direction: 'in', at: new Date().toISOString() }),
+    ).toMatchObject({ result: 'admit' });
   });
 
   it('records the passage when the server refused late but the gate let the visitor through', async () => {
     const [code] = await buy(1);
     const first = await gate('MG-03');
-    expect(await first.socket.emitWithAck('scan', { id: id('first'), code, direction: 'in', at: new Date().toISOString() })).toMatchObject({ result: 'admit' });
+    expect(
+      await first.socket.emitWithAck('scan', { id: id('first'), code, direction: 'in', at: new Date().toISOString() }),
+    ).toMatchObject({ result: 'admit' });
     const { socket, deviceId } = await gate('MG-04');
     const before = await totals();
     const scan = await lateDecision(socket, deviceId, code);
@@ -176,7 +226,12 @@ describe.each(backends())('settling late decisions and isolating bad scans on $n
     expect(results[0]).toMatchObject({ id: scan.id, result: 'admit', recorded: true, corrected: true, conflict: true });
     expect(await rows(deviceId, scan.id)).toEqual([{ result: 'admit', reason: 'used', offline: true, conflict: true }]);
     const after = await totals();
-    expect({ entries: after.entries - before.entries, rejects: after.rejects - before.rejects, used: after.used - before.used, conflicts: after.conflicts - before.conflicts }).toEqual({
+    expect({
+      entries: after.entries - before.entries,
+      rejects: after.rejects - before.rejects,
+      used: after.used - before.used,
+      conflicts: after.conflicts - before.conflicts,
+    }).toEqual({
       entries: 1,
       rejects: 0,
       used: 0,
@@ -220,18 +275,43 @@ describe.each(backends())('settling late decisions and isolating bad scans on $n
       CREATE TRIGGER tw_test_poison BEFORE INSERT ON gate_scans FOR EACH ROW EXECUTE FUNCTION tw_test_poison();`);
     try {
       const at = new Date().toISOString();
-      const scans = codes.map((code, i) => ({ id: i === 5 ? `poison-${process.pid}` : id('batch'), code, direction: 'in' as const, at, local: 'admit' as const }));
+      const scans = codes.map((code, i) => ({
+        id: i === 5 ? `poison-${process.pid}` : id('batch'),
+        code,
+        direction: 'in' as const,
+        at,
+        local: 'admit' as const,
+      }));
       const { results } = await socket.emitWithAck('scan:batch', { scans });
-      expect(results[5]).toMatchObject({ id: scans[5].id, error: { code: 'invalid', message: expect.stringContaining('poisoned') } });
+      expect(results[5]).toMatchObject({
+        id: scans[5].id,
+        error: { code: 'invalid', message: expect.stringContaining('poisoned') },
+      });
       expect(results.filter((r: TScanAck) => 'result' in r && r.result === 'admit')).toHaveLength(11);
-      const n = (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM gate_scans WHERE device_id = $1', [deviceId])).rows[0].n;
+      const n = (
+        await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM gate_scans WHERE device_id = $1', [deviceId])
+      ).rows[0].n;
       expect(n).toBe(11);
 
       // Control: without isolation the one bad scan fails the whole batch.
-      const device = (await t.db.query<DeviceAuthRow>('SELECT d.id, d.gate_id, g.code AS gate_code, g.venue_id, g.zone_id, g.perimeter FROM devices d JOIN gates g ON g.id = d.gate_id WHERE d.id = $1', [deviceId])).rows[0];
+      const device = (
+        await t.db.query<DeviceAuthRow>(
+          'SELECT d.id, d.gate_id, g.code AS gate_code, g.venue_id, g.zone_id, g.perimeter FROM devices d JOIN gates g ON g.id = d.gate_id WHERE d.id = $1',
+          [deviceId],
+        )
+      ).rows[0];
       const control = new ScanIngest({ db: t.db, logger: pino({ level: 'silent' }), isolateFailures: false });
       const more = await buy(4);
-      const acks = await control.submit(device, more.map((code, i) => ({ id: i === 2 ? `poison-c-${process.pid}` : id('ctl'), code, direction: 'in' as const, at: new Date(), local: 'admit' as const })));
+      const acks = await control.submit(
+        device,
+        more.map((code, i) => ({
+          id: i === 2 ? `poison-c-${process.pid}` : id('ctl'),
+          code,
+          direction: 'in' as const,
+          at: new Date(),
+          local: 'admit' as const,
+        })),
+      );
       expect(acks.every((a) => 'error' in a && a.error.code === 'unavailable')).toBe(true);
       await control.drain();
     } finally {
@@ -240,38 +320,68 @@ describe.each(backends())('settling late decisions and isolating bad scans on $n
   });
 
   // Two batches deciding the same retried scan at once need two sessions: PostgreSQL only.
-  it.runIf(backend.name === 'postgres')('answers a retry that landed in another batch, and the rest of that batch, instead of failing it', async () => {
-    const codes = await buy(10);
-    const { deviceId } = await gate('EG-02');
-    const device = (await t.db.query<DeviceAuthRow>('SELECT d.id, d.gate_id, g.code AS gate_code, g.venue_id, g.zone_id, g.perimeter FROM devices d JOIN gates g ON g.id = d.gate_id WHERE d.id = $1', [deviceId])).rows[0];
-    const silent = pino({ level: 'silent' });
-    const race = async (isolateFailures: boolean) => {
-      const [shared, ...others] = codes.splice(0, 5);
-      const retried = { id: id('retried'), code: shared, direction: 'in' as const, at: new Date() };
-      // Both batches read "not seen yet", then queue on the ticket lock this session holds.
-      const holder = new pg.Client({ connectionString: t.url });
-      await holder.connect();
-      await holder.query('BEGIN');
-      await holder.query('SELECT 1 FROM tickets WHERE code = $1 FOR UPDATE', [normalizeTicketCode(shared)]);
-      const one = new ScanIngest({ db: t.db, logger: silent, isolateFailures });
-      const two = new ScanIngest({ db: t.db, logger: silent, isolateFailures });
-      const first = one.submit(device, [retried, ...others.slice(0, 2).map((code) => ({ id: id('a'), code, direction: 'in' as const, at: new Date() }))]);
-      const second = two.submit(device, [retried, ...others.slice(2).map((code) => ({ id: id('b'), code, direction: 'in' as const, at: new Date() }))]);
-      await eventually(async () => (await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rows[0].n >= 2, 'both batches waiting on the ticket lock');
-      await holder.query('COMMIT');
-      await holder.end();
-      const acks = [...(await first), ...(await second)];
-      await one.drain();
-      await two.drain();
-      return { acks, rows: (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM gate_scans WHERE device_id = $1 AND scan_id = $2', [deviceId, retried.id])).rows[0].n };
-    };
-    const guarded = await race(true);
-    expect(guarded.acks.every((a) => 'result' in a && a.result === 'admit')).toBe(true);
-    expect(guarded.acks[0]).toEqual(guarded.acks[3]);
-    expect(guarded.rows).toBe(1);
-    // Control: without isolation the batch that hit the stored retry fails as a whole.
-    const unguarded = await race(false);
-    expect(unguarded.acks.filter((a) => 'error' in a && a.error.code === 'unavailable').length).toBe(3);
-    expect(unguarded.rows).toBe(1);
-  });
+  it.runIf(backend.name === 'postgres')(
+    'answers a retry that landed in another batch, and the rest of that batch, instead of failing it',
+    async () => {
+      const codes = await buy(10);
+      const { deviceId } = await gate('EG-02');
+      const device = (
+        await t.db.query<DeviceAuthRow>(
+          'SELECT d.id, d.gate_id, g.code AS gate_code, g.venue_id, g.zone_id, g.perimeter FROM devices d JOIN gates g ON g.id = d.gate_id WHERE d.id = $1',
+          [deviceId],
+        )
+      ).rows[0];
+      const silent = pino({ level: 'silent' });
+      const race = async (isolateFailures: boolean) => {
+        const [shared, ...others] = codes.splice(0, 5);
+        const retried = { id: id('retried'), code: shared, direction: 'in' as const, at: new Date() };
+        // Both batches read "not seen yet", then queue on the ticket lock this session holds.
+        const holder = new pg.Client({ connectionString: t.url });
+        await holder.connect();
+        await holder.query('BEGIN');
+        await holder.query('SELECT 1 FROM tickets WHERE code = $1 FOR UPDATE', [normalizeTicketCode(shared)]);
+        const one = new ScanIngest({ db: t.db, logger: silent, isolateFailures });
+        const two = new ScanIngest({ db: t.db, logger: silent, isolateFailures });
+        const first = one.submit(device, [
+          retried,
+          ...others.slice(0, 2).map((code) => ({ id: id('a'), code, direction: 'in' as const, at: new Date() })),
+        ]);
+        const second = two.submit(device, [
+          retried,
+          ...others.slice(2).map((code) => ({ id: id('b'), code, direction: 'in' as const, at: new Date() })),
+        ]);
+        await eventually(
+          async () =>
+            (
+              await t.db.query<{ n: number }>(
+                "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+              )
+            ).rows[0].n >= 2,
+          'both batches waiting on the ticket lock',
+        );
+        await holder.query('COMMIT');
+        await holder.end();
+        const acks = [...(await first), ...(await second)];
+        await one.drain();
+        await two.drain();
+        return {
+          acks,
+          rows: (
+            await t.db.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM gate_scans WHERE device_id = $1 AND scan_id = $2',
+              [deviceId, retried.id],
+            )
+          ).rows[0].n,
+        };
+      };
+      const guarded = await race(true);
+      expect(guarded.acks.every((a) => 'result' in a && a.result === 'admit')).toBe(true);
+      expect(guarded.acks[0]).toEqual(guarded.acks[3]);
+      expect(guarded.rows).toBe(1);
+      // Control: without isolation the batch that hit the stored retry fails as a whole.
+      const unguarded = await race(false);
+      expect(unguarded.acks.filter((a) => 'error' in a && a.error.code === 'unavailable').length).toBe(3);
+      expect(unguarded.rows).toBe(1);
+    },
+  );
 });

@@ -32,7 +32,12 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
     const codes: string[] = [];
     for (let left = qty; left > 0; left -= 100) {
       const n = Math.min(100, left);
-      const r = await channelCall(app.url, shop, 'POST', '/api/channels/orders', { ref: ref('buy'), items: [{ type, qty: n, date: today }], amount: price * n, ...extra });
+      const r = await channelCall(app.url, shop, 'POST', '/api/channels/orders', {
+        ref: ref('buy'),
+        items: [{ type, qty: n, date: today }],
+        amount: price * n,
+        ...extra,
+      });
       expect(r.status).toBe(201);
       codes.push(...r.body.tickets.map((x: { code: string }) => x.code));
     }
@@ -53,7 +58,11 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
     shop = creds.channels.WECHAT;
     venueId = (await t.db.query<{ id: number }>("SELECT id FROM venues WHERE code = 'YUNLING'")).rows[0].id;
     await addTicketType(t.db, venueId, 'T-SINGLE');
-    await addTicketType(t.db, venueId, 'T-MULTI', { entry_policy: 'multi', anti_passback: true, max_entries_per_day: 3 });
+    await addTicketType(t.db, venueId, 'T-MULTI', {
+      entry_policy: 'multi',
+      anti_passback: true,
+      max_entries_per_day: 3,
+    });
     app = await startTestApp(t.db);
   });
   afterAll(async () => {
@@ -66,7 +75,9 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
     it('lists the types on sale with prices, entry policy and slots with remaining places', async () => {
       const r = await channelCall(app.url, shop, 'GET', `/api/channels/catalog?date=${today}`);
       expect(r.status).toBe(200);
-      expect(r.body.types.map((x: { code: string }) => x.code)).toEqual(expect.arrayContaining(['ADULT', 'CHILD', 'TWO-DAY', 'COMBO', 'T-SINGLE']));
+      expect(r.body.types.map((x: { code: string }) => x.code)).toEqual(
+        expect.arrayContaining(['ADULT', 'CHILD', 'TWO-DAY', 'COMBO', 'T-SINGLE']),
+      );
       expect(r.body.slots.length).toBeGreaterThanOrEqual(4);
       expect(r.body.slots[0]).toMatchObject({ start: '08:00', remaining: expect.any(Number) });
       expect((await channelCall(app.url, shop, 'GET', '/api/channels/catalog?date=tomorrow')).status).toBe(400);
@@ -74,7 +85,12 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
     });
 
     it('sells an order once: a replay returns the same answer, another body under the same ref is refused', async () => {
-      const body = { ref: ref('idem'), items: [{ type: 'T-SINGLE', qty: 2, date: today }], amount: 20, customer: { name: '李四', phone: '13800138000', idNumber: '11010519491231002X' } };
+      const body = {
+        ref: ref('idem'),
+        items: [{ type: 'T-SINGLE', qty: 2, date: today }],
+        amount: 20,
+        customer: { name: '李四', phone: '13800138000', idNumber: '11010519491231002X' },
+      };
       const first = await channelCall(app.url, shop, 'POST', '/api/channels/orders', body);
       expect(first.status).toBe(201);
       expect(first.body.tickets).toHaveLength(2);
@@ -82,13 +98,23 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
       const again = await channelCall(app.url, shop, 'POST', '/api/channels/orders', body);
       expect(again.status).toBe(200);
       expect(again.body).toEqual(first.body);
-      const other = await channelCall(app.url, shop, 'POST', '/api/channels/orders', { ...body, items: [{ type: 'T-SINGLE', qty: 3, date: today }], amount: 30 });
+      const other = await channelCall(app.url, shop, 'POST', '/api/channels/orders', {
+        ...body,
+        items: [{ type: 'T-SINGLE', qty: 3, date: today }],
+        amount: 30,
+      });
       expect(other.status).toBe(409);
       expect(other.body.error.code).toBe('idempotency_mismatch');
-      const n = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM tickets t JOIN orders o ON o.id = t.order_id WHERE o.ref = $1', [body.ref]);
+      const n = await t.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM tickets t JOIN orders o ON o.id = t.order_id WHERE o.ref = $1',
+        [body.ref],
+      );
       expect(n.rows[0].n).toBe(2);
       // The ID-card number is stored encrypted with a blind index and shown masked, never in clear.
-      const o = await t.db.query<{ id_number_masked: string; id_number_enc: Buffer; row: string }>('SELECT id_number_masked, id_number_enc, o::text AS row FROM orders o WHERE ref = $1', [body.ref]);
+      const o = await t.db.query<{ id_number_masked: string; id_number_enc: Buffer; row: string }>(
+        'SELECT id_number_masked, id_number_enc, o::text AS row FROM orders o WHERE ref = $1',
+        [body.ref],
+      );
       expect(o.rows[0].id_number_masked).toBe('110105********002X');
       expect(o.rows[0].row).not.toContain('11010519491231002X');
     });
@@ -102,7 +128,15 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
         [{ ref: 'x', items: [{ type: 'NOPE', qty: 1, date: today }], amount: 10 }, 'items.0.type'],
         [{ ref: 'x', items: [{ type: 'T-SINGLE', qty: 1, date: today }], amount: 11 }, 'amount'],
         [{ ref: 'x', items: [{ type: 'ADULT', qty: 1, date: today }], amount: 999 }, 'items.0.slot'],
-        [{ ref: 'x', items: [{ type: 'T-SINGLE', qty: 1, date: today }], amount: 10, customer: { name: 'a', idNumber: '110105194912310021' } }, 'customer.idNumber'],
+        [
+          {
+            ref: 'x',
+            items: [{ type: 'T-SINGLE', qty: 1, date: today }],
+            amount: 10,
+            customer: { name: 'a', idNumber: '110105194912310021' },
+          },
+          'customer.idNumber',
+        ],
         [{ items: [{ type: 'T-SINGLE', qty: 1, date: today }], amount: 10 }, 'ref'],
       ];
       for (const [body, field] of cases) {
@@ -128,11 +162,24 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
 
     it('sells exactly 100 places to 500 buyers racing for them', async () => {
       const day = venueToday(new Date(Date.now() + 2 * 86_400_000));
-      const seed = await channelCall(app.url, shop, 'POST', '/api/channels/orders', { ref: ref('race-seed'), items: [{ type: 'T-SINGLE', qty: 1, date: day }], amount: 10 });
+      const seed = await channelCall(app.url, shop, 'POST', '/api/channels/orders', {
+        ref: ref('race-seed'),
+        items: [{ type: 'T-SINGLE', qty: 1, date: day }],
+        amount: 10,
+      });
       expect(seed.status).toBe(201);
-      await t.db.query('UPDATE quotas SET capacity = 101 WHERE venue_id = $1 AND day = $2 AND slot_start IS NULL', [venueId, day]);
+      await t.db.query('UPDATE quotas SET capacity = 101 WHERE venue_id = $1 AND day = $2 AND slot_start IS NULL', [
+        venueId,
+        day,
+      ]);
       const results = await Promise.all(
-        Array.from({ length: 500 }, (_, i) => channelCall(app.url, shop, 'POST', '/api/channels/orders', { ref: ref(`race${i}`), items: [{ type: 'T-SINGLE', qty: 1, date: day }], amount: 10 })),
+        Array.from({ length: 500 }, (_, i) =>
+          channelCall(app.url, shop, 'POST', '/api/channels/orders', {
+            ref: ref(`race${i}`),
+            items: [{ type: 'T-SINGLE', qty: 1, date: day }],
+            amount: 10,
+          }),
+        ),
       );
       expect(results.filter((r) => r.status === 201)).toHaveLength(100);
       const refused = results.filter((r) => r.status !== 201);
@@ -151,7 +198,10 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
       let sold = 0;
       await Promise.all(
         Array.from({ length: 500 }, async () => {
-          const q = await t.db.query<{ id: number; left: number }>('SELECT id, capacity - sold AS left FROM quotas WHERE venue_id = $1 AND day = $2 AND slot_start IS NULL', [venueId, day]);
+          const q = await t.db.query<{ id: number; left: number }>(
+            'SELECT id, capacity - sold AS left FROM quotas WHERE venue_id = $1 AND day = $2 AND slot_start IS NULL',
+            [venueId, day],
+          );
           if (q.rows[0].left < 1) return;
           await t.db.query('UPDATE quotas SET sold = sold + 1 WHERE id = $1', [q.rows[0].id]);
           sold++;
@@ -162,24 +212,47 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
 
     it('refunds unused tickets, returns their places and audits it; used tickets stay', async () => {
       const r = ref('refund');
-      const order = await channelCall(app.url, shop, 'POST', '/api/channels/orders', { ref: r, items: [{ type: 'T-SINGLE', qty: 3, date: today }], amount: 30 });
+      const order = await channelCall(app.url, shop, 'POST', '/api/channels/orders', {
+        ref: r,
+        items: [{ type: 'T-SINGLE', qty: 3, date: today }],
+        amount: 30,
+      });
       const [a, b, c] = order.body.tickets.map((x: { code: string }) => x.code);
       const gate = await device('MG-01');
-      expect(await gate.emitWithAck('scan', { id: 'refund-a', code: a, direction: 'in', at: now() })).toMatchObject({ result: 'admit' });
-      const soldBefore = (await t.db.query<{ sold: number }>('SELECT sold FROM quotas WHERE venue_id = $1 AND day = $2 AND slot_start IS NULL', [venueId, today])).rows[0].sold;
+      expect(await gate.emitWithAck('scan', { id: 'refund-a', code: a, direction: 'in', at: now() })).toMatchObject({
+        result: 'admit',
+      });
+      const soldBefore = (
+        await t.db.query<{ sold: number }>(
+          'SELECT sold FROM quotas WHERE venue_id = $1 AND day = $2 AND slot_start IS NULL',
+          [venueId, today],
+        )
+      ).rows[0].sold;
       const res = await channelCall(app.url, shop, 'POST', `/api/channels/orders/${r}/refund`, {});
       expect(res.status).toBe(200);
       expect(res.body.refunded.sort()).toEqual([b, c].sort());
       expect(res.body.notRefunded).toEqual([{ code: a, reason: 'used' }]);
       expect(res.body.amount).toBe(20);
-      const soldAfter = (await t.db.query<{ sold: number }>('SELECT sold FROM quotas WHERE venue_id = $1 AND day = $2 AND slot_start IS NULL', [venueId, today])).rows[0].sold;
+      const soldAfter = (
+        await t.db.query<{ sold: number }>(
+          'SELECT sold FROM quotas WHERE venue_id = $1 AND day = $2 AND slot_start IS NULL',
+          [venueId, today],
+        )
+      ).rows[0].sold;
       expect(soldAfter).toBe(soldBefore - 2);
-      expect(await gate.emitWithAck('scan', { id: 'refund-b', code: b, direction: 'in', at: now() })).toMatchObject({ result: 'reject', reason: 'refunded' });
+      expect(await gate.emitWithAck('scan', { id: 'refund-b', code: b, direction: 'in', at: now() })).toMatchObject({
+        result: 'reject',
+        reason: 'refunded',
+      });
       const again = await channelCall(app.url, shop, 'POST', `/api/channels/orders/${r}/refund`, { codes: [b] });
       expect(again.body).toMatchObject({ refunded: [], alreadyRefunded: [b] });
-      const audit = await t.db.query("SELECT 1 FROM audit_log WHERE action = 'order.refund' AND actor_kind = 'channel'");
+      const audit = await t.db.query(
+        "SELECT 1 FROM audit_log WHERE action = 'order.refund' AND actor_kind = 'channel'",
+      );
       expect(audit.rows.length).toBeGreaterThanOrEqual(1);
-      expect((await channelCall(app.url, shop, 'POST', '/api/channels/orders/no-such-ref/refund', {})).status).toBe(404);
+      expect((await channelCall(app.url, shop, 'POST', '/api/channels/orders/no-such-ref/refund', {})).status).toBe(
+        404,
+      );
     });
 
     it('limits a channel to its order rate with 429 and Retry-After', async () => {
@@ -188,7 +261,11 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
         const statuses: number[] = [];
         let retryAfter: string | null = null;
         for (let i = 0; i < 5; i++) {
-          const r = await channelCall(limited.url, creds.channels.CTRIP, 'POST', '/api/channels/orders', { ref: ref('rl'), items: [{ type: 'T-SINGLE', qty: 1, date: today }], amount: 10 });
+          const r = await channelCall(limited.url, creds.channels.CTRIP, 'POST', '/api/channels/orders', {
+            ref: ref('rl'),
+            items: [{ type: 'T-SINGLE', qty: 1, date: today }],
+            amount: 10,
+          });
           statuses.push(r.status);
           if (r.status === 429) {
             retryAfter = r.headers.get('retry-after');
@@ -206,9 +283,16 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
   describe('device protocol', () => {
     it('admits each of 200 tickets exactly once when 8 gates scan them all at the same instant', async () => {
       const codes = await buy('T-SINGLE', 200);
-      const gates = await Promise.all(['MG-01', 'MG-02', 'MG-03', 'MG-04', 'MG-05', 'EG-01', 'EG-02', 'MG-08'].map(device));
+      const gates = await Promise.all(
+        ['MG-01', 'MG-02', 'MG-03', 'MG-04', 'MG-05', 'EG-01', 'EG-02', 'MG-08'].map(device),
+      );
       const acks = await Promise.all(
-        gates.flatMap((g, gi) => codes.map((code, ci) => g.emitWithAck('scan', { id: `race-${gi}-${ci}`, code, direction: 'in', at: now() }) as Promise<TScanAck>)),
+        gates.flatMap((g, gi) =>
+          codes.map(
+            (code, ci) =>
+              g.emitWithAck('scan', { id: `race-${gi}-${ci}`, code, direction: 'in', at: now() }) as Promise<TScanAck>,
+          ),
+        ),
       );
       const admits = acks.filter((a) => 'result' in a && a.result === 'admit');
       expect(admits).toHaveLength(200);
@@ -243,11 +327,16 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
       const scan = { id: 'replay-1', code, direction: 'in', at: now() };
       const first = await g.emitWithAck('scan', scan);
       expect(first).toMatchObject({ id: 'replay-1', result: 'admit' });
-      const count = async () => (await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM gate_scans WHERE scan_id = 'replay-1'")).rows[0].n;
+      const count = async () =>
+        (await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM gate_scans WHERE scan_id = 'replay-1'"))
+          .rows[0].n;
       expect(await count()).toBe(1);
       expect(await g.emitWithAck('scan', scan)).toEqual(first);
       expect(await count()).toBe(1);
-      expect(await g.emitWithAck('scan', { ...scan, direction: 'out' })).toMatchObject({ id: 'replay-1', error: { code: 'idempotency_mismatch' } });
+      expect(await g.emitWithAck('scan', { ...scan, direction: 'out' })).toMatchObject({
+        id: 'replay-1',
+        error: { code: 'idempotency_mismatch' },
+      });
       // The same id from another device is a different scan.
       const h = await device('MG-03');
       expect(await h.emitWithAck('scan', scan)).toMatchObject({ result: 'reject', reason: 'used' });
@@ -256,7 +345,9 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
     it('records offline uploads as facts and flags an admission already made elsewhere as a conflict', async () => {
       const [code, other, third] = await buy('T-SINGLE', 3);
       const online = await device('MG-04');
-      expect(await online.emitWithAck('scan', { id: 'on-1', code, direction: 'in', at: now() })).toMatchObject({ result: 'admit' });
+      expect(await online.emitWithAck('scan', { id: 'on-1', code, direction: 'in', at: now() })).toMatchObject({
+        result: 'admit',
+      });
       const offline = await device('EG-04');
       const earlier = new Date(Date.now() - 60_000).toISOString();
       const res = await offline.emitWithAck('scan:batch', {
@@ -285,17 +376,26 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
         { scan_id: 'off-4', offline: true, conflict: false, reason: 'outside_slot' },
       ]);
       // A reason belongs to an offline rejection only.
-      const bad = await offline.emitWithAck('scan:batch', { scans: [{ id: 'off-5', code: third, direction: 'in', at: earlier, local: 'admit', reason: 'used' }] });
+      const bad = await offline.emitWithAck('scan:batch', {
+        scans: [{ id: 'off-5', code: third, direction: 'in', at: earlier, local: 'admit', reason: 'used' }],
+      });
       expect(bad.error).toMatchObject({ code: 'invalid', message: expect.stringContaining('reason') });
       // The offline admission of `other` was a real entry: it cannot enter again.
-      expect(await online.emitWithAck('scan', { id: 'on-2', code: other, direction: 'in', at: now() })).toMatchObject({ result: 'reject', reason: 'used' });
+      expect(await online.emitWithAck('scan', { id: 'on-2', code: other, direction: 'in', at: now() })).toMatchObject({
+        result: 'reject',
+        reason: 'used',
+      });
     });
 
     it('accepts the same batch over HTTP with the device token', async () => {
       const [code] = await buy('T-SINGLE', 1);
       const { token } = await createDevice(t.db, CLI_ACTOR, { gate: 'EG-01' });
       const post = (body: unknown, auth = token) =>
-        fetch(`${app.url}/api/gates/scans`, { method: 'POST', headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        fetch(`${app.url}/api/gates/scans`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${auth}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       const r = await post({ scans: [{ id: 'http-1', code, direction: 'in', at: now() }] });
       expect(r.status).toBe(200);
       expect(await r.json()).toEqual({ results: [expect.objectContaining({ id: 'http-1', result: 'admit' })] });
@@ -306,18 +406,34 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
     it('counts occupancy into the gate zone and out again, never below zero', async () => {
       const [code] = await buy('T-MULTI', 1);
       const zone = (await t.db.query<{ id: number }>("SELECT id FROM zones WHERE code = 'EAST-PLAZA'")).rows[0].id;
-      const occ = async () => (await t.db.query<{ count: number }>('SELECT count FROM occupancy WHERE zone_id = $1 AND day = $2', [zone, today])).rows[0]?.count ?? 0;
+      const occ = async () =>
+        (
+          await t.db.query<{ count: number }>('SELECT count FROM occupancy WHERE zone_id = $1 AND day = $2', [
+            zone,
+            today,
+          ])
+        ).rows[0]?.count ?? 0;
       const g = await device('EG-02');
       const base = await occ();
-      expect(await g.emitWithAck('scan', { id: 'occ-1', code, direction: 'in', at: now() })).toMatchObject({ result: 'admit', ticket: { entriesLeft: 2 } });
+      expect(await g.emitWithAck('scan', { id: 'occ-1', code, direction: 'in', at: now() })).toMatchObject({
+        result: 'admit',
+        ticket: { entriesLeft: 2 },
+      });
       expect(await occ()).toBe(base + 1);
-      expect(await g.emitWithAck('scan', { id: 'occ-2', code, direction: 'in', at: now() })).toMatchObject({ result: 'reject', reason: 'passback' });
-      expect(await g.emitWithAck('scan', { id: 'occ-3', code, direction: 'out', at: now() })).toMatchObject({ result: 'admit' });
+      expect(await g.emitWithAck('scan', { id: 'occ-2', code, direction: 'in', at: now() })).toMatchObject({
+        result: 'reject',
+        reason: 'passback',
+      });
+      expect(await g.emitWithAck('scan', { id: 'occ-3', code, direction: 'out', at: now() })).toMatchObject({
+        result: 'admit',
+      });
       expect(await occ()).toBe(base);
       await g.emitWithAck('scan', { id: 'occ-4', code, direction: 'out', at: now() });
       expect(await occ()).toBe(base);
       await t.db.query('UPDATE occupancy SET count = 0 WHERE zone_id = $1 AND day = $2', [zone, today]);
-      expect(await g.emitWithAck('scan', { id: 'occ-5', code, direction: 'in', at: now() })).toMatchObject({ result: 'admit' });
+      expect(await g.emitWithAck('scan', { id: 'occ-5', code, direction: 'in', at: now() })).toMatchObject({
+        result: 'admit',
+      });
       await t.db.query('UPDATE occupancy SET count = 0 WHERE zone_id = $1 AND day = $2', [zone, today]);
       await g.emitWithAck('scan', { id: 'occ-6', code, direction: 'out', at: now() });
       expect(await occ()).toBe(0);
@@ -325,44 +441,95 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
 
     it('counts entries of the venue at its boundary gates only; inner gates move people between zones', async () => {
       const [code] = await buy('T-MULTI', 1);
-      const counters = async () => (await t.db.query<{ entries: number }>('SELECT entries FROM daily_counters WHERE venue_id = $1 AND day = $2', [venueId, today])).rows[0]?.entries ?? 0;
+      const counters = async () =>
+        (
+          await t.db.query<{ entries: number }>('SELECT entries FROM daily_counters WHERE venue_id = $1 AND day = $2', [
+            venueId,
+            today,
+          ])
+        ).rows[0]?.entries ?? 0;
       const temple = (await t.db.query<{ id: number }>("SELECT id FROM zones WHERE code = 'GUSI-TEMPLE'")).rows[0].id;
-      const occ = async () => (await t.db.query<{ count: number }>('SELECT count FROM occupancy WHERE zone_id = $1 AND day = $2', [temple, today])).rows[0]?.count ?? 0;
+      const occ = async () =>
+        (
+          await t.db.query<{ count: number }>('SELECT count FROM occupancy WHERE zone_id = $1 AND day = $2', [
+            temple,
+            today,
+          ])
+        ).rows[0]?.count ?? 0;
       const [e0, o0] = [await counters(), await occ()];
       const inner = await device('GS-01');
-      expect(await inner.emitWithAck('scan', { id: 'inner-1', code, direction: 'in', at: now() })).toMatchObject({ result: 'admit' });
+      expect(await inner.emitWithAck('scan', { id: 'inner-1', code, direction: 'in', at: now() })).toMatchObject({
+        result: 'admit',
+      });
       expect(await counters()).toBe(e0);
       expect(await occ()).toBe(o0 + 1);
       const [other] = await buy('T-MULTI', 1);
       const boundary = await device('MG-03');
-      expect(await boundary.emitWithAck('scan', { id: 'boundary-1', code: other, direction: 'in', at: now() })).toMatchObject({ result: 'admit' });
+      expect(
+        await boundary.emitWithAck('scan', { id: 'boundary-1', code: other, direction: 'in', at: now() }),
+      ).toMatchObject({ result: 'admit' });
       expect(await counters()).toBe(e0 + 1);
     });
 
     it('refuses entry to a full zone with reason capacity, and still lets people out', async () => {
       const [code] = await buy('T-MULTI', 1);
-      const zone = (await t.db.query<{ id: number; capacity: number }>("SELECT id, capacity FROM zones WHERE code = 'VISITOR-CENTER'")).rows[0];
-      await t.db.query('INSERT INTO occupancy (zone_id, day, count) VALUES ($1, $2, $3) ON CONFLICT (zone_id, day) DO UPDATE SET count = $3', [zone.id, today, zone.capacity]);
+      const zone = (
+        await t.db.query<{ id: number; capacity: number }>(
+          "SELECT id, capacity FROM zones WHERE code = 'VISITOR-CENTER'",
+        )
+      ).rows[0];
+      await t.db.query(
+        'INSERT INTO occupancy (zone_id, day, count) VALUES ($1, $2, $3) ON CONFLICT (zone_id, day) DO UPDATE SET count = $3',
+        [zone.id, today, zone.capacity],
+      );
       const g = await device('VC-01');
-      expect(await g.emitWithAck('scan', { id: 'cap-1', code, direction: 'in', at: now() })).toMatchObject({ result: 'reject', reason: 'capacity' });
-      expect(await g.emitWithAck('scan', { id: 'cap-2', code, direction: 'out', at: now() })).toMatchObject({ result: 'admit' });
+      expect(await g.emitWithAck('scan', { id: 'cap-1', code, direction: 'in', at: now() })).toMatchObject({
+        result: 'reject',
+        reason: 'capacity',
+      });
+      expect(await g.emitWithAck('scan', { id: 'cap-2', code, direction: 'out', at: now() })).toMatchObject({
+        result: 'admit',
+      });
     });
 
     it('survives thousands of malformed scans with typed errors', async () => {
       const g = await device('MG-05');
       const junk = (i: number): unknown =>
-        [null, 1, 'x', [], {}, { id: i }, { id: 'a', code: 1, direction: 'in', at: now() }, { id: 'b', code: 'T', direction: 'sideways', at: now() },
-          { id: 'c', code: 'T', direction: 'in', at: 'noon' }, { id: 'd'.repeat(100), code: 'T', direction: 'in', at: now() }, { id: 'e', code: 'T', direction: 'in', at: now(), extra: true }][i % 11];
+        [
+          null,
+          1,
+          'x',
+          [],
+          {},
+          { id: i },
+          { id: 'a', code: 1, direction: 'in', at: now() },
+          { id: 'b', code: 'T', direction: 'sideways', at: now() },
+          { id: 'c', code: 'T', direction: 'in', at: 'noon' },
+          { id: 'd'.repeat(100), code: 'T', direction: 'in', at: now() },
+          { id: 'e', code: 'T', direction: 'in', at: now(), extra: true },
+        ][i % 11];
       const acks = await Promise.all(Array.from({ length: 2200 }, (_, i) => g.emitWithAck('scan', junk(i))));
       expect(acks.every((a) => a.error?.code === 'invalid')).toBe(true);
-      const batches = await Promise.all([null, {}, { scans: 'x' }, { scans: [{}] }, { scans: new Array(1001).fill({ id: 'x', code: 'T', direction: 'in', at: 1 }) }].map((b) => g.emitWithAck('scan:batch', b)));
+      const batches = await Promise.all(
+        [
+          null,
+          {},
+          { scans: 'x' },
+          { scans: [{}] },
+          { scans: new Array(1001).fill({ id: 'x', code: 'T', direction: 'in', at: 1 }) },
+        ].map((b) => g.emitWithAck('scan:batch', b)),
+      );
       expect(batches.every((a) => a.error?.code === 'invalid')).toBe(true);
       expect(g.connected).toBe(true);
-      expect(await g.emitWithAck('scan', { id: 'after-junk', code: 'garbage', direction: 'in', at: now() })).toMatchObject({ result: 'reject', reason: 'invalid' });
+      expect(
+        await g.emitWithAck('scan', { id: 'after-junk', code: 'garbage', direction: 'in', at: now() }),
+      ).toMatchObject({ result: 'reject', reason: 'invalid' });
     });
 
     it('pushes coalesced live counters to the command center after scans and sales', async () => {
-      const op = await connectSocket(`${app.url}/live`, { cookie: await sessionCookie((await findUserForSignIn(t.db, 'operator@demo.tidewatch'))!.id) });
+      const op = await connectSocket(`${app.url}/live`, {
+        cookie: await sessionCookie((await findUserForSignIn(t.db, 'operator@demo.tidewatch'))!.id),
+      });
       sockets.push(op);
       let latest: TLiveCounters | undefined;
       op.on('counters:update', (m: { counters: TLiveCounters }) => (latest = m.counters));
@@ -373,7 +540,10 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
       const g = await device('MG-01');
       await g.emitWithAck('scan', { id: 'live-1', code, direction: 'in', at: now() });
       await eventually(() => latest && latest.entries === start.entries + 1, 'entries counter');
-      const db = await t.db.query<{ entries: number }>('SELECT entries FROM daily_counters WHERE venue_id = $1 AND day = $2', [venueId, today]);
+      const db = await t.db.query<{ entries: number }>(
+        'SELECT entries FROM daily_counters WHERE venue_id = $1 AND day = $2',
+        [venueId, today],
+      );
       expect(latest!.entries).toBe(db.rows[0].entries);
       // Entries per minute over the last minutes: the admission just made counts.
       expect(latest!.entryRate).toBeGreaterThan(0);
@@ -383,7 +553,11 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
       await eventually(() => latest && latest.rejects === start.rejects + 2, 'reject counter');
       const before = start.rejectsByReason;
       const after = latest!.rejectsByReason;
-      const grew = Object.fromEntries(Object.entries(after).filter(([k, v]) => v !== (before[k as keyof typeof before] ?? 0)).map(([k, v]) => [k, v - (before[k as keyof typeof before] ?? 0)]));
+      const grew = Object.fromEntries(
+        Object.entries(after)
+          .filter(([k, v]) => v !== (before[k as keyof typeof before] ?? 0))
+          .map(([k, v]) => [k, v - (before[k as keyof typeof before] ?? 0)]),
+      );
       expect(grew).toEqual({ used: 1, invalid: 1 });
       expect(Object.values(after).reduce((n, v) => n + v, 0)).toBe(latest!.rejects);
     });

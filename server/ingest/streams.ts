@@ -14,7 +14,10 @@ import { getCatalog, placeOrder, refundOrder } from '../services/sales.ts';
  */
 
 function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string {
-  return issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || 'payload'} ${i.message}`).join('; ');
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || 'payload'} ${i.message}`)
+    .join('; ');
 }
 
 const gateLimiters = new WeakMap<Runtime, Map<number, ReturnType<Runtime['shared']['rateLimiter']>>>();
@@ -70,13 +73,23 @@ async function gateThrottle(rt: Runtime, device: DeviceAuthRow, scans: TScan[]):
     forced,
     async settle(acks) {
       const unused = acks.filter((a, i) => spent[i] && !('result' in a && a.result === 'admit')).length;
-      if (unused && limiter) await limiter.reward(key, unused).catch((err: Error) => rt.logger.warn({ gateId: device.gate_id, err: err.message }, 'gate admission count not given back'));
+      if (unused && limiter)
+        await limiter
+          .reward(key, unused)
+          .catch((err: Error) =>
+            rt.logger.warn({ gateId: device.gate_id, err: err.message }, 'gate admission count not given back'),
+          );
     },
   };
 }
 
 /** Decides scans through the gate's throttle and gives back what the unadmitted ones took from it. */
-async function submitThrottled(rt: Runtime, device: DeviceAuthRow, scans: TScan[], expiresAt: number): Promise<TScanAck[]> {
+async function submitThrottled(
+  rt: Runtime,
+  device: DeviceAuthRow,
+  scans: TScan[],
+  expiresAt: number,
+): Promise<TScanAck[]> {
   const throttle = await gateThrottle(rt, device, scans);
   const acks = await rt.ingest!.submit(device, scans, throttle.forced, expiresAt);
   await throttle.settle(acks);
@@ -96,8 +109,12 @@ async function decideInTime(rt: Runtime, device: DeviceAuthRow, scans: TScan[]):
     return await submitThrottled(rt, device, scans, Date.now() + ms);
   } catch (err) {
     rt.logger.error({ err: (err as Error).message, gate: device.gate_code }, 'scans not decided');
-    const message = 'the server could not decide the scans; retry with the same scan id, or decide locally and upload what the gate did';
-    return scans.map((s) => ({ id: s.id, error: { code: 'unavailable' as const, message, retryAfterMs: SCAN_RETRY_AFTER_MS } }));
+    const message =
+      'the server could not decide the scans; retry with the same scan id, or decide locally and upload what the gate did';
+    return scans.map((s) => ({
+      id: s.id,
+      error: { code: 'unavailable' as const, message, retryAfterMs: SCAN_RETRY_AFTER_MS },
+    }));
   }
 }
 
@@ -105,17 +122,28 @@ async function decideInTime(rt: Runtime, device: DeviceAuthRow, scans: TScan[]):
 export async function acceptScan(rt: Runtime, device: DeviceAuthRow, payload: unknown): Promise<TScanAck> {
   const parsed = ZScan.safeParse(payload);
   if (!parsed.success) {
-    const id = typeof (payload as { id?: unknown } | null)?.id === 'string' ? String((payload as { id: string }).id).slice(0, 64) : undefined;
-    return { ...(id ? { id } : {}), error: { code: 'invalid', message: `scan: ${describeIssues(parsed.error.issues)}` } };
+    const id =
+      typeof (payload as { id?: unknown } | null)?.id === 'string'
+        ? String((payload as { id: string }).id).slice(0, 64)
+        : undefined;
+    return {
+      ...(id ? { id } : {}),
+      error: { code: 'invalid', message: `scan: ${describeIssues(parsed.error.issues)}` },
+    };
   }
   const [ack] = await decideInTime(rt, device, [parsed.data]);
   return ack;
 }
 
 /** An upload after an outage: `{ scans: [...] }`, answered `{ results }` in order. */
-export async function acceptScanBatch(rt: Runtime, device: DeviceAuthRow, payload: unknown): Promise<{ results: TScanAck[] } | { error: { code: 'invalid'; message: string } }> {
+export async function acceptScanBatch(
+  rt: Runtime,
+  device: DeviceAuthRow,
+  payload: unknown,
+): Promise<{ results: TScanAck[] } | { error: { code: 'invalid'; message: string } }> {
   const parsed = ZScanBatch.safeParse(payload);
-  if (!parsed.success) return { error: { code: 'invalid', message: `scan:batch: ${describeIssues(parsed.error.issues)}` } };
+  if (!parsed.success)
+    return { error: { code: 'invalid', message: `scan:batch: ${describeIssues(parsed.error.issues)}` } };
   return { results: await decideInTime(rt, device, parsed.data.scans) };
 }
 
@@ -137,7 +165,13 @@ const PAUSED_RETRY_S = 60;
  */
 export async function checkChannelRate(rt: Runtime, channel: ChannelRow): Promise<void> {
   const control = rt.controls?.channel(channel.id);
-  if (control?.paused) throw new AppError('rate_limited', `sales on channel ${channel.code} are paused by the venue; retry later`, undefined, PAUSED_RETRY_S);
+  if (control?.paused)
+    throw new AppError(
+      'rate_limited',
+      `sales on channel ${channel.code} are paused by the venue; retry later`,
+      undefined,
+      PAUSED_RETRY_S,
+    );
   const rate = control?.orders_per_min ?? rt.config.TIDEWATCH_CHANNEL_ORDERS_PER_MIN;
   let perRate = orderLimiters.get(rt);
   if (!perRate) orderLimiters.set(rt, (perRate = new Map()));
@@ -152,7 +186,12 @@ export async function checkChannelRate(rt: Runtime, channel: ChannelRow): Promis
   } catch (err) {
     if (err instanceof RateLimiterRes) {
       const s = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw new AppError('rate_limited', `channel ${channel.code} is over its limit of ${rate} orders per minute; retry in ${s}s`, undefined, s);
+      throw new AppError(
+        'rate_limited',
+        `channel ${channel.code} is over its limit of ${rate} orders per minute; retry in ${s}s`,
+        undefined,
+        s,
+      );
     }
     throw err;
   }
@@ -164,13 +203,20 @@ export async function checkChannelRate(rt: Runtime, channel: ChannelRow): Promis
  * channel was told so is found by the retry with the same ref (orders are idempotent by ref).
  */
 function inTime<T>(rt: Runtime, work: Promise<T>, what: string): Promise<T> {
-  return withDeadline(work, rt.config.TIDEWATCH_ANSWER_DEADLINE_MS * ORDER_DEADLINE_FACTOR, what).catch((err: unknown) => {
-    if (err instanceof DeadlineExceeded) work.catch((e: Error) => rt.logger.warn({ err: e.message }, `${what} failed after its deadline`));
-    throw err;
-  });
+  return withDeadline(work, rt.config.TIDEWATCH_ANSWER_DEADLINE_MS * ORDER_DEADLINE_FACTOR, what).catch(
+    (err: unknown) => {
+      if (err instanceof DeadlineExceeded)
+        work.catch((e: Error) => rt.logger.warn({ err: e.message }, `${what} failed after its deadline`));
+      throw err;
+    },
+  );
 }
 
-export async function acceptOrder(rt: Runtime, channel: ChannelRow, body: unknown): Promise<{ status: 200 | 201; body: TOrderResponse }> {
+export async function acceptOrder(
+  rt: Runtime,
+  channel: ChannelRow,
+  body: unknown,
+): Promise<{ status: 200 | 201; body: TOrderResponse }> {
   await checkChannelRate(rt, channel);
   const r = await inTime(rt, placeOrder(rt.sales!, channel, body), 'the order');
   if (r.status === 201) rt.hub?.touchCounters(channel.venue_id);

@@ -36,7 +36,11 @@ describe.each(backends())('sockets, tRPC and health on $name', (backend) => {
 
   it('reports health and metrics', async () => {
     const health = await (await fetch(`${app.url}/api/health`)).json();
-    expect(health).toMatchObject({ status: 'ok', database: { ok: true, kind: t.db.kind }, version: expect.any(String) });
+    expect(health).toMatchObject({
+      status: 'ok',
+      database: { ok: true, kind: t.db.kind },
+      version: expect.any(String),
+    });
     const metrics = await (await fetch(`${app.url}/metrics`)).text();
     expect(metrics).toContain('tidewatch_socket_connections');
   });
@@ -51,22 +55,50 @@ describe.each(backends())('sockets, tRPC and health on $name', (backend) => {
   it('acknowledges heartbeats and answers malformed payloads with typed errors, keeping the socket open', async () => {
     const { token } = await createDevice(t.db, CLI_ACTOR, { gate: 'MG-02' });
     const s = track(await connectSocket(`${app.url}/gates`, { auth: { token } }));
-    expect(await s.emitWithAck('heartbeat', { at: new Date().toISOString(), queue: 3, battery: 80 })).toMatchObject({ ok: true });
-    const bad = [undefined, null, 42, 'x', [], { at: 'yesterday' }, { at: Date.now(), queue: -1 }, { at: Date.now(), battery: 101 }, { at: Date.now(), extra: 1 }];
+    expect(await s.emitWithAck('heartbeat', { at: new Date().toISOString(), queue: 3, battery: 80 })).toMatchObject({
+      ok: true,
+    });
+    const bad = [
+      undefined,
+      null,
+      42,
+      'x',
+      [],
+      { at: 'yesterday' },
+      { at: Date.now(), queue: -1 },
+      { at: Date.now(), battery: 101 },
+      { at: Date.now(), extra: 1 },
+    ];
     for (const payload of bad) {
-      expect(await s.emitWithAck('heartbeat', payload)).toMatchObject({ error: { code: 'invalid', message: expect.any(String) } });
+      expect(await s.emitWithAck('heartbeat', payload)).toMatchObject({
+        error: { code: 'invalid', message: expect.any(String) },
+      });
     }
     expect(await s.emitWithAck('no-such-event', {})).toMatchObject({ error: { code: 'invalid' } });
     expect(s.connected).toBe(true);
-    const row = (await t.db.query<{ last_queue: number; last_battery: number }>("SELECT last_queue, last_battery FROM devices d JOIN gates g ON g.id = d.gate_id WHERE g.code = 'MG-02' AND d.last_queue IS NOT NULL")).rows[0];
+    const row = (
+      await t.db.query<{ last_queue: number; last_battery: number }>(
+        "SELECT last_queue, last_battery FROM devices d JOIN gates g ON g.id = d.gate_id WHERE g.code = 'MG-02' AND d.last_queue IS NOT NULL",
+      )
+    ).rows[0];
     expect(row).toEqual({ last_queue: 3, last_battery: 80 });
   });
 
   it('survives thousands of random malformed frames', async () => {
     const { token } = await createDevice(t.db, CLI_ACTOR, { gate: 'MG-03' });
     const s = track(await connectSocket(`${app.url}/gates`, { auth: { token } }));
-    const junk = (i: number): unknown => [i, `${i}`, { at: i % 2 ? 'nope' : {}, queue: 'many' }, [[[]]], { ['__proto__']: { polluted: true } }, { at: new Date(8.64e15 + i) }][i % 6];
-    const acks = await Promise.all(Array.from({ length: 2000 }, (_, i) => s.timeout(20_000).emitWithAck('heartbeat', junk(i))));
+    const junk = (i: number): unknown =>
+      [
+        i,
+        `${i}`,
+        { at: i % 2 ? 'nope' : {}, queue: 'many' },
+        [[[]]],
+        { ['__proto__']: { polluted: true } },
+        { at: new Date(8.64e15 + i) },
+      ][i % 6];
+    const acks = await Promise.all(
+      Array.from({ length: 2000 }, (_, i) => s.timeout(20_000).emitWithAck('heartbeat', junk(i))),
+    );
     expect(acks.every((a) => (a as { error?: { code: string } }).error?.code === 'invalid')).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
@@ -84,7 +116,9 @@ describe.each(backends())('sockets, tRPC and health on $name', (backend) => {
 
   it('requires a session on /live and the command-center role to subscribe', async () => {
     await expect(connectSocket(`${app.url}/live`)).rejects.toThrow('unauthorized');
-    await expect(connectSocket(`${app.url}/live`, { cookie: 'next-auth.session-token=forged' })).rejects.toThrow('unauthorized');
+    await expect(connectSocket(`${app.url}/live`, { cookie: 'next-auth.session-token=forged' })).rejects.toThrow(
+      'unauthorized',
+    );
     const fd = track(await connectSocket(`${app.url}/live`, { cookie: frontdeskCookie }));
     expect(await fd.emitWithAck('subscribe', { venueId })).toMatchObject({ error: { code: 'forbidden' } });
     const op = track(await connectSocket(`${app.url}/live`, { cookie: operatorCookie }));
@@ -118,11 +152,21 @@ describe.each(backends())('sockets, tRPC and health on $name', (backend) => {
   it('checks roles in every tRPC procedure, re-reading the user on each request', async () => {
     expect((await trpcCall(app.url, 'system.me')).status).toBe(401);
     expect((await trpcCall(app.url, 'admin.users', { cookie: frontdeskCookie })).status).toBe(403);
-    expect((await trpcCall(app.url, 'admin.createDevice', { cookie: operatorCookie, input: { gate: 'MG-01' }, mutation: true })).status).toBe(403);
+    expect(
+      (
+        await trpcCall(app.url, 'admin.createDevice', {
+          cookie: operatorCookie,
+          input: { gate: 'MG-01' },
+          mutation: true,
+        })
+      ).status,
+    ).toBe(403);
     expect((await trpcCall(app.url, 'gates.status', { cookie: frontdeskCookie, input: { venueId } })).status).toBe(403);
     const ok = await trpcCall(app.url, 'gates.status', { cookie: operatorCookie, input: { venueId } });
     expect(ok.status).toBe(200);
-    expect(await trpcCall(app.url, 'gates.status', { cookie: operatorCookie, input: { venueId: 'x' } })).toMatchObject({ status: 400 });
+    expect(await trpcCall(app.url, 'gates.status', { cookie: operatorCookie, input: { venueId: 'x' } })).toMatchObject({
+      status: 400,
+    });
 
     // A role change counts on the very next request, although the session token is unchanged.
     const id = (await findUserForSignIn(t.db, 'frontdesk@demo.tidewatch'))!.id;
@@ -135,12 +179,22 @@ describe.each(backends())('sockets, tRPC and health on $name', (backend) => {
 
   it('lets an admin issue and revoke devices over tRPC, audited', async () => {
     const admin = await sessionCookie((await findUserForSignIn(t.db, 'admin@demo.tidewatch'))!.id);
-    const created = await trpcCall(app.url, 'admin.createDevice', { cookie: admin, input: { gate: 'HT-01' }, mutation: true });
+    const created = await trpcCall(app.url, 'admin.createDevice', {
+      cookie: admin,
+      input: { gate: 'HT-01' },
+      mutation: true,
+    });
     expect(created.status).toBe(200);
     expect((created.data as { token: string }).token).toMatch(/^twd_/);
-    const bad = await trpcCall(app.url, 'admin.createDevice', { cookie: admin, input: { gate: 'ZZ-99' }, mutation: true });
+    const bad = await trpcCall(app.url, 'admin.createDevice', {
+      cookie: admin,
+      input: { gate: 'ZZ-99' },
+      mutation: true,
+    });
     expect(bad.status).toBe(404);
-    const audit = await t.db.query("SELECT actor_label FROM audit_log WHERE action = 'device.create' AND actor_kind = 'user'");
+    const audit = await t.db.query(
+      "SELECT actor_label FROM audit_log WHERE action = 'device.create' AND actor_kind = 'user'",
+    );
     expect(audit.rows.length).toBeGreaterThanOrEqual(1);
   });
 

@@ -17,7 +17,14 @@ import { acceptOrder, acceptScan, acceptScanBatch } from '../ingest/streams.ts';
 import { AppError } from '../../lib/errors.ts';
 import { canUse } from '../../lib/roles.ts';
 import { ZHeartbeat, type THeartbeatAck } from '../../lib/schemas/device.ts';
-import { ZSubscribe, type LiveClientEvents, type LiveServerEvents, type TAlarm, type TGateStatus, type TSubscribeAck } from '../../lib/schemas/live.ts';
+import {
+  ZSubscribe,
+  type LiveClientEvents,
+  type LiveServerEvents,
+  type TAlarm,
+  type TGateStatus,
+  type TSubscribeAck,
+} from '../../lib/schemas/live.ts';
 import { canSeeVenue, userById, userFromCookieHeader, type TSessionUser } from '../auth/session.ts';
 import { toAckError } from '../errors.ts';
 import { metrics } from '../metrics.ts';
@@ -112,7 +119,11 @@ function refusal(code: 'unauthorized' | 'unavailable', retryAfterMs?: number): E
   const err = new Error(code) as Error & { data?: unknown };
   err.data =
     code === 'unavailable'
-      ? { code, message: 'the server cannot check credentials right now (its database is not answering); reconnect later', retryAfterMs }
+      ? {
+          code,
+          message: 'the server cannot check credentials right now (its database is not answering); reconnect later',
+          retryAfterMs,
+        }
       : { code, message: 'the credential is missing, unknown or revoked' };
   return err;
 }
@@ -149,7 +160,8 @@ function rejectUnknownEvents(socket: Socket, known: Set<string>, ns: string): vo
     if (known.has(event)) return;
     metrics.socketErrors.inc({ namespace: ns, code: 'unknown_event' });
     const ack = args[args.length - 1];
-    if (typeof ack === 'function') ack({ error: { code: 'invalid', message: `unknown event "${String(event).slice(0, 64)}"` } });
+    if (typeof ack === 'function')
+      ack({ error: { code: 'invalid', message: `unknown event "${String(event).slice(0, 64)}"` } });
   });
 }
 
@@ -187,7 +199,9 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     try {
       for (const [venueId, ids] of batch) {
         const rows = await listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S, [...ids]);
-        live.to(`venue:${venueId}`).emit('gates:update', { venueId, gates: rows.map(toGateStatus), at: new Date().toISOString() });
+        live
+          .to(`venue:${venueId}`)
+          .emit('gates:update', { venueId, gates: rows.map(toGateStatus), at: new Date().toISOString() });
       }
     } catch (err) {
       // Put them back: the next flush retries once the database answers.
@@ -213,7 +227,10 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     const venues = [...dirtyAlarms];
     dirtyAlarms.clear();
     try {
-      for (const venueId of venues) live.to(`venue:${venueId}`).emit('alarms:update', { venueId, alarms: await alarmsOf(venueId), at: new Date().toISOString() });
+      for (const venueId of venues)
+        live
+          .to(`venue:${venueId}`)
+          .emit('alarms:update', { venueId, alarms: await alarmsOf(venueId), at: new Date().toISOString() });
     } catch (err) {
       for (const v of venues) dirtyAlarms.add(v);
       logger.warn({ err: (err as Error).message }, 'alarm flush failed');
@@ -262,7 +279,9 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     dirtyCounters.clear();
     try {
       for (const venueId of venues) {
-        live.to(`venue:${venueId}`).emit('counters:update', { venueId, counters: await countersOf(venueId), at: new Date().toISOString() });
+        live
+          .to(`venue:${venueId}`)
+          .emit('counters:update', { venueId, counters: await countersOf(venueId), at: new Date().toISOString() });
       }
     } catch (err) {
       for (const v of venues) dirtyCounters.add(v);
@@ -275,10 +294,18 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   // ---- /gates: devices authenticate with their bearer token ----
   const gates = io.of('/gates');
   gates.use(
-    tokenHandshake('/gates', (token) => rt.tokens!.device(token), (socket, device, tokenHash, cached) => {
-      if (cached) logger.info({ gate: device.gate_code }, 'device let in from the known-token cache: the database did not answer');
-      Object.assign(socket.data as DeviceData, { device, tokenHash });
-    }),
+    tokenHandshake(
+      '/gates',
+      (token) => rt.tokens!.device(token),
+      (socket, device, tokenHash, cached) => {
+        if (cached)
+          logger.info(
+            { gate: device.gate_code },
+            'device let in from the known-token cache: the database did not answer',
+          );
+        Object.assign(socket.data as DeviceData, { device, tokenHash });
+      },
+    ),
   );
   gates.on('connection', (socket) => {
     const data = socket.data as DeviceData;
@@ -302,24 +329,49 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
         }
       }
     })();
-    socket.on('heartbeat', async (payload: unknown, ack?: (res: THeartbeatAck | ReturnType<typeof toAckError>) => void) => {
-      const reply = typeof ack === 'function' ? ack : () => {};
-      const parsed = ZHeartbeat.safeParse(payload);
-      if (!parsed.success) {
-        metrics.socketErrors.inc({ namespace: '/gates', code: 'invalid' });
-        return reply(toAckError(new AppError('invalid', `heartbeat: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}`)));
-      }
-      try {
-        const hb = { deviceId: device.id, gateId: device.gate_id, at: parsed.data.at, queue: parsed.data.queue ?? null, battery: parsed.data.battery ?? null };
-        await withDeadline(recordHeartbeat(db, hb), config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the heartbeat write');
-        metrics.heartbeats.inc();
-        touchGates(device.venue_id, [device.gate_id]);
-        reply({ ok: true, serverTime: new Date().toISOString() });
-      } catch (err) {
-        logger.warn({ deviceId: device.id, err: (err as Error).message }, 'heartbeat not recorded');
-        reply(toAckError(new AppError('unavailable', 'the server could not record the heartbeat; retry later', undefined, HANDSHAKE_RETRY_MS / 1000)));
-      }
-    });
+    socket.on(
+      'heartbeat',
+      async (payload: unknown, ack?: (res: THeartbeatAck | ReturnType<typeof toAckError>) => void) => {
+        const reply = typeof ack === 'function' ? ack : () => {};
+        const parsed = ZHeartbeat.safeParse(payload);
+        if (!parsed.success) {
+          metrics.socketErrors.inc({ namespace: '/gates', code: 'invalid' });
+          return reply(
+            toAckError(
+              new AppError(
+                'invalid',
+                `heartbeat: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'payload'} ${i.message}`).join('; ')}`,
+              ),
+            ),
+          );
+        }
+        try {
+          const hb = {
+            deviceId: device.id,
+            gateId: device.gate_id,
+            at: parsed.data.at,
+            queue: parsed.data.queue ?? null,
+            battery: parsed.data.battery ?? null,
+          };
+          await withDeadline(recordHeartbeat(db, hb), config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the heartbeat write');
+          metrics.heartbeats.inc();
+          touchGates(device.venue_id, [device.gate_id]);
+          reply({ ok: true, serverTime: new Date().toISOString() });
+        } catch (err) {
+          logger.warn({ deviceId: device.id, err: (err as Error).message }, 'heartbeat not recorded');
+          reply(
+            toAckError(
+              new AppError(
+                'unavailable',
+                'the server could not record the heartbeat; retry later',
+                undefined,
+                HANDSHAKE_RETRY_MS / 1000,
+              ),
+            ),
+          );
+        }
+      },
+    );
     socket.on('scan', async (payload: unknown, ack?: (res: unknown) => void) => {
       const ackFn = typeof ack === 'function' ? ack : () => {};
       const res = await acceptScan(rt, device, payload);
@@ -347,9 +399,13 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   // ---- /channels: sales channels authenticate with their bearer token (orders come with the streams issue) ----
   const channels = io.of('/channels');
   channels.use(
-    tokenHandshake('/channels', (token) => rt.tokens!.channel(token), (socket, channel, tokenHash) => {
-      Object.assign(socket.data as ChannelData, { channel, tokenHash });
-    }),
+    tokenHandshake(
+      '/channels',
+      (token) => rt.tokens!.channel(token),
+      (socket, channel, tokenHash) => {
+        Object.assign(socket.data as ChannelData, { channel, tokenHash });
+      },
+    ),
   );
   channels.on('connection', (socket) => {
     metrics.socketConnections.inc({ namespace: '/channels' });
@@ -372,7 +428,11 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   live.use(async (socket, next) => {
     let user: TSessionUser | null;
     try {
-      user = await withDeadline(userFromCookieHeader(db, config.authSecret, socket.handshake.headers.cookie), config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the session check');
+      user = await withDeadline(
+        userFromCookieHeader(db, config.authSecret, socket.handshake.headers.cookie),
+        config.TIDEWATCH_ANSWER_DEADLINE_MS,
+        'the session check',
+      );
     } catch (err) {
       // The session could not be checked: the screen keeps its data, marks it stale and comes back.
       if (!isUnavailableError(err)) logger.error({ err: (err as Error).message }, 'live handshake failed');
@@ -392,7 +452,11 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
       // Re-read the user: a role change or a disabled account counts at once.
       let user: TSessionUser | null;
       try {
-        user = await withDeadline(userById(db, (socket.data as LiveData).user.id), config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the session check');
+        user = await withDeadline(
+          userById(db, (socket.data as LiveData).user.id),
+          config.TIDEWATCH_ANSWER_DEADLINE_MS,
+          'the session check',
+        );
       } catch {
         return reply({ error: { code: 'unavailable', message: 'the database did not answer; retrying' } });
       }
@@ -410,7 +474,11 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
         for (const room of socket.rooms) if (room.startsWith('venue:')) socket.leave(room);
         socket.join(`venue:${venueId}`);
         const [rows, counters, alarms] = await withDeadline(
-          Promise.all([listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S), countersOf(venueId), alarmsOf(venueId)]),
+          Promise.all([
+            listGateStatus(db, venueId, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S),
+            countersOf(venueId),
+            alarmsOf(venueId),
+          ]),
           // A snapshot may take longer than a scan: three reads, and a wall can wait a moment.
           config.TIDEWATCH_ANSWER_DEADLINE_MS * 4,
           'the live snapshot',
@@ -432,7 +500,10 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     if (sweeping || closed) return;
     sweeping = true;
     try {
-      const [deviceSockets, channelSockets] = await Promise.all([gates.local.fetchSockets(), channels.local.fetchSockets()]);
+      const [deviceSockets, channelSockets] = await Promise.all([
+        gates.local.fetchSockets(),
+        channels.local.fetchSockets(),
+      ]);
       const gone = await rt.tokens!.sweep({
         devices: deviceSockets.map((s) => (s.data as DeviceData).tokenHash),
         channels: channelSockets.map((s) => (s.data as ChannelData).tokenHash),
@@ -441,7 +512,8 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
         deviceSockets.filter((s) => gone.devices.has((s.data as DeviceData).tokenHash)),
         channelSockets.filter((s) => gone.channels.has((s.data as ChannelData).tokenHash)),
       );
-      for (const stale of await listStaleConnected(db, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S)) touchGates(stale.venue_id, [stale.gate_id]);
+      for (const stale of await listStaleConnected(db, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S))
+        touchGates(stale.venue_id, [stale.gate_id]);
       await touchNewDays();
       if (++sweepCount % 3 === 0) {
         // One look-up per user, not per screen: a control room has hundreds of screens and few users.
@@ -472,7 +544,10 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
       touchGates(d.venue_id, [d.gate_id]);
     }
     for (const s of channelSockets) {
-      logger.info({ channel: (s.data as ChannelData).channel.code }, 'disconnecting channel whose token was revoked or replaced');
+      logger.info(
+        { channel: (s.data as ChannelData).channel.code },
+        'disconnecting channel whose token was revoked or replaced',
+      );
       s.emit('revoked', { error: { code: 'unauthorized', message: 'this channel token was revoked or replaced' } });
       s.disconnect(true);
     }

@@ -14,7 +14,8 @@ import { DEMO_USERS, readDemoCredentials, seedDemo } from './seed.ts';
 describe.each(backends())('admin services and demo seed on $name', (backend) => {
   let t: TestDb;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tw-seed-'));
-  const count = async (table: string) => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
+  const count = async (table: string) =>
+    (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
   beforeAll(async () => {
     t = await backend.create();
     await migrate(t.db);
@@ -26,7 +27,9 @@ describe.each(backends())('admin services and demo seed on $name', (backend) => 
     expect(await count('zones')).toBeGreaterThanOrEqual(8);
     const gates = await count('gates');
     expect(gates).toBeGreaterThanOrEqual(20);
-    const roles = (await t.db.query<{ role: string }>('SELECT DISTINCT role FROM users')).rows.map((r) => r.role).sort();
+    const roles = (await t.db.query<{ role: string }>('SELECT DISTINCT role FROM users')).rows
+      .map((r) => r.role)
+      .sort();
     expect(roles).toEqual(DEMO_USERS.map((u) => u.role).sort());
     const creds = readDemoCredentials(dataDir)!;
     expect(Object.keys(creds.devices)).toHaveLength(gates);
@@ -37,10 +40,14 @@ describe.each(backends())('admin services and demo seed on $name', (backend) => 
   });
 
   it('seeding again changes nothing', async () => {
-    const before = await Promise.all(['venues', 'zones', 'gates', 'devices', 'channels', 'users', 'audit_log'].map(count));
+    const before = await Promise.all(
+      ['venues', 'zones', 'gates', 'devices', 'channels', 'users', 'audit_log'].map(count),
+    );
     const credsBefore = readDemoCredentials(dataDir);
     await seedDemo(t.db, dataDir, CLI_ACTOR);
-    const after = await Promise.all(['venues', 'zones', 'gates', 'devices', 'channels', 'users', 'audit_log'].map(count));
+    const after = await Promise.all(
+      ['venues', 'zones', 'gates', 'devices', 'channels', 'users', 'audit_log'].map(count),
+    );
     expect(after).toEqual(before);
     expect(readDemoCredentials(dataDir)).toEqual(credsBefore);
   });
@@ -48,11 +55,14 @@ describe.each(backends())('admin services and demo seed on $name', (backend) => 
   it('stores device tokens only as hashes and audits the creation', async () => {
     const { token, id } = await createDevice(t.db, CLI_ACTOR, { gate: 'MG-01' });
     expect(token).toMatch(/^twd_[A-Za-z0-9_-]{43}$/);
-    const row = (await t.db.query<{ token_hash: Buffer }>('SELECT token_hash FROM devices WHERE id = $1', [id])).rows[0];
+    const row = (await t.db.query<{ token_hash: Buffer }>('SELECT token_hash FROM devices WHERE id = $1', [id]))
+      .rows[0];
     expect(Buffer.from(row.token_hash).equals(hashToken(token))).toBe(true);
     const stored = JSON.stringify((await t.db.query('SELECT * FROM devices WHERE id = $1', [id])).rows);
     expect(stored).not.toContain(token.slice(4, 20));
-    const audit = await t.db.query("SELECT 1 FROM audit_log WHERE action = 'device.create' AND subject_id = $1", [String(id)]);
+    const audit = await t.db.query("SELECT 1 FROM audit_log WHERE action = 'device.create' AND subject_id = $1", [
+      String(id),
+    ]);
     expect(audit.rows).toHaveLength(1);
   });
 
@@ -68,13 +78,28 @@ describe.each(backends())('admin services and demo seed on $name', (backend) => 
     const err = await createUser(t.db, CLI_ACTOR, { email: 'x', role: 'king', password: '1' }).catch((e) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(Object.keys((err as AppError).fields ?? {}).sort()).toEqual(['email', 'password', 'role']);
-    await expect(createChannel(t.db, CLI_ACTOR, { code: 'x y', kind: 'shop' })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(createChannel(t.db, CLI_ACTOR, { code: 'x y', kind: 'shop' })).rejects.toMatchObject({
+      code: 'invalid',
+    });
   });
 
   it('creates users with an argon2id hash and audits role changes', async () => {
-    await createUser(t.db, CLI_ACTOR, { email: 'Ops.Lead@Example.com', role: 'operator', password: 'correct horse battery' });
-    await createUser(t.db, CLI_ACTOR, { email: 'ops.lead@example.com', role: 'manager', password: 'correct horse battery', venues: ['YUNLING'] });
-    const u = (await t.db.query<{ password_hash: string; role: string }>("SELECT password_hash, role FROM users WHERE email = 'ops.lead@example.com'")).rows[0];
+    await createUser(t.db, CLI_ACTOR, {
+      email: 'Ops.Lead@Example.com',
+      role: 'operator',
+      password: 'correct horse battery',
+    });
+    await createUser(t.db, CLI_ACTOR, {
+      email: 'ops.lead@example.com',
+      role: 'manager',
+      password: 'correct horse battery',
+      venues: ['YUNLING'],
+    });
+    const u = (
+      await t.db.query<{ password_hash: string; role: string }>(
+        "SELECT password_hash, role FROM users WHERE email = 'ops.lead@example.com'",
+      )
+    ).rows[0];
     expect(u.role).toBe('manager');
     expect(u.password_hash).toMatch(/^\$argon2id\$/);
     expect(await verifyPassword(u.password_hash, 'correct horse battery')).toBe(true);
@@ -91,7 +116,8 @@ describe.each(backends())('admin services and demo seed on $name', (backend) => 
     expect(a.created).toBe(true);
     expect(b.created).toBe(false);
     expect(a.id).toBe(b.id);
-    const row = (await t.db.query<{ token_hash: Buffer }>('SELECT token_hash FROM channels WHERE id = $1', [a.id])).rows[0];
+    const row = (await t.db.query<{ token_hash: Buffer }>('SELECT token_hash FROM channels WHERE id = $1', [a.id]))
+      .rows[0];
     expect(Buffer.from(row.token_hash).equals(hashToken(b.token))).toBe(true);
   });
 });

@@ -14,7 +14,13 @@ import {
 } from '../../db/queries/alarms.ts';
 import { insertAudit } from '../../db/queries/audit.ts';
 import { pruneGateActivity } from '../../db/queries/scans.ts';
-import { endPolicyActions, insertPolicyAction, listGateControls, listOpenPolicyActions, updateGateControl } from '../../db/queries/controls.ts';
+import {
+  endPolicyActions,
+  insertPolicyAction,
+  listGateControls,
+  listOpenPolicyActions,
+  updateGateControl,
+} from '../../db/queries/controls.ts';
 import type { TLogger } from '../logger.ts';
 import type { SharedState } from '../shared/shared-state.ts';
 import { CONTROLS_CHANNEL } from './controls.ts';
@@ -65,8 +71,13 @@ function ratioLevel(ratio: number, warn: number, crit: number, open: Level): Lev
   return 'none';
 }
 
-const key = (c: { subjectKind?: string; subject_kind?: string; subjectId?: number; subject_id?: number; kind: string }) =>
-  `${c.subjectKind ?? c.subject_kind}|${c.subjectId ?? c.subject_id}|${c.kind}`;
+const key = (c: {
+  subjectKind?: string;
+  subject_kind?: string;
+  subjectId?: number;
+  subject_id?: number;
+  kind: string;
+}) => `${c.subjectKind ?? c.subject_kind}|${c.subjectId ?? c.subject_id}|${c.kind}`;
 
 /**
  * Raises, changes, escalates and clears alarms from the live measurements once a second, and runs
@@ -126,19 +137,59 @@ export class AlarmEngine {
       const ratio = z.capacity > 0 ? z.count / z.capacity : 0;
       const k = `zone|${z.id}|capacity`;
       const level = ratioLevel(ratio, z.warn_ratio, z.critical_ratio, openLevel(k));
-      conditions.push({ venueId: z.venue_id, subjectKind: 'zone', subjectId: z.id, kind: 'capacity', level, value: round(ratio), threshold: level === 'critical' ? z.critical_ratio : z.warn_ratio });
+      conditions.push({
+        venueId: z.venue_id,
+        subjectKind: 'zone',
+        subjectId: z.id,
+        kind: 'capacity',
+        level,
+        value: round(ratio),
+        threshold: level === 'critical' ? z.critical_ratio : z.warn_ratio,
+      });
     }
     for (const v of inputs.venues) {
       const ratio = v.capacity > 0 ? (venueTotals.get(v.id) ?? 0) / v.capacity : 0;
       const level = ratioLevel(ratio, VENUE_WARN, VENUE_CRITICAL, openLevel(`venue|${v.id}|capacity`));
-      conditions.push({ venueId: v.id, subjectKind: 'venue', subjectId: v.id, kind: 'capacity', level, value: round(ratio), threshold: level === 'critical' ? VENUE_CRITICAL : VENUE_WARN });
+      conditions.push({
+        venueId: v.id,
+        subjectKind: 'venue',
+        subjectId: v.id,
+        kind: 'capacity',
+        level,
+        value: round(ratio),
+        threshold: level === 'critical' ? VENUE_CRITICAL : VENUE_WARN,
+      });
     }
     for (const g of inputs.gates) {
-      conditions.push({ venueId: g.venue_id, subjectKind: 'gate', subjectId: g.id, kind: 'device_offline', level: g.seen_recently && !g.online ? 'warning' : 'none', value: null, threshold: null });
-      conditions.push({ venueId: g.venue_id, subjectKind: 'gate', subjectId: g.id, kind: 'offline_conflict', level: g.conflicts > 0 ? 'warning' : 'none', value: g.conflicts, threshold: 1 });
+      conditions.push({
+        venueId: g.venue_id,
+        subjectKind: 'gate',
+        subjectId: g.id,
+        kind: 'device_offline',
+        level: g.seen_recently && !g.online ? 'warning' : 'none',
+        value: null,
+        threshold: null,
+      });
+      conditions.push({
+        venueId: g.venue_id,
+        subjectKind: 'gate',
+        subjectId: g.id,
+        kind: 'offline_conflict',
+        level: g.conflicts > 0 ? 'warning' : 'none',
+        value: g.conflicts,
+        threshold: 1,
+      });
       const share = g.scans >= MIN_SCANS ? g.rejects / g.scans : 0;
       const level: Level = share >= REJECT_CRITICAL ? 'critical' : share >= REJECT_WARN ? 'warning' : 'none';
-      conditions.push({ venueId: g.venue_id, subjectKind: 'gate', subjectId: g.id, kind: 'reject_rate', level, value: round(share), threshold: level === 'critical' ? REJECT_CRITICAL : REJECT_WARN });
+      conditions.push({
+        venueId: g.venue_id,
+        subjectKind: 'gate',
+        subjectId: g.id,
+        kind: 'reject_rate',
+        level,
+        value: round(share),
+        threshold: level === 'critical' ? REJECT_CRITICAL : REJECT_WARN,
+      });
     }
 
     // Hold-down: a level counts once it has been observed continuously for holdDownS.
@@ -150,7 +201,8 @@ export class AlarmEngine {
       const k = key(c);
       const w = watch.get(k);
       if (!w || w.level !== c.level) {
-        if (w || c.level !== 'none') await setWatch(tx, { subjectKind: c.subjectKind, subjectId: c.subjectId, kind: c.kind, level: c.level });
+        if (w || c.level !== 'none')
+          await setWatch(tx, { subjectKind: c.subjectKind, subjectId: c.subjectId, kind: c.kind, level: c.level });
         if (this.o.holdDownS > 0) continue;
       } else if (now - new Date(w.since).getTime() < this.o.holdDownS * 1000) {
         continue;
@@ -163,7 +215,16 @@ export class AlarmEngine {
       }
       changed.add(c.venueId);
       if (c.level === 'none') await clearAlarm(tx, current!.id);
-      else if (!current) await insertAlarm(tx, { venueId: c.venueId, subjectKind: c.subjectKind, subjectId: c.subjectId, kind: c.kind, severity: c.level, value: c.value, threshold: c.threshold });
+      else if (!current)
+        await insertAlarm(tx, {
+          venueId: c.venueId,
+          subjectKind: c.subjectKind,
+          subjectId: c.subjectId,
+          kind: c.kind,
+          severity: c.level,
+          value: c.value,
+          threshold: c.threshold,
+        });
       else await updateAlarmSeverity(tx, current.id, c.level, c.level === 'critical', c.value, c.threshold);
       if (c.subjectKind === 'zone' && c.kind === 'capacity') {
         if (c.level === 'critical') await this.applyPolicy(tx, c);
@@ -178,16 +239,45 @@ export class AlarmEngine {
   /** Zone critical: close its entry gates and pause today's online sales. Each step is audited. */
   private async applyPolicy(tx: Queryable, c: Condition): Promise<void> {
     const reason = `zone ${c.subjectId} at ${Math.round((c.value ?? 0) * 100)}% of capacity (critical)`;
-    const gates = (await listGateControls(tx, c.venueId)).filter((g) => g.zone_id === c.subjectId && g.direction !== 'out' && !g.closed);
+    const gates = (await listGateControls(tx, c.venueId)).filter(
+      (g) => g.zone_id === c.subjectId && g.direction !== 'out' && !g.closed,
+    );
     for (const g of gates) {
       await updateGateControl(tx, g.id, g.admissions_per_min, true);
       await insertPolicyAction(tx, { venueId: c.venueId, zoneId: c.subjectId, action: 'close_gate', targetId: g.id });
-      await insertAudit(tx, { actorKind: 'policy', actorLabel: 'policy:zone-critical', action: 'policy.close_gate', venueId: c.venueId, subjectKind: 'gate', subjectId: g.code, before: { closed: false }, after: { closed: true }, reason });
+      await insertAudit(tx, {
+        actorKind: 'policy',
+        actorLabel: 'policy:zone-critical',
+        action: 'policy.close_gate',
+        venueId: c.venueId,
+        subjectKind: 'gate',
+        subjectId: g.code,
+        before: { closed: false },
+        after: { closed: true },
+        reason,
+      });
     }
-    const paused = (await listOpenPolicyActions(tx, c.venueId)).some((a) => a.action === 'pause_online_sales' && a.zone_id === c.subjectId);
+    const paused = (await listOpenPolicyActions(tx, c.venueId)).some(
+      (a) => a.action === 'pause_online_sales' && a.zone_id === c.subjectId,
+    );
     if (!paused) {
-      await insertPolicyAction(tx, { venueId: c.venueId, zoneId: c.subjectId, action: 'pause_online_sales', targetId: null });
-      await insertAudit(tx, { actorKind: 'policy', actorLabel: 'policy:zone-critical', action: 'policy.pause_online_sales', venueId: c.venueId, subjectKind: 'venue', subjectId: c.venueId, before: { paused: false }, after: { paused: true }, reason });
+      await insertPolicyAction(tx, {
+        venueId: c.venueId,
+        zoneId: c.subjectId,
+        action: 'pause_online_sales',
+        targetId: null,
+      });
+      await insertAudit(tx, {
+        actorKind: 'policy',
+        actorLabel: 'policy:zone-critical',
+        action: 'policy.pause_online_sales',
+        venueId: c.venueId,
+        subjectKind: 'venue',
+        subjectId: c.venueId,
+        before: { paused: false },
+        after: { paused: true },
+        reason,
+      });
     }
     this.o.logger.info({ zoneId: c.subjectId, gates: gates.map((g) => g.code) }, 'crowd policy applied');
   }
@@ -202,13 +292,37 @@ export class AlarmEngine {
         const g = gates.get(a.target_id);
         if (g?.closed) {
           await updateGateControl(tx, g.id, g.admissions_per_min, false);
-          await insertAudit(tx, { actorKind: 'policy', actorLabel: 'policy:zone-critical', action: 'policy.reopen_gate', venueId: c.venueId, subjectKind: 'gate', subjectId: g.code, before: { closed: true }, after: { closed: false }, reason });
+          await insertAudit(tx, {
+            actorKind: 'policy',
+            actorLabel: 'policy:zone-critical',
+            action: 'policy.reopen_gate',
+            venueId: c.venueId,
+            subjectKind: 'gate',
+            subjectId: g.code,
+            before: { closed: true },
+            after: { closed: false },
+            reason,
+          });
         }
       } else if (a.action === 'pause_online_sales') {
-        await insertAudit(tx, { actorKind: 'policy', actorLabel: 'policy:zone-critical', action: 'policy.resume_online_sales', venueId: c.venueId, subjectKind: 'venue', subjectId: c.venueId, before: { paused: true }, after: { paused: false }, reason });
+        await insertAudit(tx, {
+          actorKind: 'policy',
+          actorLabel: 'policy:zone-critical',
+          action: 'policy.resume_online_sales',
+          venueId: c.venueId,
+          subjectKind: 'venue',
+          subjectId: c.venueId,
+          before: { paused: true },
+          after: { paused: false },
+          reason,
+        });
       }
     }
-    await endPolicyActions(tx, actions.map((a) => a.id), false);
+    await endPolicyActions(
+      tx,
+      actions.map((a) => a.id),
+      false,
+    );
   }
 }
 

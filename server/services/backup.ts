@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, createWriteStream, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -55,7 +65,9 @@ import { parseMasterKey } from './id-crypto.ts';
  * then upgrades to this version's schema as a server would at boot.
  */
 
-export const TIDEWATCH_VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+export const TIDEWATCH_VERSION: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
 
 /**
  * zlib level. Measured on 200k gate scans (65 MB of JSON): level 3 takes as long as 1 for a 3%
@@ -98,7 +110,8 @@ export function progressFromEvents(phase: TableProgress['phase'], onProgress: On
   return (e: TBackupEvent) => {
     if (!onProgress) return;
     if (e.kind === 'table') onProgress({ phase, table: e.table, done: 0, expected: e.expected, finished: false });
-    else if (e.kind === 'rows') onProgress({ phase, table: e.table, done: e.done, expected: e.expected, finished: false });
+    else if (e.kind === 'rows')
+      onProgress({ phase, table: e.table, done: e.done, expected: e.expected, finished: false });
     else if (e.kind === 'end') onProgress({ phase, table: e.table, done: e.rows, expected: e.rows, finished: true });
   };
 }
@@ -117,7 +130,10 @@ export interface WriteBackupOptions {
 export async function writeBackup(db: Database, out: Writable, opts: WriteBackupOptions = {}): Promise<BackupSummary> {
   return withSnapshot(db, async (snap) => {
     if (!snap.migrations.length) {
-      throw new BackupError('nothing_to_back_up', 'this database has no Tidewatch schema (no migrations were ever applied to it): there is nothing to back up');
+      throw new BackupError(
+        'nothing_to_back_up',
+        'this database has no Tidewatch schema (no migrations were ever applied to it): there is nothing to back up',
+      );
     }
     const header: TBackupHeader = {
       format: BACKUP_FORMAT,
@@ -144,7 +160,8 @@ export async function writeBackup(db: Database, out: Writable, opts: WriteBackup
             yield `${chunk.join('\n')}\n`;
             report({ phase: 'backup', table: t.name, done: sum.rows, expected: t.rows, finished: false });
           }
-          if (sum.rows !== t.rows) throw new Error(`read ${sum.rows} rows of ${t.name}, but its snapshot holds ${t.rows}`);
+          if (sum.rows !== t.rows)
+            throw new Error(`read ${sum.rows} rows of ${t.name}, but its snapshot holds ${t.rows}`);
           yield backupLines.tableEnd(t.name, sum);
           summary.tables.push({ name: t.name, rows: sum.rows, checksum: sum.hex() });
           summary.rows += sum.rows;
@@ -168,7 +185,10 @@ export async function writeBackup(db: Database, out: Writable, opts: WriteBackup
  * customers' details) that is synced and renamed into place only when produce succeeds, so FILE
  * is either the previous file or a complete new one, never half a backup.
  */
-export async function writeFileAtomically<T>(file: string, produce: (tmp: string) => Promise<T>): Promise<T & { bytes: number }> {
+export async function writeFileAtomically<T>(
+  file: string,
+  produce: (tmp: string) => Promise<T>,
+): Promise<T & { bytes: number }> {
   const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.partial-${process.pid}`);
   closeSync(openSync(tmp, 'w', 0o600));
   try {
@@ -188,7 +208,11 @@ export async function writeFileAtomically<T>(file: string, produce: (tmp: string
 }
 
 /** A backup of db into file (see writeBackup), written atomically. */
-export async function backupToFile(db: Database, file: string, opts: WriteBackupOptions = {}): Promise<BackupSummary & { bytes: number }> {
+export async function backupToFile(
+  db: Database,
+  file: string,
+  opts: WriteBackupOptions = {},
+): Promise<BackupSummary & { bytes: number }> {
   return writeFileAtomically(file, (tmp) => writeBackup(db, createWriteStream(tmp, { flags: 'w' }), opts));
 }
 
@@ -241,14 +265,19 @@ function checkMigrationsKnown(header: TBackupHeader): void {
  * forced) when the backup has some and the target's key is missing or another one. Returns warnings.
  * The CLI asks before it even opens the target, restoreBackup again before it changes anything.
  */
-export function checkIdKey(header: TBackupHeader, opts: Pick<RestoreOptions, 'force' | 'targetIdKey' | 'targetIdKeySource'>): string[] {
+export function checkIdKey(
+  header: TBackupHeader,
+  opts: Pick<RestoreOptions, 'force' | 'targetIdKey' | 'targetIdKeySource'>,
+): string[] {
   const n = header.id_key.encrypted_rows;
   const wanted = header.id_key.fingerprint;
   const have = idKeyFingerprint(opts.targetIdKey);
   const where = opts.targetIdKeySource ?? 'TIDEWATCH_ID_KEY';
   if (n === 0 || wanted === have) return [];
   if (!wanted) {
-    return [`the backup holds ${n} encrypted ID-card number(s) but does not record which key they need (the source had no TIDEWATCH_ID_KEY): make sure the target runs with the source's key`];
+    return [
+      `the backup holds ${n} encrypted ID-card number(s) but does not record which key they need (the source had no TIDEWATCH_ID_KEY): make sure the target runs with the source's key`,
+    ];
   }
   const problem = have
     ? `but the target's key (${where}) is another one (fingerprint ${have})`
@@ -256,7 +285,8 @@ export function checkIdKey(header: TBackupHeader, opts: Pick<RestoreOptions, 'fo
   const message =
     `the backup holds ${n} encrypted ID-card number(s) that need the ID-card key with fingerprint ${wanted}, ${problem}. ` +
     'Without that key they cannot be read and look-ups by ID number find nothing';
-  if (!opts.force) throw new BackupError('id_key_mismatch', `${message}: configure the backup's key, or restore anyway with --force`);
+  if (!opts.force)
+    throw new BackupError('id_key_mismatch', `${message}: configure the backup's key, or restore anyway with --force`);
   return [`${message} (restored anyway: --force)`];
 }
 
@@ -272,11 +302,18 @@ export async function restoreBackup(db: Database, file: string, opts: RestoreOpt
   const { header } = summary;
   checkMigrationsKnown(header);
   const encoding = await serverEncoding(db);
-  if (encoding !== 'UTF8') throw new BackupError('schema_mismatch', `the target database's encoding is ${encoding}: Tidewatch restores into UTF8 databases only`);
+  if (encoding !== 'UTF8')
+    throw new BackupError(
+      'schema_mismatch',
+      `the target database's encoding is ${encoding}: Tidewatch restores into UTF8 databases only`,
+    );
   const contents = await inspectContents(db);
   const occupied = contents.tables.filter((t) => t.rows > 0);
   if (occupied.length && !opts.force) {
-    throw new BackupError('target_not_empty', `the target database is not empty (rows: ${describeContents(contents.tables)}): restore with --force to replace everything in it`);
+    throw new BackupError(
+      'target_not_empty',
+      `the target database is not empty (rows: ${describeContents(contents.tables)}): restore with --force to replace everything in it`,
+    );
   }
   const warnings = checkIdKey(header, opts);
 
@@ -284,7 +321,9 @@ export async function restoreBackup(db: Database, file: string, opts: RestoreOpt
   const beyond = contents.migrations.filter((m) => !backupVersions.has(m.version));
   let dropped = false;
   if (beyond.length) {
-    log(`the target has migrations the backup has not (${beyond.map((m) => `${m.version}_${m.name}`).join(', ')}): rebuilding its schema at the backup's version`);
+    log(
+      `the target has migrations the backup has not (${beyond.map((m) => `${m.version}_${m.name}`).join(', ')}): rebuilding its schema at the backup's version`,
+    );
     await dropTidewatchObjects(db);
     dropped = true;
   }
@@ -307,15 +346,25 @@ export async function restoreBackup(db: Database, file: string, opts: RestoreOpt
     const missing = have ? t.columns.filter((c) => !have.columns.some((h) => h.name === c.name)) : [];
     if (!have || missing.length) {
       const what = have ? `column(s) ${missing.map((c) => c.name).join(', ')} of table ${t.name}` : `table ${t.name}`;
-      throw new BackupError('schema_mismatch', `the target's schema has no ${what} after its migrations: the backup does not fit this Tidewatch's migrations`);
+      throw new BackupError(
+        'schema_mismatch',
+        `the target's schema has no ${what} after its migrations: the backup does not fit this Tidewatch's migrations`,
+      );
     }
-    insertColumns.set(t.name, t.columns.map((c) => c.name).filter((c) => !have.generated.includes(c)));
+    insertColumns.set(
+      t.name,
+      t.columns.map((c) => c.name).filter((c) => !have.generated.includes(c)),
+    );
   }
 
   try {
     await db.transaction(async (tx) => {
       await setRestoreSettings(tx);
-      if (occupied.length && !dropped) await truncateTables(tx, header.tables.map((t) => t.name));
+      if (occupied.length && !dropped)
+        await truncateTables(
+          tx,
+          header.tables.map((t) => t.name),
+        );
       const onLoad = progressFromEvents('load', opts.onProgress);
       for await (const e of readBackup(createReadStream(file), file)) {
         if (e.kind === 'rows') await insertRows(tx, e.table, insertColumns.get(e.table)!, e.rows);
@@ -338,7 +387,10 @@ export async function restoreBackup(db: Database, file: string, opts: RestoreOpt
   } catch (err) {
     if (dropped) throw halfRestored(err);
     if (err instanceof BackupError) throw err;
-    throw new BackupError('restore_failed', `the restore failed and was rolled back, the target is as it was: ${(err as Error).message}`);
+    throw new BackupError(
+      'restore_failed',
+      `the restore failed and was rolled back, the target is as it was: ${(err as Error).message}`,
+    );
   }
 
   let upgraded: string[];
@@ -365,7 +417,10 @@ async function requirePgDump(db: Database, o: PgToolOptions): Promise<void> {
   const server = await serverMajorVersion(db);
   const dump = await toolMajorVersion('pg_dump', o);
   if (dump === undefined) {
-    throw new BackupError('pg_dump_unavailable', `pg_dump is not installed${o.binDir ? ` in ${o.binDir}` : ''}: install postgresql-client-${server}, or use the default format`);
+    throw new BackupError(
+      'pg_dump_unavailable',
+      `pg_dump is not installed${o.binDir ? ` in ${o.binDir}` : ''}: install postgresql-client-${server}, or use the default format`,
+    );
   }
   if (dump < server) {
     throw new BackupError(
@@ -376,8 +431,17 @@ async function requirePgDump(db: Database, o: PgToolOptions): Promise<void> {
 }
 
 /** pg_dump --format=custom of a PostgreSQL database into file (atomically). Not for PGlite. */
-export async function backupPgDump(db: Database, url: string, file: string, o: PgToolOptions = {}): Promise<{ bytes: number }> {
-  if (db.kind !== 'postgres') throw new BackupError('pg_dump_unavailable', 'the pg_dump format needs PostgreSQL (DATABASE_URL); the embedded database uses the default format');
+export async function backupPgDump(
+  db: Database,
+  url: string,
+  file: string,
+  o: PgToolOptions = {},
+): Promise<{ bytes: number }> {
+  if (db.kind !== 'postgres')
+    throw new BackupError(
+      'pg_dump_unavailable',
+      'the pg_dump format needs PostgreSQL (DATABASE_URL); the embedded database uses the default format',
+    );
   await requirePgDump(db, o);
   return writeFileAtomically(file, async (tmp) => {
     try {
@@ -396,53 +460,85 @@ export async function backupPgDump(db: Database, url: string, file: string, o: P
  * restore is one transaction (replacing the old objects with --clean) except on TimescaleDB, whose
  * restore mode (timescaledb_pre_restore) cannot run in one. Newer migrations run afterwards.
  */
-export async function restorePgDump(db: Database, url: string, file: string, o: PgDumpOptions = {}): Promise<{ contents: DatabaseContents; upgraded: string[] }> {
+export async function restorePgDump(
+  db: Database,
+  url: string,
+  file: string,
+  o: PgDumpOptions = {},
+): Promise<{ contents: DatabaseContents; upgraded: string[] }> {
   const log = o.log ?? (() => {});
-  if (db.kind !== 'postgres') throw new BackupError('schema_mismatch', 'a pg_dump file restores into PostgreSQL only: restore the embedded database from a backup in the default format');
-  if ((await toolMajorVersion('pg_restore', o)) === undefined) throw new BackupError('pg_dump_unavailable', 'pg_restore is not installed: install postgresql-client');
+  if (db.kind !== 'postgres')
+    throw new BackupError(
+      'schema_mismatch',
+      'a pg_dump file restores into PostgreSQL only: restore the embedded database from a backup in the default format',
+    );
+  if ((await toolMajorVersion('pg_restore', o)) === undefined)
+    throw new BackupError('pg_dump_unavailable', 'pg_restore is not installed: install postgresql-client');
   try {
     await checkPgDumpArchive(file, o);
   } catch (err) {
-    if (err instanceof PgToolError) throw new BackupError('corrupt', `${file} is damaged (pg_restore cannot read it all): ${err.message}`);
+    if (err instanceof PgToolError)
+      throw new BackupError('corrupt', `${file} is damaged (pg_restore cannot read it all): ${err.message}`);
     throw err;
   }
   const dumped = await pgDumpMigrations(file, o);
   const known = new Set(listMigrations().map((m) => m.version));
   const unknownVersions = dumped.filter((v) => !known.has(v));
   if (unknownVersions.length) {
-    throw new BackupError('schema_mismatch', `the dump has migrations this Tidewatch (${TIDEWATCH_VERSION}) does not know (${unknownVersions.join(', ')}): restore it with a newer Tidewatch`);
+    throw new BackupError(
+      'schema_mismatch',
+      `the dump has migrations this Tidewatch (${TIDEWATCH_VERSION}) does not know (${unknownVersions.join(', ')}): restore it with a newer Tidewatch`,
+    );
   }
   const contents = await inspectContents(db);
   const occupied = contents.tables.filter((t) => t.rows > 0);
   if (occupied.length && !o.force) {
-    throw new BackupError('target_not_empty', `the target database is not empty (rows: ${describeContents(contents.tables)}): restore with --force to replace everything in it`);
+    throw new BackupError(
+      'target_not_empty',
+      `the target database is not empty (rows: ${describeContents(contents.tables)}): restore with --force to replace everything in it`,
+    );
   }
   const timescale = (await pgDumpContents(file, o)).some((l) => /\bEXTENSION - timescaledb\b/.test(l));
   const beyond = contents.migrations.filter((m) => !dumped.includes(m.version));
   let dropped = false;
   // Objects the dump does not have would survive --clean and clash with the migrations run after it.
   if (beyond.length || (timescale && contents.tables.length)) {
-    log('dropping the target\'s Tidewatch objects first (its schema is newer than the dump\'s, or TimescaleDB\'s restore mode needs them gone)');
+    log(
+      "dropping the target's Tidewatch objects first (its schema is newer than the dump's, or TimescaleDB's restore mode needs them gone)",
+    );
     await dropTidewatchObjects(db);
     dropped = true;
   }
   try {
     if (timescale) await setTimescaleRestoreMode(db, true);
     try {
-      await pgRestore(url, file, { ...o, clean: !dropped && contents.tables.length > 0, singleTransaction: !timescale });
+      await pgRestore(url, file, {
+        ...o,
+        clean: !dropped && contents.tables.length > 0,
+        singleTransaction: !timescale,
+      });
     } finally {
       if (timescale) await setTimescaleRestoreMode(db, false);
     }
   } catch (err) {
     const why = err instanceof PgToolError ? err.message : (err as Error).message;
     if (dropped || timescale) {
-      throw new BackupError('half_restored', `pg_restore failed and the target now holds part of the dump at most: fix the cause and restore again with --force (${why})`);
+      throw new BackupError(
+        'half_restored',
+        `pg_restore failed and the target now holds part of the dump at most: fix the cause and restore again with --force (${why})`,
+      );
     }
-    throw new BackupError('restore_failed', `pg_restore failed and its transaction was rolled back, the target is as it was: ${why}`);
+    throw new BackupError(
+      'restore_failed',
+      `pg_restore failed and its transaction was rolled back, the target is as it was: ${why}`,
+    );
   }
   const upgraded = (await migrate(db, log)).applied;
   await refreshContinuousAggregates(db, log);
   const after = await inspectContents(db);
-  await analyzeTables(db, after.tables.map((t) => t.name));
+  await analyzeTables(
+    db,
+    after.tables.map((t) => t.name),
+  );
   return { contents: after, upgraded };
 }

@@ -1,5 +1,11 @@
 import type { Database } from '../../db/client.ts';
-import { listChannelControls, listGateControls, listOnlinePauses, type ChannelControlRow, type GateControlRow } from '../../db/queries/controls.ts';
+import {
+  listChannelControls,
+  listGateControls,
+  listOnlinePauses,
+  type ChannelControlRow,
+  type GateControlRow,
+} from '../../db/queries/controls.ts';
 import type { TLogger } from '../logger.ts';
 import type { SharedState } from '../shared/shared-state.ts';
 import { CONTROLS_CHANNEL } from './controls.ts';
@@ -48,14 +54,21 @@ export class ControlsCache {
       do {
         this.again = false;
         try {
-          const [c, g, p] = await Promise.all([listChannelControls(this.deps.db), listGateControls(this.deps.db), listOnlinePauses(this.deps.db)]);
+          const [c, g, p] = await Promise.all([
+            listChannelControls(this.deps.db),
+            listGateControls(this.deps.db),
+            listOnlinePauses(this.deps.db),
+          ]);
           this.channels = new Map(c.map((x) => [x.id, x]));
           this.gates = new Map(g.map((x) => [x.id, x]));
           const paused = new Map<number, number[]>();
           for (const x of p) paused.set(x.venue_id, [...(paused.get(x.venue_id) ?? []), x.zone_id]);
           this.onlinePaused = paused;
         } catch (err) {
-          this.deps.logger.warn({ err: (err as Error).message }, 'controls reload failed; keeping the previous controls');
+          this.deps.logger.warn(
+            { err: (err as Error).message },
+            'controls reload failed; keeping the previous controls',
+          );
         }
       } while (this.again);
       this.loading = undefined;

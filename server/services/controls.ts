@@ -25,8 +25,29 @@ export interface ControlsDeps {
   shared: SharedState;
 }
 
-function audit(tx: Queryable, actor: TActor, action: string, venueId: number, subjectKind: string, subjectId: number | string, before: unknown, after: unknown, reason?: string) {
-  return insertAudit(tx, { actorKind: actor.kind, actorId: actor.id, actorLabel: actor.label, action, venueId, subjectKind, subjectId, before, after, reason: reason ?? null });
+function audit(
+  tx: Queryable,
+  actor: TActor,
+  action: string,
+  venueId: number,
+  subjectKind: string,
+  subjectId: number | string,
+  before: unknown,
+  after: unknown,
+  reason?: string,
+) {
+  return insertAudit(tx, {
+    actorKind: actor.kind,
+    actorId: actor.id,
+    actorLabel: actor.label,
+    action,
+    venueId,
+    subjectKind,
+    subjectId,
+    before,
+    after,
+    reason: reason ?? null,
+  });
 }
 
 async function announce(deps: ControlsDeps, venueId: number): Promise<void> {
@@ -43,9 +64,22 @@ export async function setChannelControl(
   const out = await deps.db.transaction(async (tx) => {
     const c = await lockChannel(tx, input.channelId);
     if (!c || !canSeeVenue(c.venue_id)) throw new AppError('not_found', `channel ${input.channelId} does not exist`);
-    const after = { ordersPerMin: input.ordersPerMin === undefined ? c.orders_per_min : input.ordersPerMin, paused: input.paused ?? c.paused };
+    const after = {
+      ordersPerMin: input.ordersPerMin === undefined ? c.orders_per_min : input.ordersPerMin,
+      paused: input.paused ?? c.paused,
+    };
     await updateChannelControl(tx, c.id, after.ordersPerMin, after.paused);
-    await audit(tx, actor, 'control.channel', c.venue_id, 'channel', c.code, { ordersPerMin: c.orders_per_min, paused: c.paused }, after, input.reason);
+    await audit(
+      tx,
+      actor,
+      'control.channel',
+      c.venue_id,
+      'channel',
+      c.code,
+      { ordersPerMin: c.orders_per_min, paused: c.paused },
+      after,
+      input.reason,
+    );
     return { venueId: c.venue_id, code: c.code, ...after };
   });
   await announce(deps, out.venueId);
@@ -62,14 +96,33 @@ export async function setGateControl(
   const out = await deps.db.transaction(async (tx) => {
     const g = await lockGate(tx, input.gateId);
     if (!g || !canSeeVenue(g.venue_id)) throw new AppError('not_found', `gate ${input.gateId} does not exist`);
-    const after = { admissionsPerMin: input.admissionsPerMin === undefined ? g.admissions_per_min : input.admissionsPerMin, closed: input.closed ?? g.closed };
+    const after = {
+      admissionsPerMin: input.admissionsPerMin === undefined ? g.admissions_per_min : input.admissionsPerMin,
+      closed: input.closed ?? g.closed,
+    };
     await updateGateControl(tx, g.id, after.admissionsPerMin, after.closed);
     // A person deciding about a gate a policy closed takes it over: the policy will not reopen it.
     if (input.closed !== undefined && actor.kind !== 'policy') {
-      const mine = (await listOpenPolicyActions(tx, g.venue_id)).filter((a) => a.action === 'close_gate' && a.target_id === g.id);
-      await endPolicyActions(tx, mine.map((a) => a.id), true);
+      const mine = (await listOpenPolicyActions(tx, g.venue_id)).filter(
+        (a) => a.action === 'close_gate' && a.target_id === g.id,
+      );
+      await endPolicyActions(
+        tx,
+        mine.map((a) => a.id),
+        true,
+      );
     }
-    await audit(tx, actor, 'control.gate', g.venue_id, 'gate', g.code, { admissionsPerMin: g.admissions_per_min, closed: g.closed }, after, input.reason);
+    await audit(
+      tx,
+      actor,
+      'control.gate',
+      g.venue_id,
+      'gate',
+      g.code,
+      { admissionsPerMin: g.admissions_per_min, closed: g.closed },
+      after,
+      input.reason,
+    );
     return { venueId: g.venue_id, code: g.code, ...after };
   });
   await announce(deps, out.venueId);
@@ -87,10 +140,22 @@ export async function setZoneCap(
     const z = await lockZone(tx, input.zoneId);
     if (!z || !canSeeVenue(z.venue_id)) throw new AppError('not_found', `zone ${input.zoneId} does not exist`);
     if (input.entryCap !== null && input.entryCap > z.capacity) {
-      throw new AppError('invalid', `entry cap ${input.entryCap} is above zone ${z.code}'s capacity ${z.capacity}`, { entryCap: [`at most ${z.capacity}`] });
+      throw new AppError('invalid', `entry cap ${input.entryCap} is above zone ${z.code}'s capacity ${z.capacity}`, {
+        entryCap: [`at most ${z.capacity}`],
+      });
     }
     await updateZoneCap(tx, z.id, input.entryCap);
-    await audit(tx, actor, 'control.zone', z.venue_id, 'zone', z.code, { entryCap: z.entry_cap }, { entryCap: input.entryCap }, input.reason);
+    await audit(
+      tx,
+      actor,
+      'control.zone',
+      z.venue_id,
+      'zone',
+      z.code,
+      { entryCap: z.entry_cap },
+      { entryCap: input.entryCap },
+      input.reason,
+    );
     return { venueId: z.venue_id, code: z.code, entryCap: input.entryCap };
   });
   await announce(deps, out.venueId);
@@ -106,10 +171,21 @@ export async function setQuotaControl(
   const out = await deps.db.transaction(async (tx) => {
     await ensureQuotas(tx, input.venueId, input.day);
     const q = await lockQuota(tx, input.venueId, input.day, input.slot);
-    if (!q) throw new AppError('not_found', `there is no ${input.slot ? `${input.slot} slot` : 'day quota'} on ${input.day}`);
+    if (!q)
+      throw new AppError('not_found', `there is no ${input.slot ? `${input.slot} slot` : 'day quota'} on ${input.day}`);
     const after = { capacity: input.capacity ?? q.capacity, closed: input.closed ?? q.closed };
     await updateQuota(tx, q.id, after.capacity, after.closed);
-    await audit(tx, actor, 'control.quota', input.venueId, 'quota', `${input.day}${input.slot ? ` ${input.slot}` : ''}`, { capacity: q.capacity, closed: q.closed, sold: q.sold }, after, input.reason);
+    await audit(
+      tx,
+      actor,
+      'control.quota',
+      input.venueId,
+      'quota',
+      `${input.day}${input.slot ? ` ${input.slot}` : ''}`,
+      { capacity: q.capacity, closed: q.closed, sold: q.sold },
+      after,
+      input.reason,
+    );
     return { ...after, sold: q.sold };
   });
   await announce(deps, input.venueId);
@@ -117,12 +193,30 @@ export async function setQuotaControl(
 }
 
 /** Resumes online and OTA sales a crowd policy paused; the policy does not pause them again until the zone clears and turns critical anew. */
-export async function resumeOnlineSales(deps: ControlsDeps, actor: TActor, input: { venueId: number; reason?: string }) {
+export async function resumeOnlineSales(
+  deps: ControlsDeps,
+  actor: TActor,
+  input: { venueId: number; reason?: string },
+) {
   const ended = await deps.db.transaction(async (tx) => {
     const open = (await listOpenPolicyActions(tx, input.venueId)).filter((a) => a.action === 'pause_online_sales');
-    await endPolicyActions(tx, open.map((a) => a.id), true);
+    await endPolicyActions(
+      tx,
+      open.map((a) => a.id),
+      true,
+    );
     if (open.length) {
-      await audit(tx, actor, 'control.online_sales', input.venueId, 'venue', input.venueId, { paused: true }, { paused: false }, input.reason);
+      await audit(
+        tx,
+        actor,
+        'control.online_sales',
+        input.venueId,
+        'venue',
+        input.venueId,
+        { paused: true },
+        { paused: false },
+        input.reason,
+      );
     }
     return open.length;
   });

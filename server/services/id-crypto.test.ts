@@ -8,7 +8,8 @@ const FIXED_KEY = Buffer.from('000102030405060708090a0b0c0d0e0f10111213141516171
 
 /** Stored rows depend on these staying the same: a change to HKDF labels or layout must fail here, not in production. */
 const PINNED_INDEX_HEX = 'bbcdf9017c738f35b2626aac5e2551bdc705c65a17974cc00ffc2a46bccba83c';
-const PINNED_BLOB_HEX = '015a175929ba7145b6f229b2f4e7862d6fb59a93540af729f3cd8a55868905a93b63d360265a90b6df54a77c4314ef';
+const PINNED_BLOB_HEX =
+  '015a175929ba7145b6f229b2f4e7862d6fb59a93540af729f3cd8a55868905a93b63d360265a90b6df54a77c4314ef';
 
 const ID = '11010519491231002X';
 
@@ -20,7 +21,9 @@ const normalizedId = fc
 /** RFC 5869 HKDF-SHA256 for one 32-byte block, written out independently of node's hkdfSync. */
 function rfc5869(ikm: Buffer, info: string): Buffer {
   const prk = createHmac('sha256', Buffer.alloc(32)).update(ikm).digest();
-  return createHmac('sha256', prk).update(Buffer.concat([Buffer.from(info, 'utf8'), Buffer.from([1])])).digest();
+  return createHmac('sha256', prk)
+    .update(Buffer.concat([Buffer.from(info, 'utf8'), Buffer.from([1])]))
+    .digest();
 }
 
 function thrownBy(fn: () => unknown): Error {
@@ -103,7 +106,9 @@ describe('createIdCrypto', () => {
     expect(() => crypto.decrypt(blob.subarray(0, blob.length - 1))).toThrow(/authentication failed/);
     expect(() => crypto.decrypt(blob.subarray(0, 28))).toThrow(/malformed/);
     expect(() => crypto.decrypt(Buffer.alloc(0))).toThrow(/malformed/);
-    expect(() => crypto.decrypt(Buffer.concat([Buffer.from([2]), blob.subarray(1)]))).toThrow(/unknown ciphertext version 2/);
+    expect(() => crypto.decrypt(Buffer.concat([Buffer.from([2]), blob.subarray(1)]))).toThrow(
+      /unknown ciphertext version 2/,
+    );
   });
 
   it('refuses IDs that are not normalized, without echoing them', () => {
@@ -175,7 +180,8 @@ describe('parseMasterKey', () => {
     // The last of 43 characters carries 2 spare bits; a non-zero spare bit is a second spelling of another key.
     const canonical = Buffer.alloc(32, 7).toString('base64url');
     const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(canonical[42]);
-    const nonCanonical = canonical.slice(0, 42) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last | 1];
+    const nonCanonical =
+      canonical.slice(0, 42) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last | 1];
     expect(() => parseMasterKey(nonCanonical)).toThrow(/must be 32 bytes/);
   });
 
@@ -187,8 +193,14 @@ describe('parseMasterKey', () => {
   it('property: error messages never echo the value given', () => {
     // Values of 16+ characters, so a coincidental match with the message's own words is impossible.
     const wrong = fc.oneof(
-      fc.uint8Array({ minLength: 8, maxLength: 80 }).filter((b) => b.length !== 32).map((b) => Buffer.from(b).toString('hex')),
-      fc.uint8Array({ minLength: 12, maxLength: 80 }).filter((b) => b.length !== 32).map((b) => Buffer.from(b).toString('base64')),
+      fc
+        .uint8Array({ minLength: 8, maxLength: 80 })
+        .filter((b) => b.length !== 32)
+        .map((b) => Buffer.from(b).toString('hex')),
+      fc
+        .uint8Array({ minLength: 12, maxLength: 80 })
+        .filter((b) => b.length !== 32)
+        .map((b) => Buffer.from(b).toString('base64')),
       fc.string({ minLength: 16, maxLength: 100 }),
     );
     fc.assert(

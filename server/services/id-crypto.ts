@@ -47,7 +47,9 @@ function deriveKey(masterKey: Buffer, info: string): KeyObject {
 
 function assertNormalized(id: unknown, operation: string): asserts id is string {
   if (typeof id !== 'string' || !NORMALIZED_ID_RE.test(id)) {
-    throw new Error(`id-crypto ${operation}: expected a normalized ID-card number (17 digits and a digit or X; run checkIdCard first)`);
+    throw new Error(
+      `id-crypto ${operation}: expected a normalized ID-card number (17 digits and a digit or X; run checkIdCard first)`,
+    );
   }
 }
 
@@ -80,7 +82,9 @@ export function createIdCrypto(masterKey: Buffer): IdCrypto {
       }
       const version = blob[0];
       if (version !== BLOB_VERSION) {
-        throw new Error(`id-crypto decrypt: unknown ciphertext version ${version} (this build reads version ${BLOB_VERSION})`);
+        throw new Error(
+          `id-crypto decrypt: unknown ciphertext version ${version} (this build reads version ${BLOB_VERSION})`,
+        );
       }
       const iv = blob.subarray(1, 1 + IV_BYTES);
       const ciphertext = blob.subarray(1 + IV_BYTES, blob.length - TAG_BYTES);
@@ -91,7 +95,10 @@ export function createIdCrypto(masterKey: Buffer): IdCrypto {
       try {
         return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8');
       } catch (cause) {
-        throw new Error('id-crypto decrypt: authentication failed (ciphertext was altered or the master key is wrong)', { cause });
+        throw new Error(
+          'id-crypto decrypt: authentication failed (ciphertext was altered or the master key is wrong)',
+          { cause },
+        );
       }
     },
 
@@ -131,7 +138,9 @@ export function parseMasterKey(text: string): Buffer {
     );
   }
   if (key.every((byte) => byte === 0)) {
-    throw new Error('ID-card master key is all zeros, a placeholder; generate a real one with: openssl rand -base64 32');
+    throw new Error(
+      'ID-card master key is all zeros, a placeholder; generate a real one with: openssl rand -base64 32',
+    );
   }
   return key;
 }

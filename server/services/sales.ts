@@ -24,7 +24,14 @@ import {
 import { bumpDailyCounters, readVenueClock } from '../../db/queries/scans.ts';
 import { AppError } from '../../lib/errors.ts';
 import { maskIdCard } from '../../lib/id-card.ts';
-import { ZOrder, ZRefund, type TCatalog, type TOrder, type TOrderResponse, type TRefundResponse } from '../../lib/schemas/order.ts';
+import {
+  ZOrder,
+  ZRefund,
+  type TCatalog,
+  type TOrder,
+  type TOrderResponse,
+  type TRefundResponse,
+} from '../../lib/schemas/order.ts';
 import { newTicketCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { addDays, localTime, minutesOf, weekdayOf } from '../../lib/venue-time.ts';
 import type { IdCrypto } from './id-crypto.ts';
@@ -131,7 +138,12 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
       }),
     slots: quotas
       .filter((q) => q.slot_start !== null)
-      .map((q) => ({ start: q.slot_start!, end: q.slot_end!, remaining: q.closed || ended(q.slot_end!) ? 0 : Math.max(0, q.capacity - q.sold), closed: q.closed || ended(q.slot_end!) })),
+      .map((q) => ({
+        start: q.slot_start!,
+        end: q.slot_end!,
+        remaining: q.closed || ended(q.slot_end!) ? 0 : Math.max(0, q.capacity - q.sold),
+        closed: q.closed || ended(q.slot_end!),
+      })),
   };
 }
 
@@ -149,7 +161,11 @@ interface PlannedTicket {
  * Quotas are taken with atomic conditional updates in one transaction, so nothing is oversold and a
  * sold-out order sells nothing at all.
  */
-export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: unknown): Promise<{ status: 200 | 201; body: TOrderResponse }> {
+export async function placeOrder(
+  ctx: SalesContext,
+  channel: ChannelRow,
+  input: unknown,
+): Promise<{ status: 200 | 201; body: TOrderResponse }> {
   const parsed = ZOrder.safeParse(input);
   if (!parsed.success) {
     const fields = zodFields(parsed.error.issues);
@@ -161,7 +177,11 @@ export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: 
   // A known ref is answered before anything else: the stored answer, or a mismatch.
   const known = await findOrder(db, channel.id, order.ref);
   if (known) {
-    if (known.request_hash !== hash) throw new AppError('idempotency_mismatch', `order ref ${order.ref} was already used by this channel for a different order`);
+    if (known.request_hash !== hash)
+      throw new AppError(
+        'idempotency_mismatch',
+        `order ref ${order.ref} was already used by this channel for a different order`,
+      );
     return { status: 200, body: known.response as TOrderResponse };
   }
   const now = (ctx.now ?? (() => new Date()))();
@@ -172,8 +192,17 @@ export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: 
   const nowMinute = lt.date === today ? lt.minute : lt.minute + 1440;
 
   // Crowd control: while a zone is critical, online and OTA sales for today's remaining slots pause.
-  if ((channel.kind === 'online' || channel.kind === 'ota') && order.items.some((i) => i.date === today) && ctx.onlinePausedBy?.(channel.venue_id).length) {
-    throw new AppError('rate_limited', `online sales for today are paused while the venue is at critical capacity; dates from tomorrow can be sold`, undefined, POLICY_RETRY_S);
+  if (
+    (channel.kind === 'online' || channel.kind === 'ota') &&
+    order.items.some((i) => i.date === today) &&
+    ctx.onlinePausedBy?.(channel.venue_id).length
+  ) {
+    throw new AppError(
+      'rate_limited',
+      `online sales for today are paused while the venue is at critical capacity; dates from tomorrow can be sold`,
+      undefined,
+      POLICY_RETRY_S,
+    );
   }
 
   // Plan the tickets (prices, bundles, slots) before touching any quota.
@@ -208,12 +237,19 @@ export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: 
           // A bundle's price sits on its first component ticket; the rest carry 0.
           const share = t.bundle ? (first ? price : 0) : price;
           first = false;
-          planned.push({ type: c.type, bundle: t.bundle ? t : null, date: item.date, slot: c.type.slot_required ? item.slot! : null, priceFen: share });
+          planned.push({
+            type: c.type,
+            bundle: t.bundle ? t : null,
+            date: item.date,
+            slot: c.type.slot_required ? item.slot! : null,
+            priceFen: share,
+          });
         }
       }
     }
   }
-  if (Math.round(order.amount * 100) !== totalFen) throw invalid('amount', `must be ${(totalFen / 100).toFixed(2)} for these items`);
+  if (Math.round(order.amount * 100) !== totalFen)
+    throw invalid('amount', `must be ${(totalFen / 100).toFixed(2)} for these items`);
 
   const id = order.customer?.idNumber;
   return db.transaction(async (tx) => {
@@ -233,7 +269,10 @@ export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: 
     if (orderId === undefined) {
       const existing = await findOrder(tx, channel.id, order.ref);
       if (!existing || existing.request_hash !== hash) {
-        throw new AppError('idempotency_mismatch', `order ref ${order.ref} was already used by this channel for a different order`);
+        throw new AppError(
+          'idempotency_mismatch',
+          `order ref ${order.ref} was already used by this channel for a different order`,
+        );
       }
       return { status: 200 as const, body: existing.response as TOrderResponse };
     }
@@ -260,7 +299,8 @@ export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: 
         const s = q.slots.get(p.slot);
         if (!s) throw invalid('items.slot', `there is no ${p.slot} slot on ${p.date}`);
         // A slot that has ended today could only ever be refused at the gate.
-        if (p.date === today && minutesOf(s.end) <= nowMinute) throw invalid('items.slot', `the ${p.slot}–${s.end} slot on ${p.date} has ended`);
+        if (p.date === today && minutesOf(s.end) <= nowMinute)
+          throw invalid('items.slot', `the ${p.slot}–${s.end} slot on ${p.date} has ended`);
         slotEnd = s.end;
         ids.push(s.id);
         const e = need.get(s.id) ?? { n: 0, label: `${p.date} ${p.slot}` };
@@ -291,17 +331,34 @@ export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: 
 
     const byType = new Map<number, SalesEventRow>();
     for (const t of tickets) {
-      const e = byType.get(t.typeId) ?? { at: now, venueId: channel.venue_id, channelId: channel.id, orderId, typeId: t.typeId, kind: 'sale' as const, qty: 0, amountFen: 0, visitDate: t.visitDate };
+      const e = byType.get(t.typeId) ?? {
+        at: now,
+        venueId: channel.venue_id,
+        channelId: channel.id,
+        orderId,
+        typeId: t.typeId,
+        kind: 'sale' as const,
+        qty: 0,
+        amountFen: 0,
+        visitDate: t.visitDate,
+      };
       e.qty++;
       e.amountFen += t.priceFen;
       byType.set(t.typeId, e);
     }
     await insertSalesEvents(tx, [...byType.values()]);
-    await bumpDailyCounters(tx, [{ venueId: channel.venue_id, day: today, sold: tickets.length, revenueFen: totalFen }]);
+    await bumpDailyCounters(tx, [
+      { venueId: channel.venue_id, day: today, sold: tickets.length, revenueFen: totalFen },
+    ]);
     const typeCode = new Map([...types.values()].map((t) => [t.id, t.code]));
     const body: TOrderResponse = {
       orderId,
-      tickets: tickets.map((t) => ({ code: t.code, type: typeCode.get(t.typeId)!, date: t.visitDate, ...(t.slotStart ? { slot: t.slotStart } : {}) })),
+      tickets: tickets.map((t) => ({
+        code: t.code,
+        type: typeCode.get(t.typeId)!,
+        date: t.visitDate,
+        ...(t.slotStart ? { slot: t.slotStart } : {}),
+      })),
     };
     await setOrderResponse(tx, orderId, body);
     return { status: 201 as const, body };
@@ -313,7 +370,12 @@ export async function placeOrder(ctx: SalesContext, channel: ChannelRow, input: 
  * to the quotas and records the refund (sales event, counters, audit row). Used tickets are left as
  * they are and reported; already refunded ones are reported too, so a retry is harmless.
  */
-export async function refundOrder(ctx: SalesContext, channel: ChannelRow, ref: string, input: unknown): Promise<TRefundResponse & { notRefunded: { code: string; reason: 'used' }[] }> {
+export async function refundOrder(
+  ctx: SalesContext,
+  channel: ChannelRow,
+  ref: string,
+  input: unknown,
+): Promise<TRefundResponse & { notRefunded: { code: string; reason: 'used' }[] }> {
   const parsed = ZRefund.safeParse(input ?? {});
   if (!parsed.success) {
     const fields = zodFields(parsed.error.issues);
@@ -336,22 +398,39 @@ export async function refundOrder(ctx: SalesContext, channel: ChannelRow, ref: s
     }
     const refund = wanted.filter((t) => t.status === 'valid' && t.entries === 0);
     const alreadyRefunded = wanted.filter((t) => t.status === 'refunded').map((t) => t.code);
-    const notRefunded = wanted.filter((t) => t.status === 'valid' && t.entries > 0).map((t) => ({ code: t.code, reason: 'used' as const }));
+    const notRefunded = wanted
+      .filter((t) => t.status === 'valid' && t.entries > 0)
+      .map((t) => ({ code: t.code, reason: 'used' as const }));
     const amountFen = refund.reduce((s, t) => s + t.price_fen, 0);
     if (refund.length) {
-      await markRefunded(tx, refund.map((t) => t.id));
+      await markRefunded(
+        tx,
+        refund.map((t) => t.id),
+      );
       const give = new Map<number, number>();
       for (const t of refund) for (const q of t.quota_ids) give.set(q, (give.get(q) ?? 0) + 1);
       for (const [q, n] of [...give.entries()].sort((a, b) => a[0] - b[0])) await returnQuota(tx, q, n);
       const byType = new Map<number, SalesEventRow>();
       for (const t of refund) {
-        const e = byType.get(t.type_id) ?? { at: now, venueId: channel.venue_id, channelId: channel.id, orderId: order.id, typeId: t.type_id, kind: 'refund' as const, qty: 0, amountFen: 0, visitDate: t.visit_date };
+        const e = byType.get(t.type_id) ?? {
+          at: now,
+          venueId: channel.venue_id,
+          channelId: channel.id,
+          orderId: order.id,
+          typeId: t.type_id,
+          kind: 'refund' as const,
+          qty: 0,
+          amountFen: 0,
+          visitDate: t.visit_date,
+        };
         e.qty++;
         e.amountFen += t.price_fen;
         byType.set(t.type_id, e);
       }
       await insertSalesEvents(tx, [...byType.values()]);
-      await bumpDailyCounters(tx, [{ venueId: channel.venue_id, day: today, refunded: refund.length, revenueFen: -amountFen }]);
+      await bumpDailyCounters(tx, [
+        { venueId: channel.venue_id, day: today, refunded: refund.length, revenueFen: -amountFen },
+      ]);
       await insertAudit(tx, {
         actorKind: 'channel',
         actorId: channel.id,
@@ -364,6 +443,12 @@ export async function refundOrder(ctx: SalesContext, channel: ChannelRow, ref: s
         after: { tickets: refund.map((t) => ({ code: t.code, status: 'refunded' })), amount: yuan(amountFen) },
       });
     }
-    return { orderId: order.id, refunded: refund.map((t) => t.code), alreadyRefunded, notRefunded, amount: yuan(amountFen) };
+    return {
+      orderId: order.id,
+      refunded: refund.map((t) => t.code),
+      alreadyRefunded,
+      notRefunded,
+      amount: yuan(amountFen),
+    };
   });
 }

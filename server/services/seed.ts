@@ -57,45 +57,100 @@ export function readDemoCredentials(dataDir: string): DemoCredentials | undefine
  * Idempotent: running it again changes nothing that is already in place; device and channel tokens
  * whose plaintext was lost are reissued.
  */
-export async function seedDemo(db: Database, dataDir: string, actor: TActor, log: (m: string) => void = () => {}): Promise<DemoCredentials> {
+export async function seedDemo(
+  db: Database,
+  dataDir: string,
+  actor: TActor,
+  log: (m: string) => void = () => {},
+): Promise<DemoCredentials> {
   const v = DEMO_VENUE;
   const venueId = await db.transaction(async (tx) => {
-    const id = await upsertVenue(tx, { code: v.code, name_zh: v.nameZh, name_en: v.nameEn, timezone: v.timezone, capacity: v.capacity, plan: v.plan });
+    const id = await upsertVenue(tx, {
+      code: v.code,
+      name_zh: v.nameZh,
+      name_en: v.nameEn,
+      timezone: v.timezone,
+      capacity: v.capacity,
+      plan: v.plan,
+    });
     const zoneIds = new Map<string, number>();
     for (const z of v.zones) {
-      zoneIds.set(z.code, await upsertZone(tx, {
-        venue_id: id, code: z.code, name_zh: z.nameZh, name_en: z.nameEn, kind: z.kind, capacity: z.capacity,
-        warn_ratio: z.warnRatio, critical_ratio: z.criticalRatio, polygon: z.polygon,
-      }));
+      zoneIds.set(
+        z.code,
+        await upsertZone(tx, {
+          venue_id: id,
+          code: z.code,
+          name_zh: z.nameZh,
+          name_en: z.nameEn,
+          kind: z.kind,
+          capacity: z.capacity,
+          warn_ratio: z.warnRatio,
+          critical_ratio: z.criticalRatio,
+          polygon: z.polygon,
+        }),
+      );
     }
     for (const g of v.gates) {
       const zoneId = zoneIds.get(g.zoneCode);
       if (!zoneId) throw new Error(`demo venue: gate ${g.code} names unknown zone ${g.zoneCode}`);
       // The gate plazas are the venue's boundary; every other gate is inside it.
       const perimeter = v.zones.find((z) => z.code === g.zoneCode)?.kind === 'plaza';
-      await upsertGate(tx, { venue_id: id, zone_id: zoneId, code: g.code, name_zh: g.nameZh, name_en: g.nameEn, direction: g.direction, kind: g.kind, position: g.position, perimeter });
+      await upsertGate(tx, {
+        venue_id: id,
+        zone_id: zoneId,
+        code: g.code,
+        name_zh: g.nameZh,
+        name_en: g.nameEn,
+        direction: g.direction,
+        kind: g.kind,
+        position: g.position,
+        perimeter,
+      });
     }
     await tx.query('UPDATE venues SET daily_quota = $2 WHERE id = $1', [id, DEMO_DAILY_QUOTA]);
     for (const [starts, ends, capacity] of DEMO_SLOTS) await upsertSlotTemplate(tx, id, starts, ends, capacity);
     for (const [day, zh, en] of DEMO_HOLIDAYS) await upsertHoliday(tx, id, day, zh, en);
     for (const [sort, t] of DEMO_TICKET_TYPES.entries()) {
       await upsertTicketType(tx, {
-        venue_id: id, code: t.code, name_zh: t.nameZh, name_en: t.nameEn, category: t.category,
-        price_fen: t.price, weekend_price_fen: t.weekend ?? null, holiday_price_fen: t.holiday ?? null,
-        validity: t.validity ?? 'date', valid_days: t.validDays ?? 1, season_from: t.season?.[0] ?? null, season_to: t.season?.[1] ?? null,
-        entry_policy: t.entryPolicy ?? 'single', anti_passback: t.antiPassback ?? true, max_entries_per_day: t.maxPerDay ?? null,
-        slot_required: t.slot ?? false, entry_window_before_min: 15,
+        venue_id: id,
+        code: t.code,
+        name_zh: t.nameZh,
+        name_en: t.nameEn,
+        category: t.category,
+        price_fen: t.price,
+        weekend_price_fen: t.weekend ?? null,
+        holiday_price_fen: t.holiday ?? null,
+        validity: t.validity ?? 'date',
+        valid_days: t.validDays ?? 1,
+        season_from: t.season?.[0] ?? null,
+        season_to: t.season?.[1] ?? null,
+        entry_policy: t.entryPolicy ?? 'single',
+        anti_passback: t.antiPassback ?? true,
+        max_entries_per_day: t.maxPerDay ?? null,
+        slot_required: t.slot ?? false,
+        entry_window_before_min: 15,
         allowed_zone_ids: t.zones ? t.zones.map((c) => zoneIds.get(c)!).filter((z) => z !== undefined) : null,
-        bundle: t.bundle ?? null, draws_day_quota: t.drawsDayQuota ?? true, active: true, sort,
+        bundle: t.bundle ?? null,
+        draws_day_quota: t.drawsDayQuota ?? true,
+        active: true,
+        sort,
       });
     }
     return id;
   });
-  log(`venue ${v.code}: ${v.zones.length} zones, ${v.gates.length} gates, ${DEMO_TICKET_TYPES.length} ticket types, ${DEMO_SLOTS.length} time slots`);
+  log(
+    `venue ${v.code}: ${v.zones.length} zones, ${v.gates.length} gates, ${DEMO_TICKET_TYPES.length} ticket types, ${DEMO_SLOTS.length} time slots`,
+  );
 
   for (const u of DEMO_USERS) {
     if (await findUserForSignIn(db, u.email)) continue;
-    await createUser(db, actor, { email: u.email, name: u.name, role: u.role, password: DEMO_PASSWORD, venues: u.role === 'admin' ? [] : [v.code] });
+    await createUser(db, actor, {
+      email: u.email,
+      name: u.name,
+      role: u.role,
+      password: DEMO_PASSWORD,
+      venues: u.role === 'admin' ? [] : [v.code],
+    });
     log(`user ${u.email} (${u.role})`);
   }
 
@@ -107,7 +162,9 @@ export async function seedDemo(db: Database, dataDir: string, actor: TActor, log
       creds.channels[c.code] = old;
       continue;
     }
-    creds.channels[c.code] = (await createChannel(db, actor, { code: c.code, kind: c.kind, name: c.name, venue: v.code })).token;
+    creds.channels[c.code] = (
+      await createChannel(db, actor, { code: c.code, kind: c.kind, name: c.name, venue: v.code })
+    ).token;
     log(`channel ${c.code} (${c.kind})`);
   }
   const gates = (await listGates(db, venueId)).filter((g) => g.venue_code === v.code);

@@ -19,7 +19,12 @@ const KNOWN_TOKEN_TTL_MS = 24 * 3600_000;
 export const HANDSHAKE_RETRY_MS = 2_000;
 
 export type TTokenCheck<T> =
-  | { ok: true; row: T; tokenHash: string; /** let in from this instance's cache: the database did not answer */ cached: boolean }
+  | {
+      ok: true;
+      row: T;
+      tokenHash: string /** let in from this instance's cache: the database did not answer */;
+      cached: boolean;
+    }
   | { ok: false; code: 'unauthorized' }
   | { ok: false; code: 'unavailable'; retryAfterMs: number };
 
@@ -56,7 +61,8 @@ class KnownTokens<T extends { id: number }> {
     } catch (err) {
       if (!isUnavailableError(err)) throw err;
       const known = this.byHash.get(hex);
-      if (known && Date.now() - known.verifiedAt < KNOWN_TOKEN_TTL_MS) return { ok: true, row: known.row, tokenHash: hex, cached: true };
+      if (known && Date.now() - known.verifiedAt < KNOWN_TOKEN_TTL_MS)
+        return { ok: true, row: known.row, tokenHash: hex, cached: true };
       return { ok: false, code: 'unavailable', retryAfterMs: HANDSHAKE_RETRY_MS };
     }
   }
@@ -142,8 +148,14 @@ export class TokenAuth {
    * Re-verifies every token this instance knows plus those of its connected sockets against the
    * database; returns the hashes that are no longer valid. Throws when the database does not answer.
    */
-  async sweep(connected: { devices: string[]; channels: string[] }): Promise<{ devices: Set<string>; channels: Set<string> }> {
-    const [devices, channels] = await Promise.all([this.devices.reverify(this.deps.db, connected.devices), this.channels.reverify(this.deps.db, connected.channels)]);
+  async sweep(connected: {
+    devices: string[];
+    channels: string[];
+  }): Promise<{ devices: Set<string>; channels: Set<string> }> {
+    const [devices, channels] = await Promise.all([
+      this.devices.reverify(this.deps.db, connected.devices),
+      this.channels.reverify(this.deps.db, connected.channels),
+    ]);
     return { devices, channels };
   }
 }

@@ -1,6 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { TLogger } from '../logger.ts';
 
@@ -131,7 +136,11 @@ function createRedisState(url: string, prefix: string, logger: TLogger): SharedS
     socketAdapter() {
       adapterClient ??= connect('socket.io-adapter');
       // The Streams adapter resumes after a Redis restart instead of crashing the process.
-      return createAdapter(adapterClient, { streamName: `${prefix}:socket.io`, channelPrefix: `${prefix}:socket.io`, onlyPlaintext: true });
+      return createAdapter(adapterClient, {
+        streamName: `${prefix}:socket.io`,
+        channelPrefix: `${prefix}:socket.io`,
+        onlyPlaintext: true,
+      });
     },
     async ping() {
       try {

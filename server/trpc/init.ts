@@ -33,7 +33,12 @@ const t = initTRPC.context<TContext>().create({
       data: {
         ...shape.data,
         appCode: cause instanceof AppError ? cause.code : undefined,
-        fields: cause instanceof ZodError ? cause.flatten().fieldErrors : cause instanceof AppError ? cause.fields : undefined,
+        fields:
+          cause instanceof ZodError
+            ? cause.flatten().fieldErrors
+            : cause instanceof AppError
+              ? cause.fields
+              : undefined,
       },
     };
   },
@@ -59,7 +64,11 @@ const appErrors = t.middleware(async ({ next }) => {
 export const publicProcedure = t.procedure.use(appErrors);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.user && ctx.authUnavailable) throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'the sign-in could not be checked: the database is not answering; retry in a few seconds' });
+  if (!ctx.user && ctx.authUnavailable)
+    throw new TRPCError({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'the sign-in could not be checked: the database is not answering; retry in a few seconds',
+    });
   if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'sign in first' });
   return next({ ctx: { ...ctx, user: ctx.user } });
 });

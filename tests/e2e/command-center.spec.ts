@@ -25,19 +25,34 @@ test('the wall display loads and in_park follows scans from a test device', asyn
   await expect(page.locator('[data-kpi="sold_today"]')).not.toHaveAttribute('data-value', '0');
   const g = await gate(baseURL!, 'MG-02');
   try {
-    expect(await g.emitWithAck('scan', { id: `wall-${Date.now()}`, code, direction: 'in', at: new Date().toISOString() })).toMatchObject({ result: 'admit' });
+    expect(
+      await g.emitWithAck('scan', { id: `wall-${Date.now()}`, code, direction: 'in', at: new Date().toISOString() }),
+    ).toMatchObject({ result: 'admit' });
     await expect(inPark).toHaveAttribute('data-value', String(before + 1));
     await expect(page.locator('[data-kpi="entries_today"]')).toHaveAttribute('data-value', String(entries + 1));
     // The entry just made counts in the entries per minute of the last five minutes.
-    await expect.poll(async () => Number(await page.locator('[data-kpi="entry_rate"]').getAttribute('data-value'))).toBeGreaterThan(0);
-    expect(await g.emitWithAck('scan', { id: `wall-out-${Date.now()}`, code, direction: 'out', at: new Date().toISOString() })).toMatchObject({ result: 'admit' });
+    await expect
+      .poll(async () => Number(await page.locator('[data-kpi="entry_rate"]').getAttribute('data-value')))
+      .toBeGreaterThan(0);
+    expect(
+      await g.emitWithAck('scan', {
+        id: `wall-out-${Date.now()}`,
+        code,
+        direction: 'out',
+        at: new Date().toISOString(),
+      }),
+    ).toMatchObject({ result: 'admit' });
     await expect(inPark).toHaveAttribute('data-value', String(before));
   } finally {
     g.close();
   }
 });
 
-test('a zone crossing its warning line raises an alarm that an operator acknowledges', async ({ page, baseURL, request }) => {
+test('a zone crossing its warning line raises an alarm that an operator acknowledges', async ({
+  page,
+  baseURL,
+  request,
+}) => {
   await signIn(page.context().request, 'operator@demo.tidewatch');
   await page.goto('/command-center');
   await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
@@ -46,7 +61,16 @@ test('a zone crossing its warning line raises an alarm that an operator acknowle
   const g = await gate(baseURL!, 'HT-01');
   try {
     const stamp = Date.now();
-    const res = await g.timeout(60_000).emitWithAck('scan:batch', { scans: codes.map((code, i) => ({ id: `hotel-${stamp}-${i}`, code, direction: 'in', at: new Date().toISOString() })) });
+    const res = await g
+      .timeout(60_000)
+      .emitWithAck('scan:batch', {
+        scans: codes.map((code, i) => ({
+          id: `hotel-${stamp}-${i}`,
+          code,
+          direction: 'in',
+          at: new Date().toISOString(),
+        })),
+      });
     expect(res.results.filter((r: { result: string }) => r.result === 'admit')).toHaveLength(345);
   } finally {
     g.close();
@@ -57,10 +81,16 @@ test('a zone crossing its warning line raises an alarm that an operator acknowle
   await alarm.getByRole('button', { name: '确认' }).click();
   await page.getByLabel('备注（可选）').fill('已派工作人员疏导 e2e');
   await page.getByLabel('备注（可选）').press('Enter');
-  await expect(page.locator('.alarm[data-kind="capacity"][data-state="acknowledged"]').first()).toContainText('operator@demo.tidewatch');
+  await expect(page.locator('.alarm[data-kind="capacity"][data-state="acknowledged"]').first()).toContainText(
+    'operator@demo.tidewatch',
+  );
 });
 
-test("a manager's channel pause on the tablet makes the channel API answer 429, and it is audited", async ({ browser, baseURL, request }) => {
+test("a manager's channel pause on the tablet makes the channel API answer 429, and it is audited", async ({
+  browser,
+  baseURL,
+  request,
+}) => {
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, hasTouch: true });
   const page = await context.newPage();
   await signIn(context.request, 'manager@demo.tidewatch');
@@ -76,12 +106,21 @@ test("a manager's channel pause on the tablet makes the channel API answer 429, 
   const body = { ref: `e2e-paused-${Date.now()}`, items: [{ type: 'TWO-DAY', qty: 1, date: today() }], amount: 0 };
   const catalog = await (await request.get(`/api/channels/catalog?date=${today()}`, { headers: auth })).json();
   body.amount = catalog.types.find((t: { code: string }) => t.code === 'TWO-DAY').price;
-  await expect.poll(async () => (await request.post('/api/channels/orders', { headers: auth, data: body })).status()).toBe(429);
+  await expect
+    .poll(async () => (await request.post('/api/channels/orders', { headers: auth, data: body })).status())
+    .toBe(429);
   const admin = await playwrightRequest.newContext({ baseURL });
   await signIn(admin, 'admin@demo.tidewatch');
-  const audit = await (await admin.get(`/api/trpc/admin.audit?input=${encodeURIComponent(JSON.stringify({ json: { limit: 50 } }))}`)).json();
+  const audit = await (
+    await admin.get(`/api/trpc/admin.audit?input=${encodeURIComponent(JSON.stringify({ json: { limit: 50 } }))}`)
+  ).json();
   const row = audit.result.data.json.find((r: { action: string }) => r.action === 'control.channel');
-  expect(row).toMatchObject({ actor_label: 'manager@demo.tidewatch', reason: 'OTA 超卖风险 e2e', before: { paused: false }, after: { paused: true } });
+  expect(row).toMatchObject({
+    actor_label: 'manager@demo.tidewatch',
+    reason: 'OTA 超卖风险 e2e',
+    before: { paused: false },
+    after: { paused: true },
+  });
   await toggle.tap();
   await expect(toggle).toHaveAttribute('aria-checked', 'true');
   await admin.dispose();

@@ -2,11 +2,24 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { expect, request as playwrightRequest, test, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
+import {
+  expect,
+  request as playwrightRequest,
+  test,
+  type APIRequestContext,
+  type BrowserContext,
+  type Page,
+} from '@playwright/test';
 import en from '../../lib/i18n/messages/en.json' with { type: 'json' };
 import zhCN from '../../lib/i18n/messages/zh-CN.json' with { type: 'json' };
 import { readDemoCredentials, type DemoCredentials } from '../../server/services/seed.ts';
-import { haveThrowawayBinaries, startThrowawayPostgres, startThrowawayRedis, type ThrowawayPostgres, type ThrowawayRedis } from '../helpers/throwaway-services.ts';
+import {
+  haveThrowawayBinaries,
+  startThrowawayPostgres,
+  startThrowawayRedis,
+  type ThrowawayPostgres,
+  type ThrowawayRedis,
+} from '../helpers/throwaway-services.ts';
 import { connectGate, DEMO_PASSWORD, sellTickets, signIn, trpcMutation } from './helpers.ts';
 import { seedServerData, serverEnv, startServer, type TServer } from './server.ts';
 
@@ -24,7 +37,10 @@ const baseURL = `http://127.0.0.1:${OUTAGE_PORT}`;
 const NOTICE_MS = 60_000;
 
 const canFault = haveThrowawayBinaries();
-if (!canFault && process.env.CI === 'true') throw new Error('CI=true but the PostgreSQL server binaries or redis-server are missing: the outage test cannot be skipped in CI');
+if (!canFault && process.env.CI === 'true')
+  throw new Error(
+    'CI=true but the PostgreSQL server binaries or redis-server are missing: the outage test cannot be skipped in CI',
+  );
 
 /** Marks the page so a reload (which would lose the mark) cannot pass for a recovery. */
 const markPage = (page: Page) => page.evaluate(() => ((window as unknown as { outageMark: number }).outageMark = 7));
@@ -70,7 +86,9 @@ test.describe('through a database freeze', () => {
     await redis?.close();
   });
 
-  test('signing in says the service is unavailable, not a wrong password, and works after the thaw', async ({ browser }) => {
+  test('signing in says the service is unavailable, not a wrong password, and works after the thaw', async ({
+    browser,
+  }) => {
     test.setTimeout(180_000);
     const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
     try {
@@ -123,7 +141,11 @@ test.describe('through a database freeze', () => {
     const apis: APIRequestContext[] = [];
     try {
       const wallContext = await browser.newContext({ baseURL, viewport: { width: 1920, height: 1080 } });
-      const tabletContext = await browser.newContext({ baseURL, viewport: { width: 1024, height: 768 }, hasTouch: true });
+      const tabletContext = await browser.newContext({
+        baseURL,
+        viewport: { width: 1024, height: 768 },
+        hasTouch: true,
+      });
       contexts.push(wallContext, tabletContext);
       const api = await playwrightRequest.newContext({ baseURL });
       const otherManager = await playwrightRequest.newContext({ baseURL });
@@ -180,12 +202,27 @@ test.describe('through a database freeze', () => {
       const [code] = await sellTickets(api, creds, 'WINDOW-1', 1);
       const gate = await connectGate(baseURL, creds, 'MG-03');
       try {
-        expect(await gate.emitWithAck('scan', { id: `outage-${Date.now()}`, code, direction: 'in', at: new Date().toISOString() })).toMatchObject({ result: 'admit' });
+        expect(
+          await gate.emitWithAck('scan', {
+            id: `outage-${Date.now()}`,
+            code,
+            direction: 'in',
+            at: new Date().toISOString(),
+          }),
+        ).toMatchObject({ result: 'admit' });
       } finally {
         gate.close();
       }
       await expect(inPark).toHaveAttribute('data-value', String(before + 1));
-      expect((await trpcMutation(otherManager, 'controls.setChannel', { channelId: ctripId, paused: true, reason: 'e2e after the outage' })).status).toBe(200);
+      expect(
+        (
+          await trpcMutation(otherManager, 'controls.setChannel', {
+            channelId: ctripId,
+            paused: true,
+            reason: 'e2e after the outage',
+          })
+        ).status,
+      ).toBe(200);
       await expect(ctrip).toHaveAttribute('aria-checked', 'false');
       expect(await pageMark(tablet)).toBe(7);
     } finally {

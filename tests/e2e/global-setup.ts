@@ -36,7 +36,9 @@ export default async function globalSetup() {
   const server = await startServer(env);
   // Tests read the demo device and channel tokens from here (workers inherit this environment).
   process.env.E2E_DATA_DIR = env.TIDEWATCH_DATA_DIR;
-  console.log(`[e2e] server on port ${port} (${env.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}${env.REDIS_URL ? ' + Redis' : ''})`);
+  console.log(
+    `[e2e] server on port ${port} (${env.DATABASE_URL ? 'PostgreSQL' : 'embedded PGlite'}${env.REDIS_URL ? ' + Redis' : ''})`,
+  );
   return async () => {
     await server.stop();
     await dropDb?.();

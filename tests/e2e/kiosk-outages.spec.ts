@@ -28,7 +28,11 @@ async function openKiosk(page: Page): Promise<void> {
   await markPage(page);
 }
 
-test('a kiosk that lost its network shows what happened meanwhile once it is back', async ({ page, baseURL, request }) => {
+test('a kiosk that lost its network shows what happened meanwhile once it is back', async ({
+  page,
+  baseURL,
+  request,
+}) => {
   const creds = readDemoCredentials(process.env.E2E_DATA_DIR!)!;
   await signIn(page.context().request, 'operator@demo.tidewatch');
   await openKiosk(page);
@@ -40,7 +44,14 @@ test('a kiosk that lost its network shows what happened meanwhile once it is bac
   // While the wall is cut off, a visitor comes in: the wall cannot hear of it.
   const g = await connectGate(baseURL!, creds, 'MG-03');
   try {
-    expect(await g.emitWithAck('scan', { id: `offline-wall-${Date.now()}`, code, direction: 'in', at: new Date().toISOString() })).toMatchObject({ result: 'admit' });
+    expect(
+      await g.emitWithAck('scan', {
+        id: `offline-wall-${Date.now()}`,
+        code,
+        direction: 'in',
+        at: new Date().toISOString(),
+      }),
+    ).toMatchObject({ result: 'admit' });
   } finally {
     g.close();
   }
@@ -83,7 +94,14 @@ test.describe('a kiosk whose server restarts', () => {
       const g = await connectGate(baseURL, creds, 'MG-01');
       const stamp = Date.now();
       for (const [i, code] of codes.entries()) {
-        expect(await g.emitWithAck('scan', { id: `restart-${stamp}-${i}`, code, direction: 'in', at: new Date().toISOString() })).toMatchObject({ result: 'admit' });
+        expect(
+          await g.emitWithAck('scan', {
+            id: `restart-${stamp}-${i}`,
+            code,
+            direction: 'in',
+            at: new Date().toISOString(),
+          }),
+        ).toMatchObject({ result: 'admit' });
       }
       g.close();
       await expect(page.locator('[data-kpi="in_park"]')).toHaveAttribute('data-value', '2');
@@ -97,7 +115,14 @@ test.describe('a kiosk whose server restarts', () => {
       // Live again: a visitor leaving after the restart shows at once.
       const g2 = await connectGate(baseURL, creds, 'MG-06');
       try {
-        expect(await g2.emitWithAck('scan', { id: `restart-${stamp}-out`, code: codes[0], direction: 'out', at: new Date().toISOString() })).toMatchObject({ result: 'admit' });
+        expect(
+          await g2.emitWithAck('scan', {
+            id: `restart-${stamp}-out`,
+            code: codes[0],
+            direction: 'out',
+            at: new Date().toISOString(),
+          }),
+        ).toMatchObject({ result: 'admit' });
       } finally {
         g2.close();
       }

@@ -15,13 +15,19 @@ test('an operator watches gates_online follow a device the test connects', async
   const created = await trpcMutation(admin, 'admin.createDevice', { gate: 'MG-05' });
   expect(created.status).toBe(200);
 
-  const device = io(`${baseURL}/gates`, { auth: { token: created.data.token }, transports: ['websocket'], reconnection: false });
+  const device = io(`${baseURL}/gates`, {
+    auth: { token: created.data.token },
+    transports: ['websocket'],
+    reconnection: false,
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       device.once('connect', resolve);
       device.once('connect_error', reject);
     });
-    expect(await device.emitWithAck('heartbeat', { at: new Date().toISOString(), queue: 0 })).toMatchObject({ ok: true });
+    expect(await device.emitWithAck('heartbeat', { at: new Date().toISOString(), queue: 0 })).toMatchObject({
+      ok: true,
+    });
     await expect(tile).toHaveAttribute('data-value', String(before + 1));
     await expect(page.locator('tr[data-gate="MG-05"]')).toHaveAttribute('data-online', '1');
     await page.screenshot({ path: 'docs/screenshots/command-center.png' });

@@ -27,7 +27,11 @@ export function serverEnv(port: number, dataDir: string, extra: Record<string, s
 
 /** Migrates the configured database and seeds the demo venue (tokens go to the data directory). */
 export async function seedServerData(env: NodeJS.ProcessEnv): Promise<void> {
-  const db = await createDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.TIDEWATCH_DATA_DIR!, owner: 'e2e setup' });
+  const db = await createDatabase({
+    databaseUrl: env.DATABASE_URL,
+    dataDir: env.TIDEWATCH_DATA_DIR!,
+    owner: 'e2e setup',
+  });
   try {
     await migrate(db);
     await seedDemo(db, env.TIDEWATCH_DATA_DIR!, CLI_ACTOR);
@@ -43,11 +47,17 @@ export interface TServer {
 
 /** Starts `server/index.ts` with env (the pages must be built) and waits until it serves. */
 export async function startServer(env: NodeJS.ProcessEnv): Promise<TServer> {
-  const server = spawn(path.join('node_modules', '.bin', 'tsx'), ['server/index.ts'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const server = spawn(path.join('node_modules', '.bin', 'tsx'), ['server/index.ts'], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const deadline = Date.now() + BOOT_TIMEOUT_MS;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`the e2e server exited (${server.exitCode})`);
-    const ok = await fetch(`http://127.0.0.1:${env.PORT}/sign-in`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${env.PORT}/sign-in`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       server.kill('SIGKILL');

@@ -8,7 +8,10 @@ import { loadConfig } from '../../server/config.ts';
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
 
 /** Starts an instance (API, sockets, health; no Next.js pages) on a free port over the given database. */
-export async function startTestApp(db: Database, opts: { redis?: boolean; redisPrefix?: string; instance?: string; env?: Record<string, string> } = {}): Promise<App> {
+export async function startTestApp(
+  db: Database,
+  opts: { redis?: boolean; redisPrefix?: string; instance?: string; env?: Record<string, string> } = {},
+): Promise<App> {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -30,7 +33,10 @@ export async function sessionCookie(userId: number, secret = TEST_SECRET): Promi
 }
 
 /** Connects a Socket.IO client and resolves on connect, or rejects with the connect_error message. */
-export function connectSocket(url: string, opts: { auth?: Record<string, unknown>; cookie?: string } = {}): Promise<Socket> {
+export function connectSocket(
+  url: string,
+  opts: { auth?: Record<string, unknown>; cookie?: string } = {},
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = io(url, {
       auth: opts.auth,
@@ -48,7 +54,11 @@ export function connectSocket(url: string, opts: { auth?: Record<string, unknown
 }
 
 /** Calls a tRPC procedure over HTTP like the browser does; returns status and parsed body. */
-export async function trpcCall(baseUrl: string, path: string, opts: { cookie?: string; input?: unknown; mutation?: boolean } = {}) {
+export async function trpcCall(
+  baseUrl: string,
+  path: string,
+  opts: { cookie?: string; input?: unknown; mutation?: boolean } = {},
+) {
   const superjsonInput = encodeURIComponent(JSON.stringify({ json: opts.input ?? null }));
   const res = opts.mutation
     ? await fetch(`${baseUrl}/api/trpc/${path}`, {
@@ -56,16 +66,30 @@ export async function trpcCall(baseUrl: string, path: string, opts: { cookie?: s
         headers: { 'content-type': 'application/json', ...(opts.cookie ? { cookie: opts.cookie } : {}) },
         body: JSON.stringify({ json: opts.input ?? null }),
       })
-    : await fetch(`${baseUrl}/api/trpc/${path}?input=${superjsonInput}`, { headers: opts.cookie ? { cookie: opts.cookie } : {} });
-  const body = (await res.json()) as { result?: { data: { json: unknown } }; error?: { json: { message: string; data: { code: string } } } };
+    : await fetch(`${baseUrl}/api/trpc/${path}?input=${superjsonInput}`, {
+        headers: opts.cookie ? { cookie: opts.cookie } : {},
+      });
+  const body = (await res.json()) as {
+    result?: { data: { json: unknown } };
+    error?: { json: { message: string; data: { code: string } } };
+  };
   return { status: res.status, data: body.result?.data.json, error: body.error?.json };
 }
 
 /** Calls a channel endpoint with its bearer token; returns status, headers and parsed body. */
-export async function channelCall(baseUrl: string, token: string, method: 'GET' | 'POST', path: string, body?: unknown) {
+export async function channelCall(
+  baseUrl: string,
+  token: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+) {
   const res = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();

@@ -6,7 +6,8 @@ import { createDatabase, PGLITE_PARSERS, type Database, type PGliteLike } from '
 export function assertCiServices(): void {
   if (process.env.CI !== 'true') return;
   const missing = ['DATABASE_URL', 'REDIS_URL'].filter((k) => !process.env[k]);
-  if (missing.length) throw new Error(`CI=true but ${missing.join(' and ')} not set: .ci/run must start PostgreSQL and Redis`);
+  if (missing.length)
+    throw new Error(`CI=true but ${missing.join(' and ')} not set: .ci/run must start PostgreSQL and Redis`);
 }
 
 export interface TestDb {
@@ -78,7 +79,11 @@ export function backends(): Backend[] {
 }
 
 /** Waits until check() returns a truthy value; for asynchronous effects, not for timing claims. */
-export async function eventually<T>(check: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -88,7 +93,8 @@ export async function eventually<T>(check: () => T | Promise<T>, what: string, t
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`gave up waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

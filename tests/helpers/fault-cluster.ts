@@ -4,7 +4,13 @@ import type { App } from '../../server/app.ts';
 import { CLI_ACTOR } from '../../server/services/actor.ts';
 import { readDemoCredentials, seedDemo, type DemoCredentials } from '../../server/services/seed.ts';
 import { startTestApp } from './app.ts';
-import { haveThrowawayBinaries, startThrowawayPostgres, startThrowawayRedis, type ThrowawayPostgres, type ThrowawayRedis } from './throwaway-services.ts';
+import {
+  haveThrowawayBinaries,
+  startThrowawayPostgres,
+  startThrowawayRedis,
+  type ThrowawayPostgres,
+  type ThrowawayRedis,
+} from './throwaway-services.ts';
 
 /**
  * Two Tidewatch instances on a PostgreSQL cluster and a Redis of their own, seeded with the demo
@@ -25,7 +31,10 @@ export interface FaultCluster {
 
 export function canRunFaultTests(what: string): boolean {
   const ok = haveThrowawayBinaries();
-  if (!ok && process.env.CI === 'true') throw new Error(`CI=true but PostgreSQL server binaries or redis-server are missing: ${what} cannot be skipped in CI`);
+  if (!ok && process.env.CI === 'true')
+    throw new Error(
+      `CI=true but PostgreSQL server binaries or redis-server are missing: ${what} cannot be skipped in CI`,
+    );
   return ok;
 }
 
@@ -36,7 +45,10 @@ export async function startFaultCluster(name: string, env: Record<string, string
   const dir = `/tmp/tw-${name}-${process.pid}`;
   await seedDemo(setup, dir, CLI_ACTOR);
   const venueId = (await setup.query<{ id: number }>("SELECT id FROM venues WHERE code = 'YUNLING'")).rows[0].id;
-  const [dbA, dbB] = await Promise.all([createDatabase({ databaseUrl: pg.url }), createDatabase({ databaseUrl: pg.url })]);
+  const [dbA, dbB] = await Promise.all([
+    createDatabase({ databaseUrl: pg.url }),
+    createDatabase({ databaseUrl: pg.url }),
+  ]);
   const opts = { redisPrefix: `twtest-${name}-${process.pid}`, env: { REDIS_URL: redis.url, ...env } };
   const a = await startTestApp(dbA, { ...opts, instance: 'A' });
   const b = await startTestApp(dbB, { ...opts, instance: 'B' });

@@ -17,14 +17,21 @@ export const TEST_ID_NUMBER = '11010519491231002X';
  * Sells qty tickets of a type for today through a channel, orders of `perOrder` tickets, every
  * other order with a customer ID-card number (stored encrypted). Returns the ticket codes.
  */
-export async function sellTickets(app: App, channelToken: string, type: string, qty: number, perOrder = 5): Promise<string[]> {
+export async function sellTickets(
+  app: App,
+  channelToken: string,
+  type: string,
+  qty: number,
+  perOrder = 5,
+): Promise<string[]> {
   const today = venueToday();
   const cat = await channelCall(app.url, channelToken, 'GET', `/api/channels/catalog?date=${today}`);
   const price = cat.body.types.find((x: { code: string }) => x.code === type).price;
   const codes: string[] = [];
   for (let i = 0; codes.length < qty; i++) {
     const n = Math.min(perOrder, qty - codes.length);
-    const customer = i % 2 === 0 ? { customer: { name: '测试游客', phone: '13800138000', idNumber: TEST_ID_NUMBER } } : {};
+    const customer =
+      i % 2 === 0 ? { customer: { name: '测试游客', phone: '13800138000', idNumber: TEST_ID_NUMBER } } : {};
     const r = await channelCall(app.url, channelToken, 'POST', '/api/channels/orders', {
       ref: `traffic-${process.pid}-${Date.now()}-${i}`,
       items: [{ type, qty: n, date: today }],
@@ -51,7 +58,13 @@ export interface GateTraffic {
  * scan waiting for its acknowledgement and retrying with the same id when the server says
  * "retry later" (as it may while a backup holds PGlite's only session).
  */
-export async function startGateTraffic(app: App, db: Database, gates: string[], codes: string[], prefix: string): Promise<GateTraffic> {
+export async function startGateTraffic(
+  app: App,
+  db: Database,
+  gates: string[],
+  codes: string[],
+  prefix: string,
+): Promise<GateTraffic> {
   const sockets: Socket[] = [];
   for (const gate of gates) {
     const { token } = await createDevice(db, CLI_ACTOR, { gate });
@@ -62,7 +75,12 @@ export async function startGateTraffic(app: App, db: Database, gates: string[], 
   let waiters: { target: number; resolve: () => void }[] = [];
   const loops = sockets.map(async (socket, d) => {
     for (let i = 0; running; ) {
-      const scan = { id: `${prefix}-${d}-${i}`, code: codes[(i * sockets.length + d) % codes.length], direction: 'in', at: new Date().toISOString() };
+      const scan = {
+        id: `${prefix}-${d}-${i}`,
+        code: codes[(i * sockets.length + d) % codes.length],
+        direction: 'in',
+        at: new Date().toISOString(),
+      };
       let ack: TScanAck | undefined;
       try {
         ack = (await socket.timeout(ACK_WAIT_MS).emitWithAck('scan', scan)) as TScanAck;

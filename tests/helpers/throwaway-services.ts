@@ -18,7 +18,9 @@ function pgBinDir(): string {
   const override = process.env.PG_BIN_DIR;
   if (override) return override;
   if (!existsSync(root)) throw new Error('no PostgreSQL server binaries: install postgresql (or set PG_BIN_DIR)');
-  const versions = readdirSync(root).filter((v) => existsSync(path.join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(path.join(root, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
   if (!versions.length) throw new Error(`no initdb under ${root}`);
   return path.join(root, versions[0], 'bin');
 }
@@ -70,7 +72,10 @@ function clusterPids(dataDir: string): number[] {
   if (!postmaster) return [];
   let children: number[] = [];
   try {
-    children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     // No children yet.
   }
@@ -85,8 +90,13 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   pgRun('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   const port = await freePort();
   pgRun('pg_ctl', [
-    '-D', dataDir, '-w', '-l', path.join(dir, 'log'),
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`,
+    '-D',
+    dataDir,
+    '-w',
+    '-l',
+    path.join(dir, 'log'),
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`,
     'start',
   ]);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
@@ -144,7 +154,11 @@ export async function startThrowawayRedis(): Promise<ThrowawayRedis> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tw-redis-'));
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: 'ignore' },
+    );
     await waitForPort(port);
   };
   const stop = async () => {

@@ -8,7 +8,12 @@ export function venueToday(now = new Date()): string {
 }
 
 /** Adds a ticket type to a venue for a test, with no slot by default. */
-export async function addTicketType(db: Database, venueId: number, code: string, rules: Partial<Omit<TicketTypeRow, 'id' | 'venue_id' | 'code'>> = {}): Promise<number> {
+export async function addTicketType(
+  db: Database,
+  venueId: number,
+  code: string,
+  rules: Partial<Omit<TicketTypeRow, 'id' | 'venue_id' | 'code'>> = {},
+): Promise<number> {
   return upsertTicketType(db, {
     venue_id: venueId,
     code,

@@ -2,7 +2,19 @@
 import { useCallback, useMemo } from 'react';
 import { useTranslations } from 'use-intl';
 import { ChartPanel, Figure } from './chart-panel.tsx';
-import { baseOption, chartLocale, COLORS, escapeHtml, formatCount, gridFor, legendHeight, tooltipRow, valueAxis, type TChartLocale, type TLoadingState } from './chart-theme.ts';
+import {
+  baseOption,
+  chartLocale,
+  COLORS,
+  escapeHtml,
+  formatCount,
+  gridFor,
+  legendHeight,
+  tooltipRow,
+  valueAxis,
+  type TChartLocale,
+  type TLoadingState,
+} from './chart-theme.ts';
 import type { TChartOption } from './echarts-core.ts';
 import { arrivalSeries, type TArrivals } from './series-data.ts';
 import { useEChart, type TChartSize } from './use-echart.ts';
@@ -29,7 +41,12 @@ type TText = ReturnType<typeof useText>;
 const EXPECTED_COLOR = COLORS.text;
 const ACTUAL_COLOR = COLORS.accent;
 
-function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, t: TText, a: ReturnType<typeof arrivalSeries> | undefined): TChartOption {
+function buildOption(
+  { fontSize: fs, width }: TChartSize,
+  locale: TChartLocale,
+  t: TText,
+  a: ReturnType<typeof arrivalSeries> | undefined,
+): TChartOption {
   const legend = a?.points.length ? [t.expected, t.actual] : [];
   const points = a?.points ?? [];
   const source = points.map((p) => [p.time, Math.round(p.expected * 100) / 100, p.actual]);
@@ -90,7 +107,13 @@ function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, 
           symbol: ['none', 'none'],
           animation: false,
           lineStyle: { color: COLORS.muted, type: 'solid', width: 2 },
-          label: { show: true, position: 'end', formatter: t.now, color: COLORS.muted, fontSize: Math.round(fs * 0.85) },
+          label: {
+            show: true,
+            position: 'end',
+            formatter: t.now,
+            color: COLORS.muted,
+            fontSize: Math.round(fs * 0.85),
+          },
           data: nowTime ? [{ xAxis: nowTime }] : [],
         },
       },
@@ -103,7 +126,19 @@ function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, 
  * booked (each slot's tickets spread over its entry window) against first entries per quarter
  * hour, with the running totals, so a late or early crowd shows before it reaches the gates.
  */
-export function ArrivalsChart({ locale: rawLocale, state, error, stale, arrivals }: { locale: string; state: TLoadingState; error?: string; stale?: boolean; arrivals?: TArrivals }) {
+export function ArrivalsChart({
+  locale: rawLocale,
+  state,
+  error,
+  stale,
+  arrivals,
+}: {
+  locale: string;
+  state: TLoadingState;
+  error?: string;
+  stale?: boolean;
+  arrivals?: TArrivals;
+}) {
   const locale = chartLocale(rawLocale);
   const t = useText();
   const a = useMemo(() => (arrivals ? arrivalSeries(arrivals) : undefined), [arrivals]);
@@ -122,14 +157,23 @@ export function ArrivalsChart({ locale: rawLocale, state, error, stale, arrivals
       isEmpty={isEmpty}
       emptyText={t.empty}
       chartRef={ref}
-      data={{ 'data-expected-so-far': a ? Math.round(a.expectedSoFar) : undefined, 'data-actual-so-far': a?.actualSoFar, 'data-total-sold': a?.totalSold }}
+      data={{
+        'data-expected-so-far': a ? Math.round(a.expectedSoFar) : undefined,
+        'data-actual-so-far': a?.actualSoFar,
+        'data-total-sold': a?.totalSold,
+      }}
       figures={
         a &&
         !isEmpty && (
           <>
             <span className="muted">{t.soFar}</span>
             <Figure name="expected" label={t.expected} value={formatCount(a.expectedSoFar, locale)} />
-            <Figure name="actual" label={t.actual} value={`${formatCount(a.actualSoFar, locale)}${ratio === null ? '' : ` (${ratio}%)`}`} color={ACTUAL_COLOR} />
+            <Figure
+              name="actual"
+              label={t.actual}
+              value={`${formatCount(a.actualSoFar, locale)}${ratio === null ? '' : ` (${ratio}%)`}`}
+              color={ACTUAL_COLOR}
+            />
           </>
         )
       }
@@ -140,8 +184,17 @@ export function ArrivalsChart({ locale: rawLocale, state, error, stale, arrivals
             {arrivals.slots
               .filter((s) => s.sold > 0)
               .map((s) => (
-                <span key={s.start} data-slot={s.start} data-sold={s.sold} data-arrived={s.arrived} title={`${s.start}–${s.end}`}>
-                  {s.start} <strong style={{ color: COLORS.text }}>{formatCount(s.arrived, locale)}/{formatCount(s.sold, locale)}</strong>
+                <span
+                  key={s.start}
+                  data-slot={s.start}
+                  data-sold={s.sold}
+                  data-arrived={s.arrived}
+                  title={`${s.start}–${s.end}`}
+                >
+                  {s.start}{' '}
+                  <strong style={{ color: COLORS.text }}>
+                    {formatCount(s.arrived, locale)}/{formatCount(s.sold, locale)}
+                  </strong>
                 </span>
               ))}
           </>

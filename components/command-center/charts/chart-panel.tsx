@@ -51,20 +51,63 @@ export function ChartPanel({
       style={{ display: 'flex', flexDirection: 'column', flex: '1 1 0', minHeight: '10em', padding: '0.7em 1em' }}
       {...data}
     >
-      <header style={{ display: 'flex', alignItems: 'baseline', flexWrap: 'wrap', columnGap: '1em', rowGap: '0.2em', marginBottom: '0.3em' }}>
+      <header
+        style={{
+          display: 'flex',
+          alignItems: 'baseline',
+          flexWrap: 'wrap',
+          columnGap: '1em',
+          rowGap: '0.2em',
+          marginBottom: '0.3em',
+        }}
+      >
         <h2 style={{ margin: 0, color: COLORS.text }}>{title}</h2>
         {subtitle && <span className="muted">{subtitle}</span>}
         {stale && <span className="stale">{t('stale')}</span>}
-        {figures && <span style={{ marginLeft: 'auto', display: 'flex', flexWrap: 'wrap', gap: '0.4em 1.2em', fontSize: '1.1em', fontVariantNumeric: 'tabular-nums' }}>{figures}</span>}
+        {figures && (
+          <span
+            style={{
+              marginLeft: 'auto',
+              display: 'flex',
+              flexWrap: 'wrap',
+              gap: '0.4em 1.2em',
+              fontSize: '1.1em',
+              fontVariantNumeric: 'tabular-nums',
+            }}
+          >
+            {figures}
+          </span>
+        )}
       </header>
-      {details && <div className="muted" style={{ display: 'flex', flexWrap: 'wrap', gap: '0.2em 1.4em', marginBottom: '0.3em', fontVariantNumeric: 'tabular-nums' }}>{details}</div>}
+      {details && (
+        <div
+          className="muted"
+          style={{
+            display: 'flex',
+            flexWrap: 'wrap',
+            gap: '0.2em 1.4em',
+            marginBottom: '0.3em',
+            fontVariantNumeric: 'tabular-nums',
+          }}
+        >
+          {details}
+        </div>
+      )}
       <div style={{ position: 'relative', flex: 1, minHeight: 0 }}>
         <div ref={chartRef} style={{ position: 'absolute', inset: 0 }} />
         {overlay && (
           <div
             role={state === 'error' ? 'alert' : 'status'}
             className={state === 'error' ? 'error' : 'muted'}
-            style={{ position: 'absolute', inset: 0, display: 'grid', placeItems: 'center', fontSize: '1.3em', textAlign: 'center', pointerEvents: 'none' }}
+            style={{
+              position: 'absolute',
+              inset: 0,
+              display: 'grid',
+              placeItems: 'center',
+              fontSize: '1.3em',
+              textAlign: 'center',
+              pointerEvents: 'none',
+            }}
           >
             <div>
               {overlay}

@@ -19,7 +19,18 @@ export const COLORS = {
  * Series colours, distinct on the dark panel. Red means "critical" on the wall and amber marks
  * control changes, so neither is a series colour.
  */
-export const PALETTE = ['#2fb6c9', '#35c77a', '#a78bfa', '#f472b6', '#60a5fa', '#fb923c', '#5eead4', '#e879f9', '#d9f99d', '#93c5fd'];
+export const PALETTE = [
+  '#2fb6c9',
+  '#35c77a',
+  '#a78bfa',
+  '#f472b6',
+  '#60a5fa',
+  '#fb923c',
+  '#5eead4',
+  '#e879f9',
+  '#d9f99d',
+  '#93c5fd',
+];
 
 export const FONT_FAMILY = "'Noto Sans SC', 'Noto Sans', system-ui, sans-serif";
 
@@ -80,7 +91,6 @@ export function valueAxis(fs: number, extra: Record<string, unknown> = {}) {
   };
 }
 
-
 /** Approximate width of a label in font sizes: CJK glyphs are square, Latin ones about half as wide. */
 export function textEm(s: string): number {
   let w = 0;
@@ -91,7 +101,8 @@ export function textEm(s: string): number {
 let measureCtx: CanvasRenderingContext2D | null | undefined;
 /** Width (px) of a label in the chart font: measured on a canvas in the browser, estimated elsewhere. */
 function labelWidth(s: string, fs: number): number {
-  if (measureCtx === undefined) measureCtx = typeof document === 'undefined' ? null : document.createElement('canvas').getContext('2d');
+  if (measureCtx === undefined)
+    measureCtx = typeof document === 'undefined' ? null : document.createElement('canvas').getContext('2d');
   if (!measureCtx) return textEm(s) * fs;
   measureCtx.font = `${fs}px ${FONT_FAMILY}`;
   return measureCtx.measureText(s).width;
@@ -118,7 +129,14 @@ export function legendHeight(labels: string[], fs: number, width: number): numbe
 
 /** The plot area: below the legend, axis labels inside the chart's own box. */
 export function gridFor(fs: number, legendPx: number) {
-  return { left: fs * 0.4, right: fs * 1.2, top: legendPx + fs * 0.9, bottom: fs * 0.3, outerBoundsMode: 'same' as const, outerBoundsContain: 'axisLabel' as const };
+  return {
+    left: fs * 0.4,
+    right: fs * 1.2,
+    top: legendPx + fs * 0.9,
+    bottom: fs * 0.3,
+    outerBoundsMode: 'same' as const,
+    outerBoundsContain: 'axisLabel' as const,
+  };
 }
 
 const timeFormats = new Map<string, Intl.DateTimeFormat>();

@@ -27,21 +27,54 @@ function stateOf(q: { isPending: boolean; isError: boolean; data: unknown }): TL
  * the venue, refreshed from the rollups (series every 15 s, forecast every minute). A failed
  * refresh keeps the last answer on screen, marked as not updating.
  */
-export function CommandCharts({ venueId, locale, zoneNames }: { venueId: number; locale: string; zoneNames: Map<number, string> }) {
+export function CommandCharts({
+  venueId,
+  locale,
+  zoneNames,
+}: {
+  venueId: number;
+  locale: string;
+  zoneNames: Map<number, string>;
+}) {
   const trpc = useTRPC();
   const errorText = useErrorText();
   const series = useQuery(
-    outageAware(trpc.charts.series.queryOptions({ venueId, minutes: SERIES_WINDOW_MIN }, { trpc: ABORTABLE, refetchInterval: SERIES_REFRESH_MS, refetchIntervalInBackground: true })),
+    outageAware(
+      trpc.charts.series.queryOptions(
+        { venueId, minutes: SERIES_WINDOW_MIN },
+        { trpc: ABORTABLE, refetchInterval: SERIES_REFRESH_MS, refetchIntervalInBackground: true },
+      ),
+    ),
   );
-  const arrivals = useQuery(outageAware(trpc.charts.arrivals.queryOptions({ venueId }, { trpc: ABORTABLE, refetchInterval: ARRIVALS_REFRESH_MS, refetchIntervalInBackground: true })));
+  const arrivals = useQuery(
+    outageAware(
+      trpc.charts.arrivals.queryOptions(
+        { venueId },
+        { trpc: ABORTABLE, refetchInterval: ARRIVALS_REFRESH_MS, refetchIntervalInBackground: true },
+      ),
+    ),
+  );
   const s = { state: stateOf(series), stale: useIsStale(series) };
   const a = { state: stateOf(arrivals), stale: useIsStale(arrivals) };
   const seriesError = series.error ? errorText.read(series.error) : undefined;
   return (
     <div className="command-charts" data-testid="command-charts">
-      <EntriesChart locale={locale} state={s.state} error={seriesError} stale={s.stale} series={series.data} zoneNames={zoneNames} />
+      <EntriesChart
+        locale={locale}
+        state={s.state}
+        error={seriesError}
+        stale={s.stale}
+        series={series.data}
+        zoneNames={zoneNames}
+      />
       <SalesChart locale={locale} state={s.state} error={seriesError} stale={s.stale} series={series.data} />
-      <ArrivalsChart locale={locale} state={a.state} error={arrivals.error ? errorText.read(arrivals.error) : undefined} stale={a.stale} arrivals={arrivals.data} />
+      <ArrivalsChart
+        locale={locale}
+        state={a.state}
+        error={arrivals.error ? errorText.read(arrivals.error) : undefined}
+        stale={a.stale}
+        arrivals={arrivals.data}
+      />
     </div>
   );
 }

@@ -61,13 +61,21 @@ function annotationLabel(a: TChartSeries['annotations'][number], t: TText, maxEm
   return fitText(`${kind}: ${what}`, maxEm);
 }
 
-function buildOption({ fontSize: fs, width, height }: TChartSize, locale: TChartLocale, t: TText, series: TChartSeries | undefined, flows: ReturnType<typeof zoneFlows> | undefined): TChartOption {
+function buildOption(
+  { fontSize: fs, width, height }: TChartSize,
+  locale: TChartLocale,
+  t: TText,
+  series: TChartSeries | undefined,
+  flows: ReturnType<typeof zoneFlows> | undefined,
+): TChartOption {
   const times = flows?.times ?? [];
   const zones: TZoneFlow[] = foldZones(flows?.zones ?? [], MAX_ZONE_SERIES, t.other);
   const tz = series?.timezone;
   // A zone keeps its colour whichever zones are busy: the colour follows its place in the venue.
   const place = new Map((series?.zones ?? []).map((z, i) => [z.id, i]));
-  const zoneColor = zones.map((z) => (z.id === OTHER_ID ? COLORS.muted : PALETTE[(place.get(z.id) ?? 0) % PALETTE.length]));
+  const zoneColor = zones.map((z) =>
+    z.id === OTHER_ID ? COLORS.muted : PALETTE[(place.get(z.id) ?? 0) % PALETTE.length],
+  );
   const color = (k: number) => zoneColor[k];
   const legend = zones.map((z) => z.name);
   const grid = gridFor(fs, legendHeight(legend, fs, width));
@@ -159,7 +167,9 @@ function buildOption({ fontSize: fs, width, height }: TChartSize, locale: TChart
       splitLine: { show: false },
       axisLabel: { color: COLORS.muted, fontSize: fs, hideOverlap: true, formatter: (v: number) => clockTime(v, tz) },
     },
-    yAxis: valueAxis(fs, { axisLabel: { color: COLORS.muted, fontSize: fs, formatter: (v: number) => String(Math.abs(v)) } }),
+    yAxis: valueAxis(fs, {
+      axisLabel: { color: COLORS.muted, fontSize: fs, formatter: (v: number) => String(Math.abs(v)) },
+    }),
     series: [...zoneSeries, annotations],
   };
 }
@@ -193,7 +203,10 @@ export function EntriesChart({
     const fallback = new Map(series.zones.map((z) => [z.id, locale === 'en' ? z.nameEn : z.nameZh]));
     return zoneFlows(series, (id) => zoneNames.get(id) ?? fallback.get(id) ?? `#${id}`);
   }, [series, zoneNames, locale]);
-  const build = useCallback((size: TChartSize) => buildOption(size, locale, t, series, flows), [locale, t, series, flows]);
+  const build = useCallback(
+    (size: TChartSize) => buildOption(size, locale, t, series, flows),
+    [locale, t, series, flows],
+  );
   const { ref } = useEChart(build);
   const h = windowHours(series);
   return (
@@ -207,11 +220,20 @@ export function EntriesChart({
       isEmpty={!flows || flows.zones.length === 0}
       emptyText={t.empty(h)}
       chartRef={ref}
-      data={{ 'data-total-entries': flows?.totalEntries, 'data-total-exits': flows?.totalExits, 'data-annotations': series?.annotations.length }}
+      data={{
+        'data-total-entries': flows?.totalEntries,
+        'data-total-exits': flows?.totalExits,
+        'data-annotations': series?.annotations.length,
+      }}
       figures={
         flows && (
           <>
-            <Figure name="entries" label={t.entries} value={formatCount(flows.totalEntries, locale)} color={COLORS.ok} />
+            <Figure
+              name="entries"
+              label={t.entries}
+              value={formatCount(flows.totalEntries, locale)}
+              color={COLORS.ok}
+            />
             <Figure name="exits" label={t.exits} value={formatCount(flows.totalExits, locale)} />
           </>
         )

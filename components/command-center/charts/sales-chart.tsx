@@ -2,7 +2,21 @@
 import { useCallback, useMemo } from 'react';
 import { useTranslations } from 'use-intl';
 import { ChartPanel, Figure } from './chart-panel.tsx';
-import { baseOption, chartLocale, clockTime, COLORS, escapeHtml, formatCount, gridFor, legendHeight, PALETTE, tooltipRow, valueAxis, type TChartLocale, type TLoadingState } from './chart-theme.ts';
+import {
+  baseOption,
+  chartLocale,
+  clockTime,
+  COLORS,
+  escapeHtml,
+  formatCount,
+  gridFor,
+  legendHeight,
+  PALETTE,
+  tooltipRow,
+  valueAxis,
+  type TChartLocale,
+  type TLoadingState,
+} from './chart-theme.ts';
 import type { TBarSeries, TChartOption } from './echarts-core.ts';
 import { channelSales, foldChannels, OTHER_ID, type TChartSeries } from './series-data.ts';
 import { useEChart, type TChartSize } from './use-echart.ts';
@@ -35,13 +49,21 @@ function windowHours(s: TChartSeries | undefined): string {
   return String(Math.round((min / 60) * 10) / 10);
 }
 
-function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, t: TText, series: TChartSeries | undefined, sales: ReturnType<typeof channelSales> | undefined): TChartOption {
+function buildOption(
+  { fontSize: fs, width }: TChartSize,
+  locale: TChartLocale,
+  t: TText,
+  series: TChartSeries | undefined,
+  sales: ReturnType<typeof channelSales> | undefined,
+): TChartOption {
   const times = sales?.times ?? [];
   const channels = foldChannels(sales?.channels ?? [], MAX_CHANNEL_SERIES, t.other);
   const tz = series?.timezone;
   // A channel keeps its colour whichever channels sell: the colour follows its place in the venue's list.
   const place = new Map((series?.channels ?? []).map((c, i) => [c.id, i]));
-  const channelColor = channels.map((c) => (c.id === OTHER_ID ? COLORS.muted : PALETTE[(place.get(c.id) ?? 0) % PALETTE.length]));
+  const channelColor = channels.map((c) =>
+    c.id === OTHER_ID ? COLORS.muted : PALETTE[(place.get(c.id) ?? 0) % PALETTE.length],
+  );
   const color = (k: number) => channelColor[k];
   const legend = channels.map((c) => c.label);
   const source = times.map((time, i) => [time, ...channels.map((c) => c.sold[i])]);
@@ -67,7 +89,10 @@ function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, 
         const i = first?.dataIndex ?? -1;
         if (i < 0 || i >= times.length) return '';
         const total = channels.reduce((n, c) => n + c.sold[i], 0);
-        const rows = channels.map((c, k) => ({ c, k })).filter(({ c }) => c.sold[i] > 0).map(({ c, k }) => tooltipRow(color(k), c.label, String(c.sold[i])));
+        const rows = channels
+          .map((c, k) => ({ c, k }))
+          .filter(({ c }) => c.sold[i] > 0)
+          .map(({ c, k }) => tooltipRow(color(k), c.label, String(c.sold[i])));
         return `<div><strong>${escapeHtml(clockTime(times[i], tz))}</strong> ${escapeHtml(`${t.sold} ${total}`)}</div>${rows.join('')}`;
       },
     },
@@ -87,11 +112,26 @@ function buildOption({ fontSize: fs, width }: TChartSize, locale: TChartLocale, 
 }
 
 /** Tickets sold per minute, stacked by sales channel, with the window's sold, refunded and net revenue. */
-export function SalesChart({ locale: rawLocale, state, error, stale, series }: { locale: string; state: TLoadingState; error?: string; stale?: boolean; series?: TChartSeries }) {
+export function SalesChart({
+  locale: rawLocale,
+  state,
+  error,
+  stale,
+  series,
+}: {
+  locale: string;
+  state: TLoadingState;
+  error?: string;
+  stale?: boolean;
+  series?: TChartSeries;
+}) {
   const locale = chartLocale(rawLocale);
   const t = useText();
   const sales = useMemo(() => (series ? channelSales(series, locale) : undefined), [series, locale]);
-  const build = useCallback((size: TChartSize) => buildOption(size, locale, t, series, sales), [locale, t, series, sales]);
+  const build = useCallback(
+    (size: TChartSize) => buildOption(size, locale, t, series, sales),
+    [locale, t, series, sales],
+  );
   const { ref } = useEChart(build);
   const h = windowHours(series);
   const money = yuanFormat(locale);
@@ -110,8 +150,15 @@ export function SalesChart({ locale: rawLocale, state, error, stale, series }: {
       figures={
         sales && (
           <>
-            <Figure name="sold" label={t.sold} value={t.tickets(formatCount(sales.totalSold, locale))} color={COLORS.accent} />
-            {sales.totalRefunded > 0 && <Figure name="refunded" label={t.refunded} value={t.tickets(formatCount(sales.totalRefunded, locale))} />}
+            <Figure
+              name="sold"
+              label={t.sold}
+              value={t.tickets(formatCount(sales.totalSold, locale))}
+              color={COLORS.accent}
+            />
+            {sales.totalRefunded > 0 && (
+              <Figure name="refunded" label={t.refunded} value={t.tickets(formatCount(sales.totalRefunded, locale))} />
+            )}
             <Figure name="revenue" label={t.revenue} value={money.format(sales.revenueFen / 100)} />
           </>
         )

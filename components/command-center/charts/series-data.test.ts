@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { arrivalSeries, channelLabel, channelSales, foldChannels, foldZones, MAX_POINTS, OTHER_ID, timeGrid, zoneFlows, type TArrivals, type TChartSeries } from './series-data.ts';
+import {
+  arrivalSeries,
+  channelLabel,
+  channelSales,
+  foldChannels,
+  foldZones,
+  MAX_POINTS,
+  OTHER_ID,
+  timeGrid,
+  zoneFlows,
+  type TArrivals,
+  type TChartSeries,
+} from './series-data.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 2, 0, 0);
 const iso = (min: number) => new Date(T0 + min * 60_000).toISOString();
@@ -85,7 +97,12 @@ describe('arrival series', () => {
   const curve = Array.from({ length: 96 }, (_, i) => {
     const h = String(Math.floor(i / 4)).padStart(2, '0');
     const m = String((i % 4) * 15).padStart(2, '0');
-    return { at: new Date(day0 + i * quarter).toISOString(), time: `${h}:${m}`, expected: i >= 31 && i < 40 ? 1 : 0, actual: i === 32 ? 3 : 0 };
+    return {
+      at: new Date(day0 + i * quarter).toISOString(),
+      time: `${h}:${m}`,
+      expected: i >= 31 && i < 40 ? 1 : 0,
+      actual: i === 32 ? 3 : 0,
+    };
   });
   const arrivals = (nowMs: number): TArrivals => ({
     day: '2026-11-22',
@@ -109,7 +126,11 @@ describe('arrival series', () => {
   });
 
   it('has no points for a day without slot tickets', () => {
-    const empty = arrivalSeries({ ...arrivals(day0), slots: [], curve: curve.map((b) => ({ ...b, expected: 0, actual: 0 })) });
+    const empty = arrivalSeries({
+      ...arrivals(day0),
+      slots: [],
+      curve: curve.map((b) => ({ ...b, expected: 0, actual: 0 })),
+    });
     expect(empty.points).toEqual([]);
     expect(empty.nowIndex).toBe(-1);
   });
@@ -123,6 +144,9 @@ describe('folding the smallest series', () => {
     expect(folded[2]).toEqual({ id: OTHER_ID, name: 'other', entries: [3, 0], exits: [0, 2] });
     expect(foldZones([z(1, 1), z(2, 2)], 3, 'other').map((x) => x.id)).toEqual([1, 2]);
     const c = (id: number, n: number) => ({ id, code: `C${id}`, label: `c${id}`, sold: [n] });
-    expect(foldChannels([c(1, 5), c(2, 1), c(3, 9)], 2, 'other').map((x) => [x.label, x.sold[0]])).toEqual([['c3', 9], ['other', 6]]);
+    expect(foldChannels([c(1, 5), c(2, 1), c(3, 9)], 2, 'other').map((x) => [x.label, x.sold[0]])).toEqual([
+      ['c3', 9],
+      ['other', 6],
+    ]);
   });
 });

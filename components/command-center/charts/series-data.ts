@@ -35,7 +35,10 @@ export interface TZoneFlow {
 }
 
 /** Entries and exits per minute for each zone that had any in the window, on a dense minute grid. */
-export function zoneFlows(s: TChartSeries, zoneName: (id: number) => string): { times: number[]; zones: TZoneFlow[]; totalEntries: number; totalExits: number } {
+export function zoneFlows(
+  s: TChartSeries,
+  zoneName: (id: number) => string,
+): { times: number[]; zones: TZoneFlow[]; totalEntries: number; totalExits: number } {
   const times = timeGrid(s.from, s.to, s.stepMs);
   const byZone = new Map<number, TZoneFlow>();
   let totalEntries = 0;
@@ -45,7 +48,12 @@ export function zoneFlows(s: TChartSeries, zoneName: (id: number) => string): { 
     if (i < 0) continue;
     let z = byZone.get(r.zoneId);
     if (!z) {
-      z = { id: r.zoneId, name: zoneName(r.zoneId), entries: new Array(times.length).fill(0), exits: new Array(times.length).fill(0) };
+      z = {
+        id: r.zoneId,
+        name: zoneName(r.zoneId),
+        entries: new Array(times.length).fill(0),
+        exits: new Array(times.length).fill(0),
+      };
       byZone.set(r.zoneId, z);
     }
     z.entries[i] += r.entries;
@@ -64,29 +72,50 @@ export const OTHER_ID = -1;
  * OTHER_ID, last; the kept ones stay in their order, so stacks and colours do not jump around
  * when the ranking changes.
  */
-export function foldSmallest<T extends { id: number }>(items: T[], max: number, weight: (x: T) => number, merge: (rest: T[]) => T): T[] {
+export function foldSmallest<T extends { id: number }>(
+  items: T[],
+  max: number,
+  weight: (x: T) => number,
+  merge: (rest: T[]) => T,
+): T[] {
   if (items.length <= max) return items;
-  const keep = new Set([...items].sort((a, b) => weight(b) - weight(a) || a.id - b.id).slice(0, Math.max(0, max - 1)).map((x) => x.id));
+  const keep = new Set(
+    [...items]
+      .sort((a, b) => weight(b) - weight(a) || a.id - b.id)
+      .slice(0, Math.max(0, max - 1))
+      .map((x) => x.id),
+  );
   const rest = items.filter((x) => !keep.has(x.id));
   return [...items.filter((x) => keep.has(x.id)), merge(rest)];
 }
 
-const addUp = (rows: number[][]): number[] => rows.reduce((acc, r) => acc.map((v, i) => v + r[i]), new Array<number>(rows[0]?.length ?? 0).fill(0));
+const addUp = (rows: number[][]): number[] =>
+  rows.reduce((acc, r) => acc.map((v, i) => v + r[i]), new Array<number>(rows[0]?.length ?? 0).fill(0));
 
 /** Zone flows with at most `max` series, the quietest zones added up as `otherName`. */
 export function foldZones(zones: TZoneFlow[], max: number, otherName: string): TZoneFlow[] {
   const sum = (a: number[]) => a.reduce((n, v) => n + v, 0);
-  return foldSmallest(zones, max, (z) => sum(z.entries) + sum(z.exits), (rest) => ({
-    id: OTHER_ID,
-    name: otherName,
-    entries: addUp(rest.map((z) => z.entries)),
-    exits: addUp(rest.map((z) => z.exits)),
-  }));
+  return foldSmallest(
+    zones,
+    max,
+    (z) => sum(z.entries) + sum(z.exits),
+    (rest) => ({
+      id: OTHER_ID,
+      name: otherName,
+      entries: addUp(rest.map((z) => z.entries)),
+      exits: addUp(rest.map((z) => z.exits)),
+    }),
+  );
 }
 
 /** Channel sales with at most `max` series, the smallest channels added up as `otherLabel`. */
 export function foldChannels(channels: TChannelSales[], max: number, otherLabel: string): TChannelSales[] {
-  return foldSmallest(channels, max, (c) => c.sold.reduce((n, v) => n + v, 0), (rest) => ({ id: OTHER_ID, code: '', label: otherLabel, sold: addUp(rest.map((c) => c.sold)) }));
+  return foldSmallest(
+    channels,
+    max,
+    (c) => c.sold.reduce((n, v) => n + v, 0),
+    (rest) => ({ id: OTHER_ID, code: '', label: otherLabel, sold: addUp(rest.map((c) => c.sold)) }),
+  );
 }
 
 /**
@@ -107,7 +136,10 @@ export interface TChannelSales {
 }
 
 /** Tickets sold per minute for each channel that sold in the window, with the window's totals. */
-export function channelSales(s: TChartSeries, locale: TChartLocale): { times: number[]; channels: TChannelSales[]; totalSold: number; totalRefunded: number; revenueFen: number } {
+export function channelSales(
+  s: TChartSeries,
+  locale: TChartLocale,
+): { times: number[]; channels: TChannelSales[]; totalSold: number; totalRefunded: number; revenueFen: number } {
   const times = timeGrid(s.from, s.to, s.stepMs);
   const info = new Map(s.channels.map((c) => [c.id, c]));
   const byChannel = new Map<number, TChannelSales>();
@@ -124,12 +156,23 @@ export function channelSales(s: TChartSeries, locale: TChartLocale): { times: nu
     let c = byChannel.get(r.channelId);
     if (!c) {
       const ch = info.get(r.channelId);
-      c = { id: r.channelId, code: ch?.code ?? `#${r.channelId}`, label: ch ? channelLabel(ch.name, ch.code, locale) : `#${r.channelId}`, sold: new Array(times.length).fill(0) };
+      c = {
+        id: r.channelId,
+        code: ch?.code ?? `#${r.channelId}`,
+        label: ch ? channelLabel(ch.name, ch.code, locale) : `#${r.channelId}`,
+        sold: new Array(times.length).fill(0),
+      };
       byChannel.set(r.channelId, c);
     }
     c.sold[i] += r.sold;
   }
-  return { times, channels: [...byChannel.values()].sort((a, b) => a.code.localeCompare(b.code)), totalSold, totalRefunded, revenueFen };
+  return {
+    times,
+    channels: [...byChannel.values()].sort((a, b) => a.code.localeCompare(b.code)),
+    totalSold,
+    totalRefunded,
+    revenueFen,
+  };
 }
 
 export interface TArrivalPoint {
@@ -145,7 +188,14 @@ export interface TArrivalPoint {
  * side), with expected and actual arrivals up to now: the expected count of the running quarter
  * hour is prorated.
  */
-export function arrivalSeries(a: TArrivals): { points: TArrivalPoint[]; nowIndex: number; expectedSoFar: number; actualSoFar: number; totalExpected: number; totalSold: number } {
+export function arrivalSeries(a: TArrivals): {
+  points: TArrivalPoint[];
+  nowIndex: number;
+  expectedSoFar: number;
+  actualSoFar: number;
+  totalExpected: number;
+  totalSold: number;
+} {
   const now = Date.parse(a.now);
   const all = a.curve.map((b) => {
     const at = Date.parse(b.at);
@@ -164,5 +214,12 @@ export function arrivalSeries(a: TArrivals): { points: TArrivalPoint[]; nowIndex
   const last = busy.length ? Math.min(all.length - 1, busy[busy.length - 1] + ARRIVAL_PAD_BUCKETS) : -1;
   const points = all.slice(first, last + 1);
   const nowIndex = points.findIndex((p) => now >= p.at && now < p.at + ARRIVAL_BUCKET_MS);
-  return { points, nowIndex, expectedSoFar, actualSoFar, totalExpected, totalSold: a.slots.reduce((n, s) => n + s.sold, 0) };
+  return {
+    points,
+    nowIndex,
+    expectedSoFar,
+    actualSoFar,
+    totalExpected,
+    totalSold: a.slots.reduce((n, s) => n + s.sold, 0),
+  };
 }

@@ -25,7 +25,10 @@ export interface TChartSize {
  * the wall scales with the viewport) capped by the chart's height. Pass a stable function
  * (useCallback) so the option is only rebuilt when its data, language or the size change.
  */
-export function useEChart(build: (size: TChartSize) => TChartOption): { ref: RefObject<HTMLDivElement | null>; size: TChartSize } {
+export function useEChart(build: (size: TChartSize) => TChartOption): {
+  ref: RefObject<HTMLDivElement | null>;
+  size: TChartSize;
+} {
   const ref = useRef<HTMLDivElement | null>(null);
   const chartRef = useRef<ECharts | null>(null);
   const [size, setSize] = useState<TChartSize>({ fontSize: 16, width: 600, height: 300 });
@@ -38,9 +41,15 @@ export function useEChart(build: (size: TChartSize) => TChartOption): { ref: Ref
     const measure = () => {
       const em = Number.parseFloat(getComputedStyle(el).fontSize) || 16;
       const cap = el.clientHeight > 0 ? el.clientHeight * MAX_FONT_SHARE_OF_HEIGHT : em;
-      const next = { fontSize: Math.round(Math.max(MIN_FONT_PX, Math.min(em, cap))), width: el.clientWidth, height: el.clientHeight };
+      const next = {
+        fontSize: Math.round(Math.max(MIN_FONT_PX, Math.min(em, cap))),
+        width: el.clientWidth,
+        height: el.clientHeight,
+      };
       // Same size, same object: no new option for a resize that changes nothing the option uses.
-      setSize((prev) => (prev.fontSize === next.fontSize && prev.width === next.width && prev.height === next.height ? prev : next));
+      setSize((prev) =>
+        prev.fontSize === next.fontSize && prev.width === next.width && prev.height === next.height ? prev : next,
+      );
     };
     measure();
     let frame = 0;

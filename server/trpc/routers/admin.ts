@@ -18,15 +18,29 @@ const actorOf = (u: { id: number; email: string }): TActor => ({ kind: 'user', i
 export const adminRouter = createTRPCRouter({
   users: adminProcedure.query(async ({ ctx }) => {
     const rows = await listUsers(ctx.rt.db);
-    return rows.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, venues: u.all_venues ? ('all' as const) : u.venue_ids, disabled: !!u.disabled_at }));
+    return rows.map((u) => ({
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      role: u.role,
+      venues: u.all_venues ? ('all' as const) : u.venue_ids,
+      disabled: !!u.disabled_at,
+    }));
   }),
-  createUser: adminProcedure.input(ZCreateUser).mutation(({ ctx, input }) => createUser(ctx.rt.db, actorOf(ctx.user), input)),
+  createUser: adminProcedure
+    .input(ZCreateUser)
+    .mutation(({ ctx, input }) => createUser(ctx.rt.db, actorOf(ctx.user), input)),
   /** Changes a role or disables/enables an account; effective on the user's next request. Audited. */
   updateUser: adminProcedure
-    .input(z.object({ id: z.number().int().positive(), role: z.enum(ROLES).optional(), disabled: z.boolean().optional() }))
+    .input(
+      z.object({ id: z.number().int().positive(), role: z.enum(ROLES).optional(), disabled: z.boolean().optional() }),
+    )
     .mutation(async ({ ctx, input }) => {
       if (input.id === ctx.user.id && (input.disabled || (input.role && input.role !== 'admin'))) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: 'you cannot disable yourself or remove your own admin role' });
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: 'you cannot disable yourself or remove your own admin role',
+        });
       }
       return ctx.rt.db.transaction(async (tx) => {
         const before = await findUserById(tx, input.id);
@@ -34,16 +48,37 @@ export const adminRouter = createTRPCRouter({
         await setUserRoleAndState(tx, input.id, { role: input.role, disabled: input.disabled });
         const after = await findUserById(tx, input.id);
         await insertAudit(tx, {
-          actorKind: 'user', actorId: ctx.user.id, actorLabel: ctx.user.email, action: 'user.update', subjectKind: 'user', subjectId: input.id,
-          before: { role: before.role, disabled: !!before.disabled_at }, after: { role: after?.role, disabled: !!after?.disabled_at },
+          actorKind: 'user',
+          actorId: ctx.user.id,
+          actorLabel: ctx.user.email,
+          action: 'user.update',
+          subjectKind: 'user',
+          subjectId: input.id,
+          before: { role: before.role, disabled: !!before.disabled_at },
+          after: { role: after?.role, disabled: !!after?.disabled_at },
         });
         return { ok: true };
       });
     }),
-  venues: adminProcedure.query(async ({ ctx }) => (await listVenues(ctx.rt.db, ctx.user.venueIds)).map((v) => ({ id: v.id, code: v.code, nameZh: v.name_zh, nameEn: v.name_en }))),
+  venues: adminProcedure.query(async ({ ctx }) =>
+    (await listVenues(ctx.rt.db, ctx.user.venueIds)).map((v) => ({
+      id: v.id,
+      code: v.code,
+      nameZh: v.name_zh,
+      nameEn: v.name_en,
+    })),
+  ),
   gates: adminProcedure.input(z.object({ venueId: z.number().int().positive() })).query(async ({ ctx, input }) => {
     const rows = await listGates(ctx.rt.db, input.venueId);
-    return rows.map((g) => ({ id: g.id, code: g.code, zoneCode: g.zone_code, direction: g.direction, kind: g.kind, nameZh: g.name_zh, nameEn: g.name_en }));
+    return rows.map((g) => ({
+      id: g.id,
+      code: g.code,
+      zoneCode: g.zone_code,
+      direction: g.direction,
+      kind: g.kind,
+      nameZh: g.name_zh,
+      nameEn: g.name_en,
+    }));
   }),
   createDevice: adminProcedure.input(ZGateRef).mutation(async ({ ctx, input }) => {
     const r = await createDevice(ctx.rt.db, actorOf(ctx.user), input);
@@ -66,8 +101,10 @@ export const adminRouter = createTRPCRouter({
     if (!r.created) await ctx.rt.tokens?.announceRevoked({ channels: [r.id] });
     return r;
   }),
-  audit: adminProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(100) })).query(async ({ ctx, input }) => {
-    const rows = await listAudit(ctx.rt.db, { venueIds: ctx.user.venueIds, limit: input.limit });
-    return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
-  }),
+  audit: adminProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(500).default(100) }))
+    .query(async ({ ctx, input }) => {
+      const rows = await listAudit(ctx.rt.db, { venueIds: ctx.user.venueIds, limit: input.limit });
+      return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+    }),
 });

@@ -2,7 +2,13 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Queryable } from '../../../db/client.ts';
 import { listChannels } from '../../../db/queries/channels.ts';
-import { arrivalsVsSlots, controlAnnotations, entriesExitsByZone, findVenueClock, salesByChannel } from '../../../db/queries/rollups.ts';
+import {
+  arrivalsVsSlots,
+  controlAnnotations,
+  entriesExitsByZone,
+  findVenueClock,
+  salesByChannel,
+} from '../../../db/queries/rollups.ts';
 import { listZones } from '../../../db/queries/venues.ts';
 import { isCalendarDate, localTime } from '../../../lib/venue-time.ts';
 import { canSeeVenue, type TSessionUser } from '../../auth/session.ts';
@@ -15,7 +21,8 @@ const MAX_WINDOW_MIN = 720;
 const MINUTE_MS = 60_000;
 
 function assertVenue(user: TSessionUser, venueId: number): void {
-  if (!canSeeVenue(user, venueId)) throw new TRPCError({ code: 'FORBIDDEN', message: `venue ${venueId} is outside your venues` });
+  if (!canSeeVenue(user, venueId))
+    throw new TRPCError({ code: 'FORBIDDEN', message: `venue ${venueId} is outside your venues` });
 }
 
 /** The venue's clock, or NOT_FOUND for a venue id that does not exist (admins may ask for any id). */
@@ -33,7 +40,12 @@ export const chartsRouter = createTRPCRouter({
    * minute without activity is absent and counts as zero.
    */
   series: areaProcedure('commandCenter')
-    .input(z.object({ venueId: z.number().int().positive(), minutes: z.number().int().min(1).max(MAX_WINDOW_MIN).default(DEFAULT_WINDOW_MIN) }))
+    .input(
+      z.object({
+        venueId: z.number().int().positive(),
+        minutes: z.number().int().min(1).max(MAX_WINDOW_MIN).default(DEFAULT_WINDOW_MIN),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       assertVenue(ctx.user, input.venueId);
       const db = ctx.rt.db;
@@ -57,9 +69,25 @@ export const chartsRouter = createTRPCRouter({
         stepMs: MINUTE_MS,
         zones: zones.map((z) => ({ id: z.id, code: z.code, nameZh: z.name_zh, nameEn: z.name_en })),
         channels: channels.map((c) => ({ id: c.id, code: c.code, name: c.name, kind: c.kind })),
-        entries: entries.map((e) => ({ at: e.bucket.toISOString(), zoneId: e.zoneId, entries: e.entries, exits: e.exits })),
-        sales: sales.map((s) => ({ at: s.bucket.toISOString(), channelId: s.channelId, sold: s.sold, refunded: s.refunded, revenueFen: s.revenueFen })),
-        annotations: annotations.map((a) => ({ at: a.at.toISOString(), action: a.action, actorLabel: a.actorLabel, reason: a.reason })),
+        entries: entries.map((e) => ({
+          at: e.bucket.toISOString(),
+          zoneId: e.zoneId,
+          entries: e.entries,
+          exits: e.exits,
+        })),
+        sales: sales.map((s) => ({
+          at: s.bucket.toISOString(),
+          channelId: s.channelId,
+          sold: s.sold,
+          refunded: s.refunded,
+          revenueFen: s.revenueFen,
+        })),
+        annotations: annotations.map((a) => ({
+          at: a.at.toISOString(),
+          action: a.action,
+          actorLabel: a.actorLabel,
+          reason: a.reason,
+        })),
       };
     }),
 
@@ -68,7 +96,12 @@ export const chartsRouter = createTRPCRouter({
    * sold and arrived per time slot, and expected against actual first entries per 15 minutes.
    */
   arrivals: areaProcedure('commandCenter')
-    .input(z.object({ venueId: z.number().int().positive(), day: z.string().refine(isCalendarDate, 'must be a date, YYYY-MM-DD').optional() }))
+    .input(
+      z.object({
+        venueId: z.number().int().positive(),
+        day: z.string().refine(isCalendarDate, 'must be a date, YYYY-MM-DD').optional(),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       assertVenue(ctx.user, input.venueId);
       const db = ctx.rt.db;
@@ -81,7 +114,12 @@ export const chartsRouter = createTRPCRouter({
         timezone: a.timezone,
         now: now.toISOString(),
         slots: a.slots,
-        curve: a.curve.map((b) => ({ at: b.bucket.toISOString(), time: b.time, expected: b.expected, actual: b.actual })),
+        curve: a.curve.map((b) => ({
+          at: b.bucket.toISOString(),
+          time: b.time,
+          expected: b.expected,
+          actual: b.actual,
+        })),
       };
     }),
 });

@@ -10,7 +10,8 @@ export const gatesRouter = createTRPCRouter({
   status: areaProcedure('commandCenter')
     .input(z.object({ venueId: z.number().int().positive() }))
     .query(async ({ ctx, input }) => {
-      if (!canSeeVenue(ctx.user, input.venueId)) throw new TRPCError({ code: 'FORBIDDEN', message: `venue ${input.venueId} is outside your venues` });
+      if (!canSeeVenue(ctx.user, input.venueId))
+        throw new TRPCError({ code: 'FORBIDDEN', message: `venue ${input.venueId} is outside your venues` });
       const rows = await listGateStatus(ctx.rt.db, input.venueId, ctx.rt.config.TIDEWATCH_HEARTBEAT_TIMEOUT_S);
       return rows.map(toGateStatus);
     }),

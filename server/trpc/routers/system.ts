@@ -9,7 +9,14 @@ export const systemRouter = createTRPCRouter({
     return {
       user: { id: ctx.user.id, email: ctx.user.email, name: ctx.user.name, role: ctx.user.role },
       areas: (Object.keys(AREA_ROLES) as TArea[]).filter((a) => canUse(ctx.user.role, a)),
-      venues: venues.map((v) => ({ id: v.id, code: v.code, nameZh: v.name_zh, nameEn: v.name_en, capacity: v.capacity, plan: v.plan })),
+      venues: venues.map((v) => ({
+        id: v.id,
+        code: v.code,
+        nameZh: v.name_zh,
+        nameEn: v.name_en,
+        capacity: v.capacity,
+        plan: v.plan,
+      })),
     };
   }),
 });
