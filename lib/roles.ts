@@ -15,8 +15,3 @@ export type TArea = keyof typeof AREA_ROLES;
 export function canUse(role: TRole, area: TArea): boolean {
   return (AREA_ROLES[area] as readonly TRole[]).includes(role);
 }
-
-/** Where a user lands after signing in. */
-export function homeFor(role: TRole): string {
-  return canUse(role, 'commandCenter') ? '/command-center' : '/';
-}

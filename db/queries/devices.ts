@@ -41,16 +41,6 @@ export async function revokeGateDevices(db: Queryable, gateId: number): Promise<
   return r.rows.map((x) => x.id);
 }
 
-/** Of these device ids, the ones revoked since they connected. */
-export async function filterRevoked(db: Queryable, ids: number[]): Promise<number[]> {
-  if (!ids.length) return [];
-  const r = await db.query<{ id: number }>(
-    'SELECT id FROM devices WHERE id = ANY($1::int[]) AND revoked_at IS NOT NULL',
-    [ids],
-  );
-  return r.rows.map((x) => x.id);
-}
-
 /** Marks the device connected; returns the connection time, which markDisconnected must present. */
 export async function markConnected(db: Queryable, id: number, instanceId: string): Promise<Date> {
   const r = await db.query<{ connected_at: Date }>(

@@ -15,7 +15,7 @@ import {
   salesByChannel,
 } from './rollups.ts';
 import { ensureQuotas, insertTickets, type NewTicket } from './sales.ts';
-import { insertGateScans, type GateScanRow } from './scans.ts';
+import { writeScanFacts, type GateScanRow } from './scans.ts';
 
 /** The visit date of the arrival tests; Asia/Shanghai is UTC+8 all year. */
 const DAY = '2026-03-10';
@@ -83,21 +83,26 @@ describe.each(backends())('chart rollups on $name', (backend) => {
   afterAll(async () => t?.cleanup());
 
   it('counts admitted entries and exits per minute and zone, in [from, to), for the venue only', async () => {
-    await insertGateScans(t.db, [
-      scan({ at: at(10) }),
-      scan({ at: at(20), gateId: gateA }),
-      scan({ at: at(30), direction: 'out' }),
-      scan({ at: at(40), result: 'reject', reason: 'expired' }),
-      scan({ at: at(59.999) }),
-      scan({ at: at(70), zoneId: zoneB, gateId: gateB }),
-      scan({ at: at(75), zoneId: zoneB, gateId: gateB, direction: 'out' }),
-      scan({ at: at(80), zoneId: zoneB, gateId: gateB, direction: 'out' }),
-      // Only rejects in this minute: no point at all.
-      scan({ at: at(130), result: 'reject', reason: 'used' }),
-      // At `to`: outside the window.
-      scan({ at: at(180) }),
-      scan({ at: at(15), venueId: OTHER_VENUE }),
-    ]);
+    await writeScanFacts(
+      t.db,
+      [],
+      [
+        scan({ at: at(10) }),
+        scan({ at: at(20), gateId: gateA }),
+        scan({ at: at(30), direction: 'out' }),
+        scan({ at: at(40), result: 'reject', reason: 'expired' }),
+        scan({ at: at(59.999) }),
+        scan({ at: at(70), zoneId: zoneB, gateId: gateB }),
+        scan({ at: at(75), zoneId: zoneB, gateId: gateB, direction: 'out' }),
+        scan({ at: at(80), zoneId: zoneB, gateId: gateB, direction: 'out' }),
+        // Only rejects in this minute: no point at all.
+        scan({ at: at(130), result: 'reject', reason: 'used' }),
+        // At `to`: outside the window.
+        scan({ at: at(180) }),
+        scan({ at: at(15), venueId: OTHER_VENUE }),
+      ],
+      [],
+    );
     const rows = await entriesExitsByZone(t.db, venueId, at(0), at(180));
     expect(rows.map((r) => [r.bucket.getTime() - BASE, r.zoneId, r.entries, r.exits])).toEqual([
       [0, zoneA, 3, 1],
@@ -215,20 +220,25 @@ describe.each(backends())('chart rollups on $name', (backend) => {
           typeId: type.get(tickets.find((x) => x.code === code)!.type)!,
           ...more,
         });
-      await insertGateScans(t.db, [
-        s('R-A0', local('07:50')),
-        s('R-A0', local('09:00'), { direction: 'out' }),
-        // A re-entry is not an arrival.
-        s('R-A0', local('09:10')),
-        s('R-A1', local('08:01'), { result: 'reject', reason: 'too_early' }),
-        s('R-A1', local('08:05')),
-        // Admitted at the end of the local day: the last bucket.
-        s('R-A2', local('23:59', 30)),
-        s('R-E0', local('09:20')),
-        s('R-E1', local('09:29', 59)),
-        s('R-NOSLOT', local('08:10')),
-        s('R-OTHERDAY', local('08:10')),
-      ]);
+      await writeScanFacts(
+        t.db,
+        [],
+        [
+          s('R-A0', local('07:50')),
+          s('R-A0', local('09:00'), { direction: 'out' }),
+          // A re-entry is not an arrival.
+          s('R-A0', local('09:10')),
+          s('R-A1', local('08:01'), { result: 'reject', reason: 'too_early' }),
+          s('R-A1', local('08:05')),
+          // Admitted at the end of the local day: the last bucket.
+          s('R-A2', local('23:59', 30)),
+          s('R-E0', local('09:20')),
+          s('R-E1', local('09:29', 59)),
+          s('R-NOSLOT', local('08:10')),
+          s('R-OTHERDAY', local('08:10')),
+        ],
+        [],
+      );
       await t.db.query(
         `UPDATE tickets t SET entries = 1, first_entry_at = f.at
          FROM (SELECT ticket_id, min(at) AS at FROM gate_scans WHERE result = 'admit' AND direction = 'in' AND ticket_id IS NOT NULL GROUP BY ticket_id) f
@@ -304,7 +314,7 @@ describe.each(backends())('chart rollups on $name', (backend) => {
     it('serves the minute series and the arrival forecast to the command center, within its venues', async () => {
       const cookie = await sessionCookie(await user('operator@demo.tidewatch'));
       const now = new Date();
-      await insertGateScans(t.db, [scan({ at: new Date(now.getTime() - 5 * 60_000) }), scan({ at: now })]);
+      await writeScanFacts(t.db, [], [scan({ at: new Date(now.getTime() - 5 * 60_000) }), scan({ at: now })], []);
       const series = await trpcCall(app.url, 'charts.series', { cookie, input: { venueId, minutes: 30 } });
       expect(series.status).toBe(200);
       const s = series.data as {

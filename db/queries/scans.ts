@@ -271,12 +271,6 @@ function gateScanParams(rows: GateScanRow[]): unknown[] {
   ];
 }
 
-/** Inserts gate_scans rows on their own (the ingest writes them in writeScanFacts; tests and fixtures put history in with this). */
-export async function insertGateScans(tx: Queryable, rows: GateScanRow[]): Promise<void> {
-  if (!rows.length) return;
-  await tx.query(gateScanSource(1), gateScanParams(rows));
-}
-
 /**
  * Writes what a batch decided that no other batch contends for, in one statement: the new state of
  * the tickets it admitted (already locked by lockTicketsByCode), its gate_scans rows and the stored

@@ -23,7 +23,6 @@ export const ZHeartbeat = z
     battery: z.number().int().min(0).max(100).optional(),
   })
   .strict();
-export type THeartbeat = z.input<typeof ZHeartbeat>;
 
 export interface THeartbeatAck {
   ok: true;

@@ -58,7 +58,6 @@ export interface TOrderResponse {
 }
 
 export const ZRefund = z.object({ codes: z.array(z.string().max(64)).min(1).max(500).optional() }).strict();
-export type TRefund = z.output<typeof ZRefund>;
 
 export interface TRefundResponse {
   orderId: number;

@@ -42,7 +42,6 @@ export const ZBatchScan = ZScan.extend({
 export const MAX_BATCH_SCANS = 1_000;
 export const ZScanBatch = z.object({ scans: z.array(ZBatchScan).min(1).max(MAX_BATCH_SCANS) }).strict();
 
-export type TScanInput = z.input<typeof ZBatchScan>;
 export type TScan = z.output<typeof ZBatchScan>;
 
 export type TScanAck =

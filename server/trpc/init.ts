@@ -45,7 +45,6 @@ const t = initTRPC.context<TContext>().create({
 });
 
 export const createTRPCRouter = t.router;
-export const createCallerFactory = t.createCallerFactory;
 
 /** Converts AppError thrown by services (and a database that does not answer) into tRPC errors in one place. */
 const appErrors = t.middleware(async ({ next }) => {
