@@ -3,7 +3,7 @@ import { signOut } from 'next-auth/react';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
 import { useTranslations } from 'use-intl';
-import { LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE_S } from '../lib/i18n/config.ts';
+import { rememberOtherLocale } from '../lib/i18n/switch-locale.ts';
 import { canUse, type TRole } from '../lib/roles.ts';
 
 /** Top bar: areas the role may open, the user, the language switch (remembered in a cookie) and sign-out. */
@@ -18,8 +18,7 @@ export function AppHeader({ user, locale }: { user: { name: string; email: strin
     { href: '/admin', label: t('nav.admin'), show: canUse(user.role, 'admin') },
   ].filter((l) => l.show);
   const switchLanguage = () => {
-    const next = locale === 'en' ? 'zh-CN' : 'en';
-    document.cookie = `${LOCALE_COOKIE}=${next}; path=/; max-age=${LOCALE_COOKIE_MAX_AGE_S}; samesite=lax`;
+    rememberOtherLocale(locale);
     router.refresh();
   };
   return (
@@ -37,10 +36,10 @@ export function AppHeader({ user, locale }: { user: { name: string; email: strin
       <span className="who" data-testid="who">
         {user.name || user.email} · {t(`roles.${user.role}`)}
       </span>
-      <button className="secondary" onClick={switchLanguage} data-testid="language-switch">
+      <button type="button" className="secondary" onClick={switchLanguage} data-testid="language-switch">
         {t('nav.language')}
       </button>
-      <button className="secondary" onClick={() => signOut({ callbackUrl: '/sign-in' })}>
+      <button type="button" className="secondary" onClick={() => signOut({ callbackUrl: '/sign-in' })}>
         {t('nav.signOut')}
       </button>
     </header>

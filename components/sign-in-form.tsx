@@ -3,7 +3,7 @@ import { signIn } from 'next-auth/react';
 import { useRouter, useSearchParams } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { useTranslations } from 'use-intl';
-import { LOCALE_COOKIE, LOCALE_COOKIE_MAX_AGE_S } from '../lib/i18n/config.ts';
+import { rememberOtherLocale } from '../lib/i18n/switch-locale.ts';
 
 /** Codes the server's authorize() throws (server/auth/next-auth-options.ts SIGNIN_ERRORS) and the form's own. */
 const KNOWN_ERRORS = new Set(['invalid_credentials', 'throttled', 'unavailable', 'unreachable', 'missing']);
@@ -36,12 +36,12 @@ export function SignInForm({ locale }: { locale: string }) {
     if (!res || res.error) return setError(res?.error && KNOWN_ERRORS.has(res.error) ? res.error : 'unknown');
     const next = params.get('next');
     // Only same-site paths: never bounce a signed-in user to another host.
-    router.replace(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    router.replace(next?.startsWith('/') && !next.startsWith('//') ? next : '/');
     router.refresh();
   }
 
   const switchLanguage = () => {
-    document.cookie = `${LOCALE_COOKIE}=${locale === 'en' ? 'zh-CN' : 'en'}; path=/; max-age=${LOCALE_COOKIE_MAX_AGE_S}; samesite=lax`;
+    rememberOtherLocale(locale);
     router.refresh();
   };
 
@@ -55,7 +55,14 @@ export function SignInForm({ locale }: { locale: string }) {
       </div>
       <label>
         {t('email')}
-        <input name="email" type="email" autoComplete="username" autoFocus required />
+        <input
+          name="email"
+          type="email"
+          autoComplete="username"
+          // biome-ignore lint/a11y/noAutofocus: the sign-in page has one task; the cursor waits where the desk types first
+          autoFocus
+          required
+        />
       </label>
       <label>
         {t('password')}

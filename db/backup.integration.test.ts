@@ -21,7 +21,7 @@ import {
 } from '../server/services/backup.ts';
 import { createIdCrypto, parseMasterKey } from '../server/services/id-crypto.ts';
 import { seedDemo } from '../server/services/seed.ts';
-import { BackupError, backupLines, RowChecksum, type BackupSummary } from './backup-format.ts';
+import { backupLines, RowChecksum, type BackupSummary } from './backup-format.ts';
 import { createDatabase, type Database } from './client.ts';
 import { migrate } from './migrate.ts';
 
@@ -179,7 +179,13 @@ describe.each(backends())('backups of $name taken while gates scan', (backend) =
     await disk.query("SET TimeZone = 'Asia/Shanghai'");
     targets.push({
       name: 'embedded directory',
-      t: { db: disk, cleanup: async () => (await disk.close(), rmSync(embedded, { recursive: true, force: true })) },
+      t: {
+        db: disk,
+        cleanup: async () => {
+          await disk.close();
+          rmSync(embedded, { recursive: true, force: true });
+        },
+      },
     });
     if (process.env.DATABASE_URL) targets.push({ name: 'PostgreSQL', t: await createPostgresTestDb() });
     // Plain PostgreSQL ↔ TimescaleDB: a backup of plain tables must also load into hypertables.

@@ -40,6 +40,18 @@ export class AppError extends Error {
   }
 }
 
+/** zod issues as `fields` of an `invalid` error: request path (e.g. `items.0.slot`) to messages. */
+export function fieldsOf(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): Record<string, string[]> {
+  const fields: Record<string, string[]> = {};
+  for (const i of issues) {
+    const key = i.path.map(String).join('.') || '_';
+    fields[key] = [...(fields[key] ?? []), i.message];
+  }
+  return fields;
+}
+
 export function httpStatusOf(code: TErrorCode): number {
   return ERROR_CODES[code];
 }

@@ -21,7 +21,7 @@ function oracleEncode(bytes: Uint8Array): string {
     digits = CROCKFORD[Number(n & 31n)] + digits;
     n >>= 5n;
   }
-  return 'T' + digits;
+  return `T${digits}`;
 }
 
 /** Inverse of the oracle, to show no two byte strings share a code. */
@@ -39,12 +39,12 @@ function oracleDecode(code: string): Uint8Array {
 
 describe('encodeTicketCode', () => {
   it('encodes known values', () => {
-    expect(encodeTicketCode(new Uint8Array(16))).toBe('T' + '0'.repeat(26));
+    expect(encodeTicketCode(new Uint8Array(16))).toBe(`T${'0'.repeat(26)}`);
     // 128 one bits then two zero padding bits: 25 x 31, then 0b11100.
-    expect(encodeTicketCode(new Uint8Array(16).fill(255))).toBe('T' + 'Z'.repeat(25) + 'W');
+    expect(encodeTicketCode(new Uint8Array(16).fill(255))).toBe(`T${'Z'.repeat(25)}W`);
     const one = new Uint8Array(16);
     one[15] = 1;
-    expect(encodeTicketCode(one)).toBe('T' + '0'.repeat(25) + '4');
+    expect(encodeTicketCode(one)).toBe(`T${'0'.repeat(25)}4`);
   });
 
   it('refuses anything but 16 bytes', () => {
@@ -106,10 +106,10 @@ describe('normalizeTicketCode', () => {
   });
 
   it('reads I and L as 1 and O as 0', () => {
-    const raw = 'T01' + 'A'.repeat(24);
-    expect(normalizeTicketCode('TOI' + 'A'.repeat(24))).toBe(raw);
-    expect(normalizeTicketCode('tol' + 'a'.repeat(24))).toBe(raw);
-    expect(normalizeTicketCode('T0L' + 'A'.repeat(24))).toBe(raw);
+    const raw = `T01${'A'.repeat(24)}`;
+    expect(normalizeTicketCode(`TOI${'A'.repeat(24)}`)).toBe(raw);
+    expect(normalizeTicketCode(`tol${'a'.repeat(24)}`)).toBe(raw);
+    expect(normalizeTicketCode(`T0L${'A'.repeat(24)}`)).toBe(raw);
   });
 
   it('rejects wrong length, prefix or characters', () => {
@@ -117,12 +117,12 @@ describe('normalizeTicketCode', () => {
       '',
       'T',
       code.slice(0, -1),
-      code + '0',
-      'X' + code.slice(1),
-      code.slice(1) + '0', // no prefix
-      code.slice(0, -1) + 'U', // U is not in Crockford base32
-      code.slice(0, 10) + '-' + code.slice(11),
-      code.slice(0, 10) + ' ' + code.slice(11),
+      `${code}0`,
+      `X${code.slice(1)}`,
+      `${code.slice(1)}0`, // no prefix
+      `${code.slice(0, -1)}U`, // U is not in Crockford base32
+      `${code.slice(0, 10)}-${code.slice(11)}`,
+      `${code.slice(0, 10)} ${code.slice(11)}`,
     ]) {
       expect(normalizeTicketCode(raw), raw).toBeNull();
     }
@@ -185,7 +185,7 @@ describe('normalizeTicketCode', () => {
           maxLength: 34,
         }),
         (body) => {
-          const raw = 'T' + body;
+          const raw = `T${body}`;
           const fits = raw.length === CODE_LENGTH && [...body].every((ch) => ok.has(ch));
           expect(normalizeTicketCode(raw) !== null).toBe(fits);
         },

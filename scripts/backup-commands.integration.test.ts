@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackupError, verifyBackup, type BackupSummary } from '../db/backup-format.ts';
+import { verifyBackup, type BackupSummary } from '../db/backup-format.ts';
 import { createDatabase, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import { toolMajorVersion } from '../db/pg-dump.ts';

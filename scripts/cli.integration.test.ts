@@ -17,7 +17,9 @@ function cli(args: string[], dataDir: string) {
 describe('ops CLI on the embedded database', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tw-cli-'));
   const holders: ReturnType<typeof spawn>[] = [];
-  afterAll(() => holders.forEach((h) => h.kill()));
+  afterAll(() => {
+    for (const h of holders) h.kill();
+  });
 
   it('seeds, lists gates one per line and prints a new device token as the last line', () => {
     expect(cli(['seed', 'demo'], dataDir).code).toBe(0);

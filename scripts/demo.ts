@@ -43,8 +43,8 @@ async function main() {
   const stopAll = (code: number) => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     setTimeout(() => process.exit(code), 10_000).unref();
-    Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() =>
-      process.exit(code),
+    void Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(
+      () => process.exit(code),
     );
   };
   process.once('SIGINT', () => stopAll(0));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
- * `npm test`: type check, Vitest (unit + integration), then Playwright end-to-end. Integration
+ * `npm test`: type check, lint, Vitest (unit + integration), then Playwright end-to-end. Integration
  * tests always run on embedded PGlite (plain and TimescaleDB) and also on PostgreSQL and Redis when
  * DATABASE_URL / REDIS_URL are set. With CI=true a missing service or browser fails the run.
  */
@@ -47,6 +47,8 @@ console.log(
 );
 
 run('type check', bin('tsc'), ['--noEmit', '-p', '.']);
+// The house rules the tools enforce: format, lint (biome.json) and unused files, exports and dependencies (knip.json).
+run('lint (Biome, knip)', 'npm', ['run', '-s', 'lint']);
 
 const vitestJson = path.join(out, 'vitest.json');
 run('unit and integration tests (Vitest)', bin('vitest'), [

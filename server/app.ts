@@ -178,7 +178,9 @@ export async function startApp(opts: StartOptions): Promise<App> {
     escalateAfterS: config.TIDEWATCH_ALARM_ESCALATE_S,
     heartbeatTimeoutS: config.TIDEWATCH_HEARTBEAT_TIMEOUT_S,
     // The hub emits through the Socket.IO adapter, so screens on every instance get the change.
-    onChange: (venues) => venues.forEach((v) => hub.touchAlarms(v)),
+    onChange: (venues) => {
+      for (const v of venues) hub.touchAlarms(v);
+    },
   });
   alarmEngine.start();
   runtime.alarms = alarmEngine;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserForSignIn } from '../db/queries/users.ts';
 import type { TLiveCounters, TSubscribeAck } from '../lib/schemas/live.ts';
 import { SimGateDevice } from '../scripts/sim/gate-device.ts';
-import { channelCall, connectSocket, sessionCookie, startTestApp } from '../tests/helpers/app.ts';
+import { channelCall, connectSocket, sessionCookie } from '../tests/helpers/app.ts';
 import { eventually } from '../tests/helpers/backends.ts';
 import { canRunFaultTests, startFaultCluster, type FaultCluster } from '../tests/helpers/fault-cluster.ts';
 import { addTicketType, venueToday } from '../tests/helpers/venue.ts';

@@ -1,7 +1,7 @@
 import next from 'next';
 import { AppError } from '../lib/errors.ts';
-import { startApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { startApp, type App } from './app.ts';
+import { ConfigError, loadConfig, type TConfig } from './config.ts';
 import { logger } from './logger.ts';
 
 /** SIGTERM must end the process within this long (ms), whatever is still open. */
@@ -13,7 +13,7 @@ const SHUTDOWN_DEADLINE_MS = 9_500;
  */
 export async function main(argv = process.argv.slice(2)): Promise<void> {
   const dev = argv.includes('--dev');
-  let config;
+  let config: TConfig;
   try {
     config = loadConfig();
   } catch (err) {
@@ -29,7 +29,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
   process.env.NEXTAUTH_URL ??= `http://localhost:${config.PORT}`;
 
   const nextApp = next({ dev, hostname: config.HOST, port: config.PORT, dir: process.cwd() });
-  let app;
+  let app: App;
   try {
     app = await startApp({
       config,

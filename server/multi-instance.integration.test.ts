@@ -47,7 +47,9 @@ describe.runIf(haveServices)('two instances sharing PostgreSQL and Redis', () =>
     const screen = await connectSocket(`${b.url}/live`, { cookie });
     sockets.push(screen);
     const latest = new Map<string, TGateStatus>();
-    screen.on('gates:update', (m: { gates: TGateStatus[] }) => m.gates.forEach((g) => latest.set(g.code, g)));
+    screen.on('gates:update', (m: { gates: TGateStatus[] }) => {
+      for (const g of m.gates) latest.set(g.code, g);
+    });
     await screen.emitWithAck('subscribe', { venueId });
 
     const { token } = await createDevice(t.db, CLI_ACTOR, { gate: 'EG-02' });

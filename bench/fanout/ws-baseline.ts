@@ -39,7 +39,9 @@ export async function startWsBaseline(opts: { count: number; nodeArgs?: string[]
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const replies: ((m: BaselineReply) => void)[] = [];
-  child.on('message', (m: BaselineReply) => replies.forEach((f) => f(m)));
+  child.on('message', (m: BaselineReply) => {
+    for (const f of replies) f(m);
+  });
   const next = <T extends BaselineReply['type']>(type: T, timeoutMs: number) =>
     new Promise<Extract<BaselineReply, { type: T }>>((resolve, reject) => {
       const timer = setTimeout(

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { LOCKS_SHARED_ROWS, statementName } from './statement-names.ts';
+import { getOrInsert } from '../../lib/map.ts';
 
 /** Samples kept per statement: bounded, so a long run cannot grow the server's memory. */
 const MAX_SAMPLES = 200_000;
@@ -19,8 +20,7 @@ interface TxState {
 
 const samples = new Map<string, number[]>();
 function add(key: string, ms: number): void {
-  let a = samples.get(key);
-  if (!a) samples.set(key, (a = []));
+  const a = getOrInsert(samples, key, () => []);
   if (a.length < MAX_SAMPLES) a.push(ms);
 }
 
@@ -34,8 +34,7 @@ proto.query = function (this: pg.Client, ...args: unknown[]) {
   const result = original.apply(this, args);
   // Statements of other code (screens, alarms, callbacks) are not timed.
   if (!name || !(result instanceof Promise)) return result;
-  let tx = txOf.get(this);
-  if (!tx) txOf.set(this, (tx = { gaps: 0 }));
+  const tx = getOrInsert(txOf, this as object, () => ({ gaps: 0 }));
   const t0 = performance.now();
   if (name === 'BEGIN') Object.assign(tx, { begin: t0, locked: undefined, lastEnd: undefined, gaps: 0 });
   else if (tx.lastEnd !== undefined) tx.gaps += t0 - tx.lastEnd;

@@ -20,7 +20,7 @@ export function AdminScreen({ selfId }: { selfId: number }) {
       <h1>{t('title')}</h1>
       <div className="tabs" role="tablist">
         {TABS.map((k) => (
-          <button key={k} role="tab" aria-selected={tab === k} onClick={() => setTab(k)}>
+          <button type="button" key={k} role="tab" aria-selected={tab === k} onClick={() => setTab(k)}>
             {t(`tabs.${k}`)}
           </button>
         ))}
@@ -165,7 +165,11 @@ function Users({ selfId }: { selfId: number }) {
                 <td>{u.disabled ? t('admin.disabled') : t('admin.active')}</td>
                 <td>
                   {u.id !== selfId && (
-                    <button className="secondary" onClick={() => update.mutate({ id: u.id, disabled: !u.disabled })}>
+                    <button
+                      type="button"
+                      className="secondary"
+                      onClick={() => update.mutate({ id: u.id, disabled: !u.disabled })}
+                    >
                       {u.disabled ? t('admin.enable') : t('admin.disable')}
                     </button>
                   )}
@@ -246,10 +250,15 @@ function Gates() {
               <td>{g.zoneCode}</td>
               <td>{t(`cc.dir.${g.direction}`)}</td>
               <td style={{ display: 'flex', gap: '0.5rem' }}>
-                <button className="secondary" onClick={() => create.mutate({ gate: g.code, venue: venueCode })}>
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={() => create.mutate({ gate: g.code, venue: venueCode })}
+                >
                   {t('admin.newDevice')}
                 </button>
                 <button
+                  type="button"
                   className="danger"
                   onClick={() =>
                     confirm(t('admin.revokeConfirm', { gate: g.code })) &&

@@ -140,6 +140,7 @@ export function AlarmsPanel({
               }}
             >
               <input
+                // biome-ignore lint/a11y/noAutofocus: the note field opens on the operator's own click, who types into it next
                 autoFocus
                 value={note}
                 onChange={(e) => setNote(e.target.value)}

@@ -2,6 +2,7 @@ import { COORDINATE_SYSTEM, type Color, type LayersList, type PickingInfo } from
 import { BitmapLayer, LineLayer, PolygonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import { HeatmapLayer } from '@deck.gl/aggregation-layers';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
+import { getOrInsert } from '../../lib/map.ts';
 
 /*
  * Pure helpers for the deck.gl venue map: colours, health rules, the fit of the plan into its
@@ -444,9 +445,7 @@ const NUMBER_FORMATS = new Map<string, Intl.NumberFormat>();
 /** Grouped integers ('1,234') in the display language; cached, the map redraws at up to 12 fps. */
 export function numberFormat(locale: string): Intl.NumberFormat {
   const tag = locale === 'en' ? 'en-US' : 'zh-CN';
-  let nf = NUMBER_FORMATS.get(tag);
-  if (!nf) NUMBER_FORMATS.set(tag, (nf = new Intl.NumberFormat(tag)));
-  return nf;
+  return getOrInsert(NUMBER_FORMATS, tag, () => new Intl.NumberFormat(tag));
 }
 
 export function zoneName(z: TMapZone, locale: string): string {
@@ -469,8 +468,7 @@ export function issueText(s: TZoneState | undefined, t: TMapStrings): string {
 
 /** Every character the labels of these zones can show, so the font can be loaded before drawing. */
 export function labelGlyphs(zones: readonly TMapZone[], locale: string, t: TMapStrings): string {
-  const text =
-    zones.map((z) => zoneName(z, locale)).join('') + NUMBER_GLYPHS + t.gatesOffline(2) + t.gatesDegraded(2) + ' ·';
+  const text = `${zones.map((z) => zoneName(z, locale)).join('')}${NUMBER_GLYPHS}${t.gatesOffline(2)}${t.gatesDegraded(2)} ·`;
   return [...new Set(Array.from(text))].sort().join('');
 }
 

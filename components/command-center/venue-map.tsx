@@ -159,6 +159,7 @@ export function VenueMap({
   const zoneById = useMemo(() => new Map(zones.map((z) => [z.id, z])), [zones]);
   const alarmKey = alarmZoneIds ? [...alarmZoneIds].sort((a, b) => a - b).join(',') : '';
   // Keyed by content: a new Set holding the same ids keeps the alarm layer's data (and its tessellation).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: alarmKey is alarmZoneIds by content, which is the point
   const alarmZones = useMemo(() => zones.filter((z) => alarmZoneIds?.has(z.id)), [zones, alarmKey]);
   const gs = useMemo(() => gateStates(gates, activity), [gates, activity]);
   const zs = useMemo(() => zoneStates(zones, occupancy, gs, alarmZoneIds), [zones, occupancy, gs, alarmZoneIds]);
@@ -203,6 +204,7 @@ export function VenueMap({
   const gatePositions = gates.map((g) => g.position);
   const legend = size && view ? legendLayout(legendText, wallEm, size, 2 ** view.zoom * Math.max(plan.width, 1)) : null;
   const layoutKey = JSON.stringify([view, em, labelFont, labelLines, gatePositions, legend]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: layoutKey stands for everything read here but zones, by content, so an equal layout keeps its labels
   const anchors = useMemo<TLabelAnchor[]>(() => {
     if (!view || !size) return zones.map((zone) => ({ zone, position: labelAnchor(zone.polygon), leader: null }));
     const sz = labelSizes(em);

@@ -187,7 +187,9 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
       {d?.onlineSalesPaused && (
         <div className="banner crit" role="alert">
           {t('onlinePaused')}
-          <button onClick={() => venueId && resume.mutate({ venueId, reason: why })}>{t('resumeOnline')}</button>
+          <button type="button" onClick={() => venueId && resume.mutate({ venueId, reason: why })}>
+            {t('resumeOnline')}
+          </button>
         </div>
       )}
       {d && (

@@ -240,7 +240,7 @@ export class Visitors {
       const isRopeway = code === p.ropeway;
       const label = isRopeway ? 'ROPEWAY' : p.entryType;
       const o = await this.scan(gate, code, direction, 'admit', label);
-      if (!o || o.result !== 'admit') continue;
+      if (o?.result !== 'admit') continue;
       through.push(p);
       if (direction === 'in' && !isRopeway) {
         if (p.entryType !== 'TWO-DAY') {

@@ -9,6 +9,7 @@ import { getRuntime } from '../runtime.ts';
 import type { SharedState } from '../shared/shared-state.ts';
 import { dummyPasswordHash, verifyPassword } from '../services/secrets.ts';
 import { userById } from './session.ts';
+import { getOrInsert } from '../../lib/map.ts';
 
 /** Sessions last one shift plus margin (seconds); role and disabled state are re-read on every request. */
 const SESSION_MAX_AGE_S = 14 * 3600;
@@ -34,26 +35,20 @@ type Limiter = ReturnType<SharedState['rateLimiter']>;
 const limiterCache = new WeakMap<SharedState, { account: Limiter; address: Limiter }>();
 function signInLimiters() {
   const { shared } = getRuntime();
-  let limiters = limiterCache.get(shared);
-  if (!limiters)
-    limiterCache.set(
-      shared,
-      (limiters = {
-        account: shared.rateLimiter({
-          keyPrefix: 'signin-fail:account',
-          points: FAILS_PER_ACCOUNT,
-          duration: FAIL_WINDOW_S,
-          blockDuration: FAIL_WINDOW_S,
-        }),
-        address: shared.rateLimiter({
-          keyPrefix: 'signin-fail:address',
-          points: FAILS_PER_ADDRESS,
-          duration: FAIL_WINDOW_S,
-          blockDuration: FAIL_WINDOW_S,
-        }),
-      }),
-    );
-  return limiters;
+  return getOrInsert(limiterCache, shared, () => ({
+    account: shared.rateLimiter({
+      keyPrefix: 'signin-fail:account',
+      points: FAILS_PER_ACCOUNT,
+      duration: FAIL_WINDOW_S,
+      blockDuration: FAIL_WINDOW_S,
+    }),
+    address: shared.rateLimiter({
+      keyPrefix: 'signin-fail:address',
+      points: FAILS_PER_ADDRESS,
+      duration: FAIL_WINDOW_S,
+      blockDuration: FAIL_WINDOW_S,
+    }),
+  }));
 }
 
 /** Thrown messages become `error` in signIn()'s result; the sign-in page translates these codes. */

@@ -26,6 +26,7 @@ import type { TScan, TScanAck, TScanReason } from '../../lib/schemas/scan.ts';
 import type { TLogger } from '../logger.ts';
 import { metrics } from '../metrics.ts';
 import { decide, recordOffline, type TScanContext, type TTicketRules, type TTicketState } from './decide.ts';
+import { getOrInsert } from '../../lib/map.ts';
 
 /** Scans waiting for the database beyond this many get an explicit retry-later answer. */
 const MAX_PENDING = 20_000;
@@ -319,7 +320,7 @@ export class ScanIngest {
   private async run(batch: Job[]): Promise<void> {
     try {
       const { acks, venues, gates } = await this.attempt(batch);
-      batch.forEach((job, i) => job.resolve(acks[i]));
+      for (const [i, job] of batch.entries()) job.resolve(acks[i]);
       this.opts.onCommitted?.(venues, gates);
     } catch (err) {
       if (this.opts.isolateFailures !== false && isRowError(err)) return this.isolate(batch, err);
@@ -347,7 +348,7 @@ export class ScanIngest {
       if (again) {
         try {
           const r = await this.attempt(part);
-          part.forEach((job, i) => settled.set(job, r.acks[i]));
+          for (const [i, job] of part.entries()) settled.set(job, r.acks[i]);
           committed.push(r);
           return;
         } catch (e) {
@@ -380,7 +381,7 @@ export class ScanIngest {
     let again: unknown = first;
     try {
       const r = await this.attempt(batch);
-      batch.forEach((job, i) => settled.set(job, r.acks[i]));
+      for (const [i, job] of batch.entries()) settled.set(job, r.acks[i]);
       committed.push(r);
     } catch (e) {
       again = e;
@@ -517,8 +518,9 @@ export class ScanIngest {
       const clock = clocks.get(device.venue_id)!;
       // Online scans are decided on the server's clock (a gate's clock can be wrong or tampered
       // with); uploaded offline scans happened at their own time. The batch's "now" is computed once per venue.
-      let lt = scan.local ? localTime(scan.at, clock.timezone, clock.resetMinute) : nowLocal.get(device.venue_id);
-      if (!lt) nowLocal.set(device.venue_id, (lt = localTime(now, clock.timezone, clock.resetMinute)));
+      const lt = scan.local
+        ? localTime(scan.at, clock.timezone, clock.resetMinute)
+        : getOrInsert(nowLocal, device.venue_id, () => localTime(now, clock.timezone, clock.resetMinute));
       contexts.set(i, {
         direction: scan.direction,
         day: lt.day,
@@ -542,33 +544,23 @@ export class ScanIngest {
     const deltas = new Map<string, number>();
     const scanRows: GateScanRow[] = [];
     const counters = new Map<string, CounterDelta>();
-    const counter = (venueId: number, day: string) => {
-      const k = `${venueId}|${day}`;
-      let c = counters.get(k);
-      if (!c) counters.set(k, (c = { venueId, day }));
-      return c;
-    };
+    const counter = (venueId: number, day: string) =>
+      getOrInsert(counters, `${venueId}|${day}`, () => ({ venueId, day }));
     const activity = new Map<string, GateActivityDelta>();
     const activityOf = (device: DeviceAuthRow, ms: number) => {
       const minute = Math.floor(ms / 60_000) * 60_000;
       const k = `${device.gate_id}|${minute}`;
-      let a = activity.get(k);
-      if (!a)
-        activity.set(
-          k,
-          (a = {
-            gateId: device.gate_id,
-            venueId: device.venue_id,
-            minute: new Date(minute),
-            scans: 0,
-            rejects: 0,
-            entries: 0,
-            offlineScans: 0,
-            offlineRejects: 0,
-            conflicts: 0,
-          }),
-        );
-      return a;
+      return getOrInsert(activity, k, () => ({
+        gateId: device.gate_id,
+        venueId: device.venue_id,
+        minute: new Date(minute),
+        scans: 0,
+        rejects: 0,
+        entries: 0,
+        offlineScans: 0,
+        offlineRejects: 0,
+        conflicts: 0,
+      }));
     };
     const move = (zoneId: number | null, day: string, d: number) => {
       if (zoneId === null) return;

@@ -5,6 +5,7 @@ import { AppError } from '../../lib/errors.ts';
 import { ZScan, ZScanBatch, type TScan, type TScanAck, type TScanReason } from '../../lib/schemas/scan.ts';
 import type { TOrderResponse } from '../../lib/schemas/order.ts';
 import type { Runtime } from '../runtime.ts';
+import { getOrInsert } from '../../lib/map.ts';
 import { DeadlineExceeded, withDeadline } from '../deadline.ts';
 import { getCatalog, placeOrder, refundOrder } from '../services/sales.ts';
 
@@ -43,8 +44,7 @@ const NO_THROTTLE: TGateThrottle = { forced: [], settle: async () => {} };
 async function gateThrottle(rt: Runtime, device: DeviceAuthRow, scans: TScan[]): Promise<TGateThrottle> {
   const control = rt.controls?.gate(device.gate_id);
   if (!control || (!control.closed && !control.admissions_per_min)) return NO_THROTTLE;
-  let perRate = gateLimiters.get(rt);
-  if (!perRate) gateLimiters.set(rt, (perRate = new Map()));
+  const perRate = getOrInsert(gateLimiters, rt, () => new Map());
   const rate = control.admissions_per_min;
   let limiter = rate ? perRate.get(rate) : undefined;
   if (rate && !limiter) {
@@ -173,8 +173,7 @@ export async function checkChannelRate(rt: Runtime, channel: ChannelRow): Promis
       PAUSED_RETRY_S,
     );
   const rate = control?.orders_per_min ?? rt.config.TIDEWATCH_CHANNEL_ORDERS_PER_MIN;
-  let perRate = orderLimiters.get(rt);
-  if (!perRate) orderLimiters.set(rt, (perRate = new Map()));
+  const perRate = getOrInsert(orderLimiters, rt, () => new Map());
   let limiter = perRate.get(rate);
   if (!limiter) {
     // One counter set per rate: a changed limit applies at once, without waiting for a window.

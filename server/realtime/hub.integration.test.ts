@@ -14,7 +14,10 @@ describe.each(backends())('sockets, tRPC and health on $name', (backend) => {
   let t: TestDb;
   let app: App;
   const sockets: Socket[] = [];
-  const track = (s: Socket) => (sockets.push(s), s);
+  const track = (s: Socket) => {
+    sockets.push(s);
+    return s;
+  };
   let operatorCookie: string;
   let frontdeskCookie: string;
   let venueId: number;
@@ -130,7 +133,9 @@ describe.each(backends())('sockets, tRPC and health on $name', (backend) => {
   it('shows a gate online on /live when its device connects and offline when it goes', async () => {
     const op = track(await connectSocket(`${app.url}/live`, { cookie: operatorCookie }));
     const latest = new Map<string, TGateStatus>();
-    op.on('gates:update', (m: { gates: TGateStatus[] }) => m.gates.forEach((g) => latest.set(g.code, g)));
+    op.on('gates:update', (m: { gates: TGateStatus[] }) => {
+      for (const g of m.gates) latest.set(g.code, g);
+    });
     const snap = (await op.emitWithAck('subscribe', { venueId })) as Extract<TSubscribeAck, { ok: true }>;
     expect(snap.gates.find((g) => g.code === 'RL-01')?.online).toBe(false);
     const { token } = await createDevice(t.db, CLI_ACTOR, { gate: 'RL-01' });

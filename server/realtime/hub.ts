@@ -31,6 +31,7 @@ import { metrics } from '../metrics.ts';
 import type { Runtime } from '../runtime.ts';
 import { withDeadline } from '../deadline.ts';
 import { HANDSHAKE_RETRY_MS, type TTokenCheck } from '../services/token-auth.ts';
+import { getOrInsert } from '../../lib/map.ts';
 
 /** How often gate changes are flushed to screens (ms): bursts of heartbeats become one update. */
 const GATE_FLUSH_MS = 250;
@@ -138,7 +139,7 @@ function tokenHandshake<T>(
   check: (token: string | undefined) => Promise<TTokenCheck<T>>,
   accept: (socket: Socket, row: T, tokenHash: string, cached: boolean) => void,
 ) {
-  return async (socket: Socket, next: (err?: Error) => void) => {
+  const handshake = async (socket: Socket, next: (err?: Error) => void) => {
     let c: TTokenCheck<T>;
     try {
       c = await check(bearer(socket));
@@ -152,6 +153,8 @@ function tokenHandshake<T>(
     metrics.socketErrors.inc({ namespace: ns, code: c.code });
     next(c.code === 'unavailable' ? refusal('unavailable', c.retryAfterMs) : refusal('unauthorized'));
   };
+  // Never rejects: a failed check is the `unavailable` refusal above.
+  return (socket: Socket, next: (err?: Error) => void) => void handshake(socket, next);
 }
 
 /** Answers every event nobody handles with a typed error instead of silence. */
@@ -186,8 +189,7 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   const dirty = new Map<number, Set<number>>();
   const live: Namespace<LiveClientEvents, LiveServerEvents> = io.of('/live');
   const touchGates = (venueId: number, gateIds: number[]) => {
-    let set = dirty.get(venueId);
-    if (!set) dirty.set(venueId, (set = new Set()));
+    const set = getOrInsert(dirty, venueId, () => new Set<number>());
     for (const id of gateIds) set.add(id);
   };
   let flushing = false;
@@ -425,7 +427,8 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   });
 
   // ---- /live: signed-in screens authenticate from the next-auth session cookie ----
-  live.use(async (socket, next) => {
+  /** Never rejects: every failure becomes one of the two refusals. */
+  const liveHandshake = async (socket: Socket, next: (err?: Error) => void) => {
     let user: TSessionUser | null;
     try {
       user = await withDeadline(
@@ -441,7 +444,8 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     if (!user) return next(refusal('unauthorized'));
     (socket.data as LiveData).user = user;
     next();
-  });
+  };
+  live.use((socket, next) => void liveHandshake(socket as unknown as Socket, next));
   live.on('connection', (socket) => {
     metrics.socketConnections.inc({ namespace: '/live' });
     rejectUnknownEvents(socket as unknown as Socket, new Set(['subscribe']), '/live');

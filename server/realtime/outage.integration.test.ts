@@ -1,7 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserForSignIn } from '../../db/queries/users.ts';
-import { channelCall, connectSocket, sessionCookie, startTestApp, trpcCall } from '../../tests/helpers/app.ts';
+import { channelCall, connectSocket, sessionCookie, trpcCall } from '../../tests/helpers/app.ts';
 import { eventually } from '../../tests/helpers/backends.ts';
 import { canRunFaultTests, startFaultCluster, type FaultCluster } from '../../tests/helpers/fault-cluster.ts';
 import { venueToday } from '../../tests/helpers/venue.ts';
@@ -49,7 +49,10 @@ describe.runIf(canRunFaultTests('the outage tests'))(
     let adminCookie: string;
     let operatorCookie: string;
     const sockets: Socket[] = [];
-    const keep = <T extends Socket | Refusal>(s: T) => (s instanceof Error ? s : (sockets.push(s), s));
+    const keep = <T extends Socket | Refusal>(s: T) => {
+      if (!(s instanceof Error)) sockets.push(s);
+      return s;
+    };
 
     /** Runs fn with PostgreSQL frozen (SIGSTOP), thawing it whatever happens. */
     async function frozen<T>(fn: () => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@ import { insertDevice, revokeGateDevices } from '../../db/queries/devices.ts';
 import { findGatesByCode, type GateRow } from '../../db/queries/gates.ts';
 import { upsertUser } from '../../db/queries/users.ts';
 import { findVenueByCode, listVenues, type VenueRow } from '../../db/queries/venues.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, fieldsOf } from '../../lib/errors.ts';
 import {
   ZCreateChannel,
   ZCreateUser,
@@ -27,8 +27,7 @@ function parse<T>(
 ): T {
   const r = schema.safeParse(input);
   if (r.success) return r.data;
-  const fields: Record<string, string[]> = {};
-  for (const i of r.error.issues) (fields[i.path.join('.') || '_'] ??= []).push(i.message);
+  const fields = fieldsOf(r.error.issues);
   throw new AppError(
     'invalid',
     `invalid input: ${Object.entries(fields)

@@ -46,7 +46,7 @@ export class ControlsCache {
 
   /** Reloads everything; concurrent calls coalesce into one more load. */
   reload(): Promise<void> {
-    if (this.loading) {
+    if (this.loading !== undefined) {
       this.again = true;
       return this.loading;
     }

@@ -22,7 +22,7 @@ import {
   type TicketTypeRow,
 } from '../../db/queries/sales.ts';
 import { bumpDailyCounters, readVenueClock } from '../../db/queries/scans.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, fieldsOf } from '../../lib/errors.ts';
 import { maskIdCard } from '../../lib/id-card.ts';
 import {
   ZOrder,
@@ -51,12 +51,6 @@ export interface SalesContext {
 const POLICY_RETRY_S = 300;
 
 type DayKind = 'weekday' | 'weekend' | 'holiday';
-
-function zodFields(issues: { path: PropertyKey[]; message: string }[]): Record<string, string[]> {
-  const fields: Record<string, string[]> = {};
-  for (const i of issues) (fields[i.path.map(String).join('.') || '_'] ??= []).push(i.message);
-  return fields;
-}
 
 function invalid(field: string, message: string): AppError {
   return new AppError('invalid', `${field}: ${message}`, { [field]: [message] });
@@ -168,7 +162,7 @@ export async function placeOrder(
 ): Promise<{ status: 200 | 201; body: TOrderResponse }> {
   const parsed = ZOrder.safeParse(input);
   if (!parsed.success) {
-    const fields = zodFields(parsed.error.issues);
+    const fields = fieldsOf(parsed.error.issues);
     throw new AppError('invalid', `invalid order: ${Object.keys(fields).join(', ')}`, fields);
   }
   const order = parsed.data;
@@ -212,7 +206,7 @@ export async function placeOrder(
   let totalFen = 0;
   for (const [idx, item] of order.items.entries()) {
     const t = types.get(item.type);
-    if (!t || !t.active) throw invalid(`items.${idx}.type`, `ticket type ${item.type} is not on sale at this venue`);
+    if (!t?.active) throw invalid(`items.${idx}.type`, `ticket type ${item.type} is not on sale at this venue`);
     if (item.date < today || item.date > addDays(today, BOOKING_HORIZON_DAYS)) {
       throw invalid(`items.${idx}.date`, `must be between ${today} and ${addDays(today, BOOKING_HORIZON_DAYS)}`);
     }
@@ -378,7 +372,7 @@ export async function refundOrder(
 ): Promise<TRefundResponse & { notRefunded: { code: string; reason: 'used' }[] }> {
   const parsed = ZRefund.safeParse(input ?? {});
   if (!parsed.success) {
-    const fields = zodFields(parsed.error.issues);
+    const fields = fieldsOf(parsed.error.issues);
     throw new AppError('invalid', `invalid refund: ${Object.keys(fields).join(', ')}`, fields);
   }
   const { db } = ctx;

@@ -61,16 +61,14 @@ test('a zone crossing its warning line raises an alarm that an operator acknowle
   const g = await gate(baseURL!, 'HT-01');
   try {
     const stamp = Date.now();
-    const res = await g
-      .timeout(60_000)
-      .emitWithAck('scan:batch', {
-        scans: codes.map((code, i) => ({
-          id: `hotel-${stamp}-${i}`,
-          code,
-          direction: 'in',
-          at: new Date().toISOString(),
-        })),
-      });
+    const res = await g.timeout(60_000).emitWithAck('scan:batch', {
+      scans: codes.map((code, i) => ({
+        id: `hotel-${stamp}-${i}`,
+        code,
+        direction: 'in',
+        at: new Date().toISOString(),
+      })),
+    });
     expect(res.results.filter((r: { result: string }) => r.result === 'admit')).toHaveLength(345);
   } finally {
     g.close();

@@ -93,7 +93,8 @@ export async function startGateTraffic(
       }
       i++;
       acked++;
-      waiters = waiters.filter((w) => (acked >= w.target ? (w.resolve(), false) : true));
+      for (const w of waiters) if (acked >= w.target) w.resolve();
+      waiters = waiters.filter((w) => acked < w.target);
     }
   });
   return {

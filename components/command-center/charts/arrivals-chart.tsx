@@ -12,7 +12,6 @@ import {
   legendHeight,
   tooltipRow,
   valueAxis,
-  type TChartLocale,
   type TLoadingState,
 } from './chart-theme.ts';
 import type { TChartOption } from './echarts-core.ts';
@@ -43,7 +42,6 @@ const ACTUAL_COLOR = COLORS.accent;
 
 function buildOption(
   { fontSize: fs, width }: TChartSize,
-  locale: TChartLocale,
   t: TText,
   a: ReturnType<typeof arrivalSeries> | undefined,
 ): TChartOption {
@@ -142,7 +140,7 @@ export function ArrivalsChart({
   const locale = chartLocale(rawLocale);
   const t = useText();
   const a = useMemo(() => (arrivals ? arrivalSeries(arrivals) : undefined), [arrivals]);
-  const build = useCallback((size: TChartSize) => buildOption(size, locale, t, a), [locale, t, a]);
+  const build = useCallback((size: TChartSize) => buildOption(size, t, a), [t, a]);
   const { ref } = useEChart(build);
   const isEmpty = !a || a.points.length === 0;
   const ratio = a && a.expectedSoFar >= 1 ? Math.round((a.actualSoFar / a.expectedSoFar) * 100) : null;

@@ -15,7 +15,6 @@ import {
   fitText,
   tooltipRow,
   valueAxis,
-  type TChartLocale,
   type TLoadingState,
 } from './chart-theme.ts';
 import type { TChartOption, TLineSeries } from './echarts-core.ts';
@@ -63,7 +62,6 @@ function annotationLabel(a: TChartSeries['annotations'][number], t: TText, maxEm
 
 function buildOption(
   { fontSize: fs, width, height }: TChartSize,
-  locale: TChartLocale,
   t: TText,
   series: TChartSeries | undefined,
   flows: ReturnType<typeof zoneFlows> | undefined,
@@ -203,10 +201,7 @@ export function EntriesChart({
     const fallback = new Map(series.zones.map((z) => [z.id, locale === 'en' ? z.nameEn : z.nameZh]));
     return zoneFlows(series, (id) => zoneNames.get(id) ?? fallback.get(id) ?? `#${id}`);
   }, [series, zoneNames, locale]);
-  const build = useCallback(
-    (size: TChartSize) => buildOption(size, locale, t, series, flows),
-    [locale, t, series, flows],
-  );
+  const build = useCallback((size: TChartSize) => buildOption(size, t, series, flows), [t, series, flows]);
   const { ref } = useEChart(build);
   const h = windowHours(series);
   return (

@@ -14,7 +14,6 @@ import {
   PALETTE,
   tooltipRow,
   valueAxis,
-  type TChartLocale,
   type TLoadingState,
 } from './chart-theme.ts';
 import type { TBarSeries, TChartOption } from './echarts-core.ts';
@@ -51,7 +50,6 @@ function windowHours(s: TChartSeries | undefined): string {
 
 function buildOption(
   { fontSize: fs, width }: TChartSize,
-  locale: TChartLocale,
   t: TText,
   series: TChartSeries | undefined,
   sales: ReturnType<typeof channelSales> | undefined,
@@ -128,10 +126,7 @@ export function SalesChart({
   const locale = chartLocale(rawLocale);
   const t = useText();
   const sales = useMemo(() => (series ? channelSales(series, locale) : undefined), [series, locale]);
-  const build = useCallback(
-    (size: TChartSize) => buildOption(size, locale, t, series, sales),
-    [locale, t, series, sales],
-  );
+  const build = useCallback((size: TChartSize) => buildOption(size, t, series, sales), [t, series, sales]);
   const { ref } = useEChart(build);
   const h = windowHours(series);
   const money = yuanFormat(locale);
