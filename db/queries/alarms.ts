@@ -99,7 +99,7 @@ export async function escalateAlarms(tx: Queryable, afterS: number): Promise<num
 export async function acknowledgeAlarm(
   tx: Queryable,
   id: number,
-  userId: number,
+  userId: number | null,
   label: string,
   note: string | null,
 ): Promise<AlarmRow | undefined> {

@@ -1,11 +1,12 @@
 import type { Database, Queryable } from '../../db/client.ts';
 import { insertAudit } from '../../db/queries/audit.ts';
-import { upsertChannelToken } from '../../db/queries/channels.ts';
+import { listChannels, upsertChannelToken } from '../../db/queries/channels.ts';
 import { insertDevice, revokeGateDevices } from '../../db/queries/devices.ts';
-import { findGatesByCode, type GateRow } from '../../db/queries/gates.ts';
-import { upsertUser } from '../../db/queries/users.ts';
+import { findGatesByCode, listGates, type GateRow } from '../../db/queries/gates.ts';
+import { findUserById, setUserRoleAndState, upsertUser } from '../../db/queries/users.ts';
 import { findVenueByCode, listVenues, type VenueRow } from '../../db/queries/venues.ts';
 import { AppError, fieldsOf } from '../../lib/errors.ts';
+import type { TRole } from '../../lib/roles.ts';
 import {
   ZCreateChannel,
   ZCreateUser,
@@ -71,15 +72,39 @@ async function resolveGate(db: Queryable, ref: TGateRef): Promise<GateRow> {
   return gates[0];
 }
 
-/** Creates a user (or resets an existing one's role, password and venues). Audited as a role change. */
-export async function createUser(db: Database, actor: TActor, input: TCreateUser | unknown): Promise<{ id: number }> {
+/** The venues an admin may give and take: all of them, or the ones of their own scope. */
+type TActorVenues = number[] | 'all';
+
+/** Whether an admin scoped to `mine` may manage a user who sees `theirs`. */
+function manages(mine: TActorVenues, theirs: { all_venues: boolean; venue_ids: number[] } | number[] | 'all'): boolean {
+  if (mine === 'all') return true;
+  const venues = Array.isArray(theirs) ? theirs : theirs === 'all' || theirs.all_venues ? 'all' : theirs.venue_ids;
+  return venues !== 'all' && venues.every((v) => mine.includes(v));
+}
+
+const outsideYourVenues = (what: string) =>
+  new AppError('forbidden', `${what} does not exist or is outside your venues`);
+
+/**
+ * Creates a user (or resets an existing one's role, password and venues). Audited as a role change.
+ * An admin scoped to some venues gives only those, and manages only users within them.
+ */
+export async function createUser(
+  db: Database,
+  actor: TActor,
+  input: TCreateUser | unknown,
+  actorVenues: TActorVenues = 'all',
+): Promise<{ id: number }> {
   const u = parse(ZCreateUser, input);
   const passwordHash = await hashPassword(u.password);
   return db.transaction(async (tx) => {
     const venueIds = u.venues.length
       ? await Promise.all(u.venues.map(async (c) => (await venueByCode(tx, c)).id))
       : ('all' as const);
+    if (!manages(actorVenues, venueIds))
+      throw outsideYourVenues(u.venues.length ? `venue ${u.venues.join(', ')}` : 'all venues');
     const { id, before } = await upsertUser(tx, { email: u.email, name: u.name, passwordHash, role: u.role, venueIds });
+    if (before && !manages(actorVenues, before)) throw outsideYourVenues(`user ${u.email}`);
     await insertAudit(tx, {
       actorKind: actor.kind,
       actorId: actor.id,
@@ -183,4 +208,60 @@ export async function createChannel(
     });
     return { id: r.id, token, created: r.created };
   });
+}
+
+/**
+ * Changes a user's role or disables/enables the account; effective on the user's next request.
+ * Nobody disables themselves or takes away their own admin role. Audited as a role change.
+ */
+export async function updateUser(
+  db: Database,
+  actor: TActor,
+  input: { id: number; role?: TRole; disabled?: boolean },
+  actorVenues: TActorVenues = 'all',
+): Promise<{ ok: true }> {
+  if (actor.id === input.id && (input.disabled || (input.role && input.role !== 'admin'))) {
+    throw new AppError('invalid', 'you cannot disable yourself or remove your own admin role');
+  }
+  return db.transaction(async (tx) => {
+    const before = await findUserById(tx, input.id);
+    if (!before || !manages(actorVenues, before)) throw outsideYourVenues(`user ${input.id}`);
+    await setUserRoleAndState(tx, input.id, { role: input.role, disabled: input.disabled });
+    const after = await findUserById(tx, input.id);
+    await insertAudit(tx, {
+      actorKind: actor.kind,
+      actorId: actor.id,
+      actorLabel: actor.label,
+      action: 'user.update',
+      subjectKind: 'user',
+      subjectId: input.id,
+      before: { role: before.role, disabled: !!before.disabled_at },
+      after: { role: after?.role, disabled: !!after?.disabled_at },
+    });
+    return { ok: true as const };
+  });
+}
+
+/** A venue's gates as the admin page lists them. */
+export async function venueGates(db: Queryable, venueId: number) {
+  return (await listGates(db, venueId)).map((g) => ({
+    id: g.id,
+    code: g.code,
+    zoneCode: g.zone_code,
+    direction: g.direction,
+    kind: g.kind,
+    nameZh: g.name_zh,
+    nameEn: g.name_en,
+  }));
+}
+
+/** A venue's sales channels as the admin page lists them (tokens are never shown again). */
+export async function venueChannels(db: Queryable, venueId: number) {
+  return (await listChannels(db, venueId)).map((c) => ({
+    id: c.id,
+    code: c.code,
+    name: c.name,
+    kind: c.kind,
+    revoked: !!c.revoked_at,
+  }));
 }

@@ -59,11 +59,10 @@ export async function setChannelControl(
   deps: ControlsDeps,
   actor: TActor,
   input: { channelId: number; ordersPerMin?: number | null; paused?: boolean; reason?: string },
-  canSeeVenue: (venueId: number) => boolean = () => true,
 ) {
   const out = await deps.db.transaction(async (tx) => {
     const c = await lockChannel(tx, input.channelId);
-    if (!c || !canSeeVenue(c.venue_id)) throw new AppError('not_found', `channel ${input.channelId} does not exist`);
+    if (!c) throw new AppError('not_found', `channel ${input.channelId} does not exist`);
     const after = {
       ordersPerMin: input.ordersPerMin === undefined ? c.orders_per_min : input.ordersPerMin,
       paused: input.paused ?? c.paused,
@@ -91,11 +90,10 @@ export async function setGateControl(
   deps: ControlsDeps,
   actor: TActor,
   input: { gateId: number; admissionsPerMin?: number | null; closed?: boolean; reason?: string },
-  canSeeVenue: (venueId: number) => boolean = () => true,
 ) {
   const out = await deps.db.transaction(async (tx) => {
     const g = await lockGate(tx, input.gateId);
-    if (!g || !canSeeVenue(g.venue_id)) throw new AppError('not_found', `gate ${input.gateId} does not exist`);
+    if (!g) throw new AppError('not_found', `gate ${input.gateId} does not exist`);
     const after = {
       admissionsPerMin: input.admissionsPerMin === undefined ? g.admissions_per_min : input.admissionsPerMin,
       closed: input.closed ?? g.closed,
@@ -134,11 +132,10 @@ export async function setZoneCap(
   deps: ControlsDeps,
   actor: TActor,
   input: { zoneId: number; entryCap: number | null; reason?: string },
-  canSeeVenue: (venueId: number) => boolean = () => true,
 ) {
   const out = await deps.db.transaction(async (tx) => {
     const z = await lockZone(tx, input.zoneId);
-    if (!z || !canSeeVenue(z.venue_id)) throw new AppError('not_found', `zone ${input.zoneId} does not exist`);
+    if (!z) throw new AppError('not_found', `zone ${input.zoneId} does not exist`);
     if (input.entryCap !== null && input.entryCap > z.capacity) {
       throw new AppError('invalid', `entry cap ${input.entryCap} is above zone ${z.code}'s capacity ${z.capacity}`, {
         entryCap: [`at most ${z.capacity}`],

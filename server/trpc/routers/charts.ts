@@ -1,4 +1,3 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Queryable } from '../../../db/client.ts';
 import { listChannels } from '../../../db/queries/channels.ts';
@@ -11,8 +10,8 @@ import {
 } from '../../../db/queries/rollups.ts';
 import { listZones } from '../../../db/queries/venues.ts';
 import { isCalendarDate, localTime } from '../../../lib/venue-time.ts';
-import { canSeeVenue, type TSessionUser } from '../../auth/session.ts';
-import { areaProcedure, createTRPCRouter } from '../init.ts';
+import { AppError } from '../../../lib/errors.ts';
+import { createTRPCRouter, procedure } from '../init.ts';
 
 /** Default window of the minute charts (minutes): the last three hours. */
 const DEFAULT_WINDOW_MIN = 180;
@@ -20,15 +19,10 @@ const DEFAULT_WINDOW_MIN = 180;
 const MAX_WINDOW_MIN = 720;
 const MINUTE_MS = 60_000;
 
-function assertVenue(user: TSessionUser, venueId: number): void {
-  if (!canSeeVenue(user, venueId))
-    throw new TRPCError({ code: 'FORBIDDEN', message: `venue ${venueId} is outside your venues` });
-}
-
 /** The venue's clock, or NOT_FOUND for a venue id that does not exist (admins may ask for any id). */
 async function venueClock(db: Queryable, venueId: number): Promise<{ timezone: string; resetMinute: number }> {
   const clock = await findVenueClock(db, venueId);
-  if (!clock) throw new TRPCError({ code: 'NOT_FOUND', message: `venue ${venueId} does not exist` });
+  if (!clock) throw new AppError('not_found', `venue ${venueId} does not exist`);
   return clock;
 }
 
@@ -39,7 +33,7 @@ export const chartsRouter = createTRPCRouter({
    * for the last `minutes` whole minutes up to and including the current one. Rows are sparse: a
    * minute without activity is absent and counts as zero.
    */
-  series: areaProcedure('commandCenter')
+  series: procedure('commandCenter', { input: 'venueId' })
     .input(
       z.object({
         venueId: z.number().int().positive(),
@@ -47,7 +41,6 @@ export const chartsRouter = createTRPCRouter({
       }),
     )
     .query(async ({ ctx, input }) => {
-      assertVenue(ctx.user, input.venueId);
       const db = ctx.rt.db;
       const clock = await venueClock(db, input.venueId);
       // The window ends at the end of the current minute, so the live minute is the last point.
@@ -95,7 +88,7 @@ export const chartsRouter = createTRPCRouter({
    * The arrival forecast of a visit date (today's business day at the venue by default): tickets
    * sold and arrived per time slot, and expected against actual first entries per 15 minutes.
    */
-  arrivals: areaProcedure('commandCenter')
+  arrivals: procedure('commandCenter', { input: 'venueId' })
     .input(
       z.object({
         venueId: z.number().int().positive(),
@@ -103,7 +96,6 @@ export const chartsRouter = createTRPCRouter({
       }),
     )
     .query(async ({ ctx, input }) => {
-      assertVenue(ctx.user, input.venueId);
       const db = ctx.rt.db;
       const clock = await venueClock(db, input.venueId);
       const now = new Date();

@@ -1,4 +1,3 @@
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import {
   listChannelControls,
@@ -8,10 +7,9 @@ import {
   listZoneControls,
 } from '../../../db/queries/controls.ts';
 import { readVenueClock } from '../../../db/queries/scans.ts';
-import { ZDate, ZSlot } from '../../../lib/schemas/order.ts';
+import { ZSetChannel, ZSetGate, ZSetQuota, ZSetZoneCap, ZResumeOnlineSales } from '../../../lib/schemas/controls.ts';
+import { ZDate } from '../../../lib/schemas/order.ts';
 import { localTime } from '../../../lib/venue-time.ts';
-import { canSeeVenue } from '../../auth/session.ts';
-import type { TActor } from '../../services/actor.ts';
 import {
   resumeOnlineSales,
   setChannelControl,
@@ -19,19 +17,14 @@ import {
   setQuotaControl,
   setZoneCap,
 } from '../../services/controls.ts';
-import { areaProcedure, createTRPCRouter } from '../init.ts';
+import { createTRPCRouter, procedure } from '../init.ts';
 
 /** Rate-limit controls (限流) for managers; every change is audited with who, before, after and why. */
-const controlsProcedure = areaProcedure('controls');
-const ZReason = z.string().trim().max(300).optional();
-const actorOf = (u: { id: number; email: string }): TActor => ({ kind: 'user', id: u.id, label: u.email });
 
 export const controlsRouter = createTRPCRouter({
-  state: controlsProcedure
+  state: procedure('controls', { input: 'venueId' })
     .input(z.object({ venueId: z.number().int().positive(), day: ZDate.optional() }))
     .query(async ({ ctx, input }) => {
-      if (!canSeeVenue(ctx.user, input.venueId))
-        throw new TRPCError({ code: 'FORBIDDEN', message: `venue ${input.venueId} is outside your venues` });
       const { db } = ctx.rt;
       const clock = await readVenueClock(db, input.venueId);
       const today = localTime(new Date(), clock.timezone, clock.resetMinute).day;
@@ -84,56 +77,24 @@ export const controlsRouter = createTRPCRouter({
         onlineSalesPaused: policies.some((p) => p.action === 'pause_online_sales'),
       };
     }),
-  setChannel: controlsProcedure
-    .input(
-      z.object({
-        channelId: z.number().int().positive(),
-        ordersPerMin: z.number().int().min(1).max(100_000).nullable().optional(),
-        paused: z.boolean().optional(),
-        reason: ZReason,
-      }),
-    )
-    .mutation(({ ctx, input }) => setChannelControl(ctx.rt, actorOf(ctx.user), input, (v) => canSeeVenue(ctx.user, v))),
-  setGate: controlsProcedure
-    .input(
-      z.object({
-        gateId: z.number().int().positive(),
-        admissionsPerMin: z.number().int().min(1).max(100_000).nullable().optional(),
-        closed: z.boolean().optional(),
-        reason: ZReason,
-      }),
-    )
-    .mutation(({ ctx, input }) => setGateControl(ctx.rt, actorOf(ctx.user), input, (v) => canSeeVenue(ctx.user, v))),
-  setZoneCap: controlsProcedure
-    .input(
-      z.object({
-        zoneId: z.number().int().positive(),
-        entryCap: z.number().int().min(0).max(1_000_000).nullable(),
-        reason: ZReason,
-      }),
-    )
-    .mutation(({ ctx, input }) => setZoneCap(ctx.rt, actorOf(ctx.user), input, (v) => canSeeVenue(ctx.user, v))),
-  setQuota: controlsProcedure
-    .input(
-      z.object({
-        venueId: z.number().int().positive(),
-        day: ZDate,
-        slot: ZSlot.nullable(),
-        capacity: z.number().int().min(0).max(1_000_000).optional(),
-        closed: z.boolean().optional(),
-        reason: ZReason,
-      }),
-    )
-    .mutation(({ ctx, input }) => {
-      if (!canSeeVenue(ctx.user, input.venueId))
-        throw new TRPCError({ code: 'FORBIDDEN', message: `venue ${input.venueId} is outside your venues` });
-      return setQuotaControl(ctx.rt, actorOf(ctx.user), input);
-    }),
-  resumeOnlineSales: controlsProcedure
-    .input(z.object({ venueId: z.number().int().positive(), reason: ZReason }))
-    .mutation(({ ctx, input }) => {
-      if (!canSeeVenue(ctx.user, input.venueId))
-        throw new TRPCError({ code: 'FORBIDDEN', message: `venue ${input.venueId} is outside your venues` });
-      return resumeOnlineSales(ctx.rt, actorOf(ctx.user), input);
-    }),
+  setChannel: procedure('controls', { resource: 'channel', key: 'channelId' })
+    .meta({ audit: 'control.channel' })
+    .input(ZSetChannel)
+    .mutation(({ ctx, input }) => setChannelControl(ctx.rt, ctx.actor, input)),
+  setGate: procedure('controls', { resource: 'gate', key: 'gateId' })
+    .meta({ audit: 'control.gate' })
+    .input(ZSetGate)
+    .mutation(({ ctx, input }) => setGateControl(ctx.rt, ctx.actor, input)),
+  setZoneCap: procedure('controls', { resource: 'zone', key: 'zoneId' })
+    .meta({ audit: 'control.zone' })
+    .input(ZSetZoneCap)
+    .mutation(({ ctx, input }) => setZoneCap(ctx.rt, ctx.actor, input)),
+  setQuota: procedure('controls', { input: 'venueId' })
+    .meta({ audit: 'control.quota' })
+    .input(ZSetQuota)
+    .mutation(({ ctx, input }) => setQuotaControl(ctx.rt, ctx.actor, input)),
+  resumeOnlineSales: procedure('controls', { input: 'venueId' })
+    .meta({ audit: 'control.online_sales' })
+    .input(ZResumeOnlineSales)
+    .mutation(({ ctx, input }) => resumeOnlineSales(ctx.rt, ctx.actor, input)),
 });
