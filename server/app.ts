@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createDatabase, isUnavailableError, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
+import { AppError } from '../lib/errors.ts';
+import { canUse } from '../lib/roles.ts';
 import { REMOTE_ADDR_HEADER } from './auth/next-auth-options.ts';
 import { userFromCookieHeader } from './auth/session.ts';
 import type { TConfig } from './config.ts';
@@ -11,10 +13,12 @@ import { logger as rootLogger } from './logger.ts';
 import { metrics, registry } from './metrics.ts';
 import { withDeadline } from './deadline.ts';
 import { createRealtimeHub } from './realtime/hub.ts';
-import { handleStreamHttp } from './http/streams.ts';
-import { sendError, sendJson } from './http/io.ts';
+import { channelOf, deviceOf, STREAM_HANDLERS } from './http/streams.ts';
+import { AUTH_PREFIX, HTTP_ROUTES, matchRoute, TRPC_PREFIX, type THttpRouteSpec } from './http/routes.ts';
+import { bearerToken, sendError, sendJson } from './http/io.ts';
 import { ScanIngest } from './ingest/scan-ingest.ts';
 import { createIdCrypto, parseMasterKey } from './services/id-crypto.ts';
+import { sameSecret } from './services/secrets.ts';
 import { ControlsCache } from './services/controls-cache.ts';
 import { AlarmEngine } from './services/alarm-engine.ts';
 import { TokenAuth } from './services/token-auth.ts';
@@ -111,6 +115,77 @@ export async function startApp(opts: StartOptions): Promise<App> {
 
   let inFlight = 0;
   let draining = false;
+
+  /** The health probe: bounded, so a load balancer hears "degraded" from a frozen database, not a timeout. */
+  const health = async (res: ServerResponse) => {
+    const probe = <T>(p: Promise<T>) => withDeadline(p, config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the health probe');
+    const [dbOk, redisOk] = await Promise.all([
+      probe(db.query('SELECT 1')).then(
+        () => true,
+        () => false,
+      ),
+      config.REDIS_URL ? probe(shared.ping()).catch(() => false) : Promise.resolve(null),
+    ]);
+    const ok = dbOk && redisOk !== false && !draining;
+    metrics.httpRequests.inc({ route: 'health', status: ok ? 200 : 503 });
+    sendJson(res, ok ? 200 : 503, {
+      status: ok ? 'ok' : draining ? 'shutting_down' : 'degraded',
+      mode: config.mode,
+      version: VERSION,
+      instance: config.instanceId,
+      uptimeS: Math.round((Date.now() - runtime.startedAt.getTime()) / 1000),
+      database: { kind: db.kind, ok: dbOk, timescale },
+      redis: config.REDIS_URL ? { configured: true, ok: redisOk } : { configured: false },
+    });
+  };
+
+  /** Prometheus text for the metrics token (TIDEWATCH_METRICS_TOKEN) or a signed-in admin. */
+  const metricsRoute = async (req: IncomingMessage, res: ServerResponse) => {
+    const token = bearerToken(req);
+    const byToken = !!token && !!config.TIDEWATCH_METRICS_TOKEN && sameSecret(token, config.TIDEWATCH_METRICS_TOKEN);
+    if (!byToken) {
+      const user = await userFromCookieHeader(db, config.authSecret, req.headers.cookie);
+      if (!user)
+        throw new AppError(
+          'unauthorized',
+          'metrics need Authorization: Bearer <TIDEWATCH_METRICS_TOKEN> or an admin session',
+        );
+      if (!canUse(user.role, 'admin')) throw new AppError('forbidden', `the ${user.role} role cannot read metrics`);
+    }
+    res.writeHead(200, { 'content-type': registry.contentType });
+    res.end(await registry.metrics());
+  };
+
+  /** Serves one route of server/http/routes.ts, authenticating as its `access` says first. */
+  const serveRoute = async (
+    route: THttpRouteSpec,
+    groups: string[],
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ) => {
+    const r = { rt: runtime, req, res, url, groups };
+    switch (route.access) {
+      case 'public':
+        return health(res);
+      case 'metrics':
+        return metricsRoute(req, res);
+      case 'device':
+        return STREAM_HANDLERS.device[route.name]!(r, await deviceOf(runtime, req));
+      case 'channel':
+        return STREAM_HANDLERS.channel[route.name]!(r, await channelOf(runtime, req));
+    }
+  };
+  // Every route of the table has its handler (a route without one would fail at its first request).
+  for (const route of HTTP_ROUTES) {
+    const known =
+      route.access === 'public'
+        ? route.name === 'health'
+        : route.access === 'metrics'
+          ? route.name === 'metrics'
+          : !!STREAM_HANDLERS[route.access][route.name];
+    if (!known) throw new Error(`server/http/routes.ts: route ${route.name} has no handler for ${route.access}`);
+  }
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const pathname = url.split('?', 1)[0];
@@ -118,40 +193,21 @@ export async function startApp(opts: StartOptions): Promise<App> {
     res.once('close', () => inFlight--);
     if (draining) res.setHeader('connection', 'close');
     try {
-      if (pathname === '/api/health') {
-        // Bounded: a load balancer's probe must hear "degraded" from a frozen database, not time out.
-        const probe = <T>(p: Promise<T>) => withDeadline(p, config.TIDEWATCH_ANSWER_DEADLINE_MS, 'the health probe');
-        const [dbOk, redisOk] = await Promise.all([
-          probe(db.query('SELECT 1')).then(
-            () => true,
-            () => false,
-          ),
-          config.REDIS_URL ? probe(shared.ping()).catch(() => false) : Promise.resolve(null),
-        ]);
-        const ok = dbOk && redisOk !== false && !draining;
-        metrics.httpRequests.inc({ route: 'health', status: ok ? 200 : 503 });
-        return sendJson(res, ok ? 200 : 503, {
-          status: ok ? 'ok' : draining ? 'shutting_down' : 'degraded',
-          mode: config.mode,
-          version: VERSION,
-          instance: config.instanceId,
-          uptimeS: Math.round((Date.now() - runtime.startedAt.getTime()) / 1000),
-          database: { kind: db.kind, ok: dbOk, timescale },
-          redis: config.REDIS_URL ? { configured: true, ok: redisOk } : { configured: false },
-        });
+      const match = matchRoute(req.method, pathname);
+      if (match && 'wrongMethod' in match) {
+        throw new AppError('not_found', `use ${match.wrongMethod.method} ${match.wrongMethod.example.split('?')[0]}`);
       }
-      if (pathname === '/metrics') {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        return res.end(await registry.metrics());
+      if (match) {
+        metrics.httpRequests.inc({ route: match.route.name, status: 'any' });
+        return await serveRoute(match.route, match.groups, req, res, new URL(url, 'http://localhost'));
       }
-      if (pathname.startsWith('/api/channels/') || pathname === '/api/gates/scans') {
-        metrics.httpRequests.inc({ route: pathname.startsWith('/api/gates') ? 'gates' : 'channels', status: 'any' });
-        await handleStreamHttp(runtime, req, res, new URL(url, 'http://localhost'));
-        return;
-      }
-      if (pathname.startsWith('/api/trpc/')) {
+      if (pathname.startsWith(TRPC_PREFIX)) {
         metrics.httpRequests.inc({ route: 'trpc', status: 'any' });
         return trpc(req, res);
+      }
+      // An API path that is no route of ours is a JSON 404, not a page.
+      if (pathname.startsWith('/api/') && !pathname.startsWith(AUTH_PREFIX)) {
+        throw new AppError('not_found', `no route ${req.method} ${pathname}`);
       }
       if (opts.next) {
         // Only the server may say where a request came from (sign-in throttling per address).

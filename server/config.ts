@@ -42,6 +42,8 @@ const ZEnv = z
      * or `unavailable` with retryAfterMs, whatever the database is doing (docs/device-protocol.md).
      */
     TIDEWATCH_ANSWER_DEADLINE_MS: z.coerce.number().int().min(100).max(60_000).default(1_500),
+    /** Bearer token a Prometheus scraper presents at GET /metrics (admins may read it with their session). */
+    TIDEWATCH_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.DATABASE_URL && !env.TIDEWATCH_ID_KEY) {
@@ -117,7 +119,7 @@ export function loadConfig(
 }
 
 function redact(key: string, value: string): string {
-  if (/SECRET|PASSWORD|KEY/.test(key)) return '***';
+  if (/SECRET|PASSWORD|KEY|TOKEN/.test(key)) return '***';
   return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
 }
 

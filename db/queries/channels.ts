@@ -60,3 +60,12 @@ export async function filterActiveChannelTokens(db: Queryable, hashesHex: string
   );
   return r.rows.map((x) => x.h);
 }
+
+/** True when this channel sold the ticket with this code (a channel may only fetch its own tickets' QR codes). */
+export async function channelSoldTicket(db: Queryable, channelId: number, code: string): Promise<boolean> {
+  const r = await db.query(
+    'SELECT 1 FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.code = $1 AND o.channel_id = $2',
+    [code, channelId],
+  );
+  return r.rows.length > 0;
+}

@@ -1,59 +1,64 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import QRCode from 'qrcode';
-import type { ChannelRow } from '../../db/queries/channels.ts';
+import { channelSoldTicket, type ChannelRow } from '../../db/queries/channels.ts';
 import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import { AppError } from '../../lib/errors.ts';
-import { normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { ZDate } from '../../lib/schemas/order.ts';
+import { normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { acceptOrder, acceptRefund, acceptScanBatch, catalogInTime } from '../ingest/streams.ts';
 import type { Runtime } from '../runtime.ts';
-import { bearerToken, readJson, sendError, sendJson } from './io.ts';
+import type { TTokenCheck } from '../services/token-auth.ts';
+import { bearerToken, readJson, sendJson } from './io.ts';
+import type { THttpRouteSpec } from './routes.ts';
 
-/** The token could not be checked (database down): 503 with Retry-After, never 401. */
-function cannotCheck(retryAfterMs: number): AppError {
-  return new AppError(
-    'unavailable',
-    'the token cannot be checked right now (the database is not answering); retry later',
-    undefined,
-    Math.ceil(retryAfterMs / 1000),
+/**
+ * The HTTP forms of the device and channel protocols (docs/device-protocol.md,
+ * docs/channel-protocol.md), one handler per route of server/http/routes.ts. The dispatcher
+ * (server/app.ts) has authenticated the device or channel before a handler runs.
+ */
+
+export interface TStreamRequest {
+  rt: Runtime;
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** The path pattern's groups (decoded by the handler). */
+  groups: string[];
+}
+
+/** Bearer token to device or channel: 401 for a bad one, 503 with Retry-After when it cannot be checked now. */
+export function principal<T>(check: TTokenCheck<T>, kind: 'device' | 'channel'): T {
+  if (check.ok) return check.row;
+  if (check.code === 'unavailable') {
+    throw new AppError(
+      'unavailable',
+      'the token cannot be checked right now (the database is not answering); retry later',
+      undefined,
+      Math.ceil(check.retryAfterMs / 1000),
+    );
+  }
+  throw new AppError(
+    'unauthorized',
+    `a valid ${kind} token is required: Authorization: Bearer ${kind === 'device' ? 'twd_' : 'twc_'}…`,
   );
 }
 
-async function channelOf(rt: Runtime, req: IncomingMessage): Promise<ChannelRow> {
-  const check = await rt.tokens!.channel(bearerToken(req));
-  if (check.ok) return check.row;
-  if (check.code === 'unavailable') throw cannotCheck(check.retryAfterMs);
-  throw new AppError('unauthorized', 'a valid channel token is required: Authorization: Bearer twc_…');
-}
+export const deviceOf = async (rt: Runtime, req: IncomingMessage): Promise<DeviceAuthRow> =>
+  principal(await rt.tokens!.device(bearerToken(req)), 'device');
+export const channelOf = async (rt: Runtime, req: IncomingMessage): Promise<ChannelRow> =>
+  principal(await rt.tokens!.channel(bearerToken(req)), 'channel');
 
-async function deviceOf(rt: Runtime, req: IncomingMessage): Promise<DeviceAuthRow> {
-  const check = await rt.tokens!.device(bearerToken(req));
-  if (check.ok) return check.row;
-  if (check.code === 'unavailable') throw cannotCheck(check.retryAfterMs);
-  throw new AppError('unauthorized', 'a valid device token is required: Authorization: Bearer twd_…');
-}
+type TDeviceHandler = (r: TStreamRequest, device: DeviceAuthRow) => Promise<void>;
+type TChannelHandler = (r: TStreamRequest, channel: ChannelRow) => Promise<void>;
 
-const ORDER_REFUND = /^\/api\/channels\/orders\/([^/]{1,64})\/refund$/;
-const TICKET_QR = /^\/api\/channels\/tickets\/([^/]{1,64})\/qr\.svg$/;
-
-/**
- * The HTTP forms of the channel and device protocols (docs/channel-protocol.md,
- * docs/device-protocol.md). Returns false when the path is not one of them.
- */
-export async function handleStreamHttp(
-  rt: Runtime,
-  req: IncomingMessage,
-  res: ServerResponse,
-  url: URL,
-): Promise<boolean> {
-  const p = url.pathname;
-  if (!p.startsWith('/api/channels/') && p !== '/api/gates/scans') return false;
-  try {
-    if (p === '/api/gates/scans') {
-      if (req.method !== 'POST') throw new AppError('not_found', 'use POST /api/gates/scans');
-      const device = await deviceOf(rt, req);
-      const body = await readJson(req);
-      const out = await acceptScanBatch(rt, device, body);
+/** Handlers of the device and channel routes, by route name. */
+export const STREAM_HANDLERS: {
+  device: Partial<Record<THttpRouteSpec['name'], TDeviceHandler>>;
+  channel: Partial<Record<THttpRouteSpec['name'], TChannelHandler>>;
+} = {
+  device: {
+    async gateScans({ rt, req, res }, device) {
+      const out = await acceptScanBatch(rt, device, await readJson(req));
       // Scans that could not be decided in time ask for a retry: say when, as HTTP does.
       const retryMs =
         'results' in out ? Math.max(0, ...out.results.map((r) => ('error' in r && r.error.retryAfterMs) || 0)) : 0;
@@ -63,45 +68,29 @@ export async function handleStreamHttp(
         out,
         retryMs ? { 'retry-after': String(Math.ceil(retryMs / 1000)) } : {},
       );
-      return true;
-    }
-    const channel = await channelOf(rt, req);
-    if (p === '/api/channels/catalog' && req.method === 'GET') {
+    },
+  },
+  channel: {
+    async catalog({ rt, res, url }, channel) {
       const date = ZDate.safeParse(url.searchParams.get('date') ?? '');
       if (!date.success)
         throw new AppError('invalid', 'date: must be a date as YYYY-MM-DD', { date: ['must be a date as YYYY-MM-DD'] });
       sendJson(res, 200, await catalogInTime(rt, channel, date.data));
-      return true;
-    }
-    if (p === '/api/channels/orders' && req.method === 'POST') {
+    },
+    async order({ rt, req, res }, channel) {
       const r = await acceptOrder(rt, channel, await readJson(req));
       sendJson(res, r.status, r.body);
-      return true;
-    }
-    const refund = ORDER_REFUND.exec(p);
-    if (refund && req.method === 'POST') {
-      sendJson(res, 200, await acceptRefund(rt, channel, decodeURIComponent(refund[1]), await readJson(req)));
-      return true;
-    }
-    const qr = TICKET_QR.exec(p);
-    if (qr && req.method === 'GET') {
-      const code = normalizeTicketCode(decodeURIComponent(qr[1]));
-      const own = code
-        ? await rt.db.query(
-            'SELECT 1 FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.code = $1 AND o.channel_id = $2',
-            [code, channel.id],
-          )
-        : { rows: [] };
-      if (!code || !own.rows.length) throw new AppError('not_found', 'no such ticket sold by this channel');
+    },
+    async refund({ rt, req, res, groups }, channel) {
+      sendJson(res, 200, await acceptRefund(rt, channel, decodeURIComponent(groups[0]), await readJson(req)));
+    },
+    async ticketQr({ rt, res, groups }, channel) {
+      const code = normalizeTicketCode(decodeURIComponent(groups[0]));
+      if (!code || !(await channelSoldTicket(rt.db, channel.id, code)))
+        throw new AppError('not_found', 'no such ticket sold by this channel');
       const svg = await QRCode.toString(code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'private, max-age=86400' });
       res.end(svg);
-      return true;
-    }
-    throw new AppError('not_found', `no channel endpoint ${req.method} ${p}`);
-  } catch (err) {
-    if (!(err instanceof AppError)) rt.logger.error({ err: (err as Error).message, path: p }, 'stream request failed');
-    sendError(res, err);
-    return true;
-  }
-}
+    },
+  },
+};

@@ -44,7 +44,11 @@ describe.each(backends())('sockets, tRPC and health on $name', (backend) => {
       database: { ok: true, kind: t.db.kind },
       version: expect.any(String),
     });
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    // Metrics are for the scraper's token or an admin, not for anyone who can reach the port.
+    expect((await fetch(`${app.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${app.url}/metrics`, { headers: { cookie: operatorCookie } })).status).toBe(403);
+    const admin = await sessionCookie((await findUserForSignIn(t.db, 'admin@demo.tidewatch'))!.id);
+    const metrics = await (await fetch(`${app.url}/metrics`, { headers: { cookie: admin } })).text();
     expect(metrics).toContain('tidewatch_socket_connections');
   });
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 
 /** Bearer tokens carry 256 random bits, so a fast hash is enough to store them (nothing to brute-force). */
@@ -28,4 +28,9 @@ let dummyHash: Promise<string> | undefined;
 export function dummyPasswordHash(): Promise<string> {
   dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
   return dummyHash;
+}
+
+/** Compares a presented secret with the configured one in constant time (by their hashes). */
+export function sameSecret(presented: string, expected: string): boolean {
+  return timingSafeEqual(hashToken(presented), hashToken(expected));
 }
