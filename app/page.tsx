@@ -5,11 +5,11 @@ import { HomeAreas } from '../components/home-areas.tsx';
 import { listVenues } from '../db/queries/venues.ts';
 import { AREA_ROLES, canUse, type TArea } from '../lib/roles.ts';
 import { currentLocale } from '../server/auth/locale.ts';
-import { requireUser } from '../server/auth/page-guard.ts';
+import { requirePage } from '../server/auth/page-guard.ts';
 import { getRuntime } from '../server/runtime.ts';
 
 export default async function HomePage() {
-  const user = await requireUser('/');
+  const { user } = await requirePage('/');
   // Control-room roles go straight to the wall display.
   if (canUse(user.role, 'commandCenter') && user.role === 'operator') redirect('/command-center');
   const locale = await currentLocale();

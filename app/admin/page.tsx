@@ -2,10 +2,10 @@ import { AdminScreen } from '../../components/admin/admin-screen.tsx';
 import { AppHeader } from '../../components/app-header.tsx';
 import { Forbidden } from '../../components/forbidden.tsx';
 import { currentLocale } from '../../server/auth/locale.ts';
-import { requireArea } from '../../server/auth/page-guard.ts';
+import { requirePage } from '../../server/auth/page-guard.ts';
 
 export default async function AdminPage() {
-  const { user, allowed } = await requireArea('admin', '/admin');
+  const { user, allowed } = await requirePage('/admin');
   const locale = await currentLocale();
   return (
     <>

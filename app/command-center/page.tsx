@@ -3,7 +3,7 @@ import { CommandCenter } from '../../components/command-center/command-center.ts
 import { Forbidden } from '../../components/forbidden.tsx';
 import { listVenues, listZones } from '../../db/queries/venues.ts';
 import { currentLocale } from '../../server/auth/locale.ts';
-import { requireArea } from '../../server/auth/page-guard.ts';
+import { requirePage } from '../../server/auth/page-guard.ts';
 import { getRuntime } from '../../server/runtime.ts';
 
 export default async function CommandCenterPage({
@@ -12,7 +12,7 @@ export default async function CommandCenterPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const sp = await searchParams;
-  const { user, allowed } = await requireArea('commandCenter', '/command-center');
+  const { user, allowed } = await requirePage('/command-center');
   const locale = await currentLocale();
   if (!allowed)
     return (

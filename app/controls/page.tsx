@@ -3,11 +3,11 @@ import { ControlsScreen } from '../../components/controls/controls-screen.tsx';
 import { Forbidden } from '../../components/forbidden.tsx';
 import { listVenues } from '../../db/queries/venues.ts';
 import { currentLocale } from '../../server/auth/locale.ts';
-import { requireArea } from '../../server/auth/page-guard.ts';
+import { requirePage } from '../../server/auth/page-guard.ts';
 import { getRuntime } from '../../server/runtime.ts';
 
 export default async function ControlsPage() {
-  const { user, allowed } = await requireArea('controls', '/controls');
+  const { user, allowed } = await requirePage('/controls');
   const locale = await currentLocale();
   if (!allowed)
     return (

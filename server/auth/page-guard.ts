@@ -1,7 +1,8 @@
 import 'server-only';
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
-import { canUse, type TArea } from '../../lib/roles.ts';
+import { PAGE_ACCESS, type TPagePath } from '../../lib/page-access.ts';
+import { canUse } from '../../lib/roles.ts';
 import { getRuntime } from '../runtime.ts';
 import { userFromCookieHeader, type TSessionUser } from './session.ts';
 
@@ -14,8 +15,14 @@ export async function requireUser(returnTo: string): Promise<TSessionUser> {
   return user;
 }
 
-/** For pages of one area: the user, and whether their role may use it (the page renders a refusal if not). */
-export async function requireArea(area: TArea, returnTo: string): Promise<{ user: TSessionUser; allowed: boolean }> {
-  const user = await requireUser(returnTo);
-  return { user, allowed: canUse(user.role, area) };
+/**
+ * For a page of lib/page-access.ts: the signed-in user (or a redirect to sign-in), and whether the
+ * page's access lets their role in (the page renders a refusal if not).
+ */
+export async function requirePage(
+  path: Exclude<TPagePath, '/sign-in'>,
+): Promise<{ user: TSessionUser; allowed: boolean }> {
+  const user = await requireUser(path);
+  const access = PAGE_ACCESS[path];
+  return { user, allowed: access === 'signedIn' || canUse(user.role, access) };
 }

@@ -31,6 +31,7 @@ import { metrics } from '../metrics.ts';
 import type { Runtime } from '../runtime.ts';
 import { withDeadline } from '../deadline.ts';
 import { HANDSHAKE_RETRY_MS, type TTokenCheck } from '../services/token-auth.ts';
+import { SOCKET_SURFACE } from './surface.ts';
 import { getOrInsert } from '../../lib/map.ts';
 
 /** How often gate changes are flushed to screens (ms): bursts of heartbeats become one update. */
@@ -313,7 +314,7 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     const data = socket.data as DeviceData;
     const { device } = data;
     metrics.socketConnections.inc({ namespace: '/gates' });
-    rejectUnknownEvents(socket, new Set(['heartbeat', 'scan', 'scan:batch']), '/gates');
+    rejectUnknownEvents(socket, new Set(SOCKET_SURFACE['/gates'].events), '/gates');
     socket.join(`gate:${device.gate_id}`);
     // Handlers are registered before the first await: events sent right after connecting must not be lost.
     // A device let in during a database outage is recorded as connected once the database answers.
@@ -411,7 +412,7 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   );
   channels.on('connection', (socket) => {
     metrics.socketConnections.inc({ namespace: '/channels' });
-    rejectUnknownEvents(socket, new Set(['order']), '/channels');
+    rejectUnknownEvents(socket, new Set(SOCKET_SURFACE['/channels'].events), '/channels');
     const { channel } = socket.data as ChannelData;
     // The same order and answer as POST /api/channels/orders: the ack carries the response body.
     socket.on('order', async (payload: unknown, ack?: (res: unknown) => void) => {
@@ -448,7 +449,7 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   live.use((socket, next) => void liveHandshake(socket as unknown as Socket, next));
   live.on('connection', (socket) => {
     metrics.socketConnections.inc({ namespace: '/live' });
-    rejectUnknownEvents(socket as unknown as Socket, new Set(['subscribe']), '/live');
+    rejectUnknownEvents(socket as unknown as Socket, new Set(SOCKET_SURFACE['/live'].events), '/live');
     socket.on('subscribe', async (payload: unknown, ack: (res: TSubscribeAck) => void) => {
       const reply = typeof ack === 'function' ? ack : () => {};
       const parsed = ZSubscribe.safeParse(payload);
@@ -470,7 +471,7 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
       }
       (socket.data as LiveData).user = user;
       const { venueId } = parsed.data;
-      if (!canUse(user.role, 'commandCenter') || !canSeeVenue(user, venueId)) {
+      if (!canUse(user.role, SOCKET_SURFACE['/live'].area) || !canSeeVenue(user, venueId)) {
         return reply({ error: { code: 'forbidden', message: `the ${user.role} role cannot watch venue ${venueId}` } });
       }
       try {
@@ -525,7 +526,7 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
         const users = new Map<number, boolean>();
         for (const id of new Set(screens.map((s) => (s.data as LiveData).user.id))) {
           const u = await userById(db, id);
-          users.set(id, !!u && canUse(u.role, 'commandCenter'));
+          users.set(id, !!u && canUse(u.role, SOCKET_SURFACE['/live'].area));
         }
         for (const s of screens) if (!users.get((s.data as LiveData).user.id)) s.disconnect(true);
       }
