@@ -7,7 +7,8 @@ import { findActiveDeviceByTokenHash } from '../../db/queries/devices.ts';
 import { AppError } from '../../lib/errors.ts';
 import { backends, type TestDb } from '../../tests/helpers/backends.ts';
 import { CLI_ACTOR } from './actor.ts';
-import { createChannel, createDevice, createUser, revokeDevices } from './admin.ts';
+import { createChannel, createDevice, createUser, revokeDevices, updateUser } from './admin.ts';
+import { createSecondVenue } from '../../tests/helpers/second-venue.ts';
 import { hashToken, verifyPassword } from './secrets.ts';
 import { DEMO_USERS, readDemoCredentials, seedDemo } from './seed.ts';
 
@@ -119,5 +120,37 @@ describe.each(backends())('admin services and demo seed on $name', (backend) => 
     const row = (await t.db.query<{ token_hash: Buffer }>('SELECT token_hash FROM channels WHERE id = $1', [a.id]))
       .rows[0];
     expect(Buffer.from(row.token_hash).equals(hashToken(b.token))).toBe(true);
+  });
+
+  it('lets an admin of some venues give and change only those venues', async () => {
+    const b = await createSecondVenue(t.db, 'ADMIN-B');
+    const yunling = (await t.db.query<{ id: number }>("SELECT id FROM venues WHERE code = 'YUNLING'")).rows[0].id;
+    const actor = { kind: 'user' as const, id: 1, label: 'scoped-admin@scope.test' };
+    const make = (email: string, venues: string[]) =>
+      createUser(t.db, actor, { email, name: email, role: 'manager', password: 'scoped-password-1', venues }, [
+        yunling,
+      ]);
+    const mine = await make('own-venue@scope.test', ['YUNLING']);
+    const auditBefore = await count('audit_log');
+    for (const venues of [['ADMIN-B'], []]) {
+      await expect(make(`other-${venues.length}@scope.test`, venues)).rejects.toMatchObject({ code: 'forbidden' });
+    }
+    const theirs = await createUser(t.db, CLI_ACTOR, {
+      email: 'b-manager@scope.test',
+      name: 'b',
+      role: 'manager',
+      password: 'scoped-password-1',
+      venues: ['ADMIN-B'],
+    });
+    const auditMid = await count('audit_log');
+    // Neither resetting nor disabling a user of another venue.
+    await expect(make('b-manager@scope.test', ['YUNLING'])).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(updateUser(t.db, actor, { id: theirs.id, disabled: true }, [yunling])).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    expect(await count('audit_log')).toBe(auditMid);
+    expect(auditMid).toBe(auditBefore + 1);
+    await updateUser(t.db, actor, { id: mine.id, disabled: true }, [yunling]);
+    expect(b.venueId).toBeGreaterThan(0);
   });
 });
