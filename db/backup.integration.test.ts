@@ -22,6 +22,7 @@ import {
 import { createIdCrypto, parseMasterKey } from '../server/services/id-crypto.ts';
 import { seedDemo } from '../server/services/seed.ts';
 import { backupLines, RowChecksum, type BackupSummary } from './backup-format.ts';
+import { listDataTables, resetSequences } from './backup.ts';
 import { createDatabase, type Database } from './client.ts';
 import { migrate } from './migrate.ts';
 
@@ -324,10 +325,18 @@ describe('backups from another version of the schema', () => {
   beforeAll(async () => {
     dir = tmp('versions');
     file = path.join(dir, 'old.twbackup');
-    // A Tidewatch that had applied migrations up to 0008 only.
+    // A Tidewatch that had applied migrations up to 0008 only, holding the demo's rows as far as
+    // that schema has their columns (today's seed writes columns 0008 did not have).
     old = await createDatabase({ dataDir: 'memory://' });
     await migrate(old, () => {}, '0008');
-    await seedDemo(old, path.join(dir, 'seed'), CLI_ACTOR);
+    const current = await createDatabase({ dataDir: 'memory://' });
+    try {
+      await migrate(current);
+      await seedDemo(current, path.join(dir, 'seed'), CLI_ACTOR);
+      await copyCommonColumns(current, old);
+    } finally {
+      await current.close();
+    }
     await old.query(
       `INSERT INTO gate_scans (at, venue_id, zone_id, gate_id, device_id, scan_id, direction, result)
        SELECT now() - i * INTERVAL '1 minute', 1, 1, 1, 0, 'old-' || i, 'in', 'admit' FROM generate_series(1, 500) i`,
@@ -386,3 +395,27 @@ describe('backups from another version of the schema', () => {
     }
   });
 });
+
+/** Copies every row of `from` into `to`, in foreign-key order, for the columns both schemas have. */
+async function copyCommonColumns(from: Database, to: Database): Promise<void> {
+  const source = new Map((await listDataTables(from)).map((t) => [t.name, t]));
+  for (const table of await listDataTables(to)) {
+    const had = source.get(table.name);
+    if (!had) continue;
+    const names = new Set(had.columns.map((c) => c.name));
+    const columns = table.columns.map((c) => c.name).filter((c) => names.has(c) && !table.generated.includes(c));
+    if (columns.length === 0) continue;
+    const list = columns.map((c) => `"${c}"`).join(', ');
+    const rows = (
+      await from.query<{ r: unknown }>(
+        `SELECT json_agg(json_build_object(${columns.map((c) => `'${c}', "${c}"`).join(', ')})) AS r FROM ${table.name}`,
+      )
+    ).rows[0].r;
+    if (!rows) continue;
+    await to.query(
+      `INSERT INTO ${table.name} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${table.name}, $1::json)`,
+      [JSON.stringify(rows)],
+    );
+  }
+  await resetSequences(to);
+}

@@ -23,13 +23,15 @@ export interface TicketTypeRow {
   bundle: { type: string; qty: number }[] | null;
   draws_day_quota: boolean;
   active: boolean;
+  /** Real-name type (实名制): every ticket names its holder. */
+  real_name?: boolean;
 }
 
 export async function listTicketTypes(db: Queryable, venueId: number): Promise<TicketTypeRow[]> {
   const r = await db.query<TicketTypeRow>(
     `SELECT id, venue_id, code, name_zh, name_en, category, price_fen, weekend_price_fen, holiday_price_fen, validity, valid_days,
             season_from, season_to, entry_policy, anti_passback, max_entries_per_day, slot_required, entry_window_before_min,
-            allowed_zone_ids, bundle, draws_day_quota, active
+            allowed_zone_ids, bundle, draws_day_quota, active, real_name
      FROM ticket_types WHERE venue_id = $1 ORDER BY sort, code`,
     [venueId],
   );
@@ -44,15 +46,15 @@ export async function upsertTicketType(
   const r = await db.query<{ id: number }>(
     `INSERT INTO ticket_types (venue_id, code, name_zh, name_en, category, price_fen, weekend_price_fen, holiday_price_fen, validity,
        valid_days, season_from, season_to, entry_policy, anti_passback, max_entries_per_day, slot_required, entry_window_before_min,
-       allowed_zone_ids, bundle, draws_day_quota, active, sort)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)
+       allowed_zone_ids, bundle, draws_day_quota, active, sort, real_name)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23)
      ON CONFLICT (venue_id, code) DO UPDATE SET name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, category = EXCLUDED.category,
        price_fen = EXCLUDED.price_fen, weekend_price_fen = EXCLUDED.weekend_price_fen, holiday_price_fen = EXCLUDED.holiday_price_fen,
        validity = EXCLUDED.validity, valid_days = EXCLUDED.valid_days, season_from = EXCLUDED.season_from, season_to = EXCLUDED.season_to,
        entry_policy = EXCLUDED.entry_policy, anti_passback = EXCLUDED.anti_passback, max_entries_per_day = EXCLUDED.max_entries_per_day,
        slot_required = EXCLUDED.slot_required, entry_window_before_min = EXCLUDED.entry_window_before_min,
        allowed_zone_ids = EXCLUDED.allowed_zone_ids, bundle = EXCLUDED.bundle, draws_day_quota = EXCLUDED.draws_day_quota,
-       active = EXCLUDED.active, sort = EXCLUDED.sort
+       active = EXCLUDED.active, sort = EXCLUDED.sort, real_name = EXCLUDED.real_name
      RETURNING id`,
     [
       t.venue_id,
@@ -77,6 +79,7 @@ export async function upsertTicketType(
       t.draws_day_quota,
       t.active,
       t.sort ?? 0,
+      t.real_name ?? false,
     ],
   );
   return r.rows[0].id;
@@ -219,12 +222,21 @@ export async function insertOrder(
     idEnc: Buffer | null;
     idBidx: Buffer | null;
     idMasked: string | null;
+    /** Keyed blind indexes of the ID number's last 4, 5 and 6 characters (hex). */
+    idTails?: string[] | null;
     paidAt: Date | null;
+    /** The short code people read out (the order desk finds orders by it). */
+    code?: string | null;
+    /** A window sale: the cashier's shift and user. */
+    shiftId?: number | null;
+    userId?: number | null;
   },
 ): Promise<number | undefined> {
   const r = await tx.query<{ id: number }>(
-    `INSERT INTO orders (venue_id, channel_id, ref, request_hash, amount_fen, customer_name, customer_phone, id_number_enc, id_number_bidx, id_number_masked, paid_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+    `INSERT INTO orders (venue_id, channel_id, ref, request_hash, amount_fen, customer_name, customer_phone, id_number_enc, id_number_bidx, id_number_masked, paid_at,
+                         code, shift_id, user_id, id_number_tails)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+             (SELECT array_agg(decode(x, 'hex')) FROM unnest($15::text[]) AS x))
      ON CONFLICT (channel_id, ref) DO NOTHING RETURNING id`,
     [
       o.venueId,
@@ -238,6 +250,10 @@ export async function insertOrder(
       o.idBidx,
       o.idMasked,
       o.paidAt,
+      o.code ?? null,
+      o.shiftId ?? null,
+      o.userId ?? null,
+      o.idTails ?? null,
     ],
   );
   return r.rows[0]?.id;
@@ -273,15 +289,23 @@ export interface NewTicket {
   slotEnd: string | null;
   quotaIds: number[];
   priceFen: number;
+  /** Real-name tickets: the holder, with the ID number encrypted and indexed (hex), never in the clear. */
+  holder?: { name: string; idEncHex: string; idBidxHex: string; idMasked: string; idTailsHex: string[] };
 }
 
-export async function insertTickets(tx: Queryable, rows: NewTicket[]): Promise<void> {
-  if (!rows.length) return;
-  await tx.query(
-    `INSERT INTO tickets (order_id, venue_id, type_id, bundle_type_id, code, visit_date, valid_from, valid_to, slot_start, slot_end, quota_ids, price_fen)
-     SELECT o, v, t, b, c, vd, vf, vt, ss, se, COALESCE(string_to_array(NULLIF(q, ''), ',')::bigint[], '{}'), p
-     FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::text[], $6::date[], $7::date[], $8::date[], $9::time[], $10::time[], $11::text[], $12::int[])
-       AS x(o, v, t, b, c, vd, vf, vt, ss, se, q, p)`,
+/** Inserts tickets; returns their ids in the order given. */
+export async function insertTickets(tx: Queryable, rows: NewTicket[]): Promise<number[]> {
+  if (!rows.length) return [];
+  const r = await tx.query<{ id: number; code: string }>(
+    `INSERT INTO tickets (order_id, venue_id, type_id, bundle_type_id, code, visit_date, valid_from, valid_to, slot_start, slot_end, quota_ids, price_fen,
+                          holder_name, holder_id_enc, holder_id_bidx, holder_id_masked, holder_id_tails)
+     SELECT o, v, t, b, c, vd, vf, vt, ss, se, COALESCE(string_to_array(NULLIF(q, ''), ',')::bigint[], '{}'), p,
+            hn, decode(he, 'hex'), decode(hb, 'hex'), hm,
+            CASE WHEN ht IS NULL THEN NULL ELSE (SELECT array_agg(decode(y, 'hex')) FROM unnest(string_to_array(ht, ',')) AS y) END
+     FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::text[], $6::date[], $7::date[], $8::date[], $9::time[], $10::time[], $11::text[], $12::int[],
+                 $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+       AS x(o, v, t, b, c, vd, vf, vt, ss, se, q, p, hn, he, hb, hm, ht)
+     RETURNING id, code`,
     [
       rows.map((r) => r.orderId),
       rows.map((r) => r.venueId),
@@ -295,8 +319,15 @@ export async function insertTickets(tx: Queryable, rows: NewTicket[]): Promise<v
       rows.map((r) => r.slotEnd),
       rows.map((r) => r.quotaIds.join(',')),
       rows.map((r) => r.priceFen),
+      rows.map((r) => r.holder?.name ?? null),
+      rows.map((r) => r.holder?.idEncHex ?? null),
+      rows.map((r) => r.holder?.idBidxHex ?? null),
+      rows.map((r) => r.holder?.idMasked ?? null),
+      rows.map((r) => r.holder?.idTailsHex.join(',') ?? null),
     ],
   );
+  const ids = new Map(r.rows.map((x) => [x.code, x.id]));
+  return rows.map((t) => ids.get(t.code)!);
 }
 
 export interface SalesEventRow {
@@ -334,7 +365,7 @@ export interface OrderTicketRow {
   id: number;
   code: string;
   type_id: number;
-  status: 'valid' | 'refunded';
+  status: 'valid' | 'refunded' | 'replaced';
   entries: number;
   price_fen: number;
   visit_date: string;

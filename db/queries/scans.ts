@@ -9,7 +9,7 @@ export interface TicketForScan {
   venue_id: number;
   type_id: number;
   type_code: string;
-  status: 'valid' | 'refunded';
+  status: 'valid' | 'refunded' | 'replaced';
   valid_from: string;
   valid_to: string;
   slot_start: string | null;
@@ -28,9 +28,10 @@ export interface TicketForScan {
 
 /**
  * Locks the tickets with these codes (in id order, so concurrent batches never deadlock) and
- * returns them with their rules. The lock is held until the caller's transaction ends.
+ * returns them with their rules. The lock is held until the caller's transaction ends; `lock`
+ * false only reads them (the check-in desk's "would it admit now").
  */
-export async function lockTicketsByCode(tx: Queryable, codes: string[]): Promise<TicketForScan[]> {
+export async function lockTicketsByCode(tx: Queryable, codes: string[], lock = true): Promise<TicketForScan[]> {
   if (!codes.length) return [];
   const r = await tx.query<TicketForScan>(
     `SELECT t.id, t.code, t.venue_id, t.type_id, tt.code AS type_code, t.status, t.valid_from, t.valid_to,
@@ -39,7 +40,7 @@ export async function lockTicketsByCode(tx: Queryable, codes: string[]): Promise
      FROM tickets t JOIN ticket_types tt ON tt.id = t.type_id
      WHERE t.code = ANY($1::text[])
      ORDER BY t.id
-     FOR UPDATE OF t`,
+     ${lock ? 'FOR UPDATE OF t' : ''}`,
     [codes],
   );
   return r.rows;
@@ -231,9 +232,13 @@ export interface GateScanRow {
   reason: string | null;
   offline: boolean;
   conflict: boolean;
+  /** A manual admission at the check-in desk: who let the visitor in, and for an override who approved it and why. */
+  manualUserId?: number | null;
+  overrideReason?: string | null;
+  supervisorId?: number | null;
 }
 
-/** The gate_scans rows as unnest() parameters from $p on (13 of them). */
+/** The gate_scans rows as unnest() parameters from $p on (16 of them). */
 function gateScanSource(p: number): string {
   const types = [
     'timestamptz',
@@ -249,8 +254,12 @@ function gateScanSource(p: number): string {
     'text',
     'boolean',
     'boolean',
+    'int',
+    'text',
+    'int',
   ];
-  return `INSERT INTO gate_scans (at, venue_id, zone_id, gate_id, device_id, scan_id, ticket_id, type_id, direction, result, reason, offline, conflict)
+  return `INSERT INTO gate_scans (at, venue_id, zone_id, gate_id, device_id, scan_id, ticket_id, type_id, direction, result, reason, offline, conflict,
+       manual_user_id, override_reason, supervisor_id)
      SELECT * FROM unnest(${types.map((t, i) => `$${p + i}::${t}[]`).join(', ')})`;
 }
 function gateScanParams(rows: GateScanRow[]): unknown[] {
@@ -268,6 +277,9 @@ function gateScanParams(rows: GateScanRow[]): unknown[] {
     rows.map((r) => r.reason),
     rows.map((r) => r.offline),
     rows.map((r) => r.conflict),
+    rows.map((r) => r.manualUserId ?? null),
+    rows.map((r) => r.overrideReason ?? null),
+    rows.map((r) => r.supervisorId ?? null),
   ];
 }
 

@@ -20,6 +20,8 @@ export interface DemoTicketType {
   zones?: string[];
   bundle?: { type: string; qty: number }[];
   drawsDayQuota?: boolean;
+  /** Real-name (实名制): every ticket names its holder. */
+  realName?: boolean;
 }
 
 export const DEMO_TICKET_TYPES: DemoTicketType[] = [
@@ -88,6 +90,7 @@ export const DEMO_TICKET_TYPES: DemoTicketType[] = [
     entryPolicy: 'multi',
     antiPassback: true,
     maxPerDay: 3,
+    realName: true,
   },
   {
     code: 'ROPEWAY',

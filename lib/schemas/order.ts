@@ -11,6 +11,10 @@ export const ZYuan = z
   .max(10_000_000)
   .refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, 'must have at most two decimals');
 
+/** The person a real-name ticket (实名制) belongs to. */
+export const ZHolder = z.object({ name: z.string().trim().min(1).max(64), idNumber: ZIdCard }).strict();
+export type THolder = z.output<typeof ZHolder>;
+
 export const ZOrderItem = z
   .object({
     type: z
@@ -21,8 +25,14 @@ export const ZOrderItem = z
     qty: z.number().int().min(1).max(100),
     date: ZDate,
     slot: ZSlot.optional(),
+    /** Real-name types: one holder per ticket of the item (qty of them), in order. */
+    holders: z.array(ZHolder).max(100).optional(),
   })
-  .strict();
+  .strict()
+  .refine((i) => !i.holders || i.holders.length === i.qty, {
+    message: 'one holder per ticket (qty)',
+    path: ['holders'],
+  });
 
 export const ZOrder = z
   .object({
@@ -54,6 +64,8 @@ export type TOrder = z.output<typeof ZOrder>;
 
 export interface TOrderResponse {
   orderId: number;
+  /** The short order code (订单号) to quote at the desk. */
+  orderCode?: string;
   tickets: { code: string; type: string; date: string; slot?: string }[];
 }
 
@@ -75,6 +87,8 @@ export interface TCatalogType {
   entryPolicy: { kind: 'single' | 'multi'; antiPassback: boolean; maxEntriesPerDay: number | null };
   validity: { from: string; to: string };
   slotRequired: boolean;
+  /** Real-name type: the order names a holder (name and ID number) per ticket. */
+  realName: boolean;
   bundle?: { type: string; qty: number }[];
 }
 

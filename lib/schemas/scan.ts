@@ -12,6 +12,7 @@ export const SCAN_REASONS = [
   'capacity',
   'throttled',
   'invalid',
+  'replaced',
 ] as const;
 export type TScanReason = (typeof SCAN_REASONS)[number];
 

@@ -13,6 +13,7 @@ const type = (code: string, price: number, slotRequired: boolean, extra: Partial
   entryPolicy: { kind: 'single' as const, antiPassback: true, maxEntriesPerDay: null },
   validity: { from: '2026-11-22', to: '2026-11-22' },
   slotRequired,
+  realName: false,
   ...extra,
 });
 

@@ -7,7 +7,7 @@ import type { TScanReason } from '../../lib/schemas/scan.ts';
  */
 
 export interface TTicketState {
-  status: 'valid' | 'refunded';
+  status: 'valid' | 'refunded' | 'replaced';
   /** First and last valid business day, YYYY-MM-DD. */
   validFrom: string;
   validTo: string;
@@ -71,6 +71,8 @@ function insideToday(t: TTicketState, day: string): boolean {
 /** Why an entry would be refused, or null when it is admissible. */
 function entryRefusal(t: TTicketState, r: TTicketRules, c: TScanContext): TScanReason | null {
   if (t.status === 'refunded') return 'refunded';
+  // A lost ticket replaced at the desk (补票): its old code no longer admits.
+  if (t.status === 'replaced') return 'replaced';
   if (c.day < t.validFrom || c.day > t.validTo) return 'not_valid_today';
   if (t.slotStart !== null && t.slotEnd !== null) {
     if (c.day !== t.validFrom || c.minute < t.slotStart - r.entryWindowBeforeMin || c.minute > t.slotEnd)
@@ -121,7 +123,8 @@ function entriesLeftAfter(next: TTicketState, r: TTicketRules, day: string): num
 export function decide(t: TTicketState, r: TTicketRules, c: TScanContext): TDecision {
   if (c.direction === 'out') {
     // Everyone may leave; only a ticket inside moves occupancy.
-    if (t.status === 'refunded' && !t.inside) return { result: 'reject', reason: 'refunded' };
+    if (t.status !== 'valid' && !t.inside)
+      return { result: 'reject', reason: t.status === 'replaced' ? 'replaced' : 'refunded' };
     const next = leave(t);
     return {
       result: 'admit',

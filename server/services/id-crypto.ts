@@ -39,7 +39,18 @@ export interface IdCrypto {
   decrypt(blob: Buffer): string;
   /** HMAC-SHA256 with a separate key derived from the master key; deterministic, for equality look-up. 32-byte Buffer. */
   blindIndex(normalizedId: string): Buffer;
+  /**
+   * Keyed indexes of the last 4, 5 and 6 characters (what a visitor reads off their card at the
+   * desk), stored beside the full index so "the last digits" are found without decrypting any row.
+   */
+  tailIndexes(normalizedId: string): Buffer[];
+  /** The keyed index of one such tail (4 to 6 characters, digits and X). */
+  tailIndex(tail: string): Buffer;
 }
+
+/** Tail lengths the order desk finds ID numbers by. */
+export const ID_TAIL_LENGTHS = [4, 5, 6] as const;
+const TAIL_RE = /^[0-9X]{4,6}$/;
 
 function deriveKey(masterKey: Buffer, info: string): KeyObject {
   return createSecretKey(Buffer.from(hkdfSync('sha256', masterKey, HKDF_SALT, info, KEY_BYTES)));
@@ -105,6 +116,17 @@ export function createIdCrypto(masterKey: Buffer): IdCrypto {
     blindIndex(normalizedId) {
       assertNormalized(normalizedId, 'blindIndex');
       return createHmac('sha256', indexKey).update(normalizedId, 'utf8').digest();
+    },
+
+    tailIndexes(normalizedId) {
+      assertNormalized(normalizedId, 'tailIndexes');
+      return ID_TAIL_LENGTHS.map((n) => this.tailIndex(normalizedId.slice(-n)));
+    },
+
+    tailIndex(tail) {
+      if (!TAIL_RE.test(tail)) throw new Error('id-crypto tailIndex: a tail is 4 to 6 digits or X');
+      // Prefixed, so a tail's index can never equal a whole number's.
+      return createHmac('sha256', indexKey).update(`tail${tail.length}:${tail}`, 'utf8').digest();
     },
   };
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Database } from '../../db/client.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database, Queryable } from '../../db/client.ts';
 import { insertAudit } from '../../db/queries/audit.ts';
 import type { ChannelRow } from '../../db/queries/channels.ts';
 import {
@@ -18,6 +18,7 @@ import {
   setOrderResponse,
   takeQuota,
   type NewTicket,
+  type OrderTicketRow,
   type SalesEventRow,
   type TicketTypeRow,
 } from '../../db/queries/sales.ts';
@@ -25,6 +26,7 @@ import { bumpDailyCounters, readVenueClock } from '../../db/queries/scans.ts';
 import { AppError, fieldsOf } from '../../lib/errors.ts';
 import { maskIdCard } from '../../lib/id-card.ts';
 import {
+  type THolder,
   ZOrder,
   ZRefund,
   type TCatalog,
@@ -37,7 +39,7 @@ import { addDays, localTime, minutesOf, weekdayOf } from '../../lib/venue-time.t
 import type { IdCrypto } from './id-crypto.ts';
 
 /** How far ahead a visit date can be booked (days). */
-const BOOKING_HORIZON_DAYS = 90;
+export const BOOKING_HORIZON_DAYS = 90;
 
 export interface SalesContext {
   db: Database;
@@ -50,7 +52,7 @@ export interface SalesContext {
 /** A channel paused by a crowd policy is told to come back after this long (seconds). */
 const POLICY_RETRY_S = 300;
 
-type DayKind = 'weekday' | 'weekend' | 'holiday';
+export type DayKind = 'weekday' | 'weekend' | 'holiday';
 
 function invalid(field: string, message: string): AppError {
   return new AppError('invalid', `${field}: ${message}`, { [field]: [message] });
@@ -59,7 +61,14 @@ function invalid(field: string, message: string): AppError {
 /** Canonical form of an order request: the same ref must come with exactly this again. */
 export function orderHash(o: TOrder): string {
   const canonical = {
-    items: o.items.map((i) => [i.type, i.qty, i.date, i.slot ?? null]),
+    // Holders only when given, so orders without them keep the hash they always had.
+    items: o.items.map((i) => [
+      i.type,
+      i.qty,
+      i.date,
+      i.slot ?? null,
+      ...(i.holders ? [i.holders.map((h) => [h.name, h.idNumber])] : []),
+    ]),
     customer: o.customer ? [o.customer.name, o.customer.phone ?? null, o.customer.idNumber ?? null] : null,
     amount: Math.round(o.amount * 100),
     paidAt: o.paidAt ? new Date(o.paidAt).toISOString() : null,
@@ -67,20 +76,20 @@ export function orderHash(o: TOrder): string {
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
 }
 
-async function dayKind(db: Database, venueId: number, day: string): Promise<DayKind> {
+export async function dayKind(db: Queryable, venueId: number, day: string): Promise<DayKind> {
   if (await isHoliday(db, venueId, day)) return 'holiday';
   const wd = weekdayOf(day);
   return wd === 0 || wd === 6 ? 'weekend' : 'weekday';
 }
 
-function priceFor(t: TicketTypeRow, kind: DayKind): number {
+export function priceFor(t: TicketTypeRow, kind: DayKind): number {
   if (kind === 'holiday') return t.holiday_price_fen ?? t.weekend_price_fen ?? t.price_fen;
   if (kind === 'weekend') return t.weekend_price_fen ?? t.price_fen;
   return t.price_fen;
 }
 
 /** First and last valid day of a ticket of this type bought for `day`, or null when not sellable for it. */
-function validityFor(t: TicketTypeRow, day: string): { from: string; to: string } | null {
+export function validityFor(t: TicketTypeRow, day: string): { from: string; to: string } | null {
   if (t.validity === 'season') {
     if (!t.season_from || !t.season_to || day < t.season_from || day > t.season_to) return null;
     return { from: day, to: t.season_to };
@@ -90,6 +99,17 @@ function validityFor(t: TicketTypeRow, day: string): { from: string; to: string 
 }
 
 const yuan = (fen: number) => Math.round(fen) / 100;
+
+/** A ticket holder as stored: the ID number encrypted, indexed and masked, never in the clear. */
+function holderRow(ctx: SalesContext, h: THolder): NonNullable<NewTicket['holder']> {
+  return {
+    name: h.name,
+    idEncHex: ctx.idCrypto.encrypt(h.idNumber).toString('hex'),
+    idBidxHex: ctx.idCrypto.blindIndex(h.idNumber).toString('hex'),
+    idMasked: maskIdCard(h.idNumber),
+    idTailsHex: ctx.idCrypto.tailIndexes(h.idNumber).map((b) => b.toString('hex')),
+  };
+}
 
 /** What a channel can sell for a date: types, prices for the day kind, slots and what is left. */
 export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: string): Promise<TCatalog> {
@@ -127,6 +147,7 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
           entryPolicy: { kind: t.entry_policy, antiPassback: t.anti_passback, maxEntriesPerDay: t.max_entries_per_day },
           validity: v,
           slotRequired: t.slot_required || !!t.bundle?.some((b) => types.find((x) => x.code === b.type)?.slot_required),
+          realName: !!t.real_name || !!t.bundle?.some((b) => types.find((x) => x.code === b.type)?.real_name),
           ...(t.bundle ? { bundle: t.bundle } : {}),
         };
       }),
@@ -147,18 +168,42 @@ interface PlannedTicket {
   date: string;
   slot: string | null;
   priceFen: number;
+  holder: THolder | null;
+}
+
+/** What a sale at a window adds to a channel's order, written in the order's own transaction. */
+export interface PlaceOrderExtras {
+  /** The cashier's shift and user (orders sold at a window). */
+  shiftId?: number;
+  userId?: number;
+  /** A phone without a customer name (the window asks only for the phone). */
+  phone?: string;
+  /** Runs inside the order's transaction once the order and its tickets exist (payments, audit). */
+  onSold?: (tx: Queryable, sold: { orderId: number; ticketIds: number[]; totalFen: number }) => Promise<void>;
+}
+
+/** Alphabet of order codes: Crockford base32 (no I, L, O, U), so a code read out loud is unambiguous. */
+const ORDER_CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** Characters of an order code: 40 random bits, short enough to read out over the counter. */
+const ORDER_CODE_LENGTH = 8;
+
+/** A new short order code (订单号) people read out at the desk. */
+export function newOrderCode(): string {
+  const bytes = randomBytes(ORDER_CODE_LENGTH);
+  return Array.from(bytes, (b) => ORDER_CODE_ALPHABET[b & 31]).join('');
 }
 
 /**
  * Sells an order from a channel. Idempotent by (channel, ref): the same request again returns the
  * stored answer (200) and sells nothing; another body under the same ref is `idempotency_mismatch`.
  * Quotas are taken with atomic conditional updates in one transaction, so nothing is oversold and a
- * sold-out order sells nothing at all.
+ * sold-out order sells nothing at all. Real-name types need a holder per ticket.
  */
 export async function placeOrder(
   ctx: SalesContext,
   channel: ChannelRow,
   input: unknown,
+  extras: PlaceOrderExtras = {},
 ): Promise<{ status: 200 | 201; body: TOrderResponse }> {
   const parsed = ZOrder.safeParse(input);
   if (!parsed.success) {
@@ -224,6 +269,12 @@ export async function placeOrder(
     const needsSlot = components.some((c) => c.type.slot_required);
     if (needsSlot && !item.slot) throw invalid(`items.${idx}.slot`, `${t.code} needs a time slot (see the catalog)`);
     if (!needsSlot && item.slot) throw invalid(`items.${idx}.slot`, `${t.code} is not sold by time slot`);
+    const realName = t.real_name || components.some((c) => c.type.real_name);
+    if (realName && !item.holders)
+      throw invalid(
+        `items.${idx}.holders`,
+        `${t.code} is a real-name ticket: a holder (name and ID number) per ticket`,
+      );
     for (let q = 0; q < item.qty; q++) {
       let first = true;
       for (const c of components) {
@@ -237,6 +288,7 @@ export async function placeOrder(
             date: item.date,
             slot: c.type.slot_required ? item.slot! : null,
             priceFen: share,
+            holder: item.holders?.[q] ?? null,
           });
         }
       }
@@ -246,6 +298,7 @@ export async function placeOrder(
     throw invalid('amount', `must be ${(totalFen / 100).toFixed(2)} for these items`);
 
   const id = order.customer?.idNumber;
+  const code = newOrderCode();
   return db.transaction(async (tx) => {
     const orderId = await insertOrder(tx, {
       venueId: channel.venue_id,
@@ -254,11 +307,15 @@ export async function placeOrder(
       requestHash: hash,
       amountFen: totalFen,
       customerName: order.customer?.name ?? null,
-      customerPhone: order.customer?.phone ?? null,
+      customerPhone: order.customer?.phone ?? extras.phone ?? null,
       idEnc: id ? ctx.idCrypto.encrypt(id) : null,
       idBidx: id ? ctx.idCrypto.blindIndex(id) : null,
       idMasked: id ? maskIdCard(id) : null,
-      paidAt: order.paidAt ? new Date(order.paidAt) : null,
+      idTails: id ? ctx.idCrypto.tailIndexes(id).map((b) => b.toString('hex')) : null,
+      paidAt: order.paidAt ? new Date(order.paidAt) : extras.shiftId ? now : null,
+      code,
+      shiftId: extras.shiftId ?? null,
+      userId: extras.userId ?? null,
     });
     if (orderId === undefined) {
       const existing = await findOrder(tx, channel.id, order.ref);
@@ -315,13 +372,14 @@ export async function placeOrder(
         slotEnd,
         quotaIds: ids,
         priceFen: p.priceFen,
+        ...(p.holder ? { holder: holderRow(ctx, p.holder) } : {}),
       });
     }
     for (const [quotaId, { n, label }] of [...need.entries()].sort((a, b) => a[0] - b[0])) {
       const r = await takeQuota(tx, quotaId, n);
       if (!r.ok) throw new AppError('sold_out', `sold out: ${label} has ${r.left} place(s) left, the order needs ${n}`);
     }
-    await insertTickets(tx, tickets);
+    const ticketIds = await insertTickets(tx, tickets);
 
     const byType = new Map<number, SalesEventRow>();
     for (const t of tickets) {
@@ -347,6 +405,7 @@ export async function placeOrder(
     const typeCode = new Map([...types.values()].map((t) => [t.id, t.code]));
     const body: TOrderResponse = {
       orderId,
+      orderCode: code,
       tickets: tickets.map((t) => ({
         code: t.code,
         type: typeCode.get(t.typeId)!,
@@ -355,6 +414,7 @@ export async function placeOrder(
       })),
     };
     await setOrderResponse(tx, orderId, body);
+    await extras.onSold?.(tx, { orderId, ticketIds, totalFen });
     return { status: 201 as const, body };
   });
 }
@@ -397,34 +457,14 @@ export async function refundOrder(
       .map((t) => ({ code: t.code, reason: 'used' as const }));
     const amountFen = refund.reduce((s, t) => s + t.price_fen, 0);
     if (refund.length) {
-      await markRefunded(
-        tx,
-        refund.map((t) => t.id),
-      );
-      const give = new Map<number, number>();
-      for (const t of refund) for (const q of t.quota_ids) give.set(q, (give.get(q) ?? 0) + 1);
-      for (const [q, n] of [...give.entries()].sort((a, b) => a[0] - b[0])) await returnQuota(tx, q, n);
-      const byType = new Map<number, SalesEventRow>();
-      for (const t of refund) {
-        const e = byType.get(t.type_id) ?? {
-          at: now,
-          venueId: channel.venue_id,
-          channelId: channel.id,
-          orderId: order.id,
-          typeId: t.type_id,
-          kind: 'refund' as const,
-          qty: 0,
-          amountFen: 0,
-          visitDate: t.visit_date,
-        };
-        e.qty++;
-        e.amountFen += t.price_fen;
-        byType.set(t.type_id, e);
-      }
-      await insertSalesEvents(tx, [...byType.values()]);
-      await bumpDailyCounters(tx, [
-        { venueId: channel.venue_id, day: today, refunded: refund.length, revenueFen: -amountFen },
-      ]);
+      await recordRefund(tx, {
+        venueId: channel.venue_id,
+        channelId: channel.id,
+        orderId: order.id,
+        tickets: refund,
+        now,
+        today,
+      });
       await insertAudit(tx, {
         actorKind: 'channel',
         actorId: channel.id,
@@ -445,4 +485,57 @@ export async function refundOrder(
       amount: yuan(amountFen),
     };
   });
+}
+
+/**
+ * What every refund of tickets does, wherever it is made (a channel's API, the order desk): the
+ * tickets are refunded, their places go back to the quotas (in id order), and the refund is a sales
+ * event and a change of the day's totals. The caller holds the tickets' row locks and writes the
+ * audit row and any payment rows.
+ */
+export async function recordRefund(
+  tx: Queryable,
+  r: {
+    venueId: number;
+    channelId: number;
+    orderId: number;
+    tickets: OrderTicketRow[];
+    now: Date;
+    today: string;
+    feeFen?: number;
+  },
+): Promise<number> {
+  const amountFen = r.tickets.reduce((s, t) => s + t.price_fen, 0);
+  await markRefunded(
+    tx,
+    r.tickets.map((t) => t.id),
+  );
+  const give = new Map<number, number>();
+  for (const t of r.tickets) for (const q of t.quota_ids) give.set(q, (give.get(q) ?? 0) + 1);
+  for (const [q, n] of [...give.entries()].sort((a, b) => a[0] - b[0])) await returnQuota(tx, q, n);
+  const byType = new Map<number, SalesEventRow>();
+  for (const t of r.tickets) {
+    const e = byType.get(t.type_id) ?? {
+      at: r.now,
+      venueId: r.venueId,
+      channelId: r.channelId,
+      orderId: r.orderId,
+      typeId: t.type_id,
+      kind: 'refund' as const,
+      qty: 0,
+      amountFen: 0,
+      visitDate: t.visit_date,
+    };
+    e.qty++;
+    e.amountFen += t.price_fen;
+    byType.set(t.type_id, e);
+  }
+  // A fee the venue keeps stays revenue: the first type's refund event carries it back.
+  const fee = Math.min(r.feeFen ?? 0, amountFen);
+  if (fee) [...byType.values()][0].amountFen -= fee;
+  await insertSalesEvents(tx, [...byType.values()]);
+  await bumpDailyCounters(tx, [
+    { venueId: r.venueId, day: r.today, refunded: r.tickets.length, revenueFen: -(amountFen - fee) },
+  ]);
+  return amountFen - fee;
 }

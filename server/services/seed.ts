@@ -134,6 +134,7 @@ export async function seedDemo(
         draws_day_quota: t.drawsDayQuota ?? true,
         active: true,
         sort,
+        real_name: t.realName ?? false,
       });
     }
     return id;
