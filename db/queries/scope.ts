@@ -8,6 +8,7 @@ export const SCOPED_RESOURCES = {
   alarm: 'alarms',
   ticket: 'tickets',
   order: 'orders',
+  shift: 'shifts',
 } as const;
 export type TScopedResource = keyof typeof SCOPED_RESOURCES;
 

@@ -50,7 +50,15 @@ interface Job {
    * queued at that time is dropped rather than decided behind the device's back.
    */
   expiresAt?: number;
+  /** An admission by a person at the check-in desk (人工放行), possibly overriding the rules. */
+  manual?: TManualScan;
   resolve: (ack: TScanAck) => void;
+}
+
+/** Who admits by hand, and for an override of the rules, which supervisor approved it and why. */
+export interface TManualScan {
+  userId: number;
+  override?: { reason: string; supervisorId: number };
 }
 
 /** The answer for a scan the server did not store: the device retries it with the same id, or decides itself. */
@@ -167,7 +175,8 @@ function sameCounts(a: TScanUndo['before'], b: TScanUndo['before']): boolean {
   );
 }
 
-function rulesOf(t: TicketForScan): TTicketRules {
+/** A ticket's type rules as the admission decision reads them. */
+export function rulesOf(t: TicketForScan): TTicketRules {
   return {
     entryPolicy: t.entry_policy,
     antiPassback: t.anti_passback,
@@ -177,7 +186,8 @@ function rulesOf(t: TicketForScan): TTicketRules {
   };
 }
 
-function stateOf(t: TicketForScan): TTicketState {
+/** A ticket's state as the admission decision reads it. */
+export function stateOf(t: TicketForScan): TTicketState {
   return {
     status: t.status,
     validFrom: t.valid_from,
@@ -250,6 +260,7 @@ export class ScanIngest {
     scans: TScan[],
     forced: (TScanReason | undefined)[] = [],
     expiresAt?: number,
+    manual?: TManualScan,
   ): Promise<TScanAck[]> {
     if (this.closed || this.queue.length + scans.length > MAX_PENDING) {
       const message = this.closed
@@ -267,7 +278,7 @@ export class ScanIngest {
             answered = true;
             resolve(ack);
           };
-          this.queue.push({ device, scan, hash: scanHash(scan), forced: forced[i], expiresAt, resolve: once });
+          this.queue.push({ device, scan, hash: scanHash(scan), forced: forced[i], expiresAt, manual, resolve: once });
         }),
     );
     this.pump();
@@ -614,7 +625,29 @@ export class ScanIngest {
       }
       let ack: TScanAck;
       let row: Pick<GateScanRow, 'result' | 'reason' | 'conflict'>;
-      if (batch[i].forced && !scan.local) {
+      const override = batch[i].manual?.override;
+      if (override && t && t.venue_id === device.venue_id && !scan.local) {
+        // A supervisor's override at the desk: the visitor goes in whatever the rules say (the
+        // refusal they overrode is kept as the row's reason), counted like any admission.
+        const current = state.get(t.id) ?? stateOf(t);
+        const r = recordOffline(current, rulesOf(t), { ...ctx, zoneHasRoom: true }, 'admit');
+        if (r.next) {
+          state.set(t.id, r.next);
+          updates.set(t.id, {
+            id: t.id,
+            entries: r.next.entries,
+            entriesOnDay: r.next.entriesOnDay,
+            entriesDay: r.next.entriesDay,
+            inside: r.next.inside,
+            zoneId: r.next.zoneId,
+            at: now,
+          });
+        }
+        move(r.into, ctx.day, 1);
+        move(r.outOf, ctx.day, -1);
+        ack = { id: scan.id, result: 'admit', ticket: { type: t.type_code } };
+        row = { result: 'admit', reason: r.reason ?? null, conflict: false };
+      } else if (batch[i].forced && !scan.local) {
         const reason = batch[i].forced!;
         ack = {
           id: scan.id,
@@ -743,6 +776,9 @@ export class ScanIngest {
         reason: row.reason,
         offline: !!scan.local,
         conflict: row.conflict,
+        manualUserId: batch[i].manual?.userId ?? null,
+        overrideReason: batch[i].manual?.override?.reason ?? null,
+        supervisorId: batch[i].manual?.override?.supervisorId ?? null,
       });
     }
 

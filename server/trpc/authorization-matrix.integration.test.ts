@@ -102,6 +102,7 @@ describe.each(backends().filter((b) => b.name !== 'pglite-timescaledb'))('author
         alarm: b.alarmId,
         ticket: b.ticketId,
         order: b.orderId,
+        shift: b.shiftId,
       };
       return { [scope.key]: ids[scope.resource] };
     }
@@ -165,9 +166,10 @@ describe.each(backends().filter((b) => b.name !== 'pglite-timescaledb'))('author
           venueCases++;
         }
         if (type === 'query' && (venue === 'none' || 'input' in venue)) {
-          // The control: the same role on its own venue gets through.
+          // The control: the same role on its own venue gets through the checks (a query that needs
+          // more input than the venue answers 400, after them; never 401 or 403).
           const status = await call(path, type, venue === 'none' ? {} : { venueId: venueA }, cookie);
-          expect(status, `${path} as ${role} on its own venue`).toBe(200);
+          expect([200, 400], `${path} as ${role} on its own venue: ${status}`).toContain(status);
           cells++;
         }
       }

@@ -2,6 +2,7 @@ import { adminRouter } from './routers/admin.ts';
 import { chartsRouter } from './routers/charts.ts';
 import { alarmsRouter } from './routers/alarms.ts';
 import { controlsRouter } from './routers/controls.ts';
+import { frontDeskRouter } from './routers/front-desk.ts';
 import { gatesRouter } from './routers/gates.ts';
 import { systemRouter } from './routers/system.ts';
 import { createTRPCRouter } from './init.ts';
@@ -14,6 +15,7 @@ export const appRouter = createTRPCRouter({
   charts: chartsRouter,
   alarms: alarmsRouter,
   controls: controlsRouter,
+  frontDesk: frontDeskRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,6 +11,7 @@ export interface TSecondVenue {
   alarmId: number;
   orderId: number;
   ticketId: number;
+  shiftId: number;
 }
 
 /** A minimal second venue beside the demo one: a zone, a gate, a channel, an open alarm, an order with a ticket. */
@@ -50,7 +51,16 @@ export async function createSecondVenue(db: Database, code = 'VENUE-B'): Promise
        VALUES ($1, $2, $3, 'T' || lpad('', 26, 'B'), current_date, current_date, current_date, 1000) RETURNING id`,
       [order.id, venue.id, type.id],
     );
+    const cashier = await one<{ id: number }>(
+      `INSERT INTO users (email, name, password_hash, role) VALUES (lower($1) || '-cashier@venue-b.test', 'B cashier', 'x', 'frontdesk') RETURNING id`,
+      [code],
+    );
+    const shift = await one<{ id: number }>(
+      'INSERT INTO shifts (venue_id, channel_id, user_id, opening_float_fen) VALUES ($1, $2, $3, 0) RETURNING id',
+      [venue.id, channel.id, cashier.id],
+    );
     return {
+      shiftId: shift.id,
       venueId: venue.id,
       code,
       zoneId: zone.id,
