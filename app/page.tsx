@@ -12,6 +12,8 @@ export default async function HomePage() {
   const { user } = await requirePage('/');
   // Control-room roles go straight to the wall display.
   if (canUse(user.role, 'commandCenter') && user.role === 'operator') redirect('/command-center');
+  // Cashiers go straight to the ticket window.
+  if (user.role === 'frontdesk') redirect('/front-desk/sell');
   const locale = await currentLocale();
   const venues = await listVenues(getRuntime().db, user.venueIds);
   const areas = (Object.keys(AREA_ROLES) as TArea[]).filter((a) => canUse(user.role, a));

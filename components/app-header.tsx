@@ -15,6 +15,7 @@ export function AppHeader({ user, locale }: { user: { name: string; email: strin
     { href: '/', label: t('nav.home'), show: true },
     { href: '/command-center', label: t('nav.commandCenter'), show: canUse(user.role, 'commandCenter') },
     { href: '/controls', label: t('nav.controls'), show: canUse(user.role, 'controls') },
+    { href: '/front-desk/sell', label: t('nav.frontDesk'), show: canUse(user.role, 'frontdesk') },
     { href: '/admin', label: t('nav.admin'), show: canUse(user.role, 'admin') },
   ].filter((l) => l.show);
   const switchLanguage = () => {
@@ -28,7 +29,7 @@ export function AppHeader({ user, locale }: { user: { name: string; email: strin
       </Link>
       <nav aria-label="main">
         {links.map((l) => (
-          <Link key={l.href} href={l.href} aria-current={pathname === l.href ? 'page' : undefined}>
+          <Link key={l.href} href={l.href} aria-current={pathname === l.href || (l.href.startsWith('/front-desk') && pathname.startsWith('/front-desk')) ? 'page' : undefined}>
             {l.label}
           </Link>
         ))}

@@ -10,6 +10,10 @@ export const PAGE_ACCESS = {
   '/admin': 'admin',
   '/command-center': 'commandCenter',
   '/controls': 'controls',
+  '/front-desk/check-in': 'frontdesk',
+  '/front-desk/orders': 'frontdesk',
+  '/front-desk/sell': 'frontdesk',
+  '/front-desk/shifts': 'frontdesk',
   '/sign-in': 'public',
 } as const satisfies Record<string, TArea | 'signedIn' | 'public'>;
 

@@ -1,4 +1,14 @@
 import en from './messages/en.json';
+import fdCheckInEn from './messages/front-desk/checkIn.en.json';
+import fdCheckInZh from './messages/front-desk/checkIn.zh-CN.json';
+import fdCommonEn from './messages/front-desk/common.en.json';
+import fdCommonZh from './messages/front-desk/common.zh-CN.json';
+import fdOrdersEn from './messages/front-desk/orders.en.json';
+import fdOrdersZh from './messages/front-desk/orders.zh-CN.json';
+import fdSellEn from './messages/front-desk/sell.en.json';
+import fdSellZh from './messages/front-desk/sell.zh-CN.json';
+import fdShiftsEn from './messages/front-desk/shifts.en.json';
+import fdShiftsZh from './messages/front-desk/shifts.zh-CN.json';
 import zhCN from './messages/zh-CN.json';
 
 /** Simplified Chinese first: most of our users are in China. */
@@ -9,8 +19,18 @@ export const DEFAULT_LOCALE: TLocale = 'zh-CN';
 export const LOCALE_COOKIE = 'tw-locale';
 export const LOCALE_COOKIE_MAX_AGE_S = 365 * 24 * 3600;
 
-export type TMessages = typeof en;
-const MESSAGES: Record<TLocale, TMessages> = { 'zh-CN': zhCN, en };
+/** The front desk's screens keep their words in files of their own (messages/front-desk/), under `fd`. */
+const EN = {
+  ...en,
+  fd: { ...fdCommonEn, sell: fdSellEn, orders: fdOrdersEn, checkIn: fdCheckInEn, shifts: fdShiftsEn },
+};
+const ZH: typeof EN = {
+  ...zhCN,
+  fd: { ...fdCommonZh, sell: fdSellZh, orders: fdOrdersZh, checkIn: fdCheckInZh, shifts: fdShiftsZh },
+};
+
+export type TMessages = typeof EN;
+const MESSAGES: Record<TLocale, TMessages> = { 'zh-CN': ZH, en: EN };
 
 export function resolveLocale(value: string | undefined | null): TLocale {
   return (LOCALES as readonly string[]).includes(value ?? '') ? (value as TLocale) : DEFAULT_LOCALE;

@@ -1,0 +1,10 @@
+import { DeskPage } from '../../../components/front-desk/desk-page.tsx';
+import { OrdersScreen } from '../../../components/front-desk/orders/orders-screen.tsx';
+
+export default function Page() {
+  return (
+    <DeskPage path="/front-desk/orders">
+      <OrdersScreen />
+    </DeskPage>
+  );
+}
