@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZIdCard } from '../id-card.ts';
 import { ZTimestamp } from './device.ts';
 
 export const SCAN_REASONS = [
@@ -13,28 +14,38 @@ export const SCAN_REASONS = [
   'throttled',
   'invalid',
   'replaced',
+  'ambiguous',
 ] as const;
 export type TScanReason = (typeof SCAN_REASONS)[number];
 
-/** One scan from a gate: `id` is the device's own id for it, unique per device (retries reuse it). */
-export const ZScan = z
+const ZScanFields = z
   .object({
     id: z.string().min(1).max(64),
-    code: z.string().max(256),
+    /** The ticket's code (QR or barcode) ... */
+    code: z.string().max(256).optional(),
+    /** ... or, at a gate with an ID-card reader, the holder's ID-card number (刷身份证入园). */
+    idNumber: ZIdCard.optional(),
     direction: z.enum(['in', 'out']),
     at: ZTimestamp,
   })
   .strict();
+const oneOfCodeOrId = (s: { code?: string; idNumber?: string }) =>
+  (s.code === undefined) !== (s.idNumber === undefined);
+const ONE_OF = { message: 'a scan has either code or idNumber, not both', path: ['code'] };
+
+/** One scan from a gate: `id` is the device's own id for it, unique per device (retries reuse it). */
+export const ZScan = ZScanFields.refine(oneOfCodeOrId, ONE_OF);
 
 /**
  * A scan uploaded after an outage: `local` is what the gate decided while offline and, for a
  * rejection, optionally `reason` (why the gate refused it), recorded with it.
  */
-export const ZBatchScan = ZScan.extend({
+export const ZBatchScan = ZScanFields.extend({
   local: z.enum(['admit', 'reject']).optional(),
   reason: z.enum(SCAN_REASONS).optional(),
 })
   .strict()
+  .refine(oneOfCodeOrId, ONE_OF)
   .refine((s) => s.reason === undefined || s.local === 'reject', {
     message: 'reason is only for a scan the gate rejected offline (local: "reject")',
     path: ['reason'],
@@ -43,7 +54,11 @@ export const ZBatchScan = ZScan.extend({
 export const MAX_BATCH_SCANS = 1_000;
 export const ZScanBatch = z.object({ scans: z.array(ZBatchScan).min(1).max(MAX_BATCH_SCANS) }).strict();
 
-export type TScan = z.output<typeof ZBatchScan>;
+/**
+ * A scan as the ingest decides it. An ID-card number never goes past the edge: the stream handlers
+ * replace it with its keyed index (`holderIdx`, hex), which finds the holder's tickets.
+ */
+export type TScan = Omit<z.output<typeof ZBatchScan>, 'idNumber'> & { holderIdx?: string };
 
 export type TScanAck =
   | {

@@ -21,6 +21,7 @@ import {
   type TScanUndo,
 } from '../../db/queries/scans.ts';
 import { normalizeTicketCode } from '../../lib/ticket-code.ts';
+import { findHolderTickets } from '../../db/queries/front-desk.ts';
 import { localTime, minutesOf } from '../../lib/venue-time.ts';
 import type { TScan, TScanAck, TScanReason } from '../../lib/schemas/scan.ts';
 import type { TLogger } from '../logger.ts';
@@ -125,7 +126,7 @@ export function scanHash(scan: TScan): string {
   return createHash('sha256')
     .update(
       JSON.stringify([
-        scan.code,
+        scan.holderIdx === undefined ? scan.code : `holder:${scan.holderIdx}`,
         scan.direction,
         scan.at.toISOString(),
         scan.local ?? null,
@@ -438,6 +439,37 @@ export class ScanIngest {
   }
 
   /** Decides a batch inside one transaction; returns the acknowledgements in batch order. */
+  /**
+   * The ticket an ID card presents at a gate (刷身份证入园): the holder's one ticket valid today, or
+   * of several the one the gate would admit now; `ambiguous` when more than one would be.
+   */
+  private async holderTicket(
+    tx: Queryable,
+    device: DeviceAuthRow,
+    scan: TScan,
+    lt: { day: string; minute: number },
+  ): Promise<string | null | 'ambiguous'> {
+    const held = await findHolderTickets(tx, device.venue_id, scan.holderIdx!, lt.day);
+    if (held.length <= 1) return held[0]?.code ?? null;
+    const rows = await lockTicketsByCode(
+      tx,
+      held.map((t) => t.code),
+      false,
+    );
+    const admissible = rows.filter(
+      (t) =>
+        decide(stateOf(t), rulesOf(t), {
+          direction: scan.direction,
+          day: lt.day,
+          minute: lt.minute,
+          zoneId: device.zone_id,
+          zoneHasRoom: true,
+        }).result === 'admit',
+    );
+    if (admissible.length > 1) return 'ambiguous';
+    return (admissible[0] ?? rows[0])?.code ?? null;
+  }
+
   private async decideBatch(
     tx: Queryable,
     batch: Job[],
@@ -493,15 +525,29 @@ export class ScanIngest {
     const decided = [...fresh, ...settling].sort((a, b) => a - b);
 
     // 2. Lock the tickets and the occupancy rows involved, in a fixed order.
+    const now = this.now();
     const codes = new Map<number, string | null>();
-    for (const i of decided) codes.set(i, normalizeTicketCode(batch[i].scan.code));
+    /** Scans by ID card that found no ticket valid today, or several the gate would admit. */
+    const noHolderTicket = new Set<number>();
+    const ambiguous = new Set<number>();
+    for (const i of decided) {
+      const { scan, device } = batch[i];
+      if (scan.holderIdx === undefined) codes.set(i, normalizeTicketCode(scan.code ?? ''));
+      else {
+        const clock = clocks.get(device.venue_id)!;
+        const lt = localTime(scan.local ? scan.at : now, clock.timezone, clock.resetMinute);
+        const code = await this.holderTicket(tx, device, scan, lt);
+        if (code === 'ambiguous') ambiguous.add(i);
+        else if (code === null) noHolderTicket.add(i);
+        codes.set(i, code === 'ambiguous' ? null : code);
+      }
+    }
     const tickets = new Map(
       (await lockTicketsByCode(tx, [...new Set([...codes.values()].filter((c): c is string => !!c))])).map((t) => [
         t.code,
         t,
       ]),
     );
-    const now = this.now();
     const contexts = new Map<number, TScanContext>();
     const nowLocal = new Map<number, ReturnType<typeof localTime>>();
     const occKeys = new Map<string, { zoneId: number; day: string }>();
@@ -657,7 +703,11 @@ export class ScanIngest {
         };
         row = { result: 'reject', reason, conflict: false };
       } else if (!t || t.venue_id !== device.venue_id) {
-        const reason: TScanReason = code ? 'unknown' : 'invalid';
+        const reason: TScanReason = ambiguous.has(i)
+          ? 'ambiguous'
+          : code || noHolderTicket.has(i)
+            ? 'unknown'
+            : 'invalid';
         const conflict = scan.local === 'admit';
         ack = scan.local
           ? { id: scan.id, result: scan.local, recorded: true, ...(conflict ? { conflict: true as const } : {}) }

@@ -131,7 +131,7 @@ export async function acceptScan(rt: Runtime, device: DeviceAuthRow, payload: un
       error: { code: 'invalid', message: `scan: ${describeIssues(parsed.error.issues)}` },
     };
   }
-  const [ack] = await decideInTime(rt, device, [parsed.data]);
+  const [ack] = await decideInTime(rt, device, [forIngest(rt, parsed.data)]);
   return ack;
 }
 
@@ -144,7 +144,20 @@ export async function acceptScanBatch(
   const parsed = ZScanBatch.safeParse(payload);
   if (!parsed.success)
     return { error: { code: 'invalid', message: `scan:batch: ${describeIssues(parsed.error.issues)}` } };
-  return { results: await decideInTime(rt, device, parsed.data.scans) };
+  return {
+    results: await decideInTime(
+      rt,
+      device,
+      parsed.data.scans.map((s) => forIngest(rt, s)),
+    ),
+  };
+}
+
+/** A parsed scan for the ingest: an ID-card number becomes its keyed index here and goes no further. */
+function forIngest(rt: Runtime, scan: TScan & { idNumber?: string }): TScan {
+  const { idNumber, ...rest } = scan;
+  if (idNumber === undefined) return rest;
+  return { ...rest, holderIdx: rt.sales!.idCrypto.blindIndex(idNumber).toString('hex') };
 }
 
 /** A device told `unavailable` tries again after this long, or decides by itself (ms). */

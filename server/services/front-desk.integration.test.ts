@@ -238,6 +238,74 @@ describe.each(backends())('front desk on $name', (backend) => {
     await closeShift(rt, cashier, { shiftId: shift.id, counted: { wechat: 200 } });
   });
 
+  it('admits a real-name holder at a gate by ID card (刷身份证入园), and says when no ticket or several would do', async () => {
+    const rt = app.runtime;
+    const ID = '440304199001010011';
+    const byId = async (idNumber: string) =>
+      (await gate.emitWithAck('scan', {
+        id: randomUUID(),
+        idNumber,
+        direction: 'in',
+        at: new Date().toISOString(),
+      })) as TScanAck;
+    // Nobody holds a ticket for this ID yet.
+    expect(reasonOf(await byId(ID))).toBe('unknown');
+    // A checksum that does not hold is refused at the edge, with a typed error.
+    expect(await byId('440304199001010012')).toMatchObject({ error: { code: 'invalid' } });
+    // A code and an ID number at once are one too many.
+    expect(
+      await gate.emitWithAck('scan', {
+        id: randomUUID(),
+        code: 'X',
+        idNumber: ID,
+        direction: 'in',
+        at: new Date().toISOString(),
+      }),
+    ).toMatchObject({ error: { code: 'invalid' } });
+    const shift = await openShift(rt, cashier, { channelId: windowId, openingFloat: 0 }, venueId);
+    const sell = (qty: number) =>
+      sellAtWindow(rt, cashier, {
+        shiftId: shift.id,
+        ref: `g-${randomUUID()}`,
+        items: [
+          {
+            type: 'D-NAMED',
+            qty,
+            date: today,
+            holders: Array.from({ length: qty }, () => ({ name: '李四', idNumber: ID })),
+          },
+        ],
+        amount: 200 * qty,
+        payments: [{ method: 'cash', amount: 200 * qty }],
+      });
+    const one = await sell(1);
+    const first = await byId(` ${ID} `);
+    expect(first).toMatchObject({ result: 'admit', ticket: { type: 'D-NAMED' } });
+    // Single entry: the same ID card again is the same ticket, used.
+    expect(reasonOf(await byId(ID))).toBe('used');
+    const stored = await t.db.query<{ ticket_id: number }>(
+      "SELECT ticket_id FROM gate_scans WHERE ticket_id = $1 AND result = 'admit'",
+      [one.order.tickets[0].id],
+    );
+    expect(stored.rows).toHaveLength(1);
+    // A second ticket for the same holder today: of the two, the one the gate would admit.
+    const second = await sell(1);
+    expect(await byId(ID)).toMatchObject({ result: 'admit' });
+    expect(
+      (await t.db.query('SELECT 1 FROM gate_scans WHERE ticket_id = $1', [second.order.tickets[0].id])).rows,
+    ).toHaveLength(1);
+    // Two more unused ones: the gate cannot tell which one is meant.
+    await sell(2);
+    expect(reasonOf(await byId(ID))).toBe('ambiguous');
+    // The ID number itself is stored nowhere in the scan tables.
+    const leaked = await t.db.query(
+      `SELECT 1 FROM scan_requests WHERE response::text LIKE '%' || $1 || '%' OR request_hash LIKE '%' || $1 || '%'`,
+      [ID.slice(-6)],
+    );
+    expect(leaked.rows).toHaveLength(0);
+    await closeShift(rt, cashier, { shiftId: shift.id, counted: { cash: 800 } });
+  });
+
   // Concurrency needs several sessions: PostgreSQL only.
   it.runIf(backend.name === 'postgres')(
     'sells a sale ref once, the last 10 places exactly once, and a ticket either refunded or admitted',
