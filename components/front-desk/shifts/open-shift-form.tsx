@@ -27,6 +27,7 @@ export function OpenShiftForm({ venueId, onOpened }: { venueId: number; onOpened
   const windows = useQuery(trpc.frontDesk.windows.queryOptions({ venueId }));
   const shifts = useQuery(trpc.frontDesk.shifts.queryOptions({ venueId }));
   const [refused, setRefused] = useState<number[]>([]);
+  const [lostWindow, setLostWindow] = useState<string | null>(null);
   const taken = useMemo(() => {
     const s = new Set(refused);
     for (const x of shifts.data ?? []) if (!x.closedAt) s.add(x.window.id);
@@ -56,12 +57,17 @@ export function OpenShiftForm({ venueId, onOpened }: { venueId: number; onOpened
       onError: (err, input) => {
         const e = err as { data?: { appCode?: string } | null; message?: string };
         // Someone else opened this window first: mark it taken and move on to the next free one.
-        if (e.data?.appCode === 'conflict' && /window .* already has an open shift/.test(e.message ?? ''))
+        if (e.data?.appCode === 'conflict' && /window .* already has an open shift/.test(e.message ?? '')) {
           setRefused((r) => [...r, input.channelId]);
+          setLostWindow(list.find((w) => w.id === input.channelId)?.code ?? String(input.channelId));
+        }
       },
     }),
   );
-  const onSubmit = form.handleSubmit((v) => open.mutate({ channelId: v.channelId, openingFloat: v.openingFloat }));
+  const onSubmit = form.handleSubmit((v) => {
+    setLostWindow(null);
+    open.mutate({ channelId: v.channelId, openingFloat: v.openingFloat });
+  });
   const errors = form.formState.errors;
   const floatField = form.register('openingFloat', { setValueAs: (v) => (v === '' ? Number.NaN : Number(v)) });
 
@@ -144,7 +150,11 @@ export function OpenShiftForm({ venueId, onOpened }: { venueId: number; onOpened
         </p>
       ) : null}
       <p className="muted">{t('floatHint')}</p>
-      {open.error ? (
+      {open.error && lostWindow ? (
+        <p className="error" role="alert" data-testid="open-shift-error">
+          {t('windowTaken', { window: lostWindow })}
+        </p>
+      ) : open.error ? (
         <p className="error" role="alert" data-testid="open-shift-error">
           {errorText.change(open.error)}
         </p>

@@ -13,17 +13,22 @@ import styles from './shifts.module.css';
 
 /** A date and time in the venue's own time zone, the way its staff read a clock. */
 export function useDeskTime(): (iso: string | null | undefined) => string {
-  const { locale, venue } = useDesk();
-  const f = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-CN', {
+  const { venue } = useDesk();
+  const f = new Intl.DateTimeFormat('en-CA', {
     timeZone: venue.timeZone,
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
     hour: '2-digit',
     minute: '2-digit',
-    hour12: false,
+    hourCycle: 'h23',
   });
-  return (iso) => (iso ? f.format(new Date(iso)) : '—');
+  // 2026-12-02 10:06 in both languages: no day/month order to misread.
+  return (iso) => {
+    if (!iso) return '—';
+    const p = Object.fromEntries(f.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+  };
 }
 
 /**

@@ -81,7 +81,6 @@ export function ShiftsScreen() {
           />
         ) : open ? (
           <>
-            <CurrentShift shift={open} />
             {view.kind === 'cash' ? (
               <CashMoveForm
                 shiftId={open.id}
@@ -101,6 +100,7 @@ export function ShiftsScreen() {
                 }}
               />
             ) : null}
+            <CurrentShift shift={open} />
             {home ? (
               <div className={styles.actions}>
                 <button type="button" onClick={() => setView({ kind: 'cash' })} data-testid="shift-cash-move">
