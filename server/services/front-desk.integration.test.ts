@@ -69,6 +69,12 @@ describe.each(backends())('front desk on $name', (backend) => {
     cashier = { kind: 'user', id: u.id, label: u.email };
     windowId = (await t.db.query<{ id: number }>("SELECT id FROM channels WHERE code = 'WINDOW-1'")).rows[0].id;
     app = await startTestApp(t.db);
+    // The demo seed opens the demo cashier's shift at WINDOW-1 (float 500): hand it over first.
+    const seeded = (
+      await t.db.query<{ id: number }>('SELECT id FROM shifts WHERE closed_at IS NULL AND user_id = $1', [u.id])
+    ).rows;
+    expect(seeded).toHaveLength(1);
+    await closeShift(app.runtime, cashier, { shiftId: seeded[0].id, counted: { cash: 500 } });
     const { token } = await createDevice(t.db, CLI_ACTOR, { gate: 'MG-01' });
     gate = await connectSocket(`${app.url}/gates`, { auth: { token } });
     sockets.push(gate);

@@ -4,6 +4,8 @@ import type { Database } from '../../db/client.ts';
 import { findActiveChannelByTokenHash } from '../../db/queries/channels.ts';
 import { findActiveDeviceByTokenHash } from '../../db/queries/devices.ts';
 import { listGates, upsertGate } from '../../db/queries/gates.ts';
+import { insertAudit } from '../../db/queries/audit.ts';
+import { findOpenShift, insertShift } from '../../db/queries/front-desk.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
 import { upsertVenue, upsertZone } from '../../db/queries/venues.ts';
 import { DEMO_VENUE } from '../../db/seed/demo-venue.ts';
@@ -168,6 +170,7 @@ export async function seedDemo(
     ).token;
     log(`channel ${c.code} (${c.kind})`);
   }
+  await openDemoShift(db, actor, venueId, log);
   const gates = (await listGates(db, venueId)).filter((g) => g.venue_code === v.code);
   for (const g of gates) {
     const old = prev?.devices[g.code];
@@ -181,4 +184,44 @@ export async function seedDemo(
   writeFileSync(demoCredentialsPath(dataDir), JSON.stringify(creds, null, 2), { mode: 0o600 });
   log(`demo device and channel tokens written to ${demoCredentialsPath(dataDir)}`);
   return creds;
+}
+
+/** The demo cashier's float when the seed opens their shift (yuan). */
+const DEMO_FLOAT = 500;
+
+/**
+ * A window shift ready for the demo cashier (frontdesk@demo at WINDOW-1, float 500), so the window
+ * sells at once; kept as it is when the cashier or the window already has one open.
+ */
+async function openDemoShift(db: Database, actor: TActor, venueId: number, log: (m: string) => void): Promise<void> {
+  const cashier = await findUserForSignIn(db, 'frontdesk@demo.tidewatch');
+  const window = await db.query<{ id: number }>("SELECT id FROM channels WHERE code = 'WINDOW-1' AND venue_id = $1", [
+    venueId,
+  ]);
+  if (!cashier || !window.rows[0]) return;
+  await db.transaction(async (tx) => {
+    if (
+      (await findOpenShift(tx, { userId: cashier.id })) ||
+      (await findOpenShift(tx, { channelId: window.rows[0].id }))
+    )
+      return;
+    const id = await insertShift(tx, {
+      venueId,
+      channelId: window.rows[0].id,
+      userId: cashier.id,
+      floatFen: DEMO_FLOAT * 100,
+    });
+    if (id === undefined) return;
+    await insertAudit(tx, {
+      actorKind: actor.kind,
+      actorId: actor.id,
+      actorLabel: actor.label,
+      action: 'shift.open',
+      venueId,
+      subjectKind: 'shift',
+      subjectId: id,
+      after: { window: 'WINDOW-1', cashier: cashier.email, openingFloat: DEMO_FLOAT },
+    });
+    log(`shift ${id} open for ${cashier.email} at WINDOW-1 (float ${DEMO_FLOAT})`);
+  });
 }
