@@ -25,6 +25,22 @@ export function maskName(name: string): string {
   return chars[0] + '*'.repeat(chars.length - 1);
 }
 
+/** "2026-12-02 10:10:51" in the venue's time zone: unambiguous in both languages on a receipt. */
+function localStamp(iso: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(iso));
+  const p = (k: string) => parts.find((x) => x.type === k)?.value ?? '';
+  return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}:${p('second')}`;
+}
+
 function typeName(t: TDeskTicket, locale: string) {
   return locale === 'en' ? t.type.nameEn || t.type.nameZh : t.type.nameZh || t.type.nameEn;
 }
@@ -55,16 +71,7 @@ export function OrderPrint({
   const { venue, locale } = useDesk();
   const money = yuanWithFen(locale);
   const venueName = locale === 'en' ? venue.nameEn || venue.nameZh : venue.nameZh || venue.nameEn;
-  const time = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-CN', {
-    timeZone: venue.timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  }).format(new Date(order.createdAt));
+  const time = localStamp(order.createdAt, venue.timeZone);
   const printed = order.tickets.filter((x) => !DEAD_STATES.has(x.state) && (!ticketIds || ticketIds.includes(x.id)));
   const lines = new Map<string, { name: string; date: string; slot: string | null; price: number; qty: number }>();
   for (const x of order.tickets) {

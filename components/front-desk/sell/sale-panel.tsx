@@ -505,6 +505,27 @@ export function SalePanel({
             </li>
           ))}
         </ul>
+        <label className={styles.phone}>
+          <span>
+            {t('phone')} <kbd>Alt+T</kbd>
+          </span>
+          <input
+            ref={phoneRef}
+            value={phone}
+            inputMode="tel"
+            autoComplete="off"
+            placeholder={t('phoneHint')}
+            onChange={(e) => setPhone(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                focusPay();
+              }
+            }}
+            data-testid="sell-phone"
+          />
+          {issueText('phone', t('errors.phone'))}
+        </label>
       </section>
 
       <section className={`panel ${styles.cartCol}`} data-testid="sell-cart">
@@ -644,28 +665,6 @@ export function SalePanel({
         {issueText('items')}
         {issueText('amount')}
 
-        <label className={styles.phone}>
-          <span>
-            {t('phone')} <kbd>Alt+T</kbd>
-          </span>
-          <input
-            ref={phoneRef}
-            value={phone}
-            inputMode="tel"
-            autoComplete="off"
-            placeholder={t('phoneHint')}
-            onChange={(e) => setPhone(e.target.value)}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') {
-                e.preventDefault();
-                focusPay();
-              }
-            }}
-            data-testid="sell-phone"
-          />
-          {issueText('phone', t('errors.phone'))}
-        </label>
-
         <div className={styles.pays} data-testid="sell-payments">
           <div className={styles.methods}>
             {PAYMENT_METHODS.map((m) => (
@@ -780,29 +779,30 @@ export function SalePanel({
           {issueText('payments', t('errors.paymentsSum'))}
         </div>
 
-        <div className={styles.changeBox}>
-          <span>{t('pay.change')}</span>
-          <span className={styles.bigMoney} data-testid="sell-change" data-fen={changeFen}>
-            {money.format(changeFen / 100)}
-          </span>
-        </div>
-
         {serverText ? (
           <p className="error" role="alert" data-testid="sell-error" data-code={serverError?.code}>
             {serverText}
           </p>
         ) : null}
-        <button
-          type="button"
-          className={styles.confirm}
-          onClick={confirm}
-          disabled={sell.isPending}
-          data-testid="sell-confirm"
-          data-pending={sell.isPending || undefined}
-        >
-          {sell.isPending ? t('confirming') : t('confirm', { total: money.format(totalFen / 100) })} <kbd>F9</kbd> /{' '}
-          <kbd>Ctrl+Enter</kbd>
-        </button>
+        <div className={styles.finish}>
+          <div className={styles.changeBox}>
+            <span>{t('pay.change')}</span>
+            <span className={styles.bigMoney} data-testid="sell-change" data-fen={changeFen}>
+              {money.format(changeFen / 100)}
+            </span>
+          </div>
+          <button
+            type="button"
+            className={styles.confirm}
+            onClick={confirm}
+            disabled={sell.isPending}
+            data-testid="sell-confirm"
+            data-pending={sell.isPending || undefined}
+          >
+            {sell.isPending ? t('confirming') : t('confirm', { total: money.format(totalFen / 100) })} <kbd>F9</kbd> /{' '}
+            <kbd>Ctrl+Enter</kbd>
+          </button>
+        </div>
       </section>
     </div>
   );
