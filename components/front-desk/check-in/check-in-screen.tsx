@@ -1,6 +1,6 @@
 'use client';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { type KeyboardEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useHotkeys } from 'react-hotkeys-hook';
 import { useTranslations } from 'use-intl';
 import { checkIdCard, maskIdCard } from '../../../lib/id-card.ts';
@@ -23,7 +23,8 @@ type TAck = Awaited<ReturnType<TClient['frontDesk']['admit']['mutate']>>;
 
 /** What the desk shows for the last thing presented. */
 type TView =
-  | { kind: 'ticket'; label: string; ticket: TTicket; decision: TDecision }
+  /** `done`: admitted by this desk; the decision shown is no longer the ticket's. */
+  | { kind: 'ticket'; label: string; ticket: TTicket; decision: TDecision; done?: boolean }
   | { kind: 'notFound'; label: string; reason: 'unknown' | 'invalid'; byId: boolean }
   | { kind: 'error'; label: string; message: string };
 
@@ -109,7 +110,17 @@ export function CheckInScreen() {
     });
   }, []);
 
-  useEffect(() => focusInput(), [focusInput]);
+  // On load, and once the gates are known (the input is disabled until a gate is chosen).
+  useEffect(() => {
+    if (gateId !== null) focusInput();
+  }, [gateId, focusInput]);
+
+  // Back to the input once the override dialog has gone (it held the focus while open).
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    if (wasOpen.current && !overrideOpen) focusInput();
+    wasOpen.current = overrideOpen;
+  }, [overrideOpen, focusInput]);
 
   const addRecent = (r: Omit<TRecent, 'n' | 'at'>) =>
     setRecent((list) => [{ ...r, n: ++seq.current, at: new Date() }, ...list].slice(0, RECENT_MAX));
@@ -218,7 +229,7 @@ export function CheckInScreen() {
   };
 
   const ticket = view?.kind === 'ticket' ? view : null;
-  const canAdmit = !!ticket && !!gate && !admitM.isPending;
+  const canAdmit = !!ticket && !ticket.done && !!gate && !admitM.isPending;
 
   const resultOf = (ack: TAck, override: TOverride | undefined): TOutcome => {
     if ('error' in ack)
@@ -253,6 +264,7 @@ export function CheckInScreen() {
       setOutcome(o);
       setOverrideOpen(false);
       setOverrideError(null);
+      if ('result' in ack && ack.result === 'admit') setView({ ...ticket, done: true });
       if ('result' in ack && ack.result === 'reject') {
         // The rules refuse it now (it changed since the check): the override is the way on.
         setView({ ...ticket, decision: { result: 'reject', reason: ack.reason ?? 'unknown' } as TDecision });
@@ -437,25 +449,6 @@ export function CheckInScreen() {
           </section>
         ) : null}
 
-        {view ? <ResultPanel view={view} verdictText={verdictText} /> : null}
-
-        {ticket ? (
-          <section className={`panel ${styles.actions}`}>
-            <button
-              type="button"
-              tabIndex={-1}
-              disabled={!canAdmit}
-              className={ticket.decision.result === 'admit' ? styles.admitBtn : styles.overrideBtn}
-              onClick={admitOrOverride}
-              data-testid={ticket.decision.result === 'admit' ? 'checkin-admit' : 'checkin-override'}
-            >
-              {ticket.decision.result === 'admit' ? (direction === 'in' ? t('admit') : t('admitOut')) : t('override')}{' '}
-              <kbd>F9</kbd> / <kbd>Ctrl+Enter</kbd>
-            </button>
-            {admitM.isPending ? <span className="muted">…</span> : null}
-          </section>
-        ) : null}
-
         {outcome ? (
           <p
             className={`${styles.outcome} ${outcome.tone === 'ok' ? styles.ok : styles.bad}`}
@@ -465,6 +458,25 @@ export function CheckInScreen() {
           >
             {outcome.text}
           </p>
+        ) : null}
+
+        {view ? (
+          <ResultPanel view={view} verdictText={verdictText}>
+            {ticket && !ticket.done ? (
+              <button
+                type="button"
+                tabIndex={-1}
+                disabled={!canAdmit}
+                className={ticket.decision.result === 'admit' ? styles.admitBtn : styles.overrideBtn}
+                onClick={admitOrOverride}
+                data-testid={ticket.decision.result === 'admit' ? 'checkin-admit' : 'checkin-override'}
+              >
+                {ticket.decision.result === 'admit' ? (direction === 'in' ? t('admit') : t('admitOut')) : t('override')}{' '}
+                <kbd>F9</kbd> <kbd>Ctrl+Enter</kbd>
+                {admitM.isPending ? ' …' : null}
+              </button>
+            ) : null}
+          </ResultPanel>
         ) : null}
 
         <p className={`muted ${styles.keys}`} data-testid="checkin-keys">
@@ -482,7 +494,9 @@ export function CheckInScreen() {
             <ol className={styles.recent}>
               {recent.map((r) => (
                 <li key={r.n} className={r.tone === 'ok' ? styles.ok : styles.bad} data-testid="checkin-recent-item">
-                  <time className="muted">{r.at.toLocaleTimeString(locale, { hour12: false })}</time>{' '}
+                  <time className="muted">
+                    {r.at.toLocaleTimeString(locale, { hour12: false, timeZone: venue.timeZone })}
+                  </time>{' '}
                   <span className={styles.recentKind}>{t(`recentKinds.${r.kind}`)}</span> <code>{r.label}</code>{' '}
                   {r.what ? <span>{r.what}</span> : null} <strong>{r.text}</strong>
                 </li>
@@ -511,7 +525,16 @@ export function CheckInScreen() {
 }
 
 /** The ticket and the gates' decision, big enough to read from the other side of the desk. */
-function ResultPanel({ view, verdictText }: { view: TView; verdictText: (d: TDecision) => string }) {
+function ResultPanel({
+  view,
+  verdictText,
+  children,
+}: {
+  view: TView;
+  verdictText: (d: TDecision) => string;
+  /** The admission button, beside the verdict. */
+  children?: ReactNode;
+}) {
   const t = useTranslations('fd.checkIn');
   const { locale } = useDesk();
   if (view.kind === 'error')
@@ -534,15 +557,20 @@ function ResultPanel({ view, verdictText }: { view: TView; verdictText: (d: TDec
   const { ticket, decision } = view;
   return (
     <section className={`panel ${styles.ticket}`} data-testid="checkin-ticket" data-ticket-id={ticket.id}>
-      <p
-        className={`${styles.verdict} ${decision.result === 'admit' ? styles.ok : styles.bad}`}
-        role="status"
-        data-testid="checkin-verdict"
-        data-result={decision.result}
-        data-reason={decision.result === 'reject' ? decision.reason : undefined}
-      >
-        {verdictText(decision)}
-      </p>
+      {view.done ? null : (
+        <div className={styles.verdictRow}>
+          <p
+            className={`${styles.verdict} ${decision.result === 'admit' ? styles.ok : styles.bad}`}
+            role="status"
+            data-testid="checkin-verdict"
+            data-result={decision.result}
+            data-reason={decision.result === 'reject' ? decision.reason : undefined}
+          >
+            {verdictText(decision)}
+          </p>
+          {children}
+        </div>
+      )}
       <dl className={styles.facts}>
         <div>
           <dt>{t('ticket.type')}</dt>
@@ -587,7 +615,7 @@ function ResultPanel({ view, verdictText }: { view: TView; verdictText: (d: TDec
         </div>
         <div>
           <dt>{t('ticket.code')}</dt>
-          <dd>
+          <dd className={styles.code}>
             <code>{ticket.code}</code>
           </dd>
         </div>
