@@ -25,7 +25,8 @@ export const ShiftList = forwardRef<HTMLDivElement, { onOpen: (shiftId: number) 
     const time = useDeskTime();
     const trpc = useTRPC();
     const errorText = useErrorText();
-    const shifts = useQuery(trpc.frontDesk.shifts.queryOptions({ venueId: venue.id }));
+    // Other cashiers open and close shifts meanwhile (a supervisor sees them all): read the list again now and then.
+    const shifts = useQuery({ ...trpc.frontDesk.shifts.queryOptions({ venueId: venue.id }), refetchInterval: 30_000 });
     const rows = shifts.data ?? [];
     const [cursor, setCursor] = useState(0);
     const rowRefs = useRef<(HTMLDivElement | null)[]>([]);
@@ -110,7 +111,9 @@ export const ShiftList = forwardRef<HTMLDivElement, { onOpen: (shiftId: number) 
                     {diff !== undefined ? (
                       <DiffMark value={diff} />
                     ) : (
-                      <span className="muted">{money.format(s.openingFloat)}</span>
+                      <span className="muted">
+                        {t('report.float')} {money.format(s.openingFloat)}
+                      </span>
                     )}
                   </span>
                 </div>

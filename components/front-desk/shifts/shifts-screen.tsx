@@ -23,6 +23,8 @@ type TView =
   | { kind: 'closed'; shift: TShift }
   | { kind: 'report'; shiftId: number };
 
+/** How often the open shift's totals are read again while this screen is up (ms). */
+const LIVE_MS = 15_000;
 const HOTKEYS = { enableOnFormTags: true, preventDefault: true } as const;
 
 /**
@@ -138,7 +140,8 @@ function CurrentShift({ shift }: { shift: TShift }) {
   const money = deskYuan(locale);
   const time = useDeskTime();
   const trpc = useTRPC();
-  const report = useQuery(trpc.frontDesk.shift.queryOptions({ shiftId: shift.id }));
+  // The sell and order screens add payments and refunds to this shift meanwhile: keep the totals fresh.
+  const report = useQuery({ ...trpc.frontDesk.shift.queryOptions({ shiftId: shift.id }), refetchInterval: LIVE_MS });
   const r = report.data;
   const moves = r?.cashMoves ?? [];
   const movesTotal = moves.reduce((n, m) => n + m.amount, 0);
