@@ -152,6 +152,8 @@ export function CheckInScreen() {
     if (!gate) return;
     setChecking(true);
     setOutcome(null);
+    // An ID number is personal data: it leaves the input once read (the candidates keep it for the pick).
+    if ('idNumber' in presented) setText('');
     try {
       const r = await client.frontDesk.check.query({ gateId: gate.id, presented, direction });
       if (r.found) {
@@ -422,9 +424,10 @@ export function CheckInScreen() {
         </section>
 
         {candidates ? (
-          <section className="panel" data-testid="checkin-candidates">
-            <h2 className={styles.sideTitle}>{t('candidates')}</h2>
-            <p className="muted">{t('candidatesHint')}</p>
+          <section className={`panel ${styles.side}`} data-testid="checkin-candidates">
+            <h2 className={styles.sideTitle}>
+              {t('candidates')} <span className="muted">{t('candidatesHint')}</span>
+            </h2>
             <ul className={styles.candidates} aria-label={t('candidates')}>
               {candidates.list.map((c, i) => (
                 <li key={c.id}>
