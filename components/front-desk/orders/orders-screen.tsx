@@ -20,8 +20,13 @@ export function OrdersScreen() {
     searchRef.current?.focus();
     searchRef.current?.select();
   }, []);
-  // An open dialog has its own Esc (cancel); its keys do not reach here.
-  useHotkeys('esc', backToSearch, { enableOnFormTags: true, preventDefault: true }, [backToSearch]);
+  // An open dialog has its own Esc (its cancel event): this one must not even prevent it.
+  useHotkeys(
+    'esc',
+    backToSearch,
+    { enableOnFormTags: true, preventDefault: true, ignoreEventWhen: () => !!document.querySelector('dialog[open]') },
+    [backToSearch],
+  );
   const onOpen = useCallback((id: number) => setOpen((o) => ({ id, seq: (o?.seq ?? 0) + 1 })), []);
   return (
     <main className={`page ${s.screen}`} data-testid="orders-screen">
