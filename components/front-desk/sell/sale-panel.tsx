@@ -283,8 +283,10 @@ export function SalePanel({
     }),
   );
 
+  // Set synchronously: a second F9 in the same frame must not send a second request.
+  const inFlight = useRef(false);
   const confirm = useCallback(() => {
-    if (sell.isPending) return;
+    if (sell.isPending || inFlight.current) return;
     const local: Record<string, string> = {};
     if (!lines.length) local._ = t('errors.emptyCart');
     if (needsSlot && !slot) local.slot = t('errors.noSlot');
@@ -321,7 +323,12 @@ export function SalePanel({
       }
     setIssues(local);
     if (Object.keys(local).length || !parsed.success) return;
-    sell.mutate(parsed.data);
+    inFlight.current = true;
+    sell.mutate(parsed.data, {
+      onSettled: () => {
+        inFlight.current = false;
+      },
+    });
   }, [sell, lines, needsSlot, slot, shiftId, ref, totalFen, byCode, date, phone, pays, amounts, t]);
 
   const hot = { enableOnFormTags: true, preventDefault: true } as const;
@@ -378,7 +385,7 @@ export function SalePanel({
     >
       <section className={`panel ${styles.pickCol}`}>
         <div className={styles.dateRow}>
-          <label>
+          <label className={styles.inlineLabel}>
             {t('date')}{' '}
             <input
               type="date"
@@ -713,7 +720,7 @@ export function SalePanel({
                   />
                 )}
                 {p.method === 'cash' ? (
-                  <label>
+                  <label className={styles.inlineLabel}>
                     {t('pay.tendered')}{' '}
                     <input
                       ref={(el) => {
@@ -739,7 +746,7 @@ export function SalePanel({
                     />
                   </label>
                 ) : (
-                  <label>
+                  <label className={styles.inlineLabel}>
                     {t('pay.reference')}{' '}
                     <input
                       ref={(el) => {

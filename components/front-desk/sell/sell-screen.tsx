@@ -105,8 +105,9 @@ function WindowSale({ shift }: { shift: TShiftView }) {
     (order: TDeskOrder, change: number, replayed: boolean) => {
       setSold({ order, change, replayed });
       setPrintCount(0);
-      // A replayed sale (the same ref came back) was printed the first time.
-      if (!replayed) printOrder(order, false);
+      // Printed even when replayed: a replay means this screen never saw the first answer (a lost
+      // response), so nothing was printed for it yet.
+      printOrder(order, false);
     },
     [printOrder],
   );
@@ -118,12 +119,11 @@ function WindowSale({ shift }: { shift: TShiftView }) {
 
   const isDone = !!sold;
   useHotkeys(['n', 'escape'], newSale, { enabled: isDone, preventDefault: true, enableOnFormTags: true }, [newSale]);
-  useHotkeys(
-    'p',
-    () => sold && printOrder(sold.order, printCount > 0 || sold.replayed),
-    { enabled: isDone, preventDefault: true },
-    [sold, printCount, printOrder],
-  );
+  useHotkeys('p', () => sold && printOrder(sold.order, printCount > 0), { enabled: isDone, preventDefault: true }, [
+    sold,
+    printCount,
+    printOrder,
+  ]);
   useHotkeys('a', togglePaper, { enabled: isDone, preventDefault: true }, [togglePaper]);
   useEffect(() => {
     if (isDone) newSaleRef.current?.focus();
@@ -188,7 +188,7 @@ function WindowSale({ shift }: { shift: TShiftView }) {
             <button
               type="button"
               className="secondary"
-              onClick={() => printOrder(sold.order, printCount > 0 || sold.replayed)}
+              onClick={() => printOrder(sold.order, printCount > 0)}
               data-testid="sale-print"
             >
               {printCount > 0 ? t('done.reprint') : t('done.print')} <kbd>P</kbd>
@@ -197,7 +197,7 @@ function WindowSale({ shift }: { shift: TShiftView }) {
               {t('done.paper')} <kbd>A</kbd>
             </button>
           </div>
-          <OrderPrint order={sold.order} paper={paper} reprint={printCount > 1 || (sold.replayed && printCount > 0)} />
+          <OrderPrint order={sold.order} paper={paper} reprint={printCount > 1} />
         </section>
       ) : (
         <SalePanel key={saleNo} shiftId={shift.id} timeZone={venue.timeZone} onSold={onSold} />
