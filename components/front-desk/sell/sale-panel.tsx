@@ -630,9 +630,11 @@ export function SalePanel({
                       inputMode="numeric"
                       value={l.qty}
                       aria-label={t('cart.qty')}
+                      onFocus={(e) => e.currentTarget.select()}
                       onChange={(e) => {
-                        const n = Number(e.target.value.replace(/\D/g, ''));
-                        changeLine(l.code, Number.isFinite(n) ? n : 0);
+                        // An emptied field keeps the count (typing replaces it, the field selects on focus); 0 removes the line.
+                        const digits = e.target.value.replace(/\D/g, '');
+                        if (digits) changeLine(l.code, Number(digits));
                       }}
                       onKeyDown={(e) => {
                         if (e.key === '+' || e.key === 'ArrowUp') {
