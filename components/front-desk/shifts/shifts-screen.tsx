@@ -43,11 +43,16 @@ export function ShiftsScreen() {
   const listRef = useRef<HTMLDivElement>(null);
   const open = windows.data?.openShift ?? null;
   const home = view.kind === 'home';
+  /** Moving to another task clears the last one's notice. */
+  const go = (v: TView) => {
+    setNotice(null);
+    setView(v);
+  };
 
-  useHotkeys('f6', () => open && home && setView({ kind: 'cash' }), HOTKEYS, [open, home]);
-  useHotkeys('f9', () => open && home && setView({ kind: 'close' }), HOTKEYS, [open, home]);
+  useHotkeys('f6', () => open && home && go({ kind: 'cash' }), HOTKEYS, [open, home]);
+  useHotkeys('f9', () => open && home && go({ kind: 'close' }), HOTKEYS, [open, home]);
   useHotkeys('f7', () => listRef.current?.focus(), HOTKEYS);
-  useHotkeys('r', () => open && home && setView({ kind: 'report', shiftId: open.id }), { preventDefault: true }, [
+  useHotkeys('r', () => open && home && go({ kind: 'report', shiftId: open.id }), { preventDefault: true }, [
     open,
     home,
   ]);
@@ -105,16 +110,16 @@ export function ShiftsScreen() {
             <CurrentShift shift={open} />
             {home ? (
               <div className={styles.actions}>
-                <button type="button" onClick={() => setView({ kind: 'cash' })} data-testid="shift-cash-move">
+                <button type="button" onClick={() => go({ kind: 'cash' })} data-testid="shift-cash-move">
                   {t('actions.cashMove')} <kbd>F6</kbd>
                 </button>
-                <button type="button" onClick={() => setView({ kind: 'close' })} data-testid="shift-close">
+                <button type="button" onClick={() => go({ kind: 'close' })} data-testid="shift-close">
                   {t('actions.close')} <kbd>F9</kbd>
                 </button>
                 <button
                   type="button"
                   className="secondary"
-                  onClick={() => setView({ kind: 'report', shiftId: open.id })}
+                  onClick={() => go({ kind: 'report', shiftId: open.id })}
                   data-testid="shift-open-report"
                 >
                   {t('actions.report')} <kbd>R</kbd>
@@ -127,7 +132,7 @@ export function ShiftsScreen() {
       <ShiftList
         ref={listRef}
         activeId={view.kind === 'report' ? view.shiftId : undefined}
-        onOpen={(shiftId) => setView({ kind: 'report', shiftId })}
+        onOpen={(shiftId) => go({ kind: 'report', shiftId })}
       />
     </main>
   );
