@@ -17,7 +17,10 @@ export function DeskDialog({
   onCancel,
   children,
   testId,
+  initialFocus,
 }: {
+  /** A selector inside the dialog for the field that takes the keys first (else the first focusable). */
+  initialFocus?: string;
   title: string;
   onCancel: () => void;
   children: ReactNode;
@@ -26,11 +29,13 @@ export function DeskDialog({
   const t = useTranslations('fd.orders.actions');
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the dialog opens
   useEffect(() => {
     const d = ref.current;
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (d && !d.open) d.showModal();
-    // The first field takes the keys at once (showModal focuses the first focusable, or autoFocus).
+    // React's autoFocus cannot reach a field of a dialog not yet shown: focus it once it is.
+    if (initialFocus) d?.querySelector<HTMLElement>(initialFocus)?.focus();
     return () => {
       d?.close();
       before?.focus();

@@ -215,14 +215,16 @@ export function OrderSearch({
                 <div className={s.hitLine}>
                   <strong className={s.mono}>{r.code ?? r.ref}</strong>
                   <span>{r.customer ?? ''}</span>
+                  <span className={s.matched} data-testid="search-matched">
+                    {r.matched.map((k) => t(`kinds.${k}` as 'kinds.name')).join(' · ')}
+                  </span>
                   <span className={s.hitAmount}>{money(r.amount)}</span>
                 </div>
                 <div className={`${s.hitLine} muted`}>
-                  <span>{r.channel.name}</span>
-                  <span>{maskPhone(r.phone) ?? r.idNumber ?? ''}</span>
                   <span>{t('search.tickets', { count: r.tickets })}</span>
+                  <span>{maskPhone(r.phone) ?? r.idNumber ?? ''}</span>
                   <span>{time(r.createdAt).slice(5, 16)}</span>
-                  <span className={s.matched}>{r.matched.map((k) => t(`kinds.${k}` as 'kinds.name')).join(' · ')}</span>
+                  <span className={s.hitChannel}>{r.channel.name}</span>
                 </div>
               </div>
             );

@@ -140,7 +140,12 @@ export function RebookDialog({
   const tendered = Number(form.watch('payments.0.tendered')) || 0;
   const serverFailure = rebook.error ? serverError(rebook.error) : null;
   return (
-    <DeskDialog title={t('rebook.title')} onCancel={onCancel} testId="rebook-dialog">
+    <DeskDialog
+      title={t('rebook.title')}
+      onCancel={onCancel}
+      testId="rebook-dialog"
+      initialFocus="[data-testid=rebook-date]"
+    >
       <form onSubmit={onSubmit} className={s.form} noValidate>
         <p>{t('rebook.tickets', { count: tickets.length })}</p>
         <ul className={s.dialogTickets}>
@@ -153,14 +158,7 @@ export function RebookDialog({
         <div className={s.formRow}>
           <label>
             {t('rebook.date')}
-            <input
-              type="date"
-              min={order.today}
-              // biome-ignore lint/a11y/noAutofocus: the dialog opens for the new date
-              autoFocus
-              data-testid="rebook-date"
-              {...form.register('date')}
-            />
+            <input type="date" min={order.today} data-testid="rebook-date" {...form.register('date')} />
             {errors.date ? <span className="error">{errors.date.message}</span> : null}
           </label>
           {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is a select or an input, whichever the catalog allows */}

@@ -93,7 +93,12 @@ export function RefundDialog({
     errors.supervisor?.password?.message ??
     (serverFailure?.code === 'forbidden' && needsApproval ? serverFailure.message : undefined);
   return (
-    <DeskDialog title={t('refund.title')} onCancel={onCancel} testId="refund-dialog">
+    <DeskDialog
+      title={t('refund.title')}
+      onCancel={onCancel}
+      testId="refund-dialog"
+      initialFocus={needsApproval ? '[data-testid=supervisor-fields] input' : '[data-testid=refund-fee]'}
+    >
       <form onSubmit={onSubmit} className={s.form} noValidate>
         <p>{t('refund.tickets', { count: tickets.length, price: money(price) })}</p>
         <ul className={s.dialogTickets}>
@@ -115,8 +120,6 @@ export function RefundDialog({
             inputMode="decimal"
             step="0.01"
             min={0}
-            // biome-ignore lint/a11y/noAutofocus: the dialog opens for this field
-            autoFocus={!needsApproval}
             data-testid="refund-fee"
             {...form.register('fee', { setValueAs: (v) => (v === '' ? 0 : Number(v)) })}
           />
@@ -132,7 +135,7 @@ export function RefundDialog({
             control={form.control}
             name="supervisor"
             render={({ field }) => (
-              <SupervisorFields value={field.value} onChange={field.onChange} error={supervisorError} autoFocus />
+              <SupervisorFields value={field.value} onChange={field.onChange} error={supervisorError} />
             )}
           />
         ) : null}

@@ -49,7 +49,12 @@ export function ReplaceDialog({
   const failure = replace.error ? serverError(replace.error) : null;
   const error = form.formState.errors.reason;
   return (
-    <DeskDialog title={t('replace.title')} onCancel={onCancel} testId="replace-dialog">
+    <DeskDialog
+      title={t('replace.title')}
+      onCancel={onCancel}
+      testId="replace-dialog"
+      initialFocus="[data-testid=replace-reason]"
+    >
       <form onSubmit={onSubmit} className={s.form} noValidate>
         <p>
           {t('replace.ticket', {
@@ -59,14 +64,7 @@ export function ReplaceDialog({
         </p>
         <label>
           {t('replace.reason')}
-          <input
-            type="text"
-            maxLength={200}
-            // biome-ignore lint/a11y/noAutofocus: the dialog opens for the reason
-            autoFocus
-            data-testid="replace-reason"
-            {...form.register('reason')}
-          />
+          <input type="text" maxLength={200} data-testid="replace-reason" {...form.register('reason')} />
           {error ? <span className="error">{error.message}</span> : null}
         </label>
         {failure ? (

@@ -42,7 +42,12 @@ export function ReprintDialog({
   };
   const failure = printed.error ? serverError(printed.error) : null;
   return (
-    <DeskDialog title={t('reprint.title')} onCancel={onCancel} testId="reprint-dialog">
+    <DeskDialog
+      title={t('reprint.title')}
+      onCancel={onCancel}
+      testId="reprint-dialog"
+      initialFocus="input[name=paper]:checked"
+    >
       <form onSubmit={onSubmit} className={s.form} noValidate>
         <p>{t('reprint.body', { count: live, code: order.code ?? order.ref })}</p>
         <fieldset className={s.paper}>
@@ -53,8 +58,6 @@ export function ReprintDialog({
                 name="paper"
                 value={p}
                 checked={paper === p}
-                // biome-ignore lint/a11y/noAutofocus: the dialog opens on the paper choice; Enter prints
-                autoFocus={paper === p}
                 onChange={() => setPaper(p)}
                 data-testid={`reprint-paper-${p}`}
               />
