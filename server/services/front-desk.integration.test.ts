@@ -25,6 +25,7 @@ import {
   replaceAtDesk,
   sellAtWindow,
   shiftReport,
+  verifySupervisor,
 } from './front-desk.ts';
 import { DEMO_PASSWORD, seedDemo } from './seed.ts';
 
@@ -310,6 +311,13 @@ describe.each(backends())('front desk on $name', (backend) => {
     );
     expect(leaked.rows).toHaveLength(0);
     await closeShift(rt, cashier, { shiftId: shift.id, counted: { cash: 800 } });
+  });
+
+  it("throttles a supervisor account's failed approvals at the desk", async () => {
+    const creds = { email: `nobody-${randomUUID()}@desk.test`, password: 'wrong' };
+    for (let i = 0; i < 5; i++)
+      await expect(verifySupervisor(app.runtime, venueId, creds)).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(verifySupervisor(app.runtime, venueId, creds)).rejects.toMatchObject({ code: 'rate_limited' });
   });
 
   // Concurrency needs several sessions: PostgreSQL only.

@@ -129,6 +129,25 @@ const SUPERVISOR_FAILS = 5;
 const SUPERVISOR_WINDOW_S = 15 * 60;
 
 /**
+ * One limiter per runtime: the in-process limiter keeps its counts in the instance, so one made per
+ * call would never reach the limit (the Redis one would, its counts live in Redis).
+ */
+const supervisorLimiters = new WeakMap<Runtime, ReturnType<Runtime['shared']['rateLimiter']>>();
+function supervisorLimiterOf(rt: Runtime) {
+  let limiter = supervisorLimiters.get(rt);
+  if (!limiter) {
+    limiter = rt.shared.rateLimiter({
+      keyPrefix: 'supervisor-fail',
+      points: SUPERVISOR_FAILS,
+      duration: SUPERVISOR_WINDOW_S,
+      blockDuration: SUPERVISOR_WINDOW_S,
+    });
+    supervisorLimiters.set(rt, limiter);
+  }
+  return limiter;
+}
+
+/**
  * Checks a supervisor's own credentials typed at the desk: a manager (or admin) of this venue,
  * active, with the right password. Failures are throttled per account like sign-ins.
  */
@@ -137,12 +156,7 @@ export async function verifySupervisor(
   venueId: number,
   creds: { email: string; password: string },
 ): Promise<{ id: number; email: string }> {
-  const limiter = rt.shared.rateLimiter({
-    keyPrefix: 'supervisor-fail',
-    points: SUPERVISOR_FAILS,
-    duration: SUPERVISOR_WINDOW_S,
-    blockDuration: SUPERVISOR_WINDOW_S,
-  });
+  const limiter = supervisorLimiterOf(rt);
   const left = await limiter.get(creds.email);
   if (left && left.remainingPoints <= 0)
     throw new AppError(
