@@ -59,20 +59,21 @@ export function OrderDetail({
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [dialog, setDialog] = useState<TDialog | null>(null);
   const [notice, setNotice] = useState<TNotice | null>(null);
-  const [selectionSeq, setSelectionSeq] = useState(0);
   const [printing, setPrinting] = useState<{ paper: TPaper } | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const money = moneyFormat(locale);
   const time = timeFormat(venue.timeZone);
 
-  // A newly opened order (or one just changed) starts with its unused tickets chosen.
+  // A newly opened order, or one whose tickets changed (an action here, a gate, another desk),
+  // starts again with its unused tickets chosen; a refetch that changes nothing keeps the choice.
   const loadedId = o?.id;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reset per order and per finished action, not per refetch
+  const ticketsKey = o?.tickets.map((x) => `${x.id}:${x.state}:${x.entries}`).join(',');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset when the tickets change, not per render
   useEffect(() => {
     if (!o) return;
     setSelected(defaultSelection(o));
     setCursor((c) => Math.min(c, Math.max(0, o.tickets.length - 1)));
-  }, [loadedId, selectionSeq]);
+  }, [loadedId, ticketsKey]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: a different order starts afresh
   useEffect(() => {
     setCursor(0);
@@ -118,7 +119,6 @@ export function OrderDetail({
     setDialog(null);
     setNotice(n);
     if (n.print) setPrinting(n.print);
-    setSelectionSeq((x) => x + 1);
     void qc.invalidateQueries(trpc.frontDesk.order.queryFilter({ orderId }));
     void qc.invalidateQueries(trpc.frontDesk.search.pathFilter());
     void qc.invalidateQueries(trpc.frontDesk.windows.queryFilter({ venueId: venue.id }));
