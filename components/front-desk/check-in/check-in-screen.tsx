@@ -1,5 +1,5 @@
 'use client';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type KeyboardEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useHotkeys } from 'react-hotkeys-hook';
 import { useTranslations } from 'use-intl';
@@ -69,6 +69,7 @@ export function CheckInScreen() {
   const errorText = useErrorText();
   const trpc = useTRPC();
   const client = useTRPCClient();
+  const queryClient = useQueryClient();
   const gates = useQuery(trpc.frontDesk.gates.queryOptions({ venueId: venue.id }));
   const admitM = useMutation(trpc.frontDesk.admit.mutationOptions());
 
@@ -266,7 +267,10 @@ export function CheckInScreen() {
       setOutcome(o);
       setOverrideOpen(false);
       setOverrideError(null);
-      if ('result' in ack && ack.result === 'admit') setView({ ...ticket, done: true });
+      if ('result' in ack && ack.result === 'admit') {
+        setView({ ...ticket, done: true });
+        if (override) void queryClient.invalidateQueries({ queryKey: trpc.frontDesk.overrides.queryKey() });
+      }
       if ('result' in ack && ack.result === 'reject') {
         // The rules refuse it now (it changed since the check): the override is the way on.
         setView({ ...ticket, decision: { result: 'reject', reason: ack.reason ?? 'unknown' } as TDecision });
