@@ -250,7 +250,9 @@ export async function searchOrders(
     ticketCode: 'SELECT order_id FROM tickets WHERE code = $2',
     ref: 'SELECT id FROM orders WHERE ref = $2',
     phone: 'SELECT id FROM orders WHERE phone_digits = $2',
-    phoneLast4: 'SELECT id FROM orders WHERE right(phone_digits, 4) = $2 AND phone_digits IS NOT NULL',
+    // Many orders share 4 digits: the venue's newest come in order from the index (0012), unread others.
+    phoneLast4: `SELECT id FROM orders WHERE venue_id = $1 AND right(phone_digits, 4) = $2 AND phone_digits IS NOT NULL
+      ORDER BY created_at DESC, id DESC LIMIT $3`,
     idNumber: `SELECT id FROM orders WHERE id_number_bidx = decode($2, 'hex')
       UNION SELECT order_id FROM tickets WHERE holder_id_bidx = decode($2, 'hex') AND holder_id_bidx IS NOT NULL`,
     idTail: `SELECT id FROM orders WHERE id_number_tails @> ARRAY[decode($2, 'hex')] AND id_number_tails IS NOT NULL
