@@ -187,9 +187,11 @@ export async function listPayments(db: Queryable, orderId: number): Promise<Paym
 export async function listWindows(
   db: Queryable,
   venueId: number,
-): Promise<{ id: number; code: string; name: string }[]> {
-  const r = await db.query<{ id: number; code: string; name: string }>(
-    "SELECT id, code, name FROM channels WHERE venue_id = $1 AND kind = 'window' AND revoked_at IS NULL ORDER BY code",
+): Promise<{ id: number; code: string; name: string; taken: boolean }[]> {
+  const r = await db.query<{ id: number; code: string; name: string; taken: boolean }>(
+    `SELECT c.id, c.code, c.name,
+            EXISTS (SELECT 1 FROM shifts s WHERE s.channel_id = c.id AND s.closed_at IS NULL) AS taken
+     FROM channels c WHERE c.venue_id = $1 AND c.kind = 'window' AND c.revoked_at IS NULL ORDER BY c.code`,
     [venueId],
   );
   return r.rows;

@@ -16,8 +16,7 @@ type TOpenInput = z.input<typeof ZOpenShift>;
 /**
  * Opens a shift (开班): the window and the opening float (备用金, yuan). The float has the focus, so
  * a cashier types the amount and presses Enter. Windows that already have an open shift are shown
- * as taken: those we can see (our own, or all of them for a supervisor), and any the server has
- * just refused as taken.
+ * as taken (the server says which, not whose), and any the server has just refused as taken.
  */
 export function OpenShiftForm({ venueId, onOpened }: { venueId: number; onOpened: (shift: TShift) => void }) {
   const t = useTranslations('fd.shifts.open');
@@ -31,8 +30,9 @@ export function OpenShiftForm({ venueId, onOpened }: { venueId: number; onOpened
   const taken = useMemo(() => {
     const s = new Set(refused);
     for (const x of shifts.data ?? []) if (!x.closedAt) s.add(x.window.id);
+    for (const w of windows.data?.windows ?? []) if (w.taken) s.add(w.id);
     return s;
-  }, [refused, shifts.data]);
+  }, [refused, shifts.data, windows.data]);
   const list = windows.data?.windows ?? [];
   const firstFree = list.find((w) => !taken.has(w.id))?.id;
 
