@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { createDatabase } from '../../db/client.ts';
+import { createDatabase, type Database } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
 import { CLI_ACTOR } from '../../server/services/actor.ts';
 import { seedDemo } from '../../server/services/seed.ts';
+import { addTicketType } from '../helpers/venue.ts';
 
 /** How long a server may take to answer its sign-in page (ms). */
 const BOOT_TIMEOUT_MS = 120_000;
@@ -35,6 +36,7 @@ export async function seedServerData(env: NodeJS.ProcessEnv): Promise<void> {
   try {
     await migrate(db);
     await seedDemo(db, env.TIDEWATCH_DATA_DIR!, CLI_ACTOR);
+    await addAllDayTypes(db);
   } finally {
     await db.close();
   }
@@ -73,4 +75,26 @@ export async function startServer(env: NodeJS.ProcessEnv): Promise<TServer> {
       await exited;
     },
   };
+}
+
+/**
+ * Adult and child tickets valid all day, without time slots, at one price every day: the front
+ * desk's flow sells them "for today" at any hour (the demo's slot tickets stop selling at 17:30).
+ */
+async function addAllDayTypes(db: Database): Promise<void> {
+  const venueId = (await db.query<{ id: number }>("SELECT id FROM venues WHERE code = 'YUNLING'")).rows[0].id;
+  const common = { draws_day_quota: false, slot_required: false } as const;
+  await addTicketType(db, venueId, 'DAY-ADULT', {
+    ...common,
+    name_zh: '成人全天票',
+    name_en: 'Adult, all day',
+    price_fen: 10_000,
+  });
+  await addTicketType(db, venueId, 'DAY-CHILD', {
+    ...common,
+    name_zh: '儿童全天票',
+    name_en: 'Child, all day',
+    category: 'child',
+    price_fen: 5_000,
+  });
 }
