@@ -29,7 +29,15 @@ export function AppHeader({ user, locale }: { user: { name: string; email: strin
       </Link>
       <nav aria-label="main">
         {links.map((l) => (
-          <Link key={l.href} href={l.href} aria-current={pathname === l.href || (l.href.startsWith('/front-desk') && pathname.startsWith('/front-desk')) ? 'page' : undefined}>
+          <Link
+            key={l.href}
+            href={l.href}
+            aria-current={
+              pathname === l.href || (l.href.startsWith('/front-desk') && pathname.startsWith('/front-desk'))
+                ? 'page'
+                : undefined
+            }
+          >
             {l.label}
           </Link>
         ))}

@@ -3,7 +3,9 @@ import Link from 'next/link';
 import { useTranslations } from 'use-intl';
 import type { TArea } from '../lib/roles.ts';
 
-const AREA_LINKS: Partial<Record<TArea, { href: string; key: 'nav.commandCenter' | 'nav.admin' | 'nav.controls' | 'nav.frontDesk' }>> = {
+const AREA_LINKS: Partial<
+  Record<TArea, { href: string; key: 'nav.commandCenter' | 'nav.admin' | 'nav.controls' | 'nav.frontDesk' }>
+> = {
   commandCenter: { href: '/command-center', key: 'nav.commandCenter' },
   controls: { href: '/controls', key: 'nav.controls' },
   frontdesk: { href: '/front-desk/sell', key: 'nav.frontDesk' },

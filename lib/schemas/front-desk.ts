@@ -107,7 +107,6 @@ export const ZWindowSale = z
     if (paid !== Math.round(s.amount * 100))
       ctx.addIssue({ code: 'custom', path: ['payments'], message: 'must add up to the order total' });
   });
-export type TWindowSale = z.output<typeof ZWindowSale>;
 
 export const ZDeskRefund = z
   .object({
