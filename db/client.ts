@@ -55,6 +55,8 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 // the server's local midnight.
 pg.types.setTypeParser(1082, (v) => v);
 
+/** Client-side bound on a session's multi-statement exec (migrations, restores): 6 hours. */
+const SESSION_EXEC_TIMEOUT_MS = 6 * 3600_000;
 /** Statement timeout for the app's queries (ms): a stuck query must not hold a device's answer forever. */
 const STATEMENT_TIMEOUT_MS = 15_000;
 /**
@@ -129,7 +131,9 @@ function createPostgres(url: string, max: number): Database {
             return { rows: r.rows, rowCount: r.rowCount ?? 0 };
           },
           async exec(sql) {
-            await client.query(sql);
+            // Migrations and restores: a CREATE INDEX over a large table may take minutes, so the
+            // app's bound on one query does not apply (the statement timeout is lifted in SQL).
+            await client.query({ text: sql, query_timeout: SESSION_EXEC_TIMEOUT_MS } as pg.QueryConfig);
           },
         });
       } finally {

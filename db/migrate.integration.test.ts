@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backends, type TestDb } from '../tests/helpers/backends.ts';
+import { backends, createPostgresTestDb, type TestDb } from '../tests/helpers/backends.ts';
 import { listMigrations, migrate } from './migrate.ts';
 
 describe.each(backends())('migrations on $name', (backend) => {
@@ -128,5 +128,28 @@ describe.each(backends())('migrations on $name', (backend) => {
       }),
     ).rejects.toThrow('boom');
     expect((await t.db.query("SELECT 1 FROM venues WHERE code = 'ROLLBACK'")).rows).toHaveLength(0);
+  });
+});
+
+// Only PostgreSQL enforces the app's statement and query timeouts (PGlite has neither).
+describe.runIf(!!process.env.DATABASE_URL)('a long migration on PostgreSQL', () => {
+  it('is not cut off by the timeouts that bound the app’s own queries (15 s on the server, 20 s in the client)', {
+    timeout: 90_000,
+  }, async () => {
+    const t = await createPostgresTestDb();
+    try {
+      // The app's ordinary queries are bounded: a 16 s statement is cancelled by the server.
+      await expect(t.db.query('SELECT pg_sleep(16)')).rejects.toThrow(/statement timeout/);
+      // A migration runs through a session's exec, as migrate() sends it: 21 s outlasts both bounds.
+      await t.db.session((conn) =>
+        conn.exec('BEGIN;\nSET LOCAL statement_timeout = 0;\nSELECT pg_sleep(21);\nCOMMIT;'),
+      );
+      // And the session's connection went back to the pool with the app's statement timeout.
+      expect((await t.db.query<{ s: string }>("SELECT current_setting('statement_timeout') AS s")).rows[0].s).toBe(
+        '15s',
+      );
+    } finally {
+      await t.cleanup();
+    }
   });
 });

@@ -84,10 +84,11 @@ export async function migrate(
         const files = [m.base, m[variant]].filter((f): f is string => !!f);
         for (const file of files) {
           const sql = readFileSync(file, 'utf8');
+          // A migration over a large table may run for minutes: the app's statement timeout does not apply.
           if (/^--\s*@no-transaction/m.test(sql)) {
-            await conn.exec(sql);
+            await conn.exec(`SET statement_timeout = 0;\n${sql}\n;RESET statement_timeout;`);
           } else {
-            await conn.exec(`BEGIN;\n${sql}\n;COMMIT;`).catch(async (err) => {
+            await conn.exec(`BEGIN;\nSET LOCAL statement_timeout = 0;\n${sql}\n;COMMIT;`).catch(async (err) => {
               await conn.exec('ROLLBACK').catch(() => {});
               throw new Error(`migration ${path.basename(file)} failed: ${(err as Error).message}`);
             });
