@@ -173,6 +173,13 @@ describe.each(backends())('front desk on $name', (backend) => {
     const closed = await closeShift(rt, cashier, { shiftId: shift.id, counted: { cash: 700 } });
     // 500 float + 250 sale - 50 child refund = 700.
     expect(closed).toMatchObject({ expected: { cash: 700 }, counted: { cash: 700 }, difference: { cash: 0 } });
+    // The report says what the shift did: one order paid, one refund given.
+    expect((await shiftReport(t.db, shift.id, { id: cashier.id!, role: 'frontdesk' })).activity).toEqual({
+      orders: 1,
+      sold: 250,
+      refunds: 1,
+      refunded: 50,
+    });
     const detail = await orderDetail(rt, sold.order.id);
     expect(detail.audit.map((a) => a.action)).toEqual(
       expect.arrayContaining(['order.window_sale', 'ticket.refund', 'ticket.rebook']),

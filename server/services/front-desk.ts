@@ -348,7 +348,7 @@ export async function shiftReport(db: Queryable, shiftId: number, viewer: { id: 
   const supervisor = canUse(viewer.role as 'manager', 'controls');
   if (!supervisor && s.user_id !== viewer.id) throw new AppError('forbidden', `shift ${shiftId} is ${s.user_email}'s`);
   const reveal = !!s.closed_at || supervisor;
-  const [moves, live, approvals] = await Promise.all([
+  const [moves, live, approvals, activity] = await Promise.all([
     listCashMoves(db, s.id),
     s.closed_at ? Promise.resolve(undefined) : expectedOf(db, s),
     db.query<{
@@ -362,9 +362,28 @@ export async function shiftReport(db: Queryable, shiftId: number, viewer: { id: 
        WHERE (after->>'shiftId')::bigint = $1 AND after ? 'supervisor' ORDER BY at`,
       [s.id],
     ),
+    // What the shift did (not what it should hold): orders paid and refunds given, in counts and yuan.
+    db.query<{ sales: number; sold_fen: number; refunds: number; refunded_fen: number }>(
+      `SELECT count(DISTINCT order_id) FILTER (WHERE amount_fen > 0)::int AS sales,
+              coalesce(sum(amount_fen) FILTER (WHERE amount_fen > 0), 0)::bigint AS sold_fen,
+              count(*) FILTER (WHERE amount_fen < 0)::int AS refunds,
+              coalesce(-sum(amount_fen) FILTER (WHERE amount_fen < 0), 0)::bigint AS refunded_fen
+       FROM payments WHERE shift_id = $1`,
+      [s.id],
+    ),
   ]);
+  const a = activity.rows[0];
   return {
     ...shiftView(s, { reveal, cashMoves: moves, liveExpected: live }),
+    // Hidden from the cashier while the count is blind, like what is expected.
+    activity: reveal
+      ? {
+          orders: a.sales,
+          sold: Number(a.sold_fen) / 100,
+          refunds: a.refunds,
+          refunded: Number(a.refunded_fen) / 100,
+        }
+      : undefined,
     approvals: approvals.rows.map((a) => ({
       at: new Date(a.at).toISOString(),
       action: a.action,

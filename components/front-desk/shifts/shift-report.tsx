@@ -126,6 +126,18 @@ function ReportBody({ r, print = false }: { r: TShiftReport; print?: boolean }) 
         <dd>{time(r.closedAt)}</dd>
         <dt>{t('report.float')}</dt>
         <dd data-testid={tid('shift-report-float')}>{money.format(r.openingFloat)}</dd>
+        {r.activity ? (
+          <>
+            <dt>{t('report.sales')}</dt>
+            <dd data-testid={tid('shift-report-sales')}>
+              {t('report.salesValue', { count: r.activity.orders, amount: money.format(r.activity.sold) })}
+            </dd>
+            <dt>{t('report.refunds')}</dt>
+            <dd data-testid={tid('shift-report-refunds')}>
+              {t('report.salesValue', { count: r.activity.refunds, amount: money.format(r.activity.refunded) })}
+            </dd>
+          </>
+        ) : null}
       </dl>
 
       <h3>{t('report.takings')}</h3>
