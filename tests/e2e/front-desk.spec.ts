@@ -228,6 +228,10 @@ test('a cashier sells, prints, refunds, rebooks, replaces and closes the shift b
       'data-diff',
       'even',
     );
+    // The report below says closed, and now shows what the shift did.
+    await expect(page.getByTestId('shift-report-status')).toHaveText('已交班');
+    await expect(page.getByTestId('shift-report-sales')).toContainText('¥250.00');
+    await expect(page.getByTestId('shift-report-refunds')).toContainText('¥50.00');
     await page.screenshot({ path: shot('front-desk-shift-close.zh.png') });
     await expect(page.getByTestId('close-needs-note')).toHaveCount(0);
   } finally {
