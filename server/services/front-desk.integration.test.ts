@@ -324,7 +324,11 @@ describe.each(backends())('front desk on $name', (backend) => {
     const creds = { email: `nobody-${randomUUID()}@desk.test`, password: 'wrong' };
     for (let i = 0; i < 5; i++)
       await expect(verifySupervisor(app.runtime, venueId, creds)).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(verifySupervisor(app.runtime, venueId, creds)).rejects.toMatchObject({ code: 'rate_limited' });
+    const throttled = await verifySupervisor(app.runtime, venueId, creds).catch((e: AppError) => e);
+    expect(throttled).toMatchObject({ code: 'rate_limited' });
+    // It says when the account may try again (the screen tells the desk), within the 15-minute window.
+    expect((throttled as AppError).retryAfterS).toBeGreaterThan(0);
+    expect((throttled as AppError).retryAfterS).toBeLessThanOrEqual(15 * 60);
   });
 
   // Concurrency needs several sessions: PostgreSQL only.

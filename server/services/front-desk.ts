@@ -163,7 +163,7 @@ export async function verifySupervisor(
       'rate_limited',
       'too many failed approvals for this supervisor; try again later',
       undefined,
-      SUPERVISOR_WINDOW_S,
+      Math.ceil(left.msBeforeNext / 1000) || SUPERVISOR_WINDOW_S,
     );
   const row = await findUserForSignIn(rt.db, creds.email);
   const ok = !!row && !row.disabled_at && (await verifyPassword(row.password_hash, creds.password));
@@ -924,7 +924,13 @@ async function presentedTicket(
   if (held.length > 1)
     return {
       error: 'ambiguous' as const,
-      candidates: held.map((t) => ({ id: t.id, type: t.type_code, date: t.visit_date })),
+      candidates: held.map((t) => ({
+        id: t.id,
+        type: t.type_code,
+        typeNameZh: t.type_name_zh,
+        typeNameEn: t.type_name_en,
+        date: t.visit_date,
+      })),
     };
   return { ticket: held[0] };
 }

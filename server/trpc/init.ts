@@ -63,6 +63,8 @@ const t = initTRPC
         data: {
           ...shape.data,
           appCode: cause instanceof AppError ? cause.code : undefined,
+          /** When to try again (seconds), for a throttle or an unavailable database: the screen can say so. */
+          retryAfterS: cause instanceof AppError ? cause.retryAfterS : undefined,
           fields:
             cause instanceof ZodError
               ? cause.flatten().fieldErrors

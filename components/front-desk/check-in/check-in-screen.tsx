@@ -18,7 +18,7 @@ type TClient = ReturnType<typeof useTRPCClient>;
 type TCheck = Awaited<ReturnType<TClient['frontDesk']['check']['query']>>;
 type TTicket = Extract<TCheck, { found: true }>['ticket'];
 type TDecision = Extract<TCheck, { found: true }>['decision'];
-type TCandidate = { id: number; type: string; date: string };
+type TCandidate = { id: number; type: string; typeNameZh: string; typeNameEn: string; date: string };
 type TAck = Awaited<ReturnType<TClient['frontDesk']['admit']['mutate']>>;
 
 /** What the desk shows for the last thing presented. */
@@ -60,6 +60,12 @@ function maskName(name: string): string {
 function appCodeOf(err: unknown): string | undefined {
   const data = (err as { data?: { appCode?: unknown } } | null)?.data;
   return typeof data?.appCode === 'string' ? data.appCode : undefined;
+}
+
+/** Seconds until a throttle lets the next try through, as the server said. */
+function retryAfterOf(err: unknown): number | undefined {
+  const data = (err as { data?: { retryAfterS?: unknown } } | null)?.data;
+  return typeof data?.retryAfterS === 'number' ? data.retryAfterS : undefined;
 }
 
 export function CheckInScreen() {
@@ -289,7 +295,7 @@ export function CheckInScreen() {
         override && code === 'forbidden'
           ? t('result.supervisorRefused')
           : code === 'rate_limited'
-            ? t('result.throttled')
+            ? t('result.throttled', { minutes: Math.max(1, Math.ceil((retryAfterOf(err) ?? 900) / 60)) })
             : t('result.failed', { message: errorText.change(err) });
       if (override && overrideOpen) {
         setOverrideError(msg);
@@ -448,7 +454,7 @@ export function CheckInScreen() {
                     }}
                   >
                     {i === picked ? '▶ ' : ''}
-                    {c.type} · {c.date} · #{c.id}
+                    {locale === 'en' ? c.typeNameEn : c.typeNameZh} ({c.type}) · {c.date} · #{c.id}
                   </button>
                 </li>
               ))}
