@@ -1,4 +1,4 @@
-import { DeskPage } from '../../../components/front-desk/desk-page.tsx';
+import { DeskPage } from '../desk-page.tsx';
 import { CheckInScreen } from '../../../components/front-desk/check-in/check-in-screen.tsx';
 
 export default function Page() {

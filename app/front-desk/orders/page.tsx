@@ -1,4 +1,4 @@
-import { DeskPage } from '../../../components/front-desk/desk-page.tsx';
+import { DeskPage } from '../desk-page.tsx';
 import { OrdersScreen } from '../../../components/front-desk/orders/orders-screen.tsx';
 
 export default function Page() {

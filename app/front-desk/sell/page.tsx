@@ -1,4 +1,4 @@
-import { DeskPage } from '../../../components/front-desk/desk-page.tsx';
+import { DeskPage } from '../desk-page.tsx';
 import { SellScreen } from '../../../components/front-desk/sell/sell-screen.tsx';
 
 export default function Page() {

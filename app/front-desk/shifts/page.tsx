@@ -1,4 +1,4 @@
-import { DeskPage } from '../../../components/front-desk/desk-page.tsx';
+import { DeskPage } from '../desk-page.tsx';
 import { ShiftsScreen } from '../../../components/front-desk/shifts/shifts-screen.tsx';
 
 export default function Page() {

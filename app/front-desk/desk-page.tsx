@@ -4,9 +4,9 @@ import type { TPagePath } from '../../lib/page-access.ts';
 import { currentLocale } from '../../server/auth/locale.ts';
 import { requirePage } from '../../server/auth/page-guard.ts';
 import { getRuntime } from '../../server/runtime.ts';
-import { AppHeader } from '../app-header.tsx';
-import { Forbidden } from '../forbidden.tsx';
-import { DeskShell } from './desk-shell.tsx';
+import { AppHeader } from '../../components/app-header.tsx';
+import { Forbidden } from '../../components/forbidden.tsx';
+import { DeskShell } from '../../components/front-desk/desk-shell.tsx';
 
 /** A front-desk page (server side): the page's access, the header, and the desk shell around the screen. */
 export async function DeskPage({
