@@ -9,7 +9,7 @@ import pg from 'pg';
 import { createDatabase, type Database } from '../db/client.ts';
 import { migrate } from '../db/migrate.ts';
 import type { TDeskLookup } from '../db/queries/front-desk.ts';
-import { upsertTicketType } from '../db/queries/sales.ts';
+import { plainTicketType, upsertTicketType } from '../db/queries/sales.ts';
 import { DEMO_VENUE } from '../db/seed/demo-venue.ts';
 import { maskIdCard } from '../lib/id-card.ts';
 import { encodeTicketCode } from '../lib/ticket-code.ts';
@@ -530,30 +530,10 @@ async function main(): Promise<number> {
         ['WINDOW-1', 'CTRIP', 'MEITUAN', 'WECHAT'].map((c) => channel(c)),
       );
       const type = (code: string, realName: boolean) =>
-        upsertTicketType(db!, {
-          venue_id: venueId,
-          code,
-          name_zh: code,
-          name_en: code,
-          category: 'adult',
-          price_fen: 8000,
-          weekend_price_fen: null,
-          holiday_price_fen: null,
-          validity: 'date',
-          valid_days: 1,
-          season_from: null,
-          season_to: null,
-          entry_policy: 'single',
-          anti_passback: true,
-          max_entries_per_day: null,
-          slot_required: false,
-          entry_window_before_min: 15,
-          allowed_zone_ids: null,
-          bundle: null,
-          draws_day_quota: false,
-          active: true,
-          real_name: realName,
-        });
+        upsertTicketType(
+          db!,
+          plainTicketType(venueId, code, { price_fen: 8000, draws_day_quota: false, real_name: realName }),
+        );
       const cashier = await db.query<{ id: number }>("SELECT id FROM users WHERE email = 'frontdesk@demo.tidewatch'");
       const ctx: LoadContext = {
         venueId,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createDatabase, type Database } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
-import { upsertTicketType } from '../../db/queries/sales.ts';
+import { plainTicketType, upsertTicketType } from '../../db/queries/sales.ts';
 import { readVenueClock } from '../../db/queries/scans.ts';
 import { DEMO_VENUE } from '../../db/seed/demo-venue.ts';
 import { newTicketCode } from '../../lib/ticket-code.ts';
@@ -87,30 +87,16 @@ export async function createEmbeddedFanoutDb(opts: {
     const venueId = (await db.query<{ id: number }>('SELECT id FROM venues WHERE code = $1', [DEMO_VENUE.code])).rows[0]
       .id;
     await db.query('UPDATE zones SET capacity = $2 WHERE venue_id = $1', [venueId, BENCH_ZONE_CAPACITY]);
-    const typeId = await upsertTicketType(db, {
-      venue_id: venueId,
-      code: 'BENCH',
-      name_zh: '压测票',
-      name_en: 'Benchmark ticket',
-      category: 'adult',
-      price_fen: 100,
-      weekend_price_fen: null,
-      holiday_price_fen: null,
-      validity: 'date',
-      valid_days: 1,
-      season_from: null,
-      season_to: null,
-      entry_policy: 'single',
-      anti_passback: true,
-      max_entries_per_day: null,
-      slot_required: false,
-      entry_window_before_min: 15,
-      allowed_zone_ids: null,
-      bundle: null,
-      draws_day_quota: false,
-      active: true,
-      sort: 99,
-    });
+    const typeId = await upsertTicketType(
+      db,
+      plainTicketType(venueId, 'BENCH', {
+        name_zh: '压测票',
+        name_en: 'Benchmark ticket',
+        price_fen: 100,
+        draws_day_quota: false,
+        sort: 99,
+      }),
+    );
     const clock = await readVenueClock(db, venueId);
     const today = localTime(new Date(), clock.timezone, clock.resetMinute).day;
     const channel = await db.query<{ id: number }>('SELECT id FROM channels WHERE venue_id = $1 ORDER BY id LIMIT 1', [

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDatabase, type Database } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
-import { upsertTicketType } from '../../db/queries/sales.ts';
+import { plainTicketType, upsertTicketType } from '../../db/queries/sales.ts';
 import { readVenueClock } from '../../db/queries/scans.ts';
 import { DEMO_VENUE } from '../../db/seed/demo-venue.ts';
 import { newTicketCode } from '../../lib/ticket-code.ts';
@@ -93,30 +93,16 @@ export async function createBenchDb(opts: {
     const venueId = venue.rows[0].id;
     await db.query('UPDATE zones SET capacity = $2 WHERE venue_id = $1', [venueId, BENCH_ZONE_CAPACITY]);
 
-    const typeId = await upsertTicketType(db, {
-      venue_id: venueId,
-      code: 'BENCH',
-      name_zh: '压测票',
-      name_en: 'Benchmark ticket',
-      category: 'adult',
-      price_fen: 100,
-      weekend_price_fen: null,
-      holiday_price_fen: null,
-      validity: 'date',
-      valid_days: 1,
-      season_from: null,
-      season_to: null,
-      entry_policy: 'single',
-      anti_passback: true,
-      max_entries_per_day: null,
-      slot_required: false,
-      entry_window_before_min: 15,
-      allowed_zone_ids: null,
-      bundle: null,
-      draws_day_quota: false,
-      active: true,
-      sort: 99,
-    });
+    const typeId = await upsertTicketType(
+      db,
+      plainTicketType(venueId, 'BENCH', {
+        name_zh: '压测票',
+        name_en: 'Benchmark ticket',
+        price_fen: 100,
+        draws_day_quota: false,
+        sort: 99,
+      }),
+    );
 
     // Valid from yesterday to tomorrow (venue business days): a run that crosses the daily reset
     // still admits.

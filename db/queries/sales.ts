@@ -38,6 +38,41 @@ export async function listTicketTypes(db: Queryable, venueId: number): Promise<T
   return r.rows;
 }
 
+/**
+ * A plain ticket type (single entry, valid on its date, no slot, one price every day) with `rules`
+ * over it: what tests and benchmarks add beside the demo's types.
+ */
+export function plainTicketType(
+  venueId: number,
+  code: string,
+  rules: Partial<Omit<TicketTypeRow, 'id' | 'venue_id' | 'code'>> & { sort?: number } = {},
+): Omit<TicketTypeRow, 'id'> & { sort?: number } {
+  return {
+    venue_id: venueId,
+    code,
+    name_zh: code,
+    name_en: code,
+    category: 'adult',
+    price_fen: 1000,
+    weekend_price_fen: null,
+    holiday_price_fen: null,
+    validity: 'date',
+    valid_days: 1,
+    season_from: null,
+    season_to: null,
+    entry_policy: 'single',
+    anti_passback: true,
+    max_entries_per_day: null,
+    slot_required: false,
+    entry_window_before_min: 15,
+    allowed_zone_ids: null,
+    bundle: null,
+    draws_day_quota: true,
+    active: true,
+    ...rules,
+  };
+}
+
 /** Inserts or updates a ticket type by (venue, code). */
 export async function upsertTicketType(
   db: Queryable,
