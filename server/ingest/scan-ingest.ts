@@ -598,6 +598,19 @@ export class ScanIngest {
     // 3. Decide in arrival order against the evolving state.
     const state = new Map<number, TTicketState>();
     const updates = new Map<number, TicketUpdate>();
+    /** A ticket's new state, kept for the rest of the batch and written with it. */
+    const advance = (id: number, next: TTicketState, at: Date) => {
+      state.set(id, next);
+      updates.set(id, {
+        id,
+        entries: next.entries,
+        entriesOnDay: next.entriesOnDay,
+        entriesDay: next.entriesDay,
+        inside: next.inside,
+        zoneId: next.zoneId,
+        at,
+      });
+    };
     const deltas = new Map<string, number>();
     const scanRows: GateScanRow[] = [];
     const counters = new Map<string, CounterDelta>();
@@ -678,16 +691,7 @@ export class ScanIngest {
         const current = state.get(t.id) ?? stateOf(t);
         const r = recordOffline(current, rulesOf(t), { ...ctx, zoneHasRoom: true }, 'admit');
         if (r.next) {
-          state.set(t.id, r.next);
-          updates.set(t.id, {
-            id: t.id,
-            entries: r.next.entries,
-            entriesOnDay: r.next.entriesOnDay,
-            entriesDay: r.next.entriesDay,
-            inside: r.next.inside,
-            zoneId: r.next.zoneId,
-            at: now,
-          });
+          advance(t.id, r.next, now);
         }
         move(r.into, ctx.day, 1);
         move(r.outOf, ctx.day, -1);
@@ -722,16 +726,7 @@ export class ScanIngest {
         if (scan.local) {
           const r = recordOffline(current, rules, c, scan.local);
           if (r.next) {
-            state.set(t.id, r.next);
-            updates.set(t.id, {
-              id: t.id,
-              entries: r.next.entries,
-              entriesOnDay: r.next.entriesOnDay,
-              entriesDay: r.next.entriesDay,
-              inside: r.next.inside,
-              zoneId: r.next.zoneId,
-              at: scan.at,
-            });
+            advance(t.id, r.next, scan.at);
             move(r.into, ctx.day, 1);
             move(r.outOf, ctx.day, -1);
           }
@@ -746,16 +741,7 @@ export class ScanIngest {
         } else {
           const d = decide(current, rules, c);
           if (d.result === 'admit') {
-            state.set(t.id, d.next);
-            updates.set(t.id, {
-              id: t.id,
-              entries: d.next.entries,
-              entriesOnDay: d.next.entriesOnDay,
-              entriesDay: d.next.entriesDay,
-              inside: d.next.inside,
-              zoneId: d.next.zoneId,
-              at: now,
-            });
+            advance(t.id, d.next, now);
             move(d.into, ctx.day, 1);
             move(d.outOf, ctx.day, -1);
             if (d.into !== null) relied.add(`${d.into}|${ctx.day}`);
