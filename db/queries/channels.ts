@@ -17,6 +17,14 @@ export async function findActiveChannelByTokenHash(db: Queryable, tokenHash: Buf
   return r.rows[0];
 }
 
+export async function findChannel(db: Queryable, id: number): Promise<ChannelRow | undefined> {
+  const r = await db.query<ChannelRow>(
+    'SELECT id, venue_id, code, name, kind, revoked_at FROM channels WHERE id = $1',
+    [id],
+  );
+  return r.rows[0];
+}
+
 export async function listChannels(db: Queryable, venueId: number): Promise<ChannelRow[]> {
   const r = await db.query<ChannelRow>(
     'SELECT id, venue_id, code, name, kind, revoked_at FROM channels WHERE venue_id = $1 ORDER BY code',

@@ -478,3 +478,40 @@ export async function overrideReport(
   );
   return r.rows;
 }
+
+/** The supervisor approvals recorded during a shift (audit rows naming the shift and a supervisor). */
+export async function listShiftApprovals(
+  db: Queryable,
+  shiftId: number,
+): Promise<
+  { at: Date; action: string; actor_label: string; after: { supervisor?: string } | null; reason: string | null }[]
+> {
+  const r = await db.query<{
+    at: Date;
+    action: string;
+    actor_label: string;
+    after: { supervisor?: string } | null;
+    reason: string | null;
+  }>(
+    `SELECT at, action, actor_label, after, reason FROM audit_log
+     WHERE (after->>'shiftId')::bigint = $1 AND after ? 'supervisor' ORDER BY at`,
+    [shiftId],
+  );
+  return r.rows;
+}
+
+/** What a shift did (not what it should hold): orders paid and refunds given, counts and fen. */
+export async function shiftActivity(
+  db: Queryable,
+  shiftId: number,
+): Promise<{ sales: number; sold_fen: number; refunds: number; refunded_fen: number }> {
+  const r = await db.query<{ sales: number; sold_fen: number; refunds: number; refunded_fen: number }>(
+    `SELECT count(DISTINCT order_id) FILTER (WHERE amount_fen > 0)::int AS sales,
+            coalesce(sum(amount_fen) FILTER (WHERE amount_fen > 0), 0)::bigint AS sold_fen,
+            count(*) FILTER (WHERE amount_fen < 0)::int AS refunds,
+            coalesce(-sum(amount_fen) FILTER (WHERE amount_fen < 0), 0)::bigint AS refunded_fen
+     FROM payments WHERE shift_id = $1`,
+    [shiftId],
+  );
+  return r.rows[0];
+}

@@ -26,6 +26,20 @@ export interface GateStatusRow extends GateRow {
 const GATE_COLUMNS = `g.id, g.venue_id, v.code AS venue_code, g.zone_id, z.code AS zone_code, g.code, g.name_zh, g.name_en,
   g.direction, g.kind, g.position`;
 
+/** What the desk needs of a gate to admit at it like a device of it would. */
+export interface GateForDesk {
+  id: number;
+  code: string;
+  venue_id: number;
+  zone_id: number;
+  perimeter: boolean;
+}
+
+export async function findGateForDesk(db: Queryable, id: number): Promise<GateForDesk | undefined> {
+  const r = await db.query<GateForDesk>('SELECT id, code, venue_id, zone_id, perimeter FROM gates WHERE id = $1', [id]);
+  return r.rows[0];
+}
+
 export async function listGates(db: Queryable, venueId?: number): Promise<GateRow[]> {
   const r = await db.query<GateRow>(
     `SELECT ${GATE_COLUMNS} FROM gates g JOIN zones z ON z.id = g.zone_id JOIN venues v ON v.id = g.venue_id

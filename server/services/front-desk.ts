@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/client.ts';
 import { insertAudit } from '../../db/queries/audit.ts';
-import type { ChannelRow } from '../../db/queries/channels.ts';
+import { type ChannelRow, findChannel } from '../../db/queries/channels.ts';
 import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import {
   closeShiftRow,
@@ -18,6 +18,7 @@ import {
   listOrderAudit,
   listOrderTickets,
   listPayments,
+  listShiftApprovals,
   listShifts,
   listTicketScans,
   listWindows,
@@ -28,11 +29,13 @@ import {
   replaceTicket,
   type ShiftRow,
   searchOrders,
+  shiftActivity,
   shiftTotals,
   type TDeskLookup,
 } from '../../db/queries/front-desk.ts';
 import { ensureQuotas, listTicketTypes, quotaIds, returnQuota, takeQuota } from '../../db/queries/sales.ts';
 import { lockTicketsByCode, readOccupancy, readVenueClock } from '../../db/queries/scans.ts';
+import { findGateForDesk, type GateForDesk } from '../../db/queries/gates.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
 import { AppError, fieldsOf } from '../../lib/errors.ts';
 import { checkIdCard } from '../../lib/id-card.ts';
@@ -351,28 +354,10 @@ export async function shiftReport(db: Queryable, shiftId: number, viewer: { id: 
   const [moves, live, approvals, activity] = await Promise.all([
     listCashMoves(db, s.id),
     s.closed_at ? Promise.resolve(undefined) : expectedOf(db, s),
-    db.query<{
-      at: Date;
-      action: string;
-      actor_label: string;
-      after: { supervisor?: string } | null;
-      reason: string | null;
-    }>(
-      `SELECT at, action, actor_label, after, reason FROM audit_log
-       WHERE (after->>'shiftId')::bigint = $1 AND after ? 'supervisor' ORDER BY at`,
-      [s.id],
-    ),
-    // What the shift did (not what it should hold): orders paid and refunds given, in counts and yuan.
-    db.query<{ sales: number; sold_fen: number; refunds: number; refunded_fen: number }>(
-      `SELECT count(DISTINCT order_id) FILTER (WHERE amount_fen > 0)::int AS sales,
-              coalesce(sum(amount_fen) FILTER (WHERE amount_fen > 0), 0)::bigint AS sold_fen,
-              count(*) FILTER (WHERE amount_fen < 0)::int AS refunds,
-              coalesce(-sum(amount_fen) FILTER (WHERE amount_fen < 0), 0)::bigint AS refunded_fen
-       FROM payments WHERE shift_id = $1`,
-      [s.id],
-    ),
+    listShiftApprovals(db, s.id),
+    shiftActivity(db, s.id),
   ]);
-  const a = activity.rows[0];
+  const a = activity;
   return {
     ...shiftView(s, { reveal, cashMoves: moves, liveExpected: live }),
     // Hidden from the cashier while the count is blind, like what is expected.
@@ -384,7 +369,7 @@ export async function shiftReport(db: Queryable, shiftId: number, viewer: { id: 
           refunded: Number(a.refunded_fen) / 100,
         }
       : undefined,
-    approvals: approvals.rows.map((a) => ({
+    approvals: approvals.map((a) => ({
       at: new Date(a.at).toISOString(),
       action: a.action,
       by: a.actor_label,
@@ -461,11 +446,7 @@ export async function sellAtWindow(rt: Runtime, actor: TActor, input: unknown) {
 }
 
 async function windowChannel(db: Queryable, channelId: number): Promise<ChannelRow> {
-  const r = await db.query<ChannelRow>(
-    'SELECT id, venue_id, code, name, kind, revoked_at FROM channels WHERE id = $1',
-    [channelId],
-  );
-  const c = r.rows[0];
+  const c = await findChannel(db, channelId);
   if (c?.kind !== 'window') throw new AppError('invalid', `channel ${channelId} is not a window`);
   return c;
 }
@@ -885,20 +866,10 @@ export async function markOrderPrinted(rt: Runtime, actor: TActor, input: unknow
 // ---------------------------------------------------------------------------------------------
 // Check-in desk (人工检票台)
 
-interface TGateRow {
-  id: number;
-  code: string;
-  venue_id: number;
-  zone_id: number;
-  perimeter: boolean;
-}
-
-async function gateOf(db: Queryable, gateId: number): Promise<TGateRow> {
-  const r = await db.query<TGateRow>('SELECT id, code, venue_id, zone_id, perimeter FROM gates WHERE id = $1', [
-    gateId,
-  ]);
-  if (!r.rows[0]) throw new AppError('not_found', `gate ${gateId} does not exist`);
-  return r.rows[0];
+async function gateOf(db: Queryable, gateId: number): Promise<GateForDesk> {
+  const g = await findGateForDesk(db, gateId);
+  if (!g) throw new AppError('not_found', `gate ${gateId} does not exist`);
+  return g;
 }
 
 /** The ticket a code or an ID number presents at a gate: for an ID number, the holder's ticket valid today. */
