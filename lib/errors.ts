@@ -55,3 +55,28 @@ export function fieldsOf(
 export function httpStatusOf(code: TErrorCode): number {
   return ERROR_CODES[code];
 }
+
+/**
+ * Parses a service's input with its zod schema; a failure is an `invalid` AppError naming each
+ * field and why, prefixed with what was being parsed.
+ */
+export function parseInput<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  input: unknown,
+  what = 'invalid input',
+): T {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  const fields = fieldsOf(r.error.issues);
+  throw new AppError(
+    'invalid',
+    `${what}: ${Object.entries(fields)
+      .map(([k, v]) => `${k} ${v.join(', ')}`)
+      .join('; ')}`,
+    fields,
+  );
+}

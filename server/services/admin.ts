@@ -5,7 +5,7 @@ import { insertDevice, revokeGateDevices } from '../../db/queries/devices.ts';
 import { findGatesByCode, listGates, type GateRow } from '../../db/queries/gates.ts';
 import { findUserById, setUserRoleAndState, upsertUser } from '../../db/queries/users.ts';
 import { findVenueByCode, listVenues, type VenueRow } from '../../db/queries/venues.ts';
-import { AppError, fieldsOf } from '../../lib/errors.ts';
+import { AppError, parseInput } from '../../lib/errors.ts';
 import type { TRole } from '../../lib/roles.ts';
 import {
   ZCreateChannel,
@@ -17,26 +17,6 @@ import {
 } from '../../lib/schemas/admin.ts';
 import type { TActor } from './actor.ts';
 import { hashPassword, hashToken, newToken } from './secrets.ts';
-
-function parse<T>(
-  schema: {
-    safeParse(
-      v: unknown,
-    ): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
-  },
-  input: unknown,
-): T {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const fields = fieldsOf(r.error.issues);
-  throw new AppError(
-    'invalid',
-    `invalid input: ${Object.entries(fields)
-      .map(([k, v]) => `${k} ${v.join(', ')}`)
-      .join('; ')}`,
-    fields,
-  );
-}
 
 async function venueByCode(db: Queryable, code: string): Promise<VenueRow> {
   const v = await findVenueByCode(db, code);
@@ -95,7 +75,7 @@ export async function createUser(
   input: TCreateUser | unknown,
   actorVenues: TActorVenues = 'all',
 ): Promise<{ id: number }> {
-  const u = parse(ZCreateUser, input);
+  const u = parseInput(ZCreateUser, input);
   const passwordHash = await hashPassword(u.password);
   return db.transaction(async (tx) => {
     const venueIds = u.venues.length
@@ -132,7 +112,7 @@ export async function createDevice(
   actor: TActor,
   input: TGateRef | unknown,
 ): Promise<{ id: number; token: string; gate: GateRow }> {
-  const ref = parse(ZGateRef, input);
+  const ref = parseInput(ZGateRef, input);
   const token = newToken('device');
   return db.transaction(async (tx) => {
     const gate = await resolveGate(tx, ref);
@@ -157,7 +137,7 @@ export async function revokeDevices(
   actor: TActor,
   input: TGateRef | unknown,
 ): Promise<{ revoked: number[]; gate: GateRow }> {
-  const ref = parse(ZGateRef, input);
+  const ref = parseInput(ZGateRef, input);
   return db.transaction(async (tx) => {
     const gate = await resolveGate(tx, ref);
     const revoked = await revokeGateDevices(tx, gate.id);
@@ -184,7 +164,7 @@ export async function createChannel(
   actor: TActor,
   input: TCreateChannel | unknown,
 ): Promise<{ id: number; token: string; created: boolean }> {
-  const c = parse(ZCreateChannel, input);
+  const c = parseInput(ZCreateChannel, input);
   const token = newToken('channel');
   return db.transaction(async (tx) => {
     const venue = await resolveVenue(tx, c.venue);

@@ -37,7 +37,7 @@ import { ensureQuotas, listTicketTypes, quotaIds, returnQuota, takeQuota } from 
 import { lockTicketsByCode, readOccupancy, readVenueClock } from '../../db/queries/scans.ts';
 import { findGateForDesk, type GateForDesk } from '../../db/queries/gates.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
-import { AppError, fieldsOf } from '../../lib/errors.ts';
+import { AppError, parseInput } from '../../lib/errors.ts';
 import { checkIdCard } from '../../lib/id-card.ts';
 import { canUse } from '../../lib/roles.ts';
 import {
@@ -75,27 +75,6 @@ import { verifyPassword } from './secrets.ts';
 
 const fen = (yuan: number) => Math.round(yuan * 100);
 const yuan = (f: number) => Math.round(f) / 100;
-
-function parse<T>(
-  schema: {
-    safeParse(
-      v: unknown,
-    ): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
-  },
-  input: unknown,
-  what: string,
-): T {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const fields = fieldsOf(r.error.issues);
-  throw new AppError(
-    'invalid',
-    `${what}: ${Object.entries(fields)
-      .map(([k, v]) => `${k} ${v.join(', ')}`)
-      .join('; ')}`,
-    fields,
-  );
-}
 
 async function audit(
   tx: Queryable,
@@ -267,7 +246,7 @@ export async function deskWindows(db: Queryable, venueId: number, userId: number
 
 /** Opens a shift at a window with an opening float (备用金). One open shift per cashier and per window. */
 export async function openShift(rt: Runtime, actor: TActor, input: unknown, venueId: number): Promise<TShiftView> {
-  const i = parse(ZOpenShift, input, 'open shift');
+  const i = parseInput(ZOpenShift, input, 'open shift');
   return rt.db.transaction(async (tx) => {
     const w = (await listWindows(tx, venueId)).find((x) => x.id === i.channelId);
     if (!w) throw new AppError('invalid', `channel ${i.channelId} is not a window of this venue`);
@@ -294,7 +273,7 @@ export async function openShift(rt: Runtime, actor: TActor, input: unknown, venu
 
 /** Cash in (change top-up) or out (bank drop) during a shift, with a reason. */
 export async function cashMove(rt: Runtime, actor: TActor, input: unknown): Promise<{ ok: true }> {
-  const i = parse(ZCashMove, input, 'cash move');
+  const i = parseInput(ZCashMove, input, 'cash move');
   return rt.db.transaction(async (tx) => {
     const s = await ownOpenShift(tx, actor, i.shiftId, true);
     await insertCashMove(tx, { shiftId: s.id, amountFen: fen(i.amount), reason: i.reason, userId: actor.id! });
@@ -315,7 +294,7 @@ export async function cashMove(rt: Runtime, actor: TActor, input: unknown): Prom
  * without seeing what was expected; a difference needs a note. Returns expected against counted.
  */
 export async function closeShift(rt: Runtime, actor: TActor, input: unknown): Promise<TShiftView> {
-  const i = parse(ZCloseShift, input, 'close shift');
+  const i = parseInput(ZCloseShift, input, 'close shift');
   return rt.db.transaction(async (tx) => {
     const s = await ownOpenShift(tx, actor, i.shiftId, true);
     const expected = await expectedOf(tx, s);
@@ -413,7 +392,7 @@ function paymentRows(
  * records the payments on the cashier's shift in the same transaction.
  */
 export async function sellAtWindow(rt: Runtime, actor: TActor, input: unknown) {
-  const i = parse(ZWindowSale, input, 'sale');
+  const i = parseInput(ZWindowSale, input, 'sale');
   const s = await ownOpenShift(rt.db, actor, i.shiftId);
   const channel = await windowChannel(rt.db, s.channel_id);
   const sold = await placeOrder(
@@ -476,7 +455,7 @@ export function lookupsOf(q: string, idTail: (tail: string) => string, idIndex: 
 
 /** The order desk's one search box: order code, ticket code, channel reference, phone, ID number or name. */
 export async function deskSearch(rt: Runtime, venueId: number, input: unknown) {
-  const i = parse(ZDeskSearch, input, 'search');
+  const i = parseInput(ZDeskSearch, input, 'search');
   const crypto = rt.sales!.idCrypto;
   const lookups = lookupsOf(
     i.q,
@@ -634,7 +613,7 @@ function refundRows(
  * fee; places go back to the quotas; the money is recorded against the original payments.
  */
 export async function refundAtDesk(rt: Runtime, actor: TActor, input: unknown) {
-  const i = parse(ZDeskRefund, input, 'refund');
+  const i = parseInput(ZDeskRefund, input, 'refund');
   const o = await findDeskOrder(rt.db, i.orderId);
   if (!o) throw new AppError('not_found', `order ${i.orderId} does not exist`);
   const shift = i.shiftId ? await ownOpenShift(rt.db, actor, i.shiftId) : null;
@@ -705,7 +684,7 @@ export async function refundAtDesk(rt: Runtime, actor: TActor, input: unknown) {
  * a cheaper one is given back against the original payments.
  */
 export async function rebookAtDesk(rt: Runtime, actor: TActor, input: unknown) {
-  const i = parse(ZRebook, input, 'rebook');
+  const i = parseInput(ZRebook, input, 'rebook');
   const o = await findDeskOrder(rt.db, i.orderId);
   if (!o) throw new AppError('not_found', `order ${i.orderId} does not exist`);
   const shift = i.shiftId ? await ownOpenShift(rt.db, actor, i.shiftId) : null;
@@ -826,7 +805,7 @@ export async function rebookAtDesk(rt: Runtime, actor: TActor, input: unknown) {
  * issued for the same entitlement, with what the old one already used.
  */
 export async function replaceAtDesk(rt: Runtime, actor: TActor, input: unknown) {
-  const i = parse(ZReplace, input, 'replace');
+  const i = parseInput(ZReplace, input, 'replace');
   return rt.db.transaction(async (tx) => {
     const t = await findDeskTicket(tx, { id: i.ticketId });
     if (!t) throw new AppError('not_found', `ticket ${i.ticketId} does not exist`);
@@ -850,7 +829,7 @@ export async function replaceAtDesk(rt: Runtime, actor: TActor, input: unknown) 
 
 /** Records that an order's tickets were printed; a reprint is audited (补打). */
 export async function markOrderPrinted(rt: Runtime, actor: TActor, input: unknown, venueId: number) {
-  const i = parse(ZPrinted, input, 'print');
+  const i = parseInput(ZPrinted, input, 'print');
   await rt.db.transaction(async (tx) => {
     await markPrinted(tx, i.orderId);
     await audit(tx, actor, {
@@ -911,7 +890,7 @@ async function presentedTicket(
  * decision, on the ticket's current state, with no side effects.
  */
 export async function checkAtDesk(rt: Runtime, input: unknown) {
-  const i = parse(ZCheckTicket, input, 'check');
+  const i = parseInput(ZCheckTicket, input, 'check');
   const gate = await gateOf(rt.db, i.gateId);
   const lt = await todayAt(rt.db, gate.venue_id);
   const found = await presentedTicket(rt, gate.venue_id, i.presented, lt.day);
@@ -948,7 +927,7 @@ export async function admitAtDesk(
   actor: TActor,
   input: unknown,
 ): Promise<TScanAck & { supervisor?: string }> {
-  const i = parse(ZManualAdmit, input, 'manual admission');
+  const i = parseInput(ZManualAdmit, input, 'manual admission');
   const gate = await gateOf(rt.db, i.gateId);
   const t = await findDeskTicket(rt.db, { id: i.ticketId });
   if (!t || t.venue_id !== gate.venue_id)
