@@ -22,6 +22,7 @@ import { connectScreens, subscribeScreens, type LiveEvent, type ScreenPool } fro
 import { createEmbeddedFanoutDb, createPostgresFanoutDb, type FanoutDb } from './fanout/venue-db.ts';
 import { startWsBaseline, type WsBaseline } from './fanout/ws-baseline.ts';
 import type { ReplayItem } from './fanout/ws-broadcast-server.ts';
+import { numArg } from './lib/args.ts';
 
 /** Issue target: scan-to-screen p99 at most 1 s (ms). */
 const TARGET_P99_MS = 1_000;
@@ -75,12 +76,7 @@ if (args.help) {
   process.exit(0);
 }
 
-function num(name: string, v: string | undefined, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new Error(`--${name} must be a number from ${min} to ${max} (got "${v}")`);
-  return n;
-}
+const num = (name: string, v: string | undefined, min: number, max: number) => numArg(name, v, min, max);
 
 const opts = {
   screens: num('screens', args.screens, 1, 5_000),

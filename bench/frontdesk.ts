@@ -21,6 +21,7 @@ import { newOrderCode } from '../server/services/sales.ts';
 import { seedDemo } from '../server/services/seed.ts';
 import { assertLocalUrl } from './lib/bench-db.ts';
 import { fmt, table } from './lib/stats.ts';
+import { numArg } from './lib/args.ts';
 
 /** Issue target: every search kind answers within this at the 95th percentile (ms). */
 const TARGET_P95_MS = 50;
@@ -62,12 +63,7 @@ if (args.help) {
   process.exit(0);
 }
 
-function num(name: string, v: string | undefined, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`--${name} must be a whole number from ${min} to ${max} (got "${v}")`);
-  return n;
-}
+const num = (name: string, v: string | undefined, min: number, max: number) => numArg(name, v, min, max, true);
 
 const opts = {
   orders: num('orders', args.orders, 1_000, 20_000_000),

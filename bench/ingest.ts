@@ -30,6 +30,7 @@ import {
   type ServerChild,
 } from './lib/server-child.ts';
 import { fmt, table } from './lib/stats.ts';
+import { numArg } from './lib/args.ts';
 
 /** Issue targets on the 2-core reference machine. */
 const TARGET_DECIDED_PER_S = 5_000;
@@ -93,12 +94,7 @@ if (args.help) {
   process.exit(0);
 }
 
-function num(name: string, v: string | undefined, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new Error(`--${name} must be a number from ${min} to ${max} (got "${v}")`);
-  return n;
-}
+const num = (name: string, v: string | undefined, min: number, max: number) => numArg(name, v, min, max);
 
 const opts = {
   durationS: num('duration', args.duration, 1, 600),
