@@ -1,6 +1,14 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { TICKET_CODE_RE, encodeTicketCode, newTicketCode, normalizeTicketCode } from './ticket-code.ts';
+import {
+  GROUP_CODE_RE,
+  TICKET_CODE_RE,
+  encodeTicketCode,
+  newGroupCode,
+  newTicketCode,
+  normalizeGroupCode,
+  normalizeTicketCode,
+} from './ticket-code.ts';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** 'T' + 26 base32 characters. */
@@ -192,5 +200,24 @@ describe('normalizeTicketCode', () => {
       ),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe('group codes', () => {
+  it('are a G and 26 base32 characters, never read as a ticket code (and the other way round)', () => {
+    fc.assert(
+      fc.property(arbBytes, (bytes) => {
+        const group = encodeTicketCode(bytes, 'G');
+        const ticket = encodeTicketCode(bytes);
+        expect(group).toMatch(GROUP_CODE_RE);
+        expect(group.slice(1)).toBe(ticket.slice(1));
+        expect(normalizeGroupCode(group.toLowerCase())).toBe(group);
+        expect(normalizeTicketCode(group)).toBeNull();
+        expect(normalizeGroupCode(ticket)).toBeNull();
+      }),
+      { numRuns: RUNS },
+    );
+    expect(newGroupCode()).toMatch(GROUP_CODE_RE);
+    expect(newGroupCode()).not.toBe(newGroupCode());
   });
 });

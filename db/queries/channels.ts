@@ -77,3 +77,9 @@ export async function channelSoldTicket(db: Queryable, channelId: number, code: 
   );
   return r.rows.length > 0;
 }
+
+/** Whether a group code belongs to an order this channel sold. */
+export async function channelSoldGroup(db: Queryable, channelId: number, groupCode: string): Promise<boolean> {
+  const r = await db.query('SELECT 1 FROM orders WHERE group_code = $1 AND channel_id = $2', [groupCode, channelId]);
+  return r.rows.length > 0;
+}

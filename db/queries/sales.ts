@@ -265,13 +265,15 @@ export async function insertOrder(
     /** A window sale: the cashier's shift and user. */
     shiftId?: number | null;
     userId?: number | null;
+    /** A group's order: its group code and guide. */
+    group?: { code: string; guideName: string; guidePhone: string } | null;
   },
 ): Promise<number | undefined> {
   const r = await tx.query<{ id: number }>(
     `INSERT INTO orders (venue_id, channel_id, ref, request_hash, amount_fen, customer_name, customer_phone, id_number_enc, id_number_bidx, id_number_masked, paid_at,
-                         code, shift_id, user_id, id_number_tails)
+                         code, shift_id, user_id, id_number_tails, group_code, guide_name, guide_phone)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-             (SELECT array_agg(decode(x, 'hex')) FROM unnest($15::text[]) AS x))
+             (SELECT array_agg(decode(x, 'hex')) FROM unnest($15::text[]) AS x), $16, $17, $18)
      ON CONFLICT (channel_id, ref) DO NOTHING RETURNING id`,
     [
       o.venueId,
@@ -289,6 +291,9 @@ export async function insertOrder(
       o.shiftId ?? null,
       o.userId ?? null,
       o.idTails ?? null,
+      o.group?.code ?? null,
+      o.group?.guideName ?? null,
+      o.group?.guidePhone ?? null,
     ],
   );
   return r.rows[0]?.id;

@@ -90,6 +90,8 @@ export interface StoredScanRow {
   result: 'admit' | 'reject';
   reason: string | null;
   received_at: Date;
+  /** The ticket the scan used (a group scan's choice among the group's tickets). */
+  ticket_id: number | null;
 }
 
 /** The gate_scans rows of these scans (found by gate and time through gate_scans_gate_at_idx). */
@@ -99,7 +101,7 @@ export async function findGateScans(
 ): Promise<StoredScanRow[]> {
   if (!keys.length) return [];
   const r = await tx.query<StoredScanRow>(
-    `SELECT g.device_id, g.scan_id, g.result, g.reason, g.received_at
+    `SELECT g.device_id, g.scan_id, g.result, g.reason, g.received_at, g.ticket_id
      FROM gate_scans g JOIN unnest($1::int[], $2::timestamptz[], $3::int[], $4::text[]) AS k(gate_id, at, device_id, scan_id)
        ON g.gate_id = k.gate_id AND g.at = k.at AND g.device_id = k.device_id AND g.scan_id = k.scan_id`,
     [keys.map((k) => k.gateId), keys.map((k) => k.at), keys.map((k) => k.deviceId), keys.map((k) => k.scanId)],
@@ -521,4 +523,33 @@ export async function readVenueClock(
   if (!row) throw new Error(`venue ${venueId} does not exist`);
   const [h, m] = row.reset.split(':').map(Number);
   return { timezone: row.timezone, resetMinute: h * 60 + m };
+}
+
+/** The tickets of a group's order at a venue (团体码), in ticket order: what a group scan admits from. */
+export async function findGroupTicketCodes(tx: Queryable, venueId: number, groupCode: string): Promise<string[]> {
+  const r = await tx.query<{ code: string }>(
+    `SELECT t.code FROM orders o JOIN tickets t ON t.order_id = o.id
+     WHERE o.group_code = $2 AND o.venue_id = $1 ORDER BY t.id`,
+    [venueId, groupCode],
+  );
+  return r.rows.map((x) => x.code);
+}
+
+/** A group's headcount: booked (its valid tickets), arrived (entered at least once) and still unused. */
+export interface GroupCount {
+  booked: number;
+  arrived: number;
+  left: number;
+}
+
+export async function countGroup(db: Queryable, venueId: number, groupCode: string): Promise<GroupCount> {
+  const r = await db.query<GroupCount>(
+    `SELECT count(*) FILTER (WHERE t.status = 'valid')::int AS booked,
+            count(*) FILTER (WHERE t.status = 'valid' AND t.entries > 0)::int AS arrived,
+            count(*) FILTER (WHERE t.status = 'valid' AND t.entries = 0)::int AS left
+     FROM orders o JOIN tickets t ON t.order_id = o.id
+     WHERE o.group_code = $2 AND o.venue_id = $1`,
+    [venueId, groupCode],
+  );
+  return r.rows[0] ?? { booked: 0, arrived: 0, left: 0 };
 }

@@ -34,6 +34,14 @@ export const ZOrderItem = z
     path: ['holders'],
   });
 
+const ZPhone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9 -]{5,20}$/, 'must be a phone number');
+
+/** A group's order (团体票): the guide who brings it; the order gets one group code for the headcount. */
+export const ZGroup = z.object({ guideName: z.string().trim().min(1).max(64), guidePhone: ZPhone }).strict();
+
 export const ZOrder = z
   .object({
     ref: z
@@ -46,15 +54,13 @@ export const ZOrder = z
     customer: z
       .object({
         name: z.string().trim().min(1).max(64),
-        phone: z
-          .string()
-          .trim()
-          .regex(/^\+?[0-9 -]{5,20}$/, 'must be a phone number')
-          .optional(),
+        phone: ZPhone.optional(),
         idNumber: ZIdCard.optional(),
       })
       .strict()
       .optional(),
+    /** An agency's group: the order also gets a group code (`groupCode`) that admits a headcount. */
+    group: ZGroup.optional(),
     amount: ZYuan,
     paidAt: z.string().datetime({ offset: true }).optional(),
   })
@@ -66,6 +72,8 @@ export interface TOrderResponse {
   orderId: number;
   /** The short order code (订单号) to quote at the desk. */
   orderCode?: string;
+  /** A group order's code (团体码): scanned with a headcount, it admits that many of the unused tickets. */
+  groupCode?: string;
   tickets: { code: string; type: string; date: string; slot?: string }[];
 }
 

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import QRCode from 'qrcode';
-import { channelSoldTicket, type ChannelRow } from '../../db/queries/channels.ts';
+import { channelSoldGroup, channelSoldTicket, type ChannelRow } from '../../db/queries/channels.ts';
 import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import { AppError } from '../../lib/errors.ts';
 import { ZDate } from '../../lib/schemas/order.ts';
-import { normalizeTicketCode } from '../../lib/ticket-code.ts';
+import { normalizeGroupCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { acceptOrder, acceptRefund, acceptScanBatch, catalogInTime } from '../ingest/streams.ts';
 import type { Runtime } from '../runtime.ts';
 import type { TTokenCheck } from '../services/token-auth.ts';
@@ -85,9 +85,14 @@ export const STREAM_HANDLERS: {
       sendJson(res, 200, await acceptRefund(rt, channel, decodeURIComponent(groups[0]), await readJson(req)));
     },
     async ticketQr({ rt, res, groups }, channel) {
-      const code = normalizeTicketCode(decodeURIComponent(groups[0]));
-      if (!code || !(await channelSoldTicket(rt.db, channel.id, code)))
-        throw new AppError('not_found', 'no such ticket sold by this channel');
+      const raw = decodeURIComponent(groups[0]);
+      const ticket = normalizeTicketCode(raw);
+      const group = ticket ? null : normalizeGroupCode(raw);
+      const code = ticket ?? group;
+      const sold = ticket
+        ? await channelSoldTicket(rt.db, channel.id, ticket)
+        : !!group && (await channelSoldGroup(rt.db, channel.id, group));
+      if (!code || !sold) throw new AppError('not_found', 'no such ticket or group code sold by this channel');
       const svg = await QRCode.toString(code, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
       res.writeHead(200, { 'content-type': 'image/svg+xml', 'cache-control': 'private, max-age=86400' });
       res.end(svg);

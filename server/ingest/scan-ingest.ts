@@ -4,6 +4,7 @@ import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import {
   applyCounts,
   findGateScans,
+  findGroupTicketCodes,
   findScanRequests,
   lockOccupancy,
   lockTicketsByCode,
@@ -97,6 +98,11 @@ export interface ScanIngestOptions {
    * Only the batch-poisoning test's control turns it off.
    */
   isolateFailures?: boolean;
+  /**
+   * Lock the tickets a batch decides (default true). Only the concurrency tests' controls turn it
+   * off, to show that two gates deciding the same tickets at once would admit them twice.
+   */
+  lockTickets?: boolean;
 }
 
 /**
@@ -126,7 +132,11 @@ export function scanHash(scan: TScan): string {
   return createHash('sha256')
     .update(
       JSON.stringify([
-        scan.holderIdx === undefined ? scan.code : `holder:${scan.holderIdx}`,
+        scan.group !== undefined
+          ? `group:${scan.group.code}:${scan.group.count}`
+          : scan.holderIdx === undefined
+            ? scan.code
+            : `holder:${scan.holderIdx}`,
         scan.direction,
         scan.at.toISOString(),
         scan.local ?? null,
@@ -173,6 +183,25 @@ function sameCounts(a: TScanUndo['before'], b: TScanUndo['before']): boolean {
     a.entriesDay === b.entriesDay &&
     a.inside === b.inside &&
     a.zoneId === b.zoneId
+  );
+}
+
+/**
+ * The ticket of its group a group scan uses: for a scan being settled, the one the server chose
+ * when it decided it online; otherwise the first the gate would admit now, else the first still
+ * valid (its refusal says why, e.g. `used` when the whole group is in), else the first.
+ */
+function pickGroupTicket(
+  members: TicketForScan[],
+  stateNow: (t: TicketForScan) => TTicketState,
+  settledTicketId: number | null | undefined,
+  ctx: TScanContext,
+): TicketForScan | undefined {
+  if (settledTicketId !== undefined) return members.find((m) => m.id === settledTicketId);
+  return (
+    members.find((m) => decide(stateNow(m), rulesOf(m), ctx).result === 'admit') ??
+    members.find((m) => stateNow(m).status === 'valid') ??
+    members[0]
   );
 }
 
@@ -530,9 +559,21 @@ export class ScanIngest {
     /** Scans by ID card that found no ticket valid today, or several the gate would admit. */
     const noHolderTicket = new Set<number>();
     const ambiguous = new Set<number>();
+    /** Group scans: the group's tickets, one of which each scan picks when it is decided. */
+    const groups = new Map<number, string[]>();
+    const groupCodes = new Map<string, string[]>();
     for (const i of decided) {
       const { scan, device } = batch[i];
-      if (scan.holderIdx === undefined) codes.set(i, normalizeTicketCode(scan.code ?? ''));
+      if (scan.group !== undefined) {
+        const key = `${device.venue_id}|${scan.group.code}`;
+        let members = groupCodes.get(key);
+        if (!members) {
+          members = await findGroupTicketCodes(tx, device.venue_id, scan.group.code);
+          groupCodes.set(key, members);
+        }
+        groups.set(i, members);
+        codes.set(i, null);
+      } else if (scan.holderIdx === undefined) codes.set(i, normalizeTicketCode(scan.code ?? ''));
       else {
         const clock = clocks.get(device.venue_id)!;
         const lt = localTime(scan.local ? scan.at : now, clock.timezone, clock.resetMinute);
@@ -543,10 +584,13 @@ export class ScanIngest {
       }
     }
     const tickets = new Map(
-      (await lockTicketsByCode(tx, [...new Set([...codes.values()].filter((c): c is string => !!c))])).map((t) => [
-        t.code,
-        t,
-      ]),
+      (
+        await lockTicketsByCode(
+          tx,
+          [...new Set([...[...codes.values()].filter((c): c is string => !!c), ...[...groupCodes.values()].flat()])],
+          this.opts.lockTickets !== false,
+        )
+      ).map((t) => [t.code, t]),
     );
     const contexts = new Map<number, TScanContext>();
     const nowLocal = new Map<number, ReturnType<typeof localTime>>();
@@ -586,8 +630,10 @@ export class ScanIngest {
         zoneHasRoom: true,
       });
       occKeys.set(`${device.zone_id}|${lt.day}`, { zoneId: device.zone_id, day: lt.day });
-      const t = tickets.get(codes.get(i) ?? '');
-      if (t?.zone_id) occKeys.set(`${t.zone_id}|${lt.day}`, { zoneId: t.zone_id, day: lt.day });
+      for (const code of groups.get(i) ?? [codes.get(i) ?? '']) {
+        const t = tickets.get(code);
+        if (t?.zone_id) occKeys.set(`${t.zone_id}|${lt.day}`, { zoneId: t.zone_id, day: lt.day });
+      }
     }
     const keys = [...occKeys.values()];
     const unlocked = lockZones ? null : await readOccupancy(tx, keys);
@@ -646,11 +692,24 @@ export class ScanIngest {
       const { device, scan } = batch[i];
       const ctx = contexts.get(i)!;
       const code = codes.get(i);
-      const t = code ? tickets.get(code) : undefined;
+      const key = `${device.id}|${scan.id}`;
+      const storedRow = settledRows.get(key);
+      const members = groups.get(i);
+      const t = members
+        ? pickGroupTicket(
+            members.map((c) => tickets.get(c)).filter((x): x is TicketForScan => !!x),
+            (m) => state.get(m.id) ?? stateOf(m),
+            settling.has(i) ? (storedRow?.ticket_id ?? null) : undefined,
+            (() => {
+              const occ = occupancy.get(`${ctx.zoneId}|${ctx.day}`);
+              return { ...ctx, zoneHasRoom: !occ || occ.count < occ.capacity };
+            })(),
+          )
+        : code
+          ? tickets.get(code)
+          : undefined;
       if (settling.has(i)) {
-        const key = `${device.id}|${scan.id}`;
         const prior = storedByKey.get(key)!;
-        const storedRow = settledRows.get(key);
         const clock = clocks.get(device.venue_id)!;
         const decidedDay = storedRow
           ? localTime(new Date(storedRow.received_at), clock.timezone, clock.resetMinute).day
@@ -709,7 +768,7 @@ export class ScanIngest {
       } else if (!t || t.venue_id !== device.venue_id) {
         const reason: TScanReason = ambiguous.has(i)
           ? 'ambiguous'
-          : code || noHolderTicket.has(i)
+          : code || noHolderTicket.has(i) || groups.has(i)
             ? 'unknown'
             : 'invalid';
         const conflict = scan.local === 'admit';

@@ -2,7 +2,18 @@ import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { ChannelRow } from '../../db/queries/channels.ts';
 import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import { AppError } from '../../lib/errors.ts';
-import { ZScan, ZScanBatch, type TScan, type TScanAck, type TScanReason } from '../../lib/schemas/scan.ts';
+import type { z } from 'zod';
+import { countGroup } from '../../db/queries/scans.ts';
+import {
+  MAX_BATCH_SCANS,
+  ZScan,
+  ZScanBatch,
+  type TScan,
+  type TScanAck,
+  type TScanReason,
+  type ZBatchScan,
+} from '../../lib/schemas/scan.ts';
+import { normalizeGroupCode } from '../../lib/ticket-code.ts';
 import type { TOrderResponse } from '../../lib/schemas/order.ts';
 import type { Runtime } from '../runtime.ts';
 import { getOrInsert } from '../../lib/map.ts';
@@ -131,7 +142,7 @@ export async function acceptScan(rt: Runtime, device: DeviceAuthRow, payload: un
       error: { code: 'invalid', message: `scan: ${describeIssues(parsed.error.issues)}` },
     };
   }
-  const [ack] = await decideInTime(rt, device, [forIngest(rt, parsed.data)]);
+  const [ack] = await decideExpanded(rt, device, [parsed.data]);
   return ack;
 }
 
@@ -144,20 +155,101 @@ export async function acceptScanBatch(
   const parsed = ZScanBatch.safeParse(payload);
   if (!parsed.success)
     return { error: { code: 'invalid', message: `scan:batch: ${describeIssues(parsed.error.issues)}` } };
-  return {
-    results: await decideInTime(
-      rt,
-      device,
-      parsed.data.scans.map((s) => forIngest(rt, s)),
-    ),
-  };
+  const people = parsed.data.scans.reduce((n, s) => n + (s.count ?? 1), 0);
+  if (people > MAX_BATCH_SCANS)
+    return {
+      error: {
+        code: 'invalid',
+        message: `scan:batch: ${people} scans counting group headcounts, at most ${MAX_BATCH_SCANS} in one upload; send several`,
+      },
+    };
+  return { results: await decideExpanded(rt, device, parsed.data.scans) };
 }
 
-/** A parsed scan for the ingest: an ID-card number becomes its keyed index here and goes no further. */
-function forIngest(rt: Runtime, scan: TScan & { idNumber?: string }): TScan {
-  const { idNumber, ...rest } = scan;
-  if (idNumber === undefined) return rest;
-  return { ...rest, holderIdx: rt.sales!.idCrypto.blindIndex(idNumber).toString('hex') };
+/** A scan as a gate sent it, validated. */
+type TGateScan = z.output<typeof ZBatchScan>;
+
+/**
+ * Decides what a gate sent. An ID-card number becomes its keyed index here and goes no further. A
+ * group code (团体码) with a headcount N becomes N scans with ids `<id>/1` ... `<id>/N`, each taking
+ * one of the group's unused tickets, so a retry or an upload of the same scan finds the same
+ * answers; the gate gets one answer for it, with how many were admitted and how many are left.
+ */
+async function decideExpanded(rt: Runtime, device: DeviceAuthRow, sent: TGateScan[]): Promise<TScanAck[]> {
+  const scans: TScan[] = [];
+  const spans: { from: number; to: number; group?: string }[] = [];
+  for (const s of sent) {
+    const { idNumber, count, ...rest } = s;
+    const from = scans.length;
+    const group = rest.code === undefined ? null : normalizeGroupCode(rest.code);
+    if (group) {
+      const { code: _sent, ...scan } = rest;
+      for (let k = 1; k <= (count ?? 1); k++)
+        scans.push({ ...scan, id: `${s.id}/${k}`, group: { code: group, count: count ?? 1 } });
+    } else if (idNumber !== undefined)
+      scans.push({ ...rest, holderIdx: rt.sales!.idCrypto.blindIndex(idNumber).toString('hex') });
+    else scans.push(rest);
+    spans.push({ from, to: scans.length, ...(group ? { group } : {}) });
+  }
+  const acks = await decideInTime(rt, device, scans);
+  return Promise.all(
+    spans.map((sp, i) =>
+      sp.group ? groupAnswer(rt, device, sent[i].id, sp.group, acks.slice(sp.from, sp.to)) : acks[sp.from],
+    ),
+  );
+}
+
+/** Which error of a group's scans the gate hears: one it cannot retry before one it can. */
+const ERROR_ORDER = ['idempotency_mismatch', 'invalid', 'unavailable'] as const;
+
+/**
+ * One answer for a group scan from the answers of its members. Any member not decided makes the
+ * whole `unavailable` (the retry with the same id finds the decided ones); otherwise it admits
+ * when any member was admitted, and says why the others were not.
+ */
+async function groupAnswer(
+  rt: Runtime,
+  device: DeviceAuthRow,
+  id: string,
+  code: string,
+  acks: TScanAck[],
+): Promise<TScanAck> {
+  const errors = acks.flatMap((a) => ('error' in a ? [a.error] : []));
+  if (errors.length) {
+    return { id, error: ERROR_ORDER.map((c) => errors.find((e) => e.code === c)).find((e) => e)! };
+  }
+  const results = acks as Extract<TScanAck, { result: unknown }>[];
+  const admitted = results.filter((a) => a.result === 'admit');
+  const types: Record<string, number> = {};
+  for (const a of admitted) if (a.ticket) types[a.ticket.type] = (types[a.ticket.type] ?? 0) + 1;
+  const refused = results.find((a) => a.result === 'reject');
+  let left: number | undefined;
+  try {
+    left = (
+      await withDeadline(
+        countGroup(rt.db, device.venue_id, code),
+        rt.config.TIDEWATCH_ANSWER_DEADLINE_MS,
+        'group count',
+      )
+    ).left;
+  } catch {
+    // The scans are decided and stored; only the count of those left is missing from this answer.
+  }
+  return {
+    id,
+    result: admitted.length ? 'admit' : 'reject',
+    ...(refused?.reason ? { reason: refused.reason } : {}),
+    ...(results.every((a) => a.recorded) ? { recorded: true as const } : {}),
+    ...(results.some((a) => a.conflict) ? { conflict: true as const } : {}),
+    ...(results.some((a) => a.corrected) ? { corrected: true as const } : {}),
+    group: {
+      code,
+      requested: results.length,
+      admitted: admitted.length,
+      ...(left !== undefined ? { left } : {}),
+      types,
+    },
+  };
 }
 
 /** A device told `unavailable` tries again after this long, or decides by itself (ms). */

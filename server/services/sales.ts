@@ -34,7 +34,7 @@ import {
   type TOrderResponse,
   type TRefundResponse,
 } from '../../lib/schemas/order.ts';
-import { newTicketCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
+import { newGroupCode, newTicketCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { addDays, localTime, minutesOf, weekdayOf } from '../../lib/venue-time.ts';
 import type { IdCrypto } from './id-crypto.ts';
 
@@ -70,6 +70,8 @@ export function orderHash(o: TOrder): string {
       ...(i.holders ? [i.holders.map((h) => [h.name, h.idNumber])] : []),
     ]),
     customer: o.customer ? [o.customer.name, o.customer.phone ?? null, o.customer.idNumber ?? null] : null,
+    // Only when given, as for holders: orders without a group keep their hash.
+    ...(o.group ? { group: [o.group.guideName, o.group.guidePhone] } : {}),
     amount: Math.round(o.amount * 100),
     paidAt: o.paidAt ? new Date(o.paidAt).toISOString() : null,
   };
@@ -299,6 +301,7 @@ export async function placeOrder(
 
   const id = order.customer?.idNumber;
   const code = newOrderCode();
+  const groupCode = order.group ? newGroupCode() : null;
   return db.transaction(async (tx) => {
     const orderId = await insertOrder(tx, {
       venueId: channel.venue_id,
@@ -316,6 +319,7 @@ export async function placeOrder(
       code,
       shiftId: extras.shiftId ?? null,
       userId: extras.userId ?? null,
+      group: order.group && groupCode ? { code: groupCode, ...order.group } : null,
     });
     if (orderId === undefined) {
       const existing = await findOrder(tx, channel.id, order.ref);
@@ -406,6 +410,7 @@ export async function placeOrder(
     const body: TOrderResponse = {
       orderId,
       orderCode: code,
+      ...(groupCode ? { groupCode } : {}),
       tickets: tickets.map((t) => ({
         code: t.code,
         type: typeCode.get(t.typeId)!,
