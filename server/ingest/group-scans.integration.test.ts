@@ -173,7 +173,7 @@ describe.each(backends())('group tickets at the gates on $name', (backend) => {
     // An upload counts the headcounts against the batch limit.
     expect(
       await g.emitWithAck('scan:batch', {
-        scans: Array.from({ length: 11 }, (_, k) => ({
+        scans: Array.from({ length: 11 }, () => ({
           id: id('big'),
           code: `G${'0'.repeat(26)}`,
           count: 100,

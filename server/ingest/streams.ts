@@ -3,7 +3,7 @@ import type { ChannelRow } from '../../db/queries/channels.ts';
 import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { z } from 'zod';
-import { countGroup } from '../../db/queries/scans.ts';
+import { groupAnswer, groupMembers } from './group-scans.ts';
 import {
   MAX_BATCH_SCANS,
   ZScan,
@@ -194,62 +194,11 @@ async function decideExpanded(rt: Runtime, device: DeviceAuthRow, sent: TGateSca
   const acks = await decideInTime(rt, device, scans);
   return Promise.all(
     spans.map((sp, i) =>
-      sp.group ? groupAnswer(rt, device, sent[i].id, sp.group, acks.slice(sp.from, sp.to)) : acks[sp.from],
+      sp.group
+        ? groupAnswer(rt.db, rt.config, device, sent[i].id, sp.group, acks.slice(sp.from, sp.to))
+        : acks[sp.from],
     ),
   );
-}
-
-/** Which error of a group's scans the gate hears: one it cannot retry before one it can. */
-const ERROR_ORDER = ['idempotency_mismatch', 'invalid', 'unavailable'] as const;
-
-/**
- * One answer for a group scan from the answers of its members. Any member not decided makes the
- * whole `unavailable` (the retry with the same id finds the decided ones); otherwise it admits
- * when any member was admitted, and says why the others were not.
- */
-async function groupAnswer(
-  rt: Runtime,
-  device: DeviceAuthRow,
-  id: string,
-  code: string,
-  acks: TScanAck[],
-): Promise<TScanAck> {
-  const errors = acks.flatMap((a) => ('error' in a ? [a.error] : []));
-  if (errors.length) {
-    return { id, error: ERROR_ORDER.map((c) => errors.find((e) => e.code === c)).find((e) => e)! };
-  }
-  const results = acks as Extract<TScanAck, { result: unknown }>[];
-  const admitted = results.filter((a) => a.result === 'admit');
-  const types: Record<string, number> = {};
-  for (const a of admitted) if (a.ticket) types[a.ticket.type] = (types[a.ticket.type] ?? 0) + 1;
-  const refused = results.find((a) => a.result === 'reject');
-  let left: number | undefined;
-  try {
-    left = (
-      await withDeadline(
-        countGroup(rt.db, device.venue_id, code),
-        rt.config.TIDEWATCH_ANSWER_DEADLINE_MS,
-        'group count',
-      )
-    ).left;
-  } catch {
-    // The scans are decided and stored; only the count of those left is missing from this answer.
-  }
-  return {
-    id,
-    result: admitted.length ? 'admit' : 'reject',
-    ...(refused?.reason ? { reason: refused.reason } : {}),
-    ...(results.every((a) => a.recorded) ? { recorded: true as const } : {}),
-    ...(results.some((a) => a.conflict) ? { conflict: true as const } : {}),
-    ...(results.some((a) => a.corrected) ? { corrected: true as const } : {}),
-    group: {
-      code,
-      requested: results.length,
-      admitted: admitted.length,
-      ...(left !== undefined ? { left } : {}),
-      types,
-    },
-  };
 }
 
 /** A device told `unavailable` tries again after this long, or decides by itself (ms). */
