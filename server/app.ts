@@ -85,7 +85,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
     db,
     logger,
     onCommitted: (venues) => {
-      for (const v of venues) runtime.hub?.touchCounters(v);
+      for (const v of venues) runtime.hub?.touchCounters(v, 'scans');
     },
   });
   setRuntime(runtime);

@@ -9,6 +9,7 @@ export const SCOPED_RESOURCES = {
   ticket: 'tickets',
   order: 'orders',
   shift: 'shifts',
+  overrideRequest: 'override_requests',
 } as const;
 export type TScopedResource = keyof typeof SCOPED_RESOURCES;
 

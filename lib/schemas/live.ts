@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TOverrideRequestView } from './override-request.ts';
 import type { TScanReason } from './scan.ts';
 
 export const ZSubscribe = z.object({ venueId: z.number().int().positive() }).strict();
@@ -75,4 +76,27 @@ export type TSubscribeAck =
 
 export interface LiveClientEvents {
   subscribe: (payload: TSubscribe, ack: (res: TSubscribeAck) => void) => void;
+}
+
+/** Events the server sends to the front-desk screens on /desk. */
+export interface DeskServerEvents {
+  /**
+   * The venue's sales or capacity changed (coalesced: at most about one a second): the sell
+   * screens refetch their catalog. No payload beyond the venue: the catalog is per date and window.
+   * `venueId: null`: the controls of every venue were reloaded.
+   */
+  'desk:catalog': (payload: { venueId: number | null; at: string }) => void;
+  /** To the venue's supervisors: the pending override requests, whole (not deltas). */
+  'desk:overrides': (payload: { venueId: number; pending: TOverrideRequestView[]; at: string }) => void;
+  /** To the desk user who asked: their request was decided, withdrawn or ran out of time. */
+  'desk:override-decided': (payload: { venueId: number; request: TOverrideRequestView; at: string }) => void;
+}
+
+/** A supervisor's subscription carries the pending requests (the snapshot the updates then replace). */
+export type TDeskSubscribeAck =
+  | { ok: true; venueId: number; supervisor: boolean; pending?: TOverrideRequestView[]; at: string }
+  | { error: { code: string; message: string } };
+
+export interface DeskClientEvents {
+  subscribe: (payload: TSubscribe, ack: (res: TDeskSubscribeAck) => void) => void;
 }

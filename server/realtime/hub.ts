@@ -19,18 +19,23 @@ import { canUse } from '../../lib/roles.ts';
 import { ZHeartbeat, type THeartbeatAck } from '../../lib/schemas/device.ts';
 import {
   ZSubscribe,
+  type DeskClientEvents,
+  type DeskServerEvents,
   type LiveClientEvents,
   type LiveServerEvents,
   type TAlarm,
+  type TDeskSubscribeAck,
   type TGateStatus,
   type TSubscribeAck,
 } from '../../lib/schemas/live.ts';
+import type { TOverrideRequestView } from '../../lib/schemas/override-request.ts';
 import { canSeeVenue, userById, userFromCookieHeader, type TSessionUser } from '../auth/session.ts';
 import { toAckError } from '../errors.ts';
 import { metrics } from '../metrics.ts';
 import type { Runtime } from '../runtime.ts';
 import { withDeadline } from '../deadline.ts';
 import { HANDSHAKE_RETRY_MS, type TTokenCheck } from '../services/token-auth.ts';
+import { expireOverdueOverrides, isSupervisorRole, pendingOverrides } from '../services/override-requests.ts';
 import { SOCKET_SURFACE } from './surface.ts';
 import { getOrInsert } from '../../lib/map.ts';
 
@@ -38,16 +43,28 @@ import { getOrInsert } from '../../lib/map.ts';
 const GATE_FLUSH_MS = 250;
 /** How often revoked devices, stale devices and changed users are swept (ms); revocation must bite within 5 s. */
 const SWEEP_MS = 2_000;
+/**
+ * Sell screens are told a venue's sales changed at most this often (ms): each one refetches its
+ * catalog, so a burst of channel orders must become one refetch, not one per order.
+ */
+const CATALOG_FLUSH_MS = 1_000;
 
 export interface RealtimeHub {
   io: Server;
   /** Marks gates as changed; screens get their new state in the next flush. */
   touchGates(venueId: number, gateIds: number[]): void;
-  /** Marks a venue's counters as changed (scans, sales); screens get them in the next flush. */
-  touchCounters(venueId: number): void;
+  /**
+   * Marks a venue's counters as changed (scans, sales); screens get them in the next flush. Sales
+   * (the default) also tell the front desk's sell screens that places left changed; scans do not.
+   */
+  touchCounters(venueId: number, what?: 'sales' | 'scans'): void;
+  /** Marks a venue's override requests as changed; its supervisors get the pending list in the next flush. */
+  touchOverrides(venueId: number): void;
+  /** Tells the desk user who asked that their override request was decided (or withdrawn, or expired). */
+  overrideDecided(userId: number, request: TOverrideRequestView): void;
   /** Marks a venue's alarms as changed; screens get the open alarms in the next flush. */
   touchAlarms(venueId: number): void;
-  /** Tells screens the controls changed (this instance's screens; every instance hears the change itself). */
+  /** Tells screens the controls changed (this instance's screens; every instance hears the change itself), desks included. */
   controlsChanged(venueId: number | null): void;
   /** Disconnects every socket, for shutdown. */
   close(): Promise<void>;
@@ -65,6 +82,7 @@ interface ChannelData {
 }
 /** markConnected failed (database down): try again this often while the socket stays (ms). */
 const MARK_CONNECTED_RETRY_MS = 2_000;
+/** A signed-in screen's socket, on /live or /desk. */
 interface LiveData {
   user: TSessionUser;
 }
@@ -171,7 +189,7 @@ function rejectUnknownEvents(socket: Socket, known: Set<string>, ns: string): vo
 
 /**
  * The only code that touches the Socket.IO server: namespaces /gates (devices), /channels (sales
- * channels) and /live (signed-in screens), on the app's HTTP server.
+ * channels), /live (signed-in screens) and /desk (front-desk screens), on the app's HTTP server.
  */
 export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): RealtimeHub {
   const { db, config, logger, shared } = rt;
@@ -218,7 +236,44 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     void flush();
     void flushCounters();
     void flushAlarms();
+    flushCatalog();
+    void flushOverrides();
   }, GATE_FLUSH_MS);
+
+  // ---- the front desk (/desk): catalog changes and override requests, coalesced per venue ----
+  const desk: Namespace<DeskClientEvents, DeskServerEvents> = io.of('/desk');
+  const dirtyCatalog = new Set<number>();
+  let catalogSentAt = 0;
+  /** Through the adapter: the instance that committed a sale tells every instance's sell screens. */
+  const flushCatalog = () => {
+    if (dirtyCatalog.size === 0 || Date.now() - catalogSentAt < CATALOG_FLUSH_MS) return;
+    catalogSentAt = Date.now();
+    const at = new Date().toISOString();
+    for (const venueId of dirtyCatalog) desk.to(`venue:${venueId}`).emit('desk:catalog', { venueId, at });
+    dirtyCatalog.clear();
+  };
+  const dirtyOverrides = new Set<number>();
+  let flushingOverrides = false;
+  /** The pending list whole, to the venue's supervisors on every instance (through the adapter). */
+  const flushOverrides = async () => {
+    if (flushingOverrides || dirtyOverrides.size === 0) return;
+    flushingOverrides = true;
+    const venues = [...dirtyOverrides];
+    dirtyOverrides.clear();
+    try {
+      for (const venueId of venues)
+        desk.to(`supervisors:${venueId}`).emit('desk:overrides', {
+          venueId,
+          pending: await pendingOverrides(db, venueId),
+          at: new Date().toISOString(),
+        });
+    } catch (err) {
+      for (const v of venues) dirtyOverrides.add(v);
+      logger.warn({ err: (err as Error).message }, 'override requests flush failed');
+    } finally {
+      flushingOverrides = false;
+    }
+  };
 
   // ---- alarms, pushed whole per venue when they change ----
   const dirtyAlarms = new Set<number>();
@@ -446,6 +501,33 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     (socket.data as LiveData).user = user;
     next();
   };
+  /**
+   * Re-reads a screen's user at each subscription: a role change or a disabled account counts at
+   * once. Answers the subscription itself (and lets the socket go) when there is no such user now.
+   */
+  const freshUser = async (
+    socket: { data: unknown; disconnect(close?: boolean): unknown },
+    reply: (res: { error: { code: string; message: string } }) => void,
+  ): Promise<TSessionUser | undefined> => {
+    let user: TSessionUser | null;
+    try {
+      user = await withDeadline(
+        userById(db, (socket.data as LiveData).user.id),
+        config.TIDEWATCH_ANSWER_DEADLINE_MS,
+        'the session check',
+      );
+    } catch {
+      reply({ error: { code: 'unavailable', message: 'the database did not answer; retrying' } });
+      return undefined;
+    }
+    if (!user) {
+      reply({ error: { code: 'unauthorized', message: 'the session is no longer valid' } });
+      socket.disconnect(true);
+      return undefined;
+    }
+    (socket.data as LiveData).user = user;
+    return user;
+  };
   live.use((socket, next) => void liveHandshake(socket as unknown as Socket, next));
   live.on('connection', (socket) => {
     metrics.socketConnections.inc({ namespace: '/live' });
@@ -454,22 +536,8 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
       const reply = typeof ack === 'function' ? ack : () => {};
       const parsed = ZSubscribe.safeParse(payload);
       if (!parsed.success) return reply({ error: { code: 'invalid', message: 'subscribe needs { venueId: number }' } });
-      // Re-read the user: a role change or a disabled account counts at once.
-      let user: TSessionUser | null;
-      try {
-        user = await withDeadline(
-          userById(db, (socket.data as LiveData).user.id),
-          config.TIDEWATCH_ANSWER_DEADLINE_MS,
-          'the session check',
-        );
-      } catch {
-        return reply({ error: { code: 'unavailable', message: 'the database did not answer; retrying' } });
-      }
-      if (!user) {
-        reply({ error: { code: 'unauthorized', message: 'the session is no longer valid' } });
-        return void socket.disconnect(true);
-      }
-      (socket.data as LiveData).user = user;
+      const user = await freshUser(socket, reply);
+      if (!user) return;
       const { venueId } = parsed.data;
       if (!canUse(user.role, SOCKET_SURFACE['/live'].area) || !canSeeVenue(user, venueId)) {
         return reply({ error: { code: 'forbidden', message: `the ${user.role} role cannot watch venue ${venueId}` } });
@@ -497,6 +565,42 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
     socket.on('disconnect', () => metrics.socketConnections.dec({ namespace: '/live' }));
   });
 
+  // ---- /desk: the front-desk screens, with the same session handshake ----
+  desk.use((socket, next) => void liveHandshake(socket as unknown as Socket, next));
+  desk.on('connection', (socket) => {
+    metrics.socketConnections.inc({ namespace: '/desk' });
+    rejectUnknownEvents(socket as unknown as Socket, new Set(SOCKET_SURFACE['/desk'].events), '/desk');
+    socket.on('subscribe', async (payload: unknown, ack: (res: TDeskSubscribeAck) => void) => {
+      const reply = typeof ack === 'function' ? ack : () => {};
+      const parsed = ZSubscribe.safeParse(payload);
+      if (!parsed.success) return reply({ error: { code: 'invalid', message: 'subscribe needs { venueId: number }' } });
+      const user = await freshUser(socket, reply);
+      if (!user) return;
+      const { venueId } = parsed.data;
+      if (!canUse(user.role, SOCKET_SURFACE['/desk'].area) || !canSeeVenue(user, venueId))
+        return reply({
+          error: { code: 'forbidden', message: `the ${user.role} role cannot work at venue ${venueId}` },
+        });
+      const supervisor = isSupervisorRole(user.role);
+      // Join first, then read: a change between the two comes as an update on top of the snapshot.
+      for (const room of socket.rooms) if (room !== socket.id) socket.leave(room);
+      socket.join([`venue:${venueId}`, `user:${user.id}`, ...(supervisor ? [`supervisors:${venueId}`] : [])]);
+      if (!supervisor) return reply({ ok: true, venueId, supervisor, at: new Date().toISOString() });
+      try {
+        const pending = await withDeadline(
+          pendingOverrides(db, venueId),
+          config.TIDEWATCH_ANSWER_DEADLINE_MS * 2,
+          'the override requests',
+        );
+        reply({ ok: true, venueId, supervisor, pending, at: new Date().toISOString() });
+      } catch (err) {
+        logger.warn({ err: (err as Error).message }, 'desk snapshot failed');
+        reply({ error: { code: 'unavailable', message: 'the database did not answer; retrying' } });
+      }
+    });
+    socket.on('disconnect', () => metrics.socketConnections.dec({ namespace: '/desk' }));
+  });
+
   // ---- sweeps: revoked devices, devices that stopped heartbeating, disabled users ----
   let sweeping = false;
   let sweepCount = 0;
@@ -520,15 +624,24 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
       for (const stale of await listStaleConnected(db, config.TIDEWATCH_HEARTBEAT_TIMEOUT_S))
         touchGates(stale.venue_id, [stale.gate_id]);
       await touchNewDays();
+      await expireOverdueOverrides(rt);
       if (++sweepCount % 3 === 0) {
         // One look-up per user, not per screen: a control room has hundreds of screens and few users.
-        const screens = await live.local.fetchSockets();
-        const users = new Map<number, boolean>();
-        for (const id of new Set(screens.map((s) => (s.data as LiveData).user.id))) {
-          const u = await userById(db, id);
-          users.set(id, !!u && canUse(u.role, SOCKET_SURFACE['/live'].area));
+        const [screens, desks] = await Promise.all([live.local.fetchSockets(), desk.local.fetchSockets()]);
+        const users = new Map<number, TSessionUser | null>();
+        for (const id of new Set([...screens, ...desks].map((s) => (s.data as LiveData).user.id)))
+          users.set(id, await userById(db, id));
+        for (const s of screens) {
+          const u = users.get((s.data as LiveData).user.id);
+          if (!u || !canUse(u.role, SOCKET_SURFACE['/live'].area)) s.disconnect(true);
         }
-        for (const s of screens) if (!users.get((s.data as LiveData).user.id)) s.disconnect(true);
+        for (const s of desks) {
+          const u = users.get((s.data as LiveData).user.id);
+          const venues = [...s.rooms].filter((r) => r.startsWith('venue:')).map((r) => Number(r.slice(6)));
+          if (!u || !canUse(u.role, SOCKET_SURFACE['/desk'].area) || venues.some((v) => !canSeeVenue(u, v)))
+            s.disconnect(true);
+          else if (!isSupervisorRole(u.role)) for (const r of s.rooms) if (r.startsWith('supervisors:')) s.leave(r);
+        }
       }
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'realtime sweep failed');
@@ -572,13 +685,27 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
   return {
     io,
     touchGates,
-    touchCounters: (venueId) => void dirtyCounters.add(venueId),
+    touchCounters: (venueId, what = 'sales') => {
+      dirtyCounters.add(venueId);
+      if (what === 'sales') dirtyCatalog.add(venueId);
+    },
     touchAlarms: (venueId) => void dirtyAlarms.add(venueId),
+    touchOverrides: (venueId) => void dirtyOverrides.add(venueId),
+    overrideDecided: (userId, request) =>
+      void desk
+        .to(`user:${userId}`)
+        .emit('desk:override-decided', { venueId: request.venueId, request, at: new Date().toISOString() }),
     // Local emit only: every instance reloads its controls from the same notice and tells its own screens.
     controlsChanged: (venueId) => {
       const payload = { venueId, at: new Date().toISOString() };
-      if (venueId) live.local.to(`venue:${venueId}`).emit('controls:update', payload);
-      else live.local.emit('controls:update', payload);
+      if (venueId) {
+        live.local.to(`venue:${venueId}`).emit('controls:update', payload);
+        // A capacity changed by date or slot changes places left at the windows.
+        desk.local.to(`venue:${venueId}`).emit('desk:catalog', { venueId, at: payload.at });
+      } else {
+        live.local.emit('controls:update', payload);
+        desk.local.emit('desk:catalog', { venueId: null, at: payload.at });
+      }
     },
     async close() {
       closed = true;
@@ -587,6 +714,7 @@ export function createRealtimeHub(httpServer: HttpServer, rt: Runtime): Realtime
       while (sweeping) await new Promise((r) => setTimeout(r, 20));
       await flush();
       await flushCounters();
+      await flushOverrides();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
     },

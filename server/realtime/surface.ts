@@ -11,6 +11,11 @@ export const SOCKET_SURFACE = {
   '/channels': { auth: 'channel', events: ['order'] },
   /** Signed-in screens; subscribing to a venue needs the area and the venue. */
   '/live': { auth: 'session', area: 'commandCenter', events: ['subscribe'] },
+  /**
+   * The front-desk screens; subscribing to a venue needs the area and the venue. Supervisors of the
+   * venue also get its override requests, and every desk user the answers to their own.
+   */
+  '/desk': { auth: 'session', area: 'frontdesk', events: ['subscribe'] },
 } as const satisfies Record<
   string,
   { auth: 'device' | 'channel' | 'session'; area?: TArea; events: readonly string[] }

@@ -63,6 +63,7 @@ import { decide } from '../ingest/decide.ts';
 import { rulesOf, stateOf } from '../ingest/scan-ingest.ts';
 import type { Runtime } from '../runtime.ts';
 import type { TActor } from './actor.ts';
+import { claimApproval } from './override-requests.ts';
 import { dayKind, placeOrder, priceFor, recordRefund, validityFor } from './sales.ts';
 import { verifyPassword } from './secrets.ts';
 
@@ -920,7 +921,8 @@ export async function checkAtDesk(rt: Runtime, input: unknown) {
 /**
  * Admits by hand at a gate (人工放行), like a gate scan (occupancy, totals, gate_scans marked with the
  * user) through the gates' own ingest; a refusal of the rules is overridden only with a supervisor's
- * own credentials and a reason, recorded on the scan and reported per supervisor and reason.
+ * own credentials and a reason, or with a supervisor's approval of the desk's request (used up by
+ * this admission), recorded on the scan and reported per supervisor and reason.
  */
 export async function admitAtDesk(
   rt: Runtime,
@@ -932,7 +934,20 @@ export async function admitAtDesk(
   const t = await findDeskTicket(rt.db, { id: i.ticketId });
   if (!t || t.venue_id !== gate.venue_id)
     throw new AppError('not_found', `ticket ${i.ticketId} does not exist at this venue`);
-  const supervisor = i.override ? await verifySupervisor(rt, gate.venue_id, i.override.supervisor) : null;
+  // A supervisor's credentials typed here, or their approval from their own screen (used up here).
+  const o = i.override;
+  const override =
+    o && 'approvalId' in o
+      ? await claimApproval(rt, actor, {
+          approvalId: o.approvalId,
+          ticketId: t.id,
+          gateId: gate.id,
+          direction: i.direction,
+          admissionId: i.requestId,
+        })
+      : o
+        ? { supervisor: await verifySupervisor(rt, gate.venue_id, o.supervisor), reason: o.reason, note: o.note }
+        : null;
   const desk: DeviceAuthRow = {
     id: 0,
     gate_id: gate.id,
@@ -948,10 +963,10 @@ export async function admitAtDesk(
     undefined,
     {
       userId: actor.id!,
-      ...(supervisor && i.override ? { override: { reason: i.override.reason, supervisorId: supervisor.id } } : {}),
+      ...(override ? { override: { reason: override.reason, supervisorId: override.supervisor.id } } : {}),
     },
   );
-  if ('result' in ack && ack.result === 'admit' && supervisor) {
+  if ('result' in ack && ack.result === 'admit' && override) {
     await rt.db.transaction((tx) =>
       audit(tx, actor, {
         action: 'gate.override',
@@ -961,12 +976,13 @@ export async function admitAtDesk(
         after: {
           gate: gate.code,
           direction: i.direction,
-          supervisor: supervisor.email,
-          overrideReason: i.override!.reason,
+          supervisor: override.supervisor.email,
+          overrideReason: override.reason,
+          ...(o && 'approvalId' in o ? { approvalId: o.approvalId } : {}),
         },
-        reason: i.override!.note ?? i.override!.reason,
+        reason: override.note ?? override.reason,
       }),
     );
   }
-  return { ...ack, ...(supervisor ? { supervisor: supervisor.email } : {}) };
+  return { ...ack, ...(override ? { supervisor: override.supervisor.email } : {}) };
 }

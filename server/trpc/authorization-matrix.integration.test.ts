@@ -103,6 +103,7 @@ describe.each(backends().filter((b) => b.name !== 'pglite-timescaledb'))('author
         ticket: b.ticketId,
         order: b.orderId,
         shift: b.shiftId,
+        overrideRequest: b.overrideRequestId,
       };
       return { [scope.key]: ids[scope.resource] };
     }
@@ -261,6 +262,31 @@ describe.each(backends().filter((b) => b.name !== 'pglite-timescaledb'))('author
       const server = [...app.runtime.hub!.io.of('/live').sockets.values()].find((x) => x.id === s.id)!;
       const events = server.eventNames().filter((e) => e !== 'disconnect' && e !== 'disconnecting' && e !== 'error');
       expect(events.sort()).toEqual([...SOCKET_SURFACE['/live'].events].sort());
+      s.close();
+    }
+    // /desk: every role may connect; subscribing needs the front desk and the venue, and only the
+    // venue's supervisors get its override requests (and join the room they are pushed to).
+    for (const role of ROLES) {
+      const s = (await connect('/desk', { cookie: cookies.get(role)! })) as Socket;
+      expect(s).not.toBeInstanceOf(Error);
+      const mine = await s.emitWithAck('subscribe', { venueId: venueA });
+      const server = [...app.runtime.hub!.io.of('/desk').sockets.values()].find((x) => x.id === s.id)!;
+      if (allowed(role, SOCKET_SURFACE['/desk'].area)) {
+        const supervisor = allowed(role, 'controls');
+        expect(mine, `${role} subscribing to its venue`).toMatchObject({ ok: true, supervisor });
+        expect('pending' in mine, `${role} gets the pending override requests`).toBe(supervisor);
+        expect(server.rooms.has(`supervisors:${venueA}`), `${role} in the supervisors' room`).toBe(supervisor);
+      } else {
+        expect(mine, `${role} subscribing`).toMatchObject({ error: { code: 'forbidden' } });
+        expect([...server.rooms], `${role} joined no room`).toEqual([s.id]);
+      }
+      expect(await s.emitWithAck('subscribe', { venueId: b.venueId }), `${role} subscribing to venue B`).toMatchObject({
+        error: { code: 'forbidden' },
+      });
+      expect(await s.emitWithAck('no-such-event', {})).toMatchObject({ error: { code: 'invalid' } });
+      cells += 3;
+      const events = server.eventNames().filter((e) => e !== 'disconnect' && e !== 'disconnecting' && e !== 'error');
+      expect(events.sort()).toEqual([...SOCKET_SURFACE['/desk'].events].sort());
       s.close();
     }
     console.log(`authorization matrix (${backend.name}): ${cells} cells in all`);

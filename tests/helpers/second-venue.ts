@@ -12,9 +12,13 @@ export interface TSecondVenue {
   orderId: number;
   ticketId: number;
   shiftId: number;
+  overrideRequestId: number;
 }
 
-/** A minimal second venue beside the demo one: a zone, a gate, a channel, an open alarm, an order with a ticket. */
+/**
+ * A minimal second venue beside the demo one: a zone, a gate, a channel, an open alarm, an order
+ * with a ticket, a cashier's shift and their pending override request for the ticket.
+ */
 export async function createSecondVenue(db: Database, code = 'VENUE-B'): Promise<TSecondVenue> {
   return db.transaction(async (tx) => {
     const one = async <T>(sql: string, params: unknown[]) => (await tx.query<T>(sql, params)).rows[0];
@@ -59,7 +63,14 @@ export async function createSecondVenue(db: Database, code = 'VENUE-B'): Promise
       'INSERT INTO shifts (venue_id, channel_id, user_id, opening_float_fen) VALUES ($1, $2, $3, 0) RETURNING id',
       [venue.id, channel.id, cashier.id],
     );
+    // Pending for a day: the hub's expiry sweep must not touch it while the matrix runs.
+    const request = await one<{ id: number }>(
+      `INSERT INTO override_requests (venue_id, ticket_id, gate_id, direction, reason, requested_by, expires_at)
+       VALUES ($1, $2, $3, 'in', 'staff_error', $4, now() + interval '1 day') RETURNING id`,
+      [venue.id, ticket.id, gate.id, cashier.id],
+    );
     return {
+      overrideRequestId: request.id,
       shiftId: shift.id,
       venueId: venue.id,
       code,

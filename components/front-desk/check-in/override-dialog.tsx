@@ -4,12 +4,12 @@ import { type KeyboardEvent, useEffect, useId, useRef } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { useTranslations } from 'use-intl';
 import type { z } from 'zod';
-import { OVERRIDE_REASONS, ZManualAdmit } from '../../../lib/schemas/front-desk.ts';
+import { OVERRIDE_REASONS, ZSupervisorOverride } from '../../../lib/schemas/front-desk.ts';
 import { SupervisorFields } from '../supervisor-fields.tsx';
 import styles from './check-in.module.css';
 
-/** The override part of a manual admission: the same schema the server parses. */
-const ZOverride = ZManualAdmit.shape.override.unwrap();
+/** The override with credentials typed here: the same schema the server parses. */
+const ZOverride = ZSupervisorOverride;
 type TOverrideIn = z.input<typeof ZOverride>;
 export type TOverride = z.output<typeof ZOverride>;
 

@@ -35,6 +35,7 @@ import {
 } from '../../services/front-desk.ts';
 import { getCatalog } from '../../services/sales.ts';
 import { createTRPCRouter, procedure } from '../init.ts';
+import { overrideRequestsRouter } from './override-requests.ts';
 
 const ZVenueId = z.object({ venueId: z.number().int().positive() });
 /** Pinyin initials of a name (成人票 → crp), so a cashier types `cr` to find 成人票. */
@@ -132,4 +133,6 @@ export const frontDeskRouter = createTRPCRouter({
   overrides: procedure('frontdesk', { input: 'venueId' })
     .input(ZVenueId)
     .query(({ ctx }) => overrideReport(ctx.rt.db, ctx.venueId, new Date(Date.now() - 30 * 86_400_000))),
+  /** Overrides a supervisor approves from their own screen (远程主管授权). */
+  approvals: overrideRequestsRouter,
 });
