@@ -25,6 +25,8 @@ export interface ChannelProfile {
   ropewayShare: number;
   /** Online channels know the buyer (real-name booking). */
   named: boolean;
+  /** Share of orders that are a travel agency's tour group (团体票, see planGroup). */
+  groupShare: number;
 }
 
 const BASE: ChannelProfile = {
@@ -41,13 +43,31 @@ const BASE: ChannelProfile = {
   comboShare: 0.09,
   ropewayShare: 0.05,
   named: true,
+  groupShare: 0,
 };
 
 /** The demo channels (server/services/seed.ts DEMO_CHANNELS); an unknown code is treated as an online shop. */
 export const CHANNEL_PROFILES: Record<string, ChannelProfile> = {
   WECHAT: { ...BASE },
-  CTRIP: { ...BASE, advanceShare: 0.2, nextSlotShare: 0.2, arrivalSimMin: 70, twoDayShare: 0.09, comboShare: 0.12 },
-  MEITUAN: { ...BASE, advanceShare: 0.15, arrivalSimMin: 55, studentShare: 0.14, sizeWeights: [22, 38, 18, 12, 6, 4] },
+  // The OTAs also sell for travel agencies: a few of their orders are tour groups. At the default
+  // rate and speed that is a group every few real minutes, and groups are a good share of visitors.
+  CTRIP: {
+    ...BASE,
+    advanceShare: 0.2,
+    nextSlotShare: 0.2,
+    arrivalSimMin: 70,
+    twoDayShare: 0.09,
+    comboShare: 0.12,
+    groupShare: 0.07,
+  },
+  MEITUAN: {
+    ...BASE,
+    advanceShare: 0.15,
+    arrivalSimMin: 55,
+    studentShare: 0.14,
+    sizeWeights: [22, 38, 18, 12, 6, 4],
+    groupShare: 0.05,
+  },
   'WINDOW-1': {
     ...BASE,
     transport: 'socket',
@@ -95,7 +115,7 @@ export function expo(mean: number, rand: Rand = Math.random): number {
   return -Math.log(1 - rand()) * mean;
 }
 
-export type PartyKind = 'day' | 'combo' | 'two-day';
+export type PartyKind = 'day' | 'combo' | 'two-day' | 'group';
 
 /** What one party wants to buy: one entry ticket type per person, plus ropeway add-ons. */
 export interface PartyPlan {
@@ -124,6 +144,27 @@ export function planParty(profile: ChannelProfile, rand: Rand = Math.random): Pa
   }
   const ropeway = !isCombo && rand() < profile.ropewayShare ? randomInt(1, size, rand) : 0;
   return { kind: isCombo ? 'combo' : 'day', persons, ropeway };
+}
+
+/** A tour group's headcount: a minibus to a full coach. */
+export const GROUP_SIZE = { min: 10, max: 40 } as const;
+/** Of a tour group, the share of seniors and of children (the rest are adults). */
+const GROUP_SENIOR_SHARE = 0.15;
+const GROUP_CHILD_SHARE = 0.08;
+
+/**
+ * A tour group an agency books (团体票): 10 to 40 persons, mostly adults with some seniors and
+ * children, day tickets only (no ropeway: the guide buys those at the station if the group rides).
+ * fitToCatalog turns the types a day does not sell into adult tickets, like any party's.
+ */
+export function planGroup(rand: Rand = Math.random): PartyPlan {
+  const size = randomInt(GROUP_SIZE.min, GROUP_SIZE.max, rand);
+  const persons: string[] = [];
+  for (let i = 0; i < size; i++) {
+    const r = rand();
+    persons.push(r < GROUP_SENIOR_SHARE ? 'SENIOR' : r < GROUP_SENIOR_SHARE + GROUP_CHILD_SHARE ? 'CHILD' : 'ADULT');
+  }
+  return { kind: 'group', persons, ropeway: 0 };
 }
 
 /** Replaces types the catalog does not sell that day (e.g. no two-day passes) with adult tickets. */
@@ -252,6 +293,13 @@ export function fakeCustomer(rand: Rand = Math.random): { name: string; phone: s
   return { name, phone: `+86 ${prefix} ${rest.slice(0, 4)} ${rest.slice(4)}` };
 }
 
+/** The tour guide who brings a group (the order's `group`): a name and a mobile number as agencies send it. */
+export function fakeGuide(rand: Rand = Math.random): { guideName: string; guidePhone: string } {
+  const { name } = fakeCustomer(rand);
+  const prefix = MOBILE_PREFIXES[randomInt(0, MOBILE_PREFIXES.length - 1, rand)];
+  return { guideName: name, guidePhone: `${prefix}${String(randomInt(0, 99_999_999, rand)).padStart(8, '0')}` };
+}
+
 /** The order body for a party: items grouped by type, slot on the slotted ones, the exact amount. */
 export function buildOrder(opts: {
   ref: string;
@@ -260,6 +308,8 @@ export function buildOrder(opts: {
   catalog: TCatalog;
   slot?: string;
   customer?: { name: string; phone: string };
+  /** A tour group's guide: the order becomes a group order and gets a group code. */
+  group?: { guideName: string; guidePhone: string };
   paidAt?: string;
 }): TOrderInput {
   const { plan, catalog, date } = opts;
@@ -278,6 +328,7 @@ export function buildOrder(opts: {
     ref: opts.ref,
     items,
     ...(opts.customer ? { customer: opts.customer } : {}),
+    ...(opts.group ? { group: opts.group } : {}),
     amount: fen / 100,
     ...(opts.paidAt ? { paidAt: opts.paidAt } : {}),
   };
