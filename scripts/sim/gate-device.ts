@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
-import { MAX_BATCH_SCANS, type TScanAck, type TScanReason } from '../../lib/schemas/scan.ts';
-import { normalizeTicketCode } from '../../lib/ticket-code.ts';
+import { MAX_BATCH_SCANS, type TGroupAck, type TScanAck, type TScanReason } from '../../lib/schemas/scan.ts';
+import { normalizeGroupCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
 
 /** Seconds between heartbeats; the server counts a gate offline after TIDEWATCH_HEARTBEAT_TIMEOUT_S (15) without one. */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -22,6 +22,8 @@ const UPLOAD_RETRY_MS = 5_000;
 const MAX_OFFLINE_QUEUE = 20_000;
 /** Codes a gate remembers for its offline decision ("seen here before": reject). */
 const MAX_SEEN_CODES = 5_000;
+/** Group codes a gate remembers for its offline decision (how many it let in, how many were booked). */
+const MAX_GROUPS = 500;
 /** After the server closed the connection itself (restart, shutdown), reconnect after this long (ms). */
 const SERVER_CLOSE_RECONNECT_MS = 5_000;
 
@@ -32,6 +34,11 @@ export interface ScanOutcome {
   offline: boolean;
   /** The server refused the scan itself (invalid payload, id reused): a simulator bug, not a visitor's problem. */
   error?: string;
+  /**
+   * A group code's scan: how many persons it let through of how many were asked for (offline: all
+   * or none), the group's unused tickets after it and the admitted per type (both from the server only).
+   */
+  group?: Omit<TGroupAck, 'code'>;
 }
 
 export interface UploadReport {
@@ -61,13 +68,79 @@ interface QueuedScan {
   local: 'admit' | 'reject';
   /** Why the gate refused it offline (sent with the upload). */
   reason?: TScanReason;
+  /** A group code's headcount, sent as it was asked for. */
+  count?: number;
+}
+
+/**
+ * What a gate knows of the groups it scanned, for its offline decision: how many persons of each
+ * group it let in, and how many the group booked once a server answer said how many were left
+ * (booked = let in here + left, as far as this gate can tell). Offline it lets a group in unless
+ * that would take more than booked in (then `used`, as the server would say when the whole group
+ * is in); a group it never heard of it lets in whole: it cannot know better.
+ */
+export class GroupMemory {
+  private readonly groups = new Map<string, { in: number; booked?: number }>();
+
+  constructor(private readonly max = MAX_GROUPS) {}
+
+  /** What the server answered for a group scan here (admissions count only for entries). */
+  learn(code: string, direction: 'in' | 'out', ack: Pick<TGroupAck, 'admitted' | 'left'>): void {
+    const g = this.take(code);
+    if (direction === 'in') g.in += ack.admitted;
+    if (ack.left !== undefined) g.booked = g.in + ack.left;
+    this.put(code, g);
+  }
+
+  /** The offline decision for `count` persons of a group entering; an admission is remembered. */
+  decide(code: string, count: number): { local: 'admit' | 'reject'; reason?: TScanReason } {
+    const g = this.take(code);
+    if (g.booked !== undefined && g.in + count > g.booked) {
+      this.put(code, g);
+      return { local: 'reject', reason: 'used' };
+    }
+    g.in += count;
+    this.put(code, g);
+    return { local: 'admit' };
+  }
+
+  /** How many of the group this gate let in, and how many it believes were booked. */
+  get(code: string): { in: number; booked?: number } | undefined {
+    const g = this.groups.get(code);
+    return g && { ...g };
+  }
+
+  private take(code: string): { in: number; booked?: number } {
+    const g = this.groups.get(code) ?? { in: 0 };
+    this.groups.delete(code);
+    return g;
+  }
+
+  private put(code: string, g: { in: number; booked?: number }): void {
+    this.groups.set(code, g);
+    if (this.groups.size > this.max) this.groups.delete(this.groups.keys().next().value!);
+  }
+}
+
+/** The first queued scans that fit in one upload: at most MAX_BATCH_SCANS, counting a group scan as its headcount. */
+export function nextBatch<T extends { count?: number }>(queue: readonly T[], max = MAX_BATCH_SCANS): T[] {
+  const batch: T[] = [];
+  let people = 0;
+  for (const s of queue) {
+    const n = s.count ?? 1;
+    if (batch.length && people + n > max) break;
+    batch.push(s);
+    people += n;
+  }
+  return batch;
 }
 
 /**
  * A simulated gate device speaking the real device protocol: Socket.IO /gates with its bearer token
  * in the handshake, heartbeats every 5 s, scans acknowledged one by one and retried with the same id
  * until acknowledged. While it has no connection it decides locally (admit a code it has not seen,
- * refuse one it has), queues those scans and uploads them with `scan:batch` when it is back.
+ * refuse one it has; a group's headcount unless it is more than the group booked), queues those
+ * scans and uploads them with `scan:batch` when it is back.
  */
 export class SimGateDevice {
   readonly gateCode: string;
@@ -77,6 +150,7 @@ export class SimGateDevice {
   private counter = 0;
   private queue: QueuedScan[] = [];
   private readonly seen = new Set<string>();
+  private readonly groups = new GroupMemory();
   private uploading = false;
   private uploadTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -237,10 +311,18 @@ export class SimGateDevice {
    * server's decision; when the server answers `unavailable`, or nothing within SCAN_ACK_TIMEOUT_MS,
    * the visitor cannot be held, so the gate decides by itself at once and queues what it did for
    * upload under the same scan id (the upload settles the scan whatever the server did meanwhile).
-   * Offline it decides by itself straight away.
+   * Offline it decides by itself straight away. `count` is a group code's headcount (the guide's);
+   * it is sent only with a group code.
    */
-  async scan(code: string, direction: 'in' | 'out'): Promise<ScanOutcome> {
-    const scan = { id: this.nextId(), code, direction, at: new Date().toISOString() };
+  async scan(code: string, direction: 'in' | 'out', count?: number): Promise<ScanOutcome> {
+    const group = normalizeGroupCode(code);
+    const scan: Omit<QueuedScan, 'local' | 'reason'> = {
+      id: this.nextId(),
+      code,
+      direction,
+      at: new Date().toISOString(),
+      ...(group && count !== undefined ? { count } : {}),
+    };
     this.stats.scans++;
     if (this.isOffline) return this.decideOffline(scan);
     let ack: TScanAck;
@@ -261,13 +343,23 @@ export class SimGateDevice {
       }
       return { result: 'reject', offline: false, error: `${ack.error.code}: ${ack.error.message}` };
     }
+    if (group && ack.group) {
+      this.groups.learn(group, direction, ack.group);
+      const { code: _code, ...counts } = ack.group;
+      return { result: ack.result, reason: ack.reason, offline: false, group: counts };
+    }
     if (ack.result === 'admit' && direction === 'in') this.remember(normalizeTicketCode(code) ?? code);
     return { result: ack.result, reason: ack.reason, offline: false };
   }
 
-  /** The offline rule of a handheld: exits pass; an entry passes unless the code is unreadable or was seen here before. */
+  /**
+   * The offline rule of a handheld: exits pass; an entry passes unless the code is unreadable or was
+   * seen here before; a group code lets its whole headcount in unless that is more than it booked.
+   */
   private decideOffline(scan: Omit<QueuedScan, 'local' | 'reason'>): ScanOutcome {
     this.stats.decidedLocally++;
+    const group = normalizeGroupCode(scan.code);
+    if (group) return this.queued(scan, this.decideGroupOffline(group, scan));
     const code = normalizeTicketCode(scan.code);
     let local: 'admit' | 'reject' = 'admit';
     let reason: TScanReason | undefined;
@@ -280,6 +372,22 @@ export class SimGateDevice {
         reason = 'used';
       } else this.remember(code);
     }
+    return this.queued(scan, { local, ...(reason ? { reason } : {}) });
+  }
+
+  private decideGroupOffline(
+    group: string,
+    scan: Omit<QueuedScan, 'local' | 'reason'>,
+  ): { local: 'admit' | 'reject'; reason?: TScanReason } {
+    if (scan.direction === 'out') return { local: 'admit' };
+    return this.groups.decide(group, scan.count ?? 1);
+  }
+
+  /** Queues what the gate decided by itself for upload and tells the visitor flow. */
+  private queued(
+    scan: Omit<QueuedScan, 'local' | 'reason'>,
+    { local, reason }: { local: 'admit' | 'reject'; reason?: TScanReason },
+  ): ScanOutcome {
     this.queue.push({ ...scan, local, ...(reason ? { reason } : {}) });
     if (this.queue.length > MAX_OFFLINE_QUEUE) {
       this.queue.shift();
@@ -287,7 +395,15 @@ export class SimGateDevice {
     }
     // Connected but the server could not decide: upload as soon as it can.
     if (this.socket.connected && !this.uploading && !this.uploadTimer) this.scheduleUpload(UPLOAD_RETRY_MS);
-    return { result: local, reason, offline: true };
+    const persons = scan.count ?? 1;
+    return {
+      result: local,
+      reason,
+      offline: true,
+      ...(normalizeGroupCode(scan.code)
+        ? { group: { requested: persons, admitted: local === 'admit' ? persons : 0, types: {} } }
+        : {}),
+    };
   }
 
   private scheduleUpload(delayMs: number): void {
@@ -298,7 +414,10 @@ export class SimGateDevice {
     }, delayMs);
   }
 
-  /** Uploads the offline queue in batches of at most MAX_BATCH_SCANS, keeping what the server could not store yet. */
+  /**
+   * Uploads the offline queue in batches of at most MAX_BATCH_SCANS (a group scan counting as its
+   * headcount, as the server counts it), keeping what the server could not store yet.
+   */
   private async upload(): Promise<void> {
     if (this.uploading || this.isClosed) return;
     this.uploading = true;
@@ -308,7 +427,7 @@ export class SimGateDevice {
     try {
       await this.beat();
       while (this.queue.length && this.socket.connected && !this.isClosed) {
-        const batch = this.queue.slice(0, MAX_BATCH_SCANS);
+        const batch = nextBatch(this.queue);
         let res: { results: TScanAck[] } | { error: { code: string; message: string } };
         try {
           res = await this.socket.timeout(BATCH_ACK_TIMEOUT_MS).emitWithAck('scan:batch', { scans: batch });

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ZOrder, type TCatalog } from '../../lib/schemas/order.ts';
+import { MAX_BATCH_SCANS } from '../../lib/schemas/scan.ts';
+import { encodeTicketCode } from '../../lib/ticket-code.ts';
+import { GroupMemory, nextBatch, SimGateDevice } from './gate-device.ts';
 import { buildOrder, chooseSlot, fakeGuide, fitToCatalog, GROUP_SIZE, planGroup, slotNeed } from './orders.ts';
 
 const type = (code: string, slotRequired = true) => ({
@@ -25,6 +28,8 @@ const CATALOG: TCatalog = {
     { start: '10:00', end: '12:00', remaining: 2500, closed: false },
   ],
 };
+
+const code = (prefix: 'T' | 'G', n: number) => encodeTicketCode(new Uint8Array(16).fill(n), prefix);
 
 describe('tour groups', () => {
   it('are 10 to 40 persons, mostly adults with some seniors and children, without ropeway', () => {
@@ -82,5 +87,67 @@ describe('tour groups', () => {
     expect(order.group).toEqual(guide);
     expect(order.amount).toBe(12 * 220 + 110 + 110);
     expect(order.items).toContainEqual({ type: 'ADULT', qty: 12, date: '2026-11-22', slot: '10:00' });
+  });
+});
+
+describe("a gate's offline rule for group codes", () => {
+  it('lets a group it never heard of in whole, then refuses more than it learned was booked', () => {
+    const m = new GroupMemory();
+    expect(m.decide('G1', 25)).toEqual({ local: 'admit' });
+    expect(m.decide('G1', 10)).toEqual({ local: 'admit' });
+    expect(m.get('G1')).toEqual({ in: 35 });
+
+    // Online: 25 admitted, 5 left: booked 30 as far as this gate can tell.
+    m.learn('G2', 'in', { admitted: 25, left: 5 });
+    expect(m.get('G2')).toEqual({ in: 25, booked: 30 });
+    expect(m.decide('G2', 6)).toEqual({ local: 'reject', reason: 'used' });
+    expect(m.decide('G2', 3)).toEqual({ local: 'admit' });
+    expect(m.decide('G2', 2)).toEqual({ local: 'admit' });
+    expect(m.decide('G2', 1)).toEqual({ local: 'reject', reason: 'used' });
+    expect(m.get('G2')).toEqual({ in: 30, booked: 30 });
+
+    // An answer without `left` keeps what was known; exits admit nobody in.
+    m.learn('G2', 'out', { admitted: 3 });
+    expect(m.get('G2')).toEqual({ in: 30, booked: 30 });
+  });
+
+  it('forgets the oldest groups beyond its limit', () => {
+    const m = new GroupMemory(2);
+    m.learn('G1', 'in', { admitted: 1, left: 0 });
+    m.learn('G2', 'in', { admitted: 1, left: 0 });
+    m.decide('G1', 1);
+    m.learn('G3', 'in', { admitted: 1, left: 0 });
+    expect(m.get('G2')).toBeUndefined();
+    expect(m.get('G1')).toEqual({ in: 1, booked: 1 });
+  });
+
+  it('counts a group scan as its headcount in an upload', () => {
+    const queue = [{ count: 400 }, {}, { count: 600 }, {}];
+    expect(nextBatch(queue)).toEqual([{ count: 400 }, {}]);
+    expect(nextBatch([{ count: MAX_BATCH_SCANS }, {}])).toEqual([{ count: MAX_BATCH_SCANS }]);
+    expect(nextBatch(Array(MAX_BATCH_SCANS + 5).fill({}))).toHaveLength(MAX_BATCH_SCANS);
+  });
+
+  it('decides offline for the whole headcount and queues the scan with its count; tickets as before', async () => {
+    const device = new SimGateDevice({ baseUrl: 'http://127.0.0.1:9', gateCode: 'MG-08', token: 'x', handheld: true });
+    try {
+      const g = code('G', 7);
+      expect(await device.scan(g, 'in', 28)).toEqual({
+        result: 'admit',
+        offline: true,
+        group: { requested: 28, admitted: 28, types: {} },
+      });
+      const t = code('T', 9);
+      expect(await device.scan(t, 'in', 5)).toEqual({ result: 'admit', offline: true });
+      expect(await device.scan(t, 'in')).toEqual({ result: 'reject', reason: 'used', offline: true });
+      expect(await device.scan('not a code', 'in')).toEqual({ result: 'reject', reason: 'invalid', offline: true });
+      expect(device.queueLength).toBe(4);
+      const queue = (device as unknown as { queue: { code: string; count?: number; local: string }[] }).queue;
+      expect(queue[0]).toMatchObject({ code: g, count: 28, local: 'admit' });
+      // A count only goes with a group code: the server refuses one above 1 with a ticket code.
+      expect(queue[1]).not.toHaveProperty('count');
+    } finally {
+      device.disconnect();
+    }
   });
 });
