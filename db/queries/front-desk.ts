@@ -215,10 +215,15 @@ export interface DeskOrderRow {
   shift_id: number | null;
   cashier_email: string | null;
   tickets: number;
+  /** A group's order (团体票): its group code and guide. */
+  group_code: string | null;
+  guide_name: string | null;
+  guide_phone: string | null;
 }
 
 const ORDER_COLS = `o.id, o.venue_id, o.code, o.ref, o.channel_id, c.code AS channel_code, c.name AS channel_name, c.kind AS channel_kind,
   o.amount_fen, o.customer_name, o.customer_phone, o.id_number_masked, o.created_at, o.shift_id, u.email AS cashier_email,
+  o.group_code, o.guide_name, o.guide_phone,
   (SELECT count(*)::int FROM tickets t WHERE t.order_id = o.id) AS tickets`;
 const ORDER_FROM = 'orders o JOIN channels c ON c.id = o.channel_id LEFT JOIN users u ON u.id = o.user_id';
 

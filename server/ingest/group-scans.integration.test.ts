@@ -11,6 +11,8 @@ import { addTicketType, venueToday } from '../../tests/helpers/venue.ts';
 import type { App } from '../app.ts';
 import { CLI_ACTOR } from '../services/actor.ts';
 import { createDevice } from '../services/admin.ts';
+import { admitGroupAtDesk, checkGroupAtDesk, orderDetail } from '../services/front-desk.ts';
+import { findUserForSignIn } from '../../db/queries/users.ts';
 import { seedDemo, type DemoCredentials } from '../services/seed.ts';
 import { ScanIngest } from './scan-ingest.ts';
 
@@ -202,6 +204,73 @@ describe.each(backends())('group tickets at the gates on $name', (backend) => {
       )
     ).rows[0].n;
     expect(rows).toBe(2);
+  });
+
+  it('lets a group in by hand at the desk: booked against arrived, what the gate would admit, never more than left', async () => {
+    const sold = await sellGroup(3, 1);
+    const u = (await findUserForSignIn(t.db, 'frontdesk@demo.tidewatch'))!;
+    const actor = { kind: 'user' as const, id: u.id, label: u.email };
+    const gateId = (await t.db.query<{ id: number }>("SELECT id FROM gates WHERE code = 'MG-03'")).rows[0].id;
+    const rt = app.runtime;
+    expect(await checkGroupAtDesk(rt, { gateId, groupCode: sold.groupCode, direction: 'in' })).toMatchObject({
+      found: true,
+      group: {
+        code: sold.groupCode,
+        orderId: sold.orderId,
+        guideName: '导游张',
+        booked: 4,
+        arrived: 0,
+        left: 4,
+        admissibleNow: 4,
+      },
+    });
+    const requestId = id('desk-group');
+    const first = await admitGroupAtDesk(rt, actor, {
+      gateId,
+      groupCode: sold.groupCode,
+      count: 3,
+      direction: 'in',
+      requestId,
+    });
+    expect(first).toMatchObject({ result: 'admit', group: { admitted: 3, left: 1 } });
+    // A double Enter or a retry admits once.
+    expect(
+      await admitGroupAtDesk(rt, actor, { gateId, groupCode: sold.groupCode, count: 3, direction: 'in', requestId }),
+    ).toEqual(first);
+    const rows = (
+      await t.db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM gate_scans WHERE manual_user_id = $1 AND scan_id LIKE $2',
+        [u.id, `%${requestId}/%`],
+      )
+    ).rows[0].n;
+    expect(rows).toBe(3);
+    const detail = await orderDetail(rt, sold.orderId);
+    expect(detail.group).toMatchObject({
+      code: sold.groupCode,
+      guidePhone: '13800138000',
+      booked: 4,
+      arrived: 3,
+      left: 1,
+    });
+    expect(
+      await admitGroupAtDesk(rt, actor, {
+        gateId,
+        groupCode: sold.groupCode,
+        count: 5,
+        direction: 'in',
+        requestId: id('desk-group'),
+      }),
+    ).toMatchObject({ result: 'admit', reason: 'used', group: { admitted: 1, left: 0 } });
+    expect(await checkGroupAtDesk(rt, { gateId, groupCode: sold.groupCode, direction: 'in' })).toMatchObject({
+      group: { arrived: 4, left: 0, admissibleNow: 0 },
+    });
+    await expect(
+      checkGroupAtDesk(rt, { gateId, groupCode: 'T'.padEnd(27, '0'), direction: 'in' }),
+    ).rejects.toMatchObject({ code: 'invalid' });
+    expect(await checkGroupAtDesk(rt, { gateId, groupCode: `G${'1'.repeat(26)}`, direction: 'in' })).toEqual({
+      found: false,
+      reason: 'unknown',
+    });
   });
 
   it.runIf(backend.name === 'postgres')(

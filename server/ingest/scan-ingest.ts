@@ -127,6 +127,9 @@ class SettledMeanwhile extends Error {
   }
 }
 
+/** The time a desk admission is hashed with (a retry of it is sent later, and is the same request). */
+const DESK_HASH_AT = new Date(0);
+
 /** sha256 of the fields that define a scan: a replay must match it exactly. */
 export function scanHash(scan: TScan): string {
   return createHash('sha256')
@@ -308,7 +311,9 @@ export class ScanIngest {
             answered = true;
             resolve(ack);
           };
-          this.queue.push({ device, scan, hash: scanHash(scan), forced: forced[i], expiresAt, manual, resolve: once });
+          // A desk's retry (same request id) is the same admission whenever it is sent: its time is no part of it.
+          const hash = scanHash(manual ? { ...scan, at: DESK_HASH_AT } : scan);
+          this.queue.push({ device, scan, hash, forced: forced[i], expiresAt, manual, resolve: once });
         }),
     );
     this.pump();

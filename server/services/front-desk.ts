@@ -34,7 +34,13 @@ import {
   type TDeskLookup,
 } from '../../db/queries/front-desk.ts';
 import { ensureQuotas, listTicketTypes, quotaIds, returnQuota, takeQuota } from '../../db/queries/sales.ts';
-import { lockTicketsByCode, readOccupancy, readVenueClock } from '../../db/queries/scans.ts';
+import {
+  countGroup,
+  findGroupTicketCodes,
+  lockTicketsByCode,
+  readOccupancy,
+  readVenueClock,
+} from '../../db/queries/scans.ts';
 import { findGateForDesk, type GateForDesk } from '../../db/queries/gates.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
 import { AppError, parseInput } from '../../lib/errors.ts';
@@ -48,6 +54,8 @@ import {
   ZCloseShift,
   ZDeskRefund,
   ZDeskSearch,
+  ZCheckGroup,
+  ZGroupAdmit,
   ZManualAdmit,
   ZOpenShift,
   ZPrinted,
@@ -56,10 +64,11 @@ import {
   ZWindowSale,
 } from '../../lib/schemas/front-desk.ts';
 import type { TScanAck } from '../../lib/schemas/scan.ts';
-import { newTicketCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
+import { newTicketCode, normalizeGroupCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { ticketStateOf } from '../../lib/ticket-state.ts';
 import { localTime, minutesOf } from '../../lib/venue-time.ts';
 import { decide } from '../ingest/decide.ts';
+import { groupAnswer, groupMembers } from '../ingest/group-scans.ts';
 import { rulesOf, stateOf } from '../ingest/scan-ingest.ts';
 import type { Runtime } from '../runtime.ts';
 import type { TActor } from './actor.ts';
@@ -399,7 +408,7 @@ export async function sellAtWindow(rt: Runtime, actor: TActor, input: unknown) {
   const sold = await placeOrder(
     rt.sales!,
     channel,
-    { ref: i.ref, items: i.items, amount: i.amount },
+    { ref: i.ref, items: i.items, amount: i.amount, ...(i.group ? { group: i.group } : {}) },
     {
       shiftId: s.id,
       userId: actor.id,
@@ -490,6 +499,7 @@ function orderSummary(o: DeskOrderRow) {
     createdAt: new Date(o.created_at).toISOString(),
     cashier: o.cashier_email,
     tickets: o.tickets,
+    group: o.group_code ? { code: o.group_code, guideName: o.guide_name, guidePhone: o.guide_phone } : null,
   };
 }
 
@@ -533,9 +543,16 @@ export async function orderDetail(rt: Runtime, orderId: number) {
     todayAt(rt.db, o.venue_id),
   ]);
   const ids = tickets.map((t) => t.id);
-  const [scans, trail] = await Promise.all([listTicketScans(rt.db, ids), listOrderAudit(rt.db, orderId, ids)]);
+  const [scans, trail, headcount] = await Promise.all([
+    listTicketScans(rt.db, ids),
+    listOrderAudit(rt.db, orderId, ids),
+    o.group_code ? countGroup(rt.db, o.venue_id, o.group_code) : null,
+  ]);
+  const summary = orderSummary(o);
   return {
-    ...orderSummary(o),
+    ...summary,
+    // A group's booked against arrived: what sites hold agencies to.
+    group: summary.group && headcount ? { ...summary.group, ...headcount } : null,
     today: today.day,
     payments: payments.map((p) => ({
       id: p.id,
@@ -985,4 +1002,79 @@ export async function admitAtDesk(
     );
   }
   return { ...ack, ...(override ? { supervisor: override.supervisor.email } : {}) };
+}
+
+/**
+ * A group code at the desk (团体码): the group's order and guide, booked against arrived, and how
+ * many of its tickets this gate would admit now (the gates' own decision, no side effects).
+ */
+export async function checkGroupAtDesk(rt: Runtime, input: unknown) {
+  const i = parseInput(ZCheckGroup, input, 'group check');
+  const code = normalizeGroupCode(i.groupCode);
+  if (!code) throw new AppError('invalid', 'groupCode: not a group code', { groupCode: ['not a group code'] });
+  const gate = await gateOf(rt.db, i.gateId);
+  const lt = await todayAt(rt.db, gate.venue_id);
+  const { direction } = i;
+  const members = await findGroupTicketCodes(rt.db, gate.venue_id, code);
+  if (!members.length) return { found: false as const, reason: 'unknown' as const };
+  const [rows, headcount, first] = await Promise.all([
+    lockTicketsByCode(rt.db, members, false),
+    countGroup(rt.db, gate.venue_id, code),
+    findDeskTicket(rt.db, { code: members[0] }),
+  ]);
+  const o = first ? await findDeskOrder(rt.db, first.order_id) : undefined;
+  const occ = await readOccupancy(rt.db, [{ zoneId: gate.zone_id, day: lt.day }]);
+  const z = occ?.get(`${gate.zone_id}|${lt.day}`);
+  const room = z ? Math.max(0, z.capacity - z.count) : Number.POSITIVE_INFINITY;
+  const admissible = rows.filter(
+    (t) =>
+      decide(stateOf(t), rulesOf(t), {
+        direction,
+        day: lt.day,
+        minute: lt.minute,
+        zoneId: gate.zone_id,
+        zoneHasRoom: true,
+      }).result === 'admit',
+  ).length;
+  return {
+    found: true as const,
+    group: {
+      code,
+      orderId: o?.id ?? null,
+      orderCode: o?.code ?? null,
+      guideName: o?.guide_name ?? null,
+      guidePhone: o?.guide_phone ?? null,
+      ...headcount,
+      /** How many this gate would let in now: admissible tickets, within the zone's room for entries. */
+      admissibleNow: direction === 'in' ? Math.min(admissible, room) : admissible,
+    },
+  };
+}
+
+/**
+ * Lets a group in by hand at the desk (团体检票): a headcount of its unused tickets, through the
+ * gates' own ingest as a group scan, marked manual with the user; never more than are left.
+ */
+export async function admitGroupAtDesk(rt: Runtime, actor: TActor, input: unknown): Promise<TScanAck> {
+  const i = parseInput(ZGroupAdmit, input, 'group admission');
+  const code = normalizeGroupCode(i.groupCode);
+  if (!code) throw new AppError('invalid', 'groupCode: not a group code', { groupCode: ['not a group code'] });
+  const gate = await gateOf(rt.db, i.gateId);
+  const desk: DeviceAuthRow = {
+    id: 0,
+    gate_id: gate.id,
+    gate_code: gate.code,
+    venue_id: gate.venue_id,
+    zone_id: gate.zone_id,
+    perimeter: gate.perimeter,
+  };
+  const id = `desk-${actor.id}-${i.requestId}`;
+  const acks = await rt.ingest!.submit(
+    desk,
+    groupMembers({ id, direction: i.direction, at: new Date() }, code, i.count),
+    [],
+    undefined,
+    { userId: actor.id! },
+  );
+  return groupAnswer(rt.db, rt.config, desk, id, code, acks);
 }

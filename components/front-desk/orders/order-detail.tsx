@@ -234,6 +234,34 @@ export function OrderDetail({
               <dd className={s.mono}>{o.idNumber}</dd>
             </div>
           ) : null}
+          {o.group ? (
+            <>
+              <div>
+                <dt>{t('detail.group')}</dt>
+                <dd className={s.mono} data-testid="order-group-code">
+                  {o.group.code}
+                </dd>
+              </div>
+              <div>
+                <dt>{t('detail.guide')}</dt>
+                <dd>
+                  {o.group.guideName} {o.group.guidePhone}
+                </dd>
+              </div>
+              <div>
+                <dt>{t('detail.headcount')}</dt>
+                <dd data-testid="order-group-headcount">
+                  <strong>
+                    {t('detail.headcountValue', {
+                      arrived: o.group.arrived,
+                      booked: o.group.booked,
+                      left: o.group.left,
+                    })}
+                  </strong>
+                </dd>
+              </div>
+            </>
+          ) : null}
           <div>
             <dt>{t('detail.amount')}</dt>
             <dd>

@@ -5,6 +5,8 @@ import { findShift, overrideReport } from '../../../db/queries/front-desk.ts';
 import {
   ZCashMove,
   ZCheckTicket,
+  ZCheckGroup,
+  ZGroupAdmit,
   ZCloseShift,
   ZDeskRefund,
   ZDeskSearch,
@@ -18,6 +20,8 @@ import {
 import { ZDate } from '../../../lib/schemas/order.ts';
 import {
   admitAtDesk,
+  admitGroupAtDesk,
+  checkGroupAtDesk,
   cashMove,
   checkAtDesk,
   closeShift,
@@ -129,6 +133,14 @@ export const frontDeskRouter = createTRPCRouter({
     .meta({ audit: 'gate.override' })
     .input(ZManualAdmit)
     .mutation(({ ctx, input }) => admitAtDesk(ctx.rt, ctx.actor, input)),
+  /** A group code (团体码): booked, arrived, left, and how many this gate would admit now. */
+  checkGroup: procedure('frontdesk', { resource: 'gate', key: 'gateId' })
+    .input(ZCheckGroup)
+    .query(({ ctx, input }) => checkGroupAtDesk(ctx.rt, input)),
+  /** A group's headcount let in by hand (团体检票): never more than its unused tickets. */
+  admitGroup: procedure('frontdesk', { resource: 'gate', key: 'gateId' })
+    .input(ZGroupAdmit)
+    .mutation(({ ctx, input }) => admitGroupAtDesk(ctx.rt, ctx.actor, input)),
   /** Overrides at the venue's desks in the last 30 days, per supervisor and reason. */
   overrides: procedure('frontdesk', { input: 'venueId' })
     .input(ZVenueId)
