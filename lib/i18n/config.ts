@@ -1,4 +1,6 @@
 import en from './messages/en.json';
+import fdApprovalsEn from './messages/front-desk/approvals.en.json';
+import fdApprovalsZh from './messages/front-desk/approvals.zh-CN.json';
 import fdCheckInEn from './messages/front-desk/checkIn.en.json';
 import fdCheckInZh from './messages/front-desk/checkIn.zh-CN.json';
 import fdCommonEn from './messages/front-desk/common.en.json';
@@ -22,11 +24,25 @@ export const LOCALE_COOKIE_MAX_AGE_S = 365 * 24 * 3600;
 /** The front desk's screens keep their words in files of their own (messages/front-desk/), under `fd`. */
 const EN = {
   ...en,
-  fd: { ...fdCommonEn, sell: fdSellEn, orders: fdOrdersEn, checkIn: fdCheckInEn, shifts: fdShiftsEn },
+  fd: {
+    ...fdCommonEn,
+    sell: fdSellEn,
+    orders: fdOrdersEn,
+    checkIn: fdCheckInEn,
+    shifts: fdShiftsEn,
+    approvals: fdApprovalsEn,
+  },
 };
 const ZH: typeof EN = {
   ...zhCN,
-  fd: { ...fdCommonZh, sell: fdSellZh, orders: fdOrdersZh, checkIn: fdCheckInZh, shifts: fdShiftsZh },
+  fd: {
+    ...fdCommonZh,
+    sell: fdSellZh,
+    orders: fdOrdersZh,
+    checkIn: fdCheckInZh,
+    shifts: fdShiftsZh,
+    approvals: fdApprovalsZh,
+  },
 };
 
 export type TMessages = typeof EN;

@@ -1,9 +1,10 @@
 'use client';
-import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useHotkeys } from 'react-hotkeys-hook';
 import { useTranslations } from 'use-intl';
 import { maskIdCard } from '../../../lib/id-card.ts';
+import { useDeskUpdates } from '../../../lib/live/use-desk-updates.ts';
 import { PAYMENT_METHODS, type TPaymentMethod, ZWindowSale } from '../../../lib/schemas/front-desk.ts';
 import { ZHolder } from '../../../lib/schemas/order.ts';
 import { useTRPC } from '../../../lib/trpc/react.tsx';
@@ -27,8 +28,13 @@ import {
 } from './sale-logic.ts';
 import styles from './sell.module.css';
 
-/** Catalog refresh (ms): remaining places follow other windows' and channels' sales without a reload. */
-const CATALOG_REFRESH_MS = 5000;
+/**
+ * Catalog refresh (ms) while the desk's socket says when places left change (other windows' and
+ * channels' sales, capacity set on the controls): a slow backstop only.
+ */
+const CATALOG_FALLBACK_MS = 60_000;
+/** Catalog refresh (ms) while the socket is down: places left are polled, and shown as possibly behind. */
+const CATALOG_OFFLINE_MS = 15_000;
 
 /** Alt+letter per payment method (Alt+digit switches browser tabs on Linux, so letters). */
 const METHOD_KEYS: Record<TPaymentMethod, string> = {
@@ -73,8 +79,10 @@ export function SalePanel({
 }) {
   const t = useTranslations('fd.sell');
   const tm = useTranslations('fd.sell.print.methods');
-  const { locale } = useDesk();
+  const tl = useTranslations('fd.approvals.live');
+  const { locale, venue } = useDesk();
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const errorText = useErrorText();
   const money = yuanWithFen(locale);
   const today = useMemo(() => dayIn(timeZone), [timeZone]);
@@ -98,9 +106,14 @@ export function SalePanel({
   const holderRefs = useRef(new Map<string, HTMLInputElement>());
   const selectPickLater = useRef(false);
 
+  // Places left follow sales and capacity changes as they happen (coalesced by the server).
+  const link = useDeskUpdates(venue.id, {
+    onCatalog: () => void queryClient.invalidateQueries({ queryKey: trpc.frontDesk.catalog.queryKey() }),
+  });
+  const isLive = link !== 'down';
   const catalog = useQuery({
     ...trpc.frontDesk.catalog.queryOptions({ shiftId, date }),
-    refetchInterval: CATALOG_REFRESH_MS,
+    refetchInterval: isLive ? CATALOG_FALLBACK_MS : CATALOG_OFFLINE_MS,
     placeholderData: keepPreviousData,
   });
   const cat = catalog.data?.date === date ? catalog.data : undefined;
@@ -382,6 +395,8 @@ export function SalePanel({
       className={styles.sale}
       data-testid="sale-panel"
       data-catalog-state={catalog.isPending ? 'loading' : catalog.isError ? 'error' : 'loaded'}
+      data-catalog-live={link}
+      data-catalog-updated={catalog.dataUpdatedAt}
     >
       <section className={`panel ${styles.pickCol}`}>
         <div className={styles.dateRow}>
@@ -414,6 +429,10 @@ export function SalePanel({
         {catalog.isError ? (
           <p className="error" role="alert" data-testid="sell-catalog-error">
             {errorText.read(catalog.error)}
+          </p>
+        ) : !isLive ? (
+          <p className="muted" role="status" data-testid="sell-catalog-stale">
+            {tl('catalogStale', { seconds: CATALOG_OFFLINE_MS / 1000 })}
           </p>
         ) : null}
         <div className={styles.slots} data-testid="sell-slots">
