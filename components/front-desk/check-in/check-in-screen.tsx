@@ -286,13 +286,16 @@ export function CheckInScreen() {
         label: ticket.label,
         what: locale === 'en' ? ticket.ticket.type.nameEn : ticket.ticket.type.nameZh,
         tone: o.tone,
-        text: override ? `${o.text} · ${t(`reasons.${override.reason as TOverrideReason}`)}` : o.text,
+        text:
+          override && 'reason' in override
+            ? `${o.text} · ${t(`reasons.${override.reason as TOverrideReason}`)}`
+            : o.text,
       });
       focusInput();
     } catch (err) {
       const code = appCodeOf(err);
       const msg =
-        override && code === 'forbidden'
+        override && 'supervisor' in override && code === 'forbidden'
           ? t('result.supervisorRefused')
           : code === 'rate_limited'
             ? t('result.throttled', { minutes: Math.max(1, Math.ceil((retryAfterOf(err) ?? 900) / 60)) })
@@ -520,9 +523,10 @@ export function CheckInScreen() {
         <OverridesReport venueId={venue.id} initiallyOpen={isManager} />
       </aside>
 
-      {overrideOpen && ticket ? (
+      {overrideOpen && ticket && gate ? (
         <OverrideDialog
           refusal={ticket.decision.result === 'reject' ? reasonText(ticket.decision.reason) : ''}
+          target={{ gateId: gate.id, ticketId: ticket.ticket.id, direction }}
           busy={admitM.isPending}
           error={overrideError}
           onConfirm={(o) => void admit(o)}
