@@ -10,6 +10,7 @@ export const PAGE_ACCESS = {
   '/admin': 'admin',
   '/command-center': 'commandCenter',
   '/controls': 'controls',
+  '/front-desk/approvals': 'controls',
   '/front-desk/check-in': 'frontdesk',
   '/front-desk/orders': 'frontdesk',
   '/front-desk/sell': 'frontdesk',

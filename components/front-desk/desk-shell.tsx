@@ -4,6 +4,7 @@ import { usePathname, useRouter } from 'next/navigation';
 import { createContext, type ReactNode, useContext, useEffect, useMemo, useState } from 'react';
 import { useHotkeys } from 'react-hotkeys-hook';
 import { useTranslations } from 'use-intl';
+import { canUse, type TRole } from '../../lib/roles.ts';
 
 export interface TDeskVenue {
   id: number;
@@ -34,12 +35,17 @@ export function useDesk(): TDesk {
   return d;
 }
 
-/** The desk's tabs and their function keys (browsers leave F2, F4 and F8 alone; F3 is taken back from find). */
+/**
+ * The desk's tabs and their function keys (browsers leave F2, F4 and F8 alone; F3 is taken back
+ * from find). The supervisors' approvals take F10: F6, F7 and F9 act on the screens, F5 reloads,
+ * F11 and F12 stay the browser's.
+ */
 export const DESK_TABS = [
   { href: '/front-desk/sell', key: 'sell', hotkey: 'f2' },
   { href: '/front-desk/orders', key: 'orders', hotkey: 'f3' },
   { href: '/front-desk/check-in', key: 'checkIn', hotkey: 'f4' },
   { href: '/front-desk/shifts', key: 'shifts', hotkey: 'f8' },
+  { href: '/front-desk/approvals', key: 'approvals', hotkey: 'f10', supervisors: true },
 ] as const;
 
 const VENUE_KEY = 'tw-desk-venue';
@@ -63,18 +69,20 @@ export function DeskShell({
   const pathname = usePathname();
   const router = useRouter();
   const [venueId, setVenueId] = useState(venues[0]?.id);
+  const isSupervisor = canUse(user.role as TRole, 'controls');
+  const tabs = useMemo(() => DESK_TABS.filter((tab) => !('supervisors' in tab) || isSupervisor), [isSupervisor]);
   useEffect(() => {
     const saved = Number(window.localStorage.getItem(VENUE_KEY));
     if (venues.some((v) => v.id === saved)) setVenueId(saved);
   }, [venues]);
   useHotkeys(
-    DESK_TABS.map((tab) => tab.hotkey),
+    tabs.map((tab) => tab.hotkey),
     (e) => {
-      const tab = DESK_TABS.find((x) => x.hotkey === e.key.toLowerCase());
+      const tab = tabs.find((x) => x.hotkey === e.key.toLowerCase());
       if (tab) router.push(tab.href);
     },
     { enableOnFormTags: true, preventDefault: true },
-    [router],
+    [router, tabs],
   );
   const venue = venues.find((v) => v.id === venueId) ?? venues[0];
   const value = useMemo(() => (venue ? { venue, venues, user, locale } : null), [venue, venues, user, locale]);
@@ -89,9 +97,9 @@ export function DeskShell({
   return (
     <DeskContext.Provider value={value}>
       <nav className="desk-tabs" aria-label={t('title')}>
-        {DESK_TABS.map((tab) => (
+        {tabs.map((tab) => (
           <Link key={tab.href} href={tab.href} aria-current={pathname === tab.href ? 'page' : undefined}>
-            {t(`tabs.${tab.key}`)} <kbd>{tab.hotkey.toUpperCase()}</kbd>
+            {tab.key === 'approvals' ? t('approvals.tab') : t(`tabs.${tab.key}`)} <kbd>{tab.hotkey.toUpperCase()}</kbd>
           </Link>
         ))}
         {venues.length > 1 ? (
