@@ -268,6 +268,8 @@ test('the desk screens in English, and the printed ticket', async ({ browser, ba
     await page.keyboard.type('500');
     await page.keyboard.press('Enter');
     await expect(page.getByTestId('sell-picker')).toBeFocused();
+    // Typed before the catalog is there, the codes would match nothing.
+    await expect(page.getByTestId('sale-panel')).toHaveAttribute('data-catalog-state', 'loaded');
     await page.keyboard.type('DAY-ADULT');
     await page.keyboard.press('Enter');
     await page.keyboard.press('Enter');
