@@ -107,6 +107,64 @@ describe.runIf(haveServices)('two instances sharing PostgreSQL and Redis', () =>
     console.log(`channel pause reached instance B in ${tookMs} ms`);
   });
 
+  it("carries the desk's override requests, their answers and catalog changes between instances", async () => {
+    const { createChannel, createUser } = await import('./services/admin.ts');
+    const { openShift, sellAtWindow } = await import('./services/front-desk.ts');
+    const { decideOverride, requestOverride } = await import('./services/override-requests.ts');
+    const { addTicketType } = await import('../tests/helpers/venue.ts');
+    const venueId = (await t.db.query<{ id: number }>("SELECT id FROM venues WHERE code = 'YUNLING'")).rows[0].id;
+    const gateId = (await t.db.query<{ id: number }>("SELECT id FROM gates WHERE code = 'MG-01'")).rows[0].id;
+    await addTicketType(t.db, venueId, 'MULTI-ADULT', { draws_day_quota: false, price_fen: 10000 });
+    const actor = async (role: 'frontdesk' | 'manager') => {
+      const email = `${role}-multi-${process.pid}@desk.test`;
+      const { id } = await createUser(t.db, CLI_ACTOR, {
+        email,
+        name: email,
+        role,
+        password: 'multi-pass-1',
+        venues: ['YUNLING'],
+      });
+      return { kind: 'user' as const, id, label: email };
+    };
+    const [cashier, manager] = [await actor('frontdesk'), await actor('manager')];
+    const window = await createChannel(t.db, CLI_ACTOR, { code: 'WIN-MULTI', kind: 'window', venue: 'YUNLING' });
+    const shift = await openShift(a.runtime, cashier, { channelId: window.id, openingFloat: 0 }, venueId);
+    // The supervisor's screen and a sell screen are on instance B, the desk that asks on instance A.
+    const supervisor = await connectSocket(`${b.url}/desk`, { cookie: await sessionCookie(manager.id) });
+    const desk = await connectSocket(`${a.url}/desk`, { cookie: await sessionCookie(cashier.id) });
+    const sell = await connectSocket(`${b.url}/desk`, { cookie: await sessionCookie(cashier.id) });
+    sockets.push(supervisor, desk, sell);
+    const lists: { id: number }[][] = [];
+    const answers: { id: number; state: string }[] = [];
+    let catalogs = 0;
+    supervisor.on('desk:overrides', (m: { pending: { id: number }[] }) => lists.push(m.pending));
+    desk.on('desk:override-decided', (m: { request: { id: number; state: string } }) => answers.push(m.request));
+    sell.on('desk:catalog', () => catalogs++);
+    for (const s of [supervisor, desk, sell])
+      expect(await s.emitWithAck('subscribe', { venueId })).toMatchObject({ ok: true });
+
+    // A sale on A: the sell screen on B hears that places left changed.
+    const sold = await sellAtWindow(a.runtime, cashier, {
+      shiftId: shift.id,
+      ref: `multi-${process.pid}-${Date.now()}`,
+      items: [{ type: 'MULTI-ADULT', qty: 1, date: new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10) }],
+      amount: 100,
+      payments: [{ method: 'cash', amount: 100 }],
+    });
+    await eventually(() => catalogs > 0, 'the catalog change on instance B');
+    // Asked on A, listed on B; decided on B, answered on A.
+    const asked = await requestOverride(a.runtime, cashier, {
+      gateId,
+      ticketId: sold.order.tickets[0].id,
+      direction: 'in',
+      reason: 'other',
+    });
+    await eventually(() => lists.at(-1)?.some((r) => r.id === asked.id), 'the request on instance B');
+    await decideOverride(b.runtime, manager, { requestId: asked.id }, 'denied');
+    await eventually(() => answers.find((r) => r.id === asked.id && r.state === 'denied'), 'the answer on instance A');
+    await eventually(() => lists.at(-1) && !lists.at(-1)!.some((r) => r.id === asked.id), 'the list on B without it');
+  });
+
   it('keeps in-process shared state private to one instance (the control for the test above)', async () => {
     const m1 = createSharedState({ logger });
     const m2 = createSharedState({ logger });

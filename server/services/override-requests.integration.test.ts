@@ -145,6 +145,7 @@ describe.each(backends())('override requests on $name', (backend) => {
     // gates' idempotency answers it without a second entry; another admission is refused.
     expect(await admit(cashier, ticketId, asked.id, requestId)).toMatchObject({
       id: `desk-${cashier.id}-${requestId}`,
+      result: 'admit',
     });
     await expect(admit(cashier, ticketId, asked.id)).rejects.toThrow('already used');
     const scans = await t.db.query<{ override_reason: string; supervisor_id: number; manual_user_id: number }>(
@@ -164,11 +165,13 @@ describe.each(backends())('override requests on $name', (backend) => {
        ORDER BY id`,
       [String(asked.id), String(ticketId)],
     );
-    expect(audit.rows.map((r) => [r.action, r.actor_label])).toEqual([
+    expect(audit.rows.slice(0, 3).map((r) => [r.action, r.actor_label])).toEqual([
       ['override.request', cashier.label],
       ['override.approve', manager.label],
       ['gate.override', cashier.label],
     ]);
+    // The retry's answer is audited like the first one (as with credentials); it is no second entry.
+    expect(audit.rows.slice(3).every((r) => r.action === 'gate.override')).toBe(true);
     expect(audit.rows[2].after).toMatchObject({
       supervisor: manager.label,
       approvalId: asked.id,
@@ -294,6 +297,19 @@ describe.each(backends())('override requests on $name', (backend) => {
     await new Promise((r) => setTimeout(r, 1_200));
     expect(catalogs).toBeLessThanOrEqual(Math.floor((Date.now() - from) / 1000) + 1);
     expect(catalogs).toBeLessThan(10);
+
+    // A supervisor made a cashier stops getting the requests at the hub's next look at its screens' users.
+    const demoted = await user('manager', 'demoted');
+    const screen = await open(demoted);
+    expect(await screen.emitWithAck('subscribe', { venueId })).toMatchObject({ ok: true, supervisor: true });
+    const rooms = () => app.runtime.hub!.io.of('/desk').sockets.get(screen.id!)?.rooms;
+    expect(rooms()?.has(`supervisors:${venueId}`)).toBe(true);
+    await t.db.query("UPDATE users SET role = 'frontdesk' WHERE id = $1", [demoted.id]);
+    await eventually(
+      () => rooms() && !rooms()!.has(`supervisors:${venueId}`),
+      'the demoted supervisor out of the room',
+    );
+    expect(rooms()?.has(`venue:${venueId}`), 'still a desk of the venue').toBe(true);
   });
 
   // Races need several sessions: PostgreSQL only.
