@@ -4,6 +4,7 @@ import { MAX_BATCH_SCANS } from '../../lib/schemas/scan.ts';
 import { encodeTicketCode } from '../../lib/ticket-code.ts';
 import { GroupMemory, nextBatch, SimGateDevice } from './gate-device.ts';
 import { buildOrder, chooseSlot, fakeGuide, fitToCatalog, GROUP_SIZE, planGroup, slotNeed } from './orders.ts';
+import { admittedMembers, type Person } from './visitors.ts';
 
 const type = (code: string, slotRequired = true) => ({
   code,
@@ -149,5 +150,23 @@ describe("a gate's offline rule for group codes", () => {
     } finally {
       device.disconnect();
     }
+  });
+});
+
+describe('who a group scan let in', () => {
+  const members: Person[] = ['ADULT', 'SENIOR', 'ADULT', 'CHILD', 'ADULT'].map((t, i) => ({
+    entry: `T${i}`,
+    entryType: t,
+  }));
+  const codes = (ps: Person[]) => ps.map((p) => p.entry);
+
+  it('takes the tickets per type the answer names, in the order order', () => {
+    expect(codes(admittedMembers(members, 3, { ADULT: 2, CHILD: 1 }))).toEqual(['T0', 'T2', 'T3']);
+  });
+
+  it('takes them from the front when the answer names no types (offline)', () => {
+    expect(codes(admittedMembers(members, 3))).toEqual(['T0', 'T1', 'T2']);
+    expect(codes(admittedMembers(members, 9))).toEqual(['T0', 'T1', 'T2', 'T3', 'T4']);
+    expect(admittedMembers(members, 0)).toEqual([]);
   });
 });

@@ -9,7 +9,9 @@ import {
   chooseSlot,
   expo,
   fakeCustomer,
+  fakeGuide,
   fitToCatalog,
+  planGroup,
   planParty,
   randomInt,
   slotNeed,
@@ -30,6 +32,8 @@ const REFUND_P = 0.01;
 const MAX_RESENDS = 2;
 /** Pause of a channel after an error it cannot fix by itself (ms). */
 const ERROR_BACKOFF_MS = 10_000;
+/** Mean time from a tour group's booking to its coach at the gate (simulated minutes): agencies book on the way. */
+const GROUP_ARRIVAL_SIM_MIN = 30;
 
 /** Today's and later catalogs, shared by the channels, refreshed every 30 s and after a sold-out answer. */
 export class Catalogs {
@@ -185,7 +189,8 @@ export class SalesChannel {
     );
     if (slot) return { catalog, plan, slot };
     // After the last slot (or with every slot full) the window still sells passes without a slot.
-    if (date !== today || !profile.walkUp || !catalog.types.some((t) => t.code === 'TWO-DAY')) return 'full';
+    if (date !== today || !profile.walkUp || plan.kind === 'group' || !catalog.types.some((t) => t.code === 'TWO-DAY'))
+      return 'full';
     plan = { kind: 'two-day', persons: plan.persons.map(() => 'TWO-DAY'), ropeway: 0 };
     return { catalog, plan };
   }
@@ -197,7 +202,7 @@ export class SalesChannel {
     const today = catalogs.today(local.day);
     let date = today;
     if (!profile.walkUp && Math.random() < profile.advanceShare) date = addDays(today, randomInt(1, 7));
-    const wanted = planParty(profile);
+    const wanted = Math.random() < profile.groupShare ? planGroup() : planParty(profile);
     let offer = await this.offer(date, today, local, wanted);
     if (offer === 'full' && date === today && !profile.walkUp) {
       // Nothing left today: online buyers book tomorrow instead.
@@ -208,13 +213,14 @@ export class SalesChannel {
       stats.soldOut++;
       tlog.say(
         `full:${this.code}`,
-        `${this.code}: no room for a party of ${wanted.persons.length} on ${date}; customers turned away`,
+        `${this.code}: no room for a ${wanted.kind === 'group' ? 'tour group' : 'party'} of ${wanted.persons.length} on ${date}; customers turned away`,
       );
       this.backoff(ERROR_BACKOFF_MS);
       return;
     }
     if (!offer) return;
     const { catalog, plan, slot } = offer;
+    const guide = plan.kind === 'group' ? fakeGuide() : undefined;
 
     const ref = `${this.code}-${date.replaceAll('-', '')}-${this.deps.runId}${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
     const order = buildOrder({
@@ -224,6 +230,7 @@ export class SalesChannel {
       catalog,
       slot: slot?.start,
       ...(profile.named ? { customer: fakeCustomer(), paidAt: new Date(now).toISOString() } : {}),
+      ...(guide ? { group: guide } : {}),
     });
     const res = await this.send(order);
     if (!res.ok) return this.failed(res, date);
@@ -233,6 +240,7 @@ export class SalesChannel {
     stats.tickets += tickets.length;
     stats.revenueFen += amountFen(catalog, order.items);
     catalogs.consume(date, slot?.start, slotNeed(plan, catalog), plan.persons.length);
+    const groupCode = guide ? this.soldGroup(res.body, plan, date, slot, guide) : undefined;
 
     if (Math.random() < REPLAY_P) await this.replay(order, res.body.orderId);
     let isRefunded = false;
@@ -242,7 +250,35 @@ export class SalesChannel {
       return;
     }
     if (isRefunded && Math.random() >= REFUNDED_SHOW_UP_P) return;
-    this.deps.visitors.add(this.party(plan, tickets, slot, isRefunded));
+    if (groupCode && !isRefunded) stats.groups.bookedToday += tickets.length;
+    this.deps.visitors.add(this.party(plan, tickets, slot, isRefunded, groupCode, guide));
+  }
+
+  /** Counts and announces a sold tour group; its group code, or undefined when the answer has none. */
+  private soldGroup(
+    body: TOrderResponse,
+    plan: PartyPlan,
+    date: string,
+    slot: TSlot | undefined,
+    guide: { guideName: string; guidePhone: string },
+  ): string | undefined {
+    const { stats, tlog } = this.deps;
+    stats.groups.orders++;
+    if (!body.groupCode) {
+      tlog.say(
+        `group-code:${this.code}`,
+        `${this.code}: group order ${body.orderCode ?? body.orderId} came back without a groupCode; its members scan one by one`,
+      );
+      return undefined;
+    }
+    const types = new Map<string, number>();
+    for (const p of plan.persons) types.set(p, (types.get(p) ?? 0) + 1);
+    tlog.say(
+      `group-sold:${body.groupCode}`,
+      `${this.code}: sold a tour group of ${plan.persons.length} (${[...types].map(([t, n]) => `${n} ${t}`).join(', ')}) ` +
+        `for ${date}${slot ? ` ${slot.start}` : ''}, guide ${guide.guideName} ${guide.guidePhone}, group code ${body.groupCode.slice(0, 8)}…`,
+    );
+    return body.groupCode;
   }
 
   /** Sends an order; a lost answer is sent again under the same ref, which the server answers idempotently. */
@@ -317,11 +353,14 @@ export class SalesChannel {
     tickets: TOrderResponse['tickets'],
     slot: TSlot | undefined,
     isRefunded: boolean,
+    groupCode?: string,
+    guide?: { guideName: string },
   ): Party {
     const { clock, profile } = this.deps;
     const now = Date.now();
-    let arriveAt = now + 2_000 + clock.realMs(expo(profile.arrivalSimMin));
+    let arriveAt = now + 2_000 + clock.realMs(expo(groupCode ? GROUP_ARRIVAL_SIM_MIN : profile.arrivalSimMin));
     let earlyUntil: number | undefined;
+    let lastAt: number | undefined;
     if (slot) {
       const w = slotWindow(slot);
       const openAt = now + msUntilLocalMinute(clock, w.from, now);
@@ -335,6 +374,7 @@ export class SalesChannel {
         }
       }
       if (arriveAt > closeAt) arriveAt = uniform(Math.max(now, openAt), Math.max(now, closeAt));
+      lastAt = closeAt;
     }
     return {
       channel: this.code,
@@ -342,7 +382,9 @@ export class SalesChannel {
       persons: personsOf(tickets),
       arriveAt,
       ...(earlyUntil ? { earlyUntil } : {}),
+      ...(lastAt ? { lastAt } : {}),
       ...(isRefunded ? { refunded: true } : {}),
+      ...(groupCode ? { group: { code: groupCode, guide: guide?.guideName ?? '' } } : {}),
     };
   }
 }

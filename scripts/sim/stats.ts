@@ -26,10 +26,28 @@ export class SimStats {
   serverUnavailable = 0;
   scanErrors = 0;
 
-  reject(reason: string | undefined): void {
-    this.rejected++;
+  /** Tour groups (团体): orders sold with a group code, and what became of them at the gates. */
+  readonly groups = {
+    orders: 0,
+    /** Persons booked in those orders for today, and groups that came. */
+    bookedToday: 0,
+    arrived: 0,
+    /** Group code scans at the gates, the persons they let in, and those decided by an offline gate. */
+    scans: 0,
+    admitted: 0,
+    offlineScans: 0,
+    /** Second scans for members who came later, and how many they let in. */
+    stragglerScans: 0,
+    stragglers: 0,
+    /** Members who never came (the desk shows booked > arrived). */
+    noShows: 0,
+  };
+
+  /** Refusals of `n` persons (a group scan stands for its headcount). */
+  reject(reason: string | undefined, n = 1): void {
+    this.rejected += n;
     const r = reason ?? 'none';
-    this.reasons.set(r, (this.reasons.get(r) ?? 0) + 1);
+    this.reasons.set(r, (this.reasons.get(r) ?? 0) + n);
   }
 
   get scans(): number {

@@ -30,6 +30,15 @@ const RIDE_P = 0.9;
 const HOTEL_GUEST_P = 0.4;
 /** Share of entries through the main gate; the rest arrive by the county road at the east gate. */
 const MAIN_GATE_P = 0.72;
+/** Share of tour groups of which a few members come later than the coach: the guide scans the group code again for them. */
+const GROUP_STRAGGLER_P = 0.3;
+/** Stragglers come this many simulated minutes after their group. */
+const GROUP_STRAGGLER_SIM_MIN: [number, number] = [5, 20];
+/** Share of tour groups of which one or two booked members never come (the desk shows booked > arrived). */
+const GROUP_NO_SHOW_P = 0.2;
+/** A group's visit (simulated minutes); its members then leave one by one over the next GROUP_EXIT_SPREAD_SIM_MIN. */
+const GROUP_VISIT_SIM_MIN: [number, number] = [120, 300];
+const GROUP_EXIT_SPREAD_SIM_MIN = 25;
 
 export interface Person {
   /** The code shown at the park gates (the entry ticket, or the adult part of a combo). */
@@ -49,6 +58,26 @@ export interface Party {
   earlyUntil?: number;
   /** The order was refunded: whoever comes is turned away. */
   refunded?: boolean;
+  /** Real epoch ms after which the party's slot no longer admits (latecomers come before). */
+  lastAt?: number;
+  /** A tour group: the guide's group code, scanned with the headcount at a group lane of the main gate. */
+  group?: { code: string; guide: string };
+}
+
+/**
+ * The persons a group scan let in, in the order the server takes the group's tickets (the order's
+ * own): per type as its answer says, the rest (an offline gate knows no types) from the front.
+ */
+export function admittedMembers(waiting: Person[], admitted: number, types: Record<string, number> = {}): Person[] {
+  const taken = new Set<Person>();
+  for (const [type, n] of Object.entries(types)) {
+    for (const p of waiting.filter((x) => x.entryType === type && !taken.has(x)).slice(0, n)) taken.add(p);
+  }
+  for (const p of waiting) {
+    if (taken.size >= admitted) break;
+    taken.add(p);
+  }
+  return waiting.filter((p) => taken.has(p)).slice(0, admitted);
 }
 
 interface Routes {
@@ -157,6 +186,14 @@ export class Visitors {
   }
 
   stop(): void {
+    const g = this.deps.stats.groups;
+    if (g.orders)
+      this.deps.tlog.say(
+        'groups-total',
+        `tour groups: ${g.orders} sold, ${g.bookedToday} persons booked for today, ${g.arrived} groups came; ` +
+          `${g.scans} group scans (${g.offlineScans} decided offline) let in ${g.admitted} persons, ` +
+          `of them ${g.stragglers} stragglers in ${g.stragglerScans} second scans; ${g.noShows} booked members did not come`,
+      );
     this.isStopped = true;
     for (const { ac } of this.parties.values()) ac.abort();
     this.parties.clear();
@@ -190,10 +227,11 @@ export class Visitors {
     direction: 'in' | 'out',
     expect: Expect,
     label: string,
+    count?: number,
   ): Promise<ScanOutcome | undefined> {
     const device = this.device(gate);
     if (!device || this.isStopped) return undefined;
-    const o = await device.scan(code, direction);
+    const o = await device.scan(code, direction, count);
     const { stats, tlog } = this.deps;
     if (o.error) {
       if (o.error !== 'stopped') {
@@ -203,15 +241,26 @@ export class Visitors {
       return o;
     }
     if (o.offline) stats.offlineQueued++;
-    if (o.result === 'admit') stats.admitted++;
-    else stats.reject(o.offline ? `offline-${o.reason ?? 'reject'}` : o.reason);
+    // Persons: a group scan stands for its headcount, of which `admitted` went through.
+    const persons = o.group?.requested ?? 1;
+    const through = o.result === 'admit' ? (o.group?.admitted ?? 1) : 0;
+    stats.admitted += through;
+    if (persons > through) stats.reject(o.offline ? `offline-${o.reason ?? 'reject'}` : o.reason, persons - through);
+    if (o.group) {
+      stats.groups.scans++;
+      stats.groups.admitted += through;
+      if (o.offline) stats.groups.offlineScans++;
+    }
     if (!o.offline) {
       const ok =
         expect === 'admit'
-          ? o.result === 'admit' || o.reason === 'capacity'
+          ? (o.result === 'admit' && through === persons) || o.reason === 'capacity'
           : o.result === 'reject' && expect.includes(o.reason!);
       if (!ok) {
-        const got = o.result === 'admit' ? 'admitted' : `refused (${o.reason})`;
+        const got =
+          o.result === 'admit'
+            ? `admitted${o.group ? ` ${through} of ${persons}${o.reason ? ` (others ${o.reason})` : ''}` : ''}`
+            : `refused (${o.reason})`;
         tlog.say(
           `surprise:${label}:${o.reason ?? o.result}`,
           `gate ${gate.code}: ${label} ${code.slice(0, 8)}… ${direction} ${got}, expected ${expect === 'admit' ? 'admit' : expect.join('/')}`,
@@ -294,7 +343,135 @@ export class Visitors {
     }
   }
 
+  /**
+   * A tour group: the coach stops at the main gate and the guide takes the group to its handheld
+   * lane, where the group code is scanned once with the headcount present. A few may come later
+   * (a second scan for them), one or two may never come. Inside, the members go their own ways and
+   * leave one by one through the exit turnstiles with their own tickets.
+   */
+  private async runGroup(
+    party: Party & { group: { code: string; guide: string } },
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { clock, stats, tlog } = this.deps;
+    const wait = (ms: number) => sleep(Math.max(0, ms), undefined, { signal });
+    const simWait = (minA: number, minB: number) => wait(clock.realMs(uniform(minA, minB)));
+    const r = this.routes;
+    await wait(party.arriveAt - Date.now());
+    const { code } = party.group;
+    const persons = party.persons;
+    const booked = persons.length;
+    const name = `group ${code.slice(0, 8)}… (${party.channel}, ${booked} booked, guide ${party.group.guide})`;
+    const side = r.mainIn.length ? r.mainIn : r.eastIn;
+    const lanes = side.filter((g) => g.kind === 'handheld');
+    const lane = () => (lanes.length ? lanes[randomInt(0, lanes.length - 1)] : this.pick(side, true));
+    const gate = lane();
+    if (!gate) return;
+    this.incidents(side, signal);
+
+    if (party.refunded) {
+      await this.scan(gate, code, 'in', ['refunded'], 'refunded group', booked);
+      return;
+    }
+    if (party.earlyUntil && Date.now() < party.earlyUntil - 60_000) {
+      await this.scan(gate, code, 'in', ['outside_slot'], 'early group', booked);
+      await wait(party.earlyUntil - Date.now() + uniform(5_000, 90_000));
+    }
+
+    const noShows = booked > 4 && Math.random() < GROUP_NO_SHOW_P ? randomInt(1, 2) : 0;
+    const late =
+      booked - noShows > 2 && Math.random() < GROUP_STRAGGLER_P ? randomInt(1, Math.min(5, booked - noShows - 2)) : 0;
+    const present = booked - noShows - late;
+
+    // The coach's headcount; when the zone is full the group waits and the guide tries again.
+    let o: ScanOutcome | undefined;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if (attempt) await simWait(8, 15);
+      o = await this.scan(gate, code, 'in', 'admit', 'group', present);
+      if (o?.result === 'admit' || o?.reason !== 'capacity') break;
+    }
+    if (o?.result !== 'admit') {
+      tlog.say(`group:${code}`, `${name}: turned away at ${gate.code} (${o?.error ?? o?.reason ?? 'no gate'})`);
+      return;
+    }
+    stats.groups.arrived++;
+    stats.groups.noShows += noShows;
+    if (!o.offline && !o.group)
+      tlog.say('surprise:group-ack', `gate ${gate.code}: ${name}: the answer to a group scan has no \`group\``);
+    let inside = admittedMembers(persons, o.group?.admitted ?? present, o.group?.types);
+    // Until an offline scan is uploaded the server's count and choice of tickets do not include it.
+    const hadOffline = o.offline;
+    const plan = [late ? `${late} come later` : '', noShows ? `${noShows} will not come` : '']
+      .filter(Boolean)
+      .join(', ');
+    tlog.say(
+      `group:${code}`,
+      `${name}: ${inside.length} of ${present} let in at ${gate.code}${o.offline ? ' (offline, decided by the handheld)' : ''}` +
+        `${o.group?.left !== undefined ? `, ${o.group.left} left` : ''}${plan ? `; ${plan}` : ''}`,
+    );
+    this.checkLeft(name, o, booked - inside.length);
+    const leaveAt = Date.now() + clock.realMs(uniform(...GROUP_VISIT_SIM_MIN));
+
+    if (late) {
+      const from = Date.now();
+      const comeAt = Math.min(
+        from + clock.realMs(uniform(...GROUP_STRAGGLER_SIM_MIN)),
+        party.lastAt ?? Number.POSITIVE_INFINITY,
+      );
+      await wait(comeAt - from);
+      const afterMin = Math.round(((Date.now() - from) * clock.speed) / 60_000);
+      const again = lane() ?? gate;
+      const s = await this.scan(again, code, 'in', 'admit', 'group stragglers', late);
+      if (s?.result === 'admit') {
+        const waiting = persons.filter((p) => !inside.includes(p));
+        // After an offline scan the server may have given these persons' tickets to the first scan: go by order.
+        const more = admittedMembers(waiting, s.group?.admitted ?? late, hadOffline ? {} : s.group?.types);
+        inside = [...inside, ...more];
+        stats.groups.stragglerScans++;
+        stats.groups.stragglers += more.length;
+        tlog.say(
+          `group:${code}:late`,
+          `${name}: ${more.length} stragglers let in ${afterMin} simulated minutes later ` +
+            `at ${again.code}${s.offline ? ' (offline)' : ''}${s.group?.left !== undefined ? `, ${s.group.left} left` : ''}`,
+        );
+        if (!hadOffline) this.checkLeft(name, s, booked - inside.length);
+      }
+    }
+    await this.leaveOneByOne(inside, leaveAt, signal);
+  }
+
+  /** A note when the server's count of a group's unused tickets is not what the simulator expects. */
+  private checkLeft(name: string, o: ScanOutcome, expected: number): void {
+    if (o.offline || o.group?.left === undefined || o.group.left === expected) return;
+    this.deps.tlog.say(
+      `surprise:group-left`,
+      `${name}: the server counts ${o.group.left} of its tickets unused, the simulator ${expected}`,
+    );
+  }
+
+  /**
+   * A group's members leave on their own after its visit ends, spread over a while, each through an
+   * exit turnstile of the main gate (where the coach waits) with their own ticket.
+   */
+  private async leaveOneByOne(members: Person[], leaveAt: number, signal: AbortSignal): Promise<void> {
+    const { clock } = this.deps;
+    const outs = this.routes.mainOut.length ? this.routes.mainOut : this.routes.eastOut;
+    const turnstiles = outs.filter((g) => g.kind === 'turnstile');
+    const exits = members
+      .map((p) => ({ p, at: leaveAt + clock.realMs(uniform(0, GROUP_EXIT_SPREAD_SIM_MIN)) }))
+      .sort((a, b) => a.at - b.at);
+    const scans: Promise<unknown>[] = [];
+    for (const { p, at } of exits) {
+      await sleep(Math.max(0, at - Date.now()), undefined, { signal });
+      const gate = turnstiles.length ? turnstiles[randomInt(0, turnstiles.length - 1)] : this.pick(outs, false, 'out');
+      // Several turnstiles at once: one person's scan does not hold up the next.
+      scans.push(this.pass([p], gate, 'out', (x) => x.entry, signal));
+    }
+    await Promise.all(scans);
+  }
+
   private async run(party: Party, signal: AbortSignal): Promise<void> {
+    if (party.group) return this.runGroup({ ...party, group: party.group }, signal);
     const { clock } = this.deps;
     const wait = (ms: number) => sleep(Math.max(0, ms), undefined, { signal });
     const simWait = (minA: number, minB: number) => wait(clock.realMs(uniform(minA, minB)));
