@@ -182,11 +182,8 @@ async function decideExpanded(rt: Runtime, device: DeviceAuthRow, sent: TGateSca
     const { idNumber, count, ...rest } = s;
     const from = scans.length;
     const group = rest.code === undefined ? null : normalizeGroupCode(rest.code);
-    if (group) {
-      const { code: _sent, ...scan } = rest;
-      for (let k = 1; k <= (count ?? 1); k++)
-        scans.push({ ...scan, id: `${s.id}/${k}`, group: { code: group, count: count ?? 1 } });
-    } else if (idNumber !== undefined)
+    if (group) scans.push(...groupMembers(rest, group, count ?? 1));
+    else if (idNumber !== undefined)
       scans.push({ ...rest, holderIdx: rt.sales!.idCrypto.blindIndex(idNumber).toString('hex') });
     else scans.push(rest);
     spans.push({ from, to: scans.length, ...(group ? { group } : {}) });

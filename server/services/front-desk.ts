@@ -1076,5 +1076,17 @@ export async function admitGroupAtDesk(rt: Runtime, actor: TActor, input: unknow
     undefined,
     { userId: actor.id! },
   );
-  return groupAnswer(rt.db, rt.config, desk, id, code, acks);
+  const answer = await groupAnswer(rt.db, rt.config, desk, id, code, acks);
+  const admitted = 'group' in answer ? (answer.group?.admitted ?? 0) : 0;
+  if (admitted)
+    await rt.db.transaction((tx) =>
+      audit(tx, actor, {
+        action: 'gate.group_admit',
+        venueId: gate.venue_id,
+        subjectKind: 'gate',
+        subjectId: gate.id,
+        after: { group: code, direction: i.direction, requested: i.count, admitted },
+      }),
+    );
+  return answer;
 }

@@ -139,6 +139,7 @@ export const frontDeskRouter = createTRPCRouter({
     .query(({ ctx, input }) => checkGroupAtDesk(ctx.rt, input)),
   /** A group's headcount let in by hand (团体检票): never more than its unused tickets. */
   admitGroup: procedure('frontdesk', { resource: 'gate', key: 'gateId' })
+    .meta({ audit: 'gate.group_admit' })
     .input(ZGroupAdmit)
     .mutation(({ ctx, input }) => admitGroupAtDesk(ctx.rt, ctx.actor, input)),
   /** Overrides at the venue's desks in the last 30 days, per supervisor and reason. */
