@@ -16,6 +16,10 @@ export const SCAN_REASONS = [
   'invalid',
   'replaced',
   'ambiguous',
+  'no_rides_left',
+  'ride_too_soon',
+  'attraction_closed',
+  'not_inside',
 ] as const;
 export type TScanReason = (typeof SCAN_REASONS)[number];
 
@@ -99,7 +103,13 @@ export type TScanAck =
       id: string;
       result: 'admit' | 'reject';
       reason?: TScanReason;
-      ticket?: { type: string; entriesLeft?: number };
+      ticket?: {
+        type: string;
+        entriesLeft?: number;
+        /** At an attraction: rides, or points on a points card, left after this ride. */
+        ridesLeft?: number;
+        pointsLeft?: number;
+      };
       /** A group code's scan: how many it admitted of how many asked, and how many are left. */
       group?: TGroupAck;
       /** Uploaded offline scans: recorded as facts, not re-decided. */

@@ -460,6 +460,9 @@ describe('zones, refunds and capacity', () => {
         const t: TTicketState = { ...s, status: 'refunded' };
         const d = decide(t, r, c);
         if (c.direction === 'in' || !t.inside) expect(d).toEqual({ result: 'reject', reason: 'refunded' });
+        else if (t.entriesDay !== null && c.day < t.entriesDay)
+          // A scan from before the ticket's last entry day does not move it (only an upload can be that late).
+          expect(d).toMatchObject({ result: 'admit', into: null, outOf: null, next: { inside: t.inside } });
         else
           expect(d).toMatchObject({
             result: 'admit',
@@ -561,7 +564,13 @@ describe('recordOffline', () => {
     fc.assert(
       fc.property(arbState, arbRules, arbScan, (t, r, c) => {
         const before = structuredClone(t);
-        expect(recordOffline(t, r, c, 'reject')).toEqual({ next: null, into: null, outOf: null, conflict: false });
+        expect(recordOffline(t, r, c, 'reject')).toEqual({
+          next: null,
+          into: null,
+          outOf: null,
+          crossings: { entry: false, exit: false, inferred: null },
+          conflict: false,
+        });
         expect(t).toEqual(before);
       }),
       { numRuns: RUNS },
@@ -588,7 +597,9 @@ describe('recordOffline', () => {
                 zoneId: c.zoneId,
               },
         );
-        expect(rec.into).toBe(late ? null : c.zoneId);
+        // Into the gate's zone, unless it is already there today (a move within a zone moves nothing).
+        const there = t.inside && t.entriesDay === c.day && t.zoneId === c.zoneId;
+        expect(rec.into).toBe(late || there ? null : c.zoneId);
         const d = decide(t, r, c);
         const refused = d.result === 'reject' && d.reason !== 'capacity';
         expect(rec.conflict).toBe(refused);
@@ -610,10 +621,21 @@ describe('recordOffline', () => {
     fc.assert(
       fc.property(arbState, arbRules, arbScan, (t, r, c0) => {
         const rec = recordOffline(t, r, { ...c0, direction: 'out' }, 'admit');
+        const wasInside = t.inside && t.entriesDay === c0.day;
+        const late = t.entriesDay !== null && c0.day < t.entriesDay;
+        // Out without having been seen in today: the entry is inferred (today's, no allowance used).
+        const seen =
+          wasInside || late
+            ? {}
+            : { entriesDay: c0.day, entriesOnDay: t.entriesDay === c0.day ? t.entriesOnDay : 0, entryInferred: true };
+        // An exit from an earlier day than the ticket's last entry is history: it does not move the ticket.
         expect(rec).toEqual({
-          next: { ...t, inside: false, zoneId: null },
+          next: late ? t : { ...t, ...seen, inside: false, zoneId: null },
           into: null,
-          outOf: t.inside && t.entriesDay === c0.day ? t.zoneId : null,
+          outOf: wasInside ? t.zoneId : null,
+          crossings: wasInside
+            ? { entry: false, exit: true, inferred: null }
+            : { entry: true, exit: true, inferred: 'entry' },
           conflict: false,
         });
       }),
