@@ -8,6 +8,11 @@ export interface DeviceAuthRow {
   zone_id: number;
   /** A boundary gate: its admissions count as entries and exits of the venue. */
   perimeter: boolean;
+  /** What the gate is in the zone graph (docs/zone-graph.md); absent: perimeter or transfer by `perimeter`. */
+  edge?: 'perimeter' | 'transfer' | 'attraction' | 'checkpoint';
+  /** Where an `out` leads (null: out of the venue). */
+  other_zone_id?: number | null;
+  attraction_id?: number | null;
 }
 
 /** The device holding this token hash, unless revoked. */
@@ -16,7 +21,7 @@ export async function findActiveDeviceByTokenHash(
   tokenHash: Buffer,
 ): Promise<DeviceAuthRow | undefined> {
   const r = await db.query<DeviceAuthRow>(
-    `SELECT d.id, d.gate_id, g.code AS gate_code, g.venue_id, g.zone_id, g.perimeter
+    `SELECT d.id, d.gate_id, g.code AS gate_code, g.venue_id, g.zone_id, g.perimeter, g.edge, g.other_zone_id, g.attraction_id
      FROM devices d JOIN gates g ON g.id = d.gate_id
      WHERE d.token_hash = $1 AND d.revoked_at IS NULL`,
     [tokenHash],

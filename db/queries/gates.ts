@@ -33,10 +33,16 @@ export interface GateForDesk {
   venue_id: number;
   zone_id: number;
   perimeter: boolean;
+  edge: 'perimeter' | 'transfer' | 'attraction' | 'checkpoint';
+  other_zone_id: number | null;
+  attraction_id: number | null;
 }
 
 export async function findGateForDesk(db: Queryable, id: number): Promise<GateForDesk | undefined> {
-  const r = await db.query<GateForDesk>('SELECT id, code, venue_id, zone_id, perimeter FROM gates WHERE id = $1', [id]);
+  const r = await db.query<GateForDesk>(
+    'SELECT id, code, venue_id, zone_id, perimeter, edge, other_zone_id, attraction_id FROM gates WHERE id = $1',
+    [id],
+  );
   return r.rows[0];
 }
 
@@ -99,15 +105,18 @@ export async function upsertGate(
     direction: string;
     kind: string;
     position: [number, number];
-    perimeter?: boolean;
+    /** What the gate is in the zone graph (default perimeter), where an `out` leads, and its attraction. */
+    edge?: 'perimeter' | 'transfer' | 'attraction' | 'checkpoint';
+    other_zone_id?: number | null;
+    attraction_id?: number | null;
   },
 ): Promise<number> {
   const r = await db.query<{ id: number }>(
-    `INSERT INTO gates (venue_id, zone_id, code, name_zh, name_en, direction, kind, position, perimeter)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `INSERT INTO gates (venue_id, zone_id, code, name_zh, name_en, direction, kind, position, edge, other_zone_id, attraction_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
      ON CONFLICT (venue_id, code) DO UPDATE SET zone_id = EXCLUDED.zone_id, name_zh = EXCLUDED.name_zh,
        name_en = EXCLUDED.name_en, direction = EXCLUDED.direction, kind = EXCLUDED.kind, position = EXCLUDED.position,
-       perimeter = EXCLUDED.perimeter
+       edge = EXCLUDED.edge, other_zone_id = EXCLUDED.other_zone_id, attraction_id = EXCLUDED.attraction_id
      RETURNING id`,
     [
       g.venue_id,
@@ -118,7 +127,9 @@ export async function upsertGate(
       g.direction,
       g.kind,
       JSON.stringify(g.position),
-      g.perimeter ?? true,
+      g.edge ?? 'perimeter',
+      g.other_zone_id ?? null,
+      g.attraction_id ?? null,
     ],
   );
   return r.rows[0].id;

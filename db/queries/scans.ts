@@ -24,6 +24,16 @@ export interface TicketForScan {
   max_entries_per_day: number | null;
   entry_window_before_min: number;
   allowed_zone_ids: number[] | null;
+  /** Today's entry was inferred at an inner gate (an upload from its perimeter gate confirms it). */
+  entry_inferred: boolean;
+  moved_at: Date | null;
+  points_used: number;
+  /** False for an attraction-only type (a ropeway ticket without park entry). */
+  park_entry: boolean;
+  points: number | null;
+  /** Time-of-day validity (夜场票), 'HH:MM:SS', or null for the whole day. */
+  hours_from: string | null;
+  hours_to: string | null;
 }
 
 /**
@@ -36,7 +46,8 @@ export async function lockTicketsByCode(tx: Queryable, codes: string[], lock = t
   const r = await tx.query<TicketForScan>(
     `SELECT t.id, t.code, t.venue_id, t.type_id, tt.code AS type_code, t.status, t.valid_from, t.valid_to,
             t.slot_start::text, t.slot_end::text, t.entries, t.entries_on_day, t.entries_day, t.inside, t.zone_id,
-            tt.entry_policy, tt.anti_passback, tt.max_entries_per_day, tt.entry_window_before_min, tt.allowed_zone_ids
+            tt.entry_policy, tt.anti_passback, tt.max_entries_per_day, tt.entry_window_before_min, tt.allowed_zone_ids,
+            t.entry_inferred, t.moved_at, t.points_used, tt.park_entry, tt.points, tt.hours_from::text, tt.hours_to::text
      FROM tickets t JOIN ticket_types tt ON tt.id = t.type_id
      WHERE t.code = ANY($1::text[])
      ORDER BY t.id
@@ -54,8 +65,12 @@ export interface TScanUndo {
   after: { entries: number; entriesOnDay: number; entriesDay: string | null; inside: boolean; zoneId: number | null };
   into: number | null;
   outOf: number | null;
-  /** Which venue total the admission added to (boundary gates only). */
+  /** Which venue total the admission added to (boundary gates only); older undo records have only this. */
   counted: 'entries' | 'exits' | null;
+  /** The venue crossings it counted (docs/zone-graph.md): undone together. */
+  crossings?: { entry: boolean; exit: boolean; inferred: 'entry' | 'exit' | null };
+  /** An attraction ride it used: what the ticket had used before. */
+  ride?: { attractionId: number; before: { used: number; lastAt: number | null } | null; pointsBefore: number };
 }
 
 export interface StoredScanRequest {
@@ -118,7 +133,13 @@ export interface ScanSettlement {
   settledHash: string;
   response: unknown;
   /** The stored row becomes the gate's act (undefined: the gate agreed with the server, the row stays). */
-  row?: { result: 'admit' | 'reject'; reason: string | null; conflict: boolean };
+  row?: {
+    result: 'admit' | 'reject';
+    reason: string | null;
+    conflict: boolean;
+    crossing?: 'entry' | 'exit' | 'both' | null;
+    inferred?: 'entry' | 'exit' | null;
+  };
 }
 
 /**
@@ -137,9 +158,11 @@ export async function settleScans(tx: Queryable, rows: ScanSettlement[]): Promis
        WHERE s.device_id = k.device_id AND s.scan_id = k.scan_id AND s.settled_hash IS NULL
        RETURNING 1
      ), gs AS (
-       UPDATE gate_scans g SET result = c.result, reason = c.reason, conflict = c.conflict, offline = true
-       FROM unnest($5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::text[], $10::text[], $11::boolean[])
-         AS c(gate_id, at, device_id, scan_id, result, reason, conflict)
+       UPDATE gate_scans g SET result = c.result, reason = c.reason, conflict = c.conflict, offline = true,
+         crossing = c.crossing, inferred = c.inferred
+       FROM unnest($5::int[], $6::timestamptz[], $7::int[], $8::text[], $9::text[], $10::text[], $11::boolean[],
+                   $12::text[], $13::text[])
+         AS c(gate_id, at, device_id, scan_id, result, reason, conflict, crossing, inferred)
        WHERE g.gate_id = c.gate_id AND g.at = c.at AND g.device_id = c.device_id AND g.scan_id = c.scan_id
      )
      SELECT count(*)::int AS settled FROM sr`,
@@ -155,6 +178,8 @@ export async function settleScans(tx: Queryable, rows: ScanSettlement[]): Promis
       changed.map((r) => r.row!.result),
       changed.map((r) => r.row!.reason),
       changed.map((r) => r.row!.conflict),
+      changed.map((r) => r.row!.crossing ?? null),
+      changed.map((r) => r.row!.inferred ?? null),
     ],
   );
   return r.rows[0].settled;
@@ -218,6 +243,9 @@ export interface TicketUpdate {
   inside: boolean;
   zoneId: number | null;
   at: Date;
+  entryInferred?: boolean;
+  movedAt?: Date | null;
+  pointsUsed?: number;
 }
 
 export interface GateScanRow {
@@ -238,9 +266,12 @@ export interface GateScanRow {
   manualUserId?: number | null;
   overrideReason?: string | null;
   supervisorId?: number | null;
+  /** The venue crossings the scan counted, and which was inferred (docs/zone-graph.md). */
+  crossing?: 'entry' | 'exit' | 'both' | null;
+  inferred?: 'entry' | 'exit' | null;
 }
 
-/** The gate_scans rows as unnest() parameters from $p on (16 of them). */
+/** The gate_scans rows as unnest() parameters from $p on (18 of them). */
 function gateScanSource(p: number): string {
   const types = [
     'timestamptz',
@@ -259,9 +290,11 @@ function gateScanSource(p: number): string {
     'int',
     'text',
     'int',
+    'text',
+    'text',
   ];
   return `INSERT INTO gate_scans (at, venue_id, zone_id, gate_id, device_id, scan_id, ticket_id, type_id, direction, result, reason, offline, conflict,
-       manual_user_id, override_reason, supervisor_id)
+       manual_user_id, override_reason, supervisor_id, crossing, inferred)
      SELECT * FROM unnest(${types.map((t, i) => `$${p + i}::${t}[]`).join(', ')})`;
 }
 function gateScanParams(rows: GateScanRow[]): unknown[] {
@@ -282,6 +315,8 @@ function gateScanParams(rows: GateScanRow[]): unknown[] {
     rows.map((r) => r.manualUserId ?? null),
     rows.map((r) => r.overrideReason ?? null),
     rows.map((r) => r.supervisorId ?? null),
+    rows.map((r) => r.crossing ?? null),
+    rows.map((r) => r.inferred ?? null),
   ];
 }
 
@@ -301,9 +336,12 @@ export async function writeScanFacts(
     `/* ingest:writeScanFacts */ WITH tu AS (
        UPDATE tickets t SET entries = u.entries, entries_on_day = u.entries_on_day, entries_day = u.entries_day,
          inside = u.inside, zone_id = u.zone_id, last_scan_at = u.at,
-         first_entry_at = CASE WHEN u.entries = 0 THEN NULL WHEN t.first_entry_at IS NULL AND u.entries > 0 THEN u.at ELSE t.first_entry_at END
-       FROM unnest($1::bigint[], $2::int[], $3::int[], $4::date[], $5::boolean[], $6::int[], $7::timestamptz[])
-         AS u(id, entries, entries_on_day, entries_day, inside, zone_id, at)
+         first_entry_at = CASE WHEN u.entries = 0 THEN NULL WHEN t.first_entry_at IS NULL AND u.entries > 0 THEN u.at ELSE t.first_entry_at END,
+         entry_inferred = COALESCE(u.entry_inferred, t.entry_inferred), moved_at = COALESCE(u.moved_at, t.moved_at),
+         points_used = COALESCE(u.points_used, t.points_used)
+       FROM unnest($1::bigint[], $2::int[], $3::int[], $4::date[], $5::boolean[], $6::int[], $7::timestamptz[],
+                   $${ROW_BASE}::boolean[], $${ROW_BASE + 1}::timestamptz[], $${ROW_BASE + 2}::int[])
+         AS u(id, entries, entries_on_day, entries_day, inside, zone_id, at, entry_inferred, moved_at, points_used)
        WHERE t.id = u.id
      ), sr AS (
        INSERT INTO scan_requests (device_id, scan_id, request_hash, response, undo)
@@ -324,8 +362,90 @@ export async function writeScanFacts(
       requests.map((r) => JSON.stringify(r.response)),
       requests.map((r) => (r.undo ? JSON.stringify(r.undo) : null)),
       ...gateScanParams(scans),
+      tickets.map((r) => r.entryInferred ?? null),
+      tickets.map((r) => r.movedAt ?? null),
+      tickets.map((r) => r.pointsUsed ?? null),
     ],
   );
+}
+
+/** Where the ticket columns past the gate_scans rows start in writeScanFacts' parameters. */
+const ROW_BASE = 13 + 18;
+
+/** Rides a batch used, per ticket and attraction (the ticket rows are locked by the batch). */
+export interface RideUpdate {
+  ticketId: number;
+  attractionId: number;
+  rides: number;
+  lastRideAt: Date | null;
+}
+
+export async function writeRides(tx: Queryable, rows: RideUpdate[]): Promise<void> {
+  if (!rows.length) return;
+  await tx.query(
+    `/* ingest:writeRides */ INSERT INTO ticket_rides (ticket_id, attraction_id, rides, last_ride_at)
+     SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::timestamptz[])
+     ON CONFLICT (ticket_id, attraction_id) DO UPDATE SET rides = EXCLUDED.rides, last_ride_at = EXCLUDED.last_ride_at`,
+    [
+      rows.map((r) => r.ticketId),
+      rows.map((r) => r.attractionId),
+      rows.map((r) => r.rides),
+      rows.map((r) => r.lastRideAt),
+    ],
+  );
+}
+
+/** The rides these tickets used at these attractions. */
+export async function findRides(
+  tx: Queryable,
+  ticketIds: number[],
+  attractionIds: number[],
+): Promise<{ ticket_id: number; attraction_id: number; rides: number; last_ride_at: Date | null }[]> {
+  if (!ticketIds.length || !attractionIds.length) return [];
+  const r = await tx.query<{ ticket_id: number; attraction_id: number; rides: number; last_ride_at: Date | null }>(
+    `SELECT ticket_id, attraction_id, rides, last_ride_at FROM ticket_rides
+     WHERE ticket_id = ANY($1::bigint[]) AND attraction_id = ANY($2::int[])`,
+    [ticketIds, attractionIds],
+  );
+  return r.rows;
+}
+
+/** The rides ticket types include (项目票): per attraction, a number or null for unlimited. */
+export async function findTypeRides(
+  tx: Queryable,
+  typeIds: number[],
+): Promise<{ type_id: number; attraction_id: number; rides: number | null }[]> {
+  if (!typeIds.length) return [];
+  const r = await tx.query<{ type_id: number; attraction_id: number; rides: number | null }>(
+    'SELECT type_id, attraction_id, rides FROM ticket_type_rides WHERE type_id = ANY($1::int[])',
+    [typeIds],
+  );
+  return r.rows;
+}
+
+/** An attraction as its gates decide: hours, ride gap, points, and a manager's closure or throttle. */
+export interface AttractionForScan {
+  id: number;
+  venue_id: number;
+  code: string;
+  opens: string;
+  closes: string;
+  ride_gap_min: number;
+  points: number;
+  closed: boolean;
+  rides_per_min: number | null;
+}
+
+export async function findAttractions(tx: Queryable, ids: number[]): Promise<AttractionForScan[]> {
+  if (!ids.length) return [];
+  const r = await tx.query<AttractionForScan>(
+    `SELECT a.id, a.venue_id, a.code, a.opens::text, a.closes::text, a.ride_gap_min, a.points,
+            COALESCE(c.closed, false) AS closed, c.rides_per_min
+     FROM attractions a LEFT JOIN attraction_controls c ON c.attraction_id = a.id
+     WHERE a.id = ANY($1::int[])`,
+    [ids],
+  );
+  return r.rows;
 }
 
 export interface CounterDelta {

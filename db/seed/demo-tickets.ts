@@ -22,6 +22,14 @@ export interface DemoTicketType {
   drawsDayQuota?: boolean;
   /** Real-name (实名制): every ticket names its holder. */
   realName?: boolean;
+  /** False for an attraction-only ticket (no park entry); default true. */
+  parkEntry?: boolean;
+  /** Rides included (项目票), per attraction code: a number or null for unlimited; share of the price in fen. */
+  rides?: { attraction: string; rides: number | null; share: number }[];
+  /** A points card (点数卡): points in all. */
+  points?: number;
+  /** Time-of-day validity (夜场票), 'HH:MM'. */
+  hours?: [string, string];
 }
 
 export const DEMO_TICKET_TYPES: DemoTicketType[] = [
@@ -93,18 +101,18 @@ export const DEMO_TICKET_TYPES: DemoTicketType[] = [
     realName: true,
   },
   {
+    // Attraction-only (for visitors who have their entry already): one ride up and one down.
     code: 'ROPEWAY',
     nameZh: '索道往返票',
     nameEn: 'Ropeway return',
     category: 'other',
     price: 12000,
-    entryPolicy: 'multi',
-    antiPassback: false,
-    maxPerDay: 2,
-    zones: ['ROPEWAY-LOWER', 'ROPEWAY-UPPER'],
+    parkEntry: false,
+    rides: [{ attraction: 'ROPEWAY', rides: 2, share: 12000 }],
     drawsDayQuota: false,
   },
   {
+    // Park entry with a ropeway return on the same ticket: the ride carries the visitor up and down.
     code: 'COMBO',
     nameZh: '门票+索道套票',
     nameEn: 'Entry + ropeway combo',
@@ -112,10 +120,49 @@ export const DEMO_TICKET_TYPES: DemoTicketType[] = [
     price: 28000,
     weekend: 30000,
     holiday: 33000,
-    bundle: [
-      { type: 'ADULT', qty: 1 },
-      { type: 'ROPEWAY', qty: 1 },
+    slot: true,
+    rides: [{ attraction: 'ROPEWAY', rides: 2, share: 9000 }],
+  },
+  {
+    code: 'SKI-DAY',
+    nameZh: '滑雪日票（含入园）',
+    nameEn: 'Ski day pass (with entry)',
+    category: 'adult',
+    price: 38000,
+    weekend: 42000,
+    holiday: 46000,
+    entryPolicy: 'multi',
+    antiPassback: true,
+    maxPerDay: 2,
+    rides: [
+      { attraction: 'LIFT-A', rides: null, share: 12000 },
+      { attraction: 'LIFT-B', rides: null, share: 8000 },
+      { attraction: 'CARPET', rides: null, share: 2000 },
     ],
+  },
+  {
+    code: 'SKI-10',
+    nameZh: '高速吊椅十次卡（含入园）',
+    nameEn: 'Express chairlift 10 rides (with entry)',
+    category: 'adult',
+    price: 26000,
+    rides: [{ attraction: 'LIFT-A', rides: 10, share: 10000 }],
+  },
+  {
+    code: 'POINTS',
+    nameZh: '雪场点数卡100点（含入园）',
+    nameEn: 'Ski points card, 100 points (with entry)',
+    category: 'adult',
+    price: 30000,
+    points: 100,
+  },
+  {
+    code: 'NIGHT',
+    nameZh: '夜场票（17:00–22:00）',
+    nameEn: 'Night session (17:00–22:00)',
+    category: 'adult',
+    price: 9000,
+    hours: ['17:00', '22:00'],
   },
 ];
 

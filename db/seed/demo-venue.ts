@@ -33,6 +33,21 @@ export interface DemoZone {
   polygon: [number, number][];
 }
 
+/** An attraction (项目): a ropeway, a ski lift, a magic carpet, with its gates (gates name it). */
+export interface DemoAttraction {
+  code: string;
+  nameZh: string;
+  nameEn: string;
+  kind: 'ropeway' | 'lift' | 'carpet' | 'show' | 'ride';
+  hourlyCapacity: number;
+  opens: string;
+  closes: string;
+  /** Lift anti-passback (minutes); 0 where the stations differ (a ropeway's return ride). */
+  rideGapMin: number;
+  /** What a ride costs on the points card. */
+  points: number;
+}
+
 export interface DemoGate {
   /** Unique, short (<= 8 chars), e.g. 'MG-01'. */
   code: string;
@@ -40,6 +55,18 @@ export interface DemoGate {
   nameEn: string;
   /** The zone this gate leads INTO (for direction 'in'). */
   zoneCode: string;
+  /**
+   * What the gate is in the zone graph (docs/zone-graph.md): the venue's boundary, a passage
+   * between zones, an attraction's boarding gate, or a checkpoint that moves nobody.
+   */
+  edge: 'perimeter' | 'transfer' | 'attraction' | 'checkpoint';
+  /**
+   * Where an `out` leads: the zone on the gate's other side (none: out of the venue). An attraction
+   * gate stands in its zone and boards the attraction: the ride ends here, or at the far station.
+   */
+  otherZoneCode?: string;
+  /** Attraction gates: the attraction they board. */
+  attraction?: string;
   direction: 'in' | 'out' | 'both';
   kind: 'turnstile' | 'handheld';
   /** Plan coordinates, on or just inside the border of the zone polygon. */
@@ -55,6 +82,7 @@ export interface DemoVenue {
   capacity: number;
   plan: { image: string; width: number; height: number };
   zones: DemoZone[];
+  attractions: DemoAttraction[];
   gates: DemoGate[];
 }
 
@@ -249,6 +277,72 @@ export const DEMO_VENUE: DemoVenue = {
         [1520, 1002],
       ],
     },
+    {
+      code: 'SKI-AREA',
+      nameZh: '云顶滑雪场',
+      nameEn: 'Summit Ski Area',
+      kind: 'scenic',
+      capacity: 900,
+      warnRatio: 0.8,
+      criticalRatio: 0.95,
+      polygon: [
+        [330, 170],
+        [600, 150],
+        [632, 262],
+        [566, 336],
+        [382, 336],
+        [318, 262],
+      ],
+    },
+  ],
+
+  // The ropeway climbs from its lower station to the upper one (a ride is a transfer between the
+  // two station zones); the ski area at the summit has two chairlifts and a magic carpet.
+  attractions: [
+    {
+      code: 'ROPEWAY',
+      nameZh: '云岭索道',
+      nameEn: 'Yunling Ropeway',
+      kind: 'ropeway',
+      hourlyCapacity: 1200,
+      opens: '08:00',
+      closes: '17:30',
+      rideGapMin: 0,
+      points: 0,
+    },
+    {
+      code: 'LIFT-A',
+      nameZh: '云顶高速吊椅',
+      nameEn: 'Summit express chairlift',
+      kind: 'lift',
+      hourlyCapacity: 1800,
+      opens: '08:30',
+      closes: '16:30',
+      rideGapMin: 5,
+      points: 10,
+    },
+    {
+      code: 'LIFT-B',
+      nameZh: '林间吊椅',
+      nameEn: 'Forest chairlift',
+      kind: 'lift',
+      hourlyCapacity: 1200,
+      opens: '08:30',
+      closes: '16:30',
+      rideGapMin: 5,
+      points: 8,
+    },
+    {
+      code: 'CARPET',
+      nameZh: '初级道魔毯',
+      nameEn: 'Beginner magic carpet',
+      kind: 'carpet',
+      hourlyCapacity: 600,
+      opens: '08:30',
+      closes: '16:30',
+      rideGapMin: 0,
+      points: 2,
+    },
   ],
 
   gates: [
@@ -259,6 +353,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '南门1号闸机',
       nameEn: 'Main Gate turnstile 1',
       zoneCode: 'MAIN-PLAZA',
+      edge: 'perimeter',
       direction: 'in',
       kind: 'turnstile',
       position: [700, 1326],
@@ -268,6 +363,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '南门2号闸机',
       nameEn: 'Main Gate turnstile 2',
       zoneCode: 'MAIN-PLAZA',
+      edge: 'perimeter',
       direction: 'in',
       kind: 'turnstile',
       position: [730, 1325],
@@ -277,6 +373,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '南门3号闸机',
       nameEn: 'Main Gate turnstile 3',
       zoneCode: 'MAIN-PLAZA',
+      edge: 'perimeter',
       direction: 'in',
       kind: 'turnstile',
       position: [760, 1324],
@@ -286,6 +383,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '南门4号闸机',
       nameEn: 'Main Gate turnstile 4',
       zoneCode: 'MAIN-PLAZA',
+      edge: 'perimeter',
       direction: 'in',
       kind: 'turnstile',
       position: [790, 1323],
@@ -295,6 +393,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '南门5号闸机',
       nameEn: 'Main Gate turnstile 5',
       zoneCode: 'MAIN-PLAZA',
+      edge: 'perimeter',
       direction: 'in',
       kind: 'turnstile',
       position: [820, 1322],
@@ -304,6 +403,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '南门6号出口闸机',
       nameEn: 'Main Gate exit turnstile 6',
       zoneCode: 'MAIN-PLAZA',
+      edge: 'perimeter',
       direction: 'out',
       kind: 'turnstile',
       position: [870, 1321],
@@ -313,6 +413,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '南门7号出口闸机',
       nameEn: 'Main Gate exit turnstile 7',
       zoneCode: 'MAIN-PLAZA',
+      edge: 'perimeter',
       direction: 'out',
       kind: 'turnstile',
       position: [900, 1320],
@@ -322,6 +423,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '南门团队/无障碍通道',
       nameEn: 'Main Gate group & accessible lane',
       zoneCode: 'MAIN-PLAZA',
+      edge: 'perimeter',
       direction: 'both',
       kind: 'handheld',
       position: [935, 1319],
@@ -333,6 +435,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '东门1号闸机',
       nameEn: 'East Gate turnstile 1',
       zoneCode: 'EAST-PLAZA',
+      edge: 'perimeter',
       direction: 'in',
       kind: 'turnstile',
       position: [1918, 858],
@@ -342,6 +445,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '东门2号闸机',
       nameEn: 'East Gate turnstile 2',
       zoneCode: 'EAST-PLAZA',
+      edge: 'perimeter',
       direction: 'in',
       kind: 'turnstile',
       position: [1925, 882],
@@ -351,6 +455,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '东门3号出口闸机',
       nameEn: 'East Gate exit turnstile 3',
       zoneCode: 'EAST-PLAZA',
+      edge: 'perimeter',
       direction: 'out',
       kind: 'turnstile',
       position: [1922, 906],
@@ -360,6 +465,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '东门团队通道',
       nameEn: 'East Gate group lane',
       zoneCode: 'EAST-PLAZA',
+      edge: 'perimeter',
       direction: 'both',
       kind: 'handheld',
       position: [1912, 928],
@@ -372,6 +478,9 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '索道下站1号检票闸机',
       nameEn: 'Ropeway lower boarding turnstile 1',
       zoneCode: 'ROPEWAY-LOWER',
+      edge: 'attraction',
+      otherZoneCode: 'ROPEWAY-UPPER',
+      attraction: 'ROPEWAY',
       direction: 'in',
       kind: 'turnstile',
       position: [1160, 1044],
@@ -381,6 +490,9 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '索道下站2号检票闸机',
       nameEn: 'Ropeway lower boarding turnstile 2',
       zoneCode: 'ROPEWAY-LOWER',
+      edge: 'attraction',
+      otherZoneCode: 'ROPEWAY-UPPER',
+      attraction: 'ROPEWAY',
       direction: 'in',
       kind: 'turnstile',
       position: [1166, 1070],
@@ -390,6 +502,8 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '索道下站出站闸机',
       nameEn: 'Ropeway lower exit turnstile',
       zoneCode: 'ROPEWAY-LOWER',
+      edge: 'transfer',
+      otherZoneCode: 'MAIN-PLAZA',
       direction: 'out',
       kind: 'turnstile',
       position: [1240, 1100],
@@ -402,6 +516,9 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '索道上站1号检票闸机',
       nameEn: 'Ropeway upper boarding turnstile 1',
       zoneCode: 'ROPEWAY-UPPER',
+      edge: 'attraction',
+      otherZoneCode: 'ROPEWAY-LOWER',
+      attraction: 'ROPEWAY',
       direction: 'in',
       kind: 'turnstile',
       position: [1388, 430],
@@ -411,6 +528,9 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '索道上站2号检票闸机',
       nameEn: 'Ropeway upper boarding turnstile 2',
       zoneCode: 'ROPEWAY-UPPER',
+      edge: 'attraction',
+      otherZoneCode: 'ROPEWAY-LOWER',
+      attraction: 'ROPEWAY',
       direction: 'in',
       kind: 'turnstile',
       position: [1391, 452],
@@ -420,6 +540,8 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '索道上站出站闸机',
       nameEn: 'Ropeway upper exit turnstile',
       zoneCode: 'ROPEWAY-UPPER',
+      edge: 'transfer',
+      otherZoneCode: 'TIANCHI',
       direction: 'out',
       kind: 'turnstile',
       position: [1300, 388],
@@ -431,6 +553,7 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '酒店大堂核验点',
       nameEn: 'Lodge lobby check point',
       zoneCode: 'HOTEL',
+      edge: 'perimeter',
       direction: 'both',
       kind: 'handheld',
       position: [1590, 998],
@@ -440,6 +563,8 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '酒店景区通道闸机',
       nameEn: 'Lodge park-side turnstile',
       zoneCode: 'HOTEL',
+      edge: 'transfer',
+      otherZoneCode: 'EAST-PLAZA',
       direction: 'both',
       kind: 'turnstile',
       position: [1560, 878],
@@ -451,6 +576,8 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '游客中心入口',
       nameEn: 'Visitor Center entrance',
       zoneCode: 'VISITOR-CENTER',
+      edge: 'transfer',
+      otherZoneCode: 'MAIN-PLAZA',
       direction: 'both',
       kind: 'handheld',
       position: [1015, 1236],
@@ -462,6 +589,8 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '峡谷入口闸机',
       nameEn: 'Gorge entrance turnstile',
       zoneCode: 'FEIPU-GORGE',
+      edge: 'transfer',
+      otherZoneCode: 'MAIN-PLAZA',
       direction: 'in',
       kind: 'turnstile',
       position: [842, 894],
@@ -471,6 +600,8 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '峡谷出口闸机',
       nameEn: 'Gorge exit turnstile',
       zoneCode: 'FEIPU-GORGE',
+      edge: 'transfer',
+      otherZoneCode: 'MAIN-PLAZA',
       direction: 'out',
       kind: 'turnstile',
       position: [866, 898],
@@ -480,6 +611,8 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '天池检票点',
       nameEn: 'Heavenly Lake ticket check',
       zoneCode: 'TIANCHI',
+      edge: 'transfer',
+      otherZoneCode: 'ROPEWAY-UPPER',
       direction: 'in',
       kind: 'handheld',
       position: [822, 440],
@@ -489,6 +622,8 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '迎客松检票点',
       nameEn: 'Welcoming Pine ticket check',
       zoneCode: 'YINGKESONG',
+      edge: 'transfer',
+      otherZoneCode: 'MAIN-PLAZA',
       direction: 'both',
       kind: 'handheld',
       position: [540, 770],
@@ -498,6 +633,8 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '云海观景台检票点',
       nameEn: 'Sea of Clouds ticket check',
       zoneCode: 'YUNHAI',
+      edge: 'transfer',
+      otherZoneCode: 'ROPEWAY-UPPER',
       direction: 'in',
       kind: 'handheld',
       position: [1486, 286],
@@ -507,9 +644,56 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '古寺山门检票点',
       nameEn: 'Temple gate ticket check',
       zoneCode: 'GUSI-TEMPLE',
+      edge: 'checkpoint',
       direction: 'in',
       kind: 'handheld',
       position: [1440, 600],
+    },
+
+    // Summit ski area: the trail from Heavenly Lake, two chairlifts and a magic carpet.
+    {
+      code: 'SK-01',
+      nameZh: '滑雪场入口',
+      nameEn: 'Ski area entrance',
+      zoneCode: 'SKI-AREA',
+      edge: 'transfer',
+      otherZoneCode: 'TIANCHI',
+      direction: 'both',
+      kind: 'handheld',
+      position: [626, 262],
+    },
+    {
+      code: 'LA-01',
+      nameZh: '高速吊椅检票闸机',
+      nameEn: 'Express chairlift turnstile',
+      zoneCode: 'SKI-AREA',
+      edge: 'attraction',
+      attraction: 'LIFT-A',
+      direction: 'in',
+      kind: 'turnstile',
+      position: [410, 322],
+    },
+    {
+      code: 'LB-01',
+      nameZh: '林间吊椅检票闸机',
+      nameEn: 'Forest chairlift turnstile',
+      zoneCode: 'SKI-AREA',
+      edge: 'attraction',
+      attraction: 'LIFT-B',
+      direction: 'in',
+      kind: 'turnstile',
+      position: [520, 326],
+    },
+    {
+      code: 'LC-01',
+      nameZh: '魔毯检票点',
+      nameEn: 'Magic carpet check',
+      zoneCode: 'SKI-AREA',
+      edge: 'attraction',
+      attraction: 'CARPET',
+      direction: 'in',
+      kind: 'handheld',
+      position: [346, 250],
     },
   ],
 };

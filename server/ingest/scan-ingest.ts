@@ -4,8 +4,11 @@ import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import {
   applyCounts,
   findGateScans,
+  findAttractions,
   findGroupTicketCodes,
+  findRides,
   findScanRequests,
+  findTypeRides,
   lockOccupancy,
   lockTicketsByCode,
   readOccupancy,
@@ -18,8 +21,10 @@ import {
   type ScanSettlement,
   type StoredScanRequest,
   type TicketForScan,
+  type RideUpdate,
   type TicketUpdate,
   type TScanUndo,
+  writeRides,
 } from '../../db/queries/scans.ts';
 import { normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { findHolderTickets } from '../../db/queries/front-desk.ts';
@@ -27,7 +32,16 @@ import { localTime, minutesOf } from '../../lib/venue-time.ts';
 import type { TScan, TScanAck, TScanReason } from '../../lib/schemas/scan.ts';
 import type { TLogger } from '../logger.ts';
 import { metrics } from '../metrics.ts';
-import { decide, recordOffline, type TScanContext, type TTicketRules, type TTicketState } from './decide.ts';
+import {
+  decide,
+  leadsTo,
+  recordOffline,
+  type TCrossings,
+  type TGateEdge,
+  type TScanContext,
+  type TTicketRules,
+  type TTicketState,
+} from './decide.ts';
 import { getOrInsert } from '../../lib/map.ts';
 
 /** Scans waiting for the database beyond this many get an explicit retry-later answer. */
@@ -155,8 +169,9 @@ function onlineHash(scan: TScan): string {
 }
 
 /**
- * What an online first entry changed, which is not stored (most admissions are first entries, and
- * the hot path writes less): the ticket had no entries, was nowhere, and came into the gate's zone.
+ * What an online first entry at the perimeter changed, which is not stored (most admissions are
+ * first entries, and the hot path writes less): the ticket had no entries, was nowhere, and came
+ * into the gate's zone, one entry of the venue.
  */
 function impliedUndo(day: string, device: DeviceAuthRow): TScanUndo {
   return {
@@ -165,7 +180,8 @@ function impliedUndo(day: string, device: DeviceAuthRow): TScanUndo {
     after: { entries: 1, entriesOnDay: 1, entriesDay: day, inside: true, zoneId: device.zone_id },
     into: device.zone_id,
     outOf: null,
-    counted: device.perimeter === false ? null : 'entries',
+    counted: 'entries',
+    crossings: ENTRY_ONLY,
   };
 }
 
@@ -208,19 +224,33 @@ function pickGroupTicket(
   );
 }
 
+/**
+ * A ticket as a batch decides it: its row, and for the attractions the batch's gates board, the
+ * rides its type includes and the rides it used (loaded once the row is locked).
+ */
+export type TBatchTicket = TicketForScan & {
+  typeRides?: Record<number, number | null>;
+  rides?: Record<number, { used: number; lastAt: number | null }>;
+};
+
 /** A ticket's type rules as the admission decision reads them. */
-export function rulesOf(t: TicketForScan): TTicketRules {
+export function rulesOf(t: TBatchTicket): TTicketRules {
   return {
     entryPolicy: t.entry_policy,
     antiPassback: t.anti_passback,
     maxEntriesPerDay: t.max_entries_per_day,
     entryWindowBeforeMin: t.entry_window_before_min,
     allowedZoneIds: t.allowed_zone_ids,
+    parkEntry: t.park_entry ?? true,
+    points: t.points ?? null,
+    hoursFrom: t.hours_from ? minutesOf(t.hours_from) : null,
+    hoursTo: t.hours_to ? minutesOf(t.hours_to) : null,
+    ...(t.typeRides ? { rides: t.typeRides } : {}),
   };
 }
 
 /** A ticket's state as the admission decision reads it. */
-export function stateOf(t: TicketForScan): TTicketState {
+export function stateOf(t: TBatchTicket): TTicketState {
   return {
     status: t.status,
     validFrom: t.valid_from,
@@ -232,6 +262,27 @@ export function stateOf(t: TicketForScan): TTicketState {
     entriesDay: t.entries_day,
     inside: t.inside,
     zoneId: t.zone_id,
+    entryInferred: t.entry_inferred ?? false,
+    movedAt: t.moved_at ? new Date(t.moved_at).getTime() : null,
+    pointsUsed: t.points_used ?? 0,
+    ...(t.rides ? { rides: t.rides } : {}),
+  };
+}
+
+/** What a gate is in the zone graph, for devices whose row predates it (tests build such rows). */
+export function edgeOf(device: DeviceAuthRow): TGateEdge {
+  return device.edge ?? (device.perimeter === false ? 'transfer' : 'perimeter');
+}
+
+const NO_CROSSINGS: TCrossings = { entry: false, exit: false, inferred: null };
+const ENTRY_ONLY: TCrossings = { entry: true, exit: false, inferred: null };
+const ENTRY_AND_EXIT: TCrossings = { entry: true, exit: true, inferred: 'entry' };
+
+/** The gate_scans form of the crossings an admission counted. */
+function crossingOf(c: TCrossings): { crossing: 'entry' | 'exit' | 'both' | null; inferred: 'entry' | 'exit' | null } {
+  return {
+    crossing: c.entry && c.exit ? 'both' : c.entry ? 'entry' : c.exit ? 'exit' : null,
+    inferred: c.inferred,
   };
 }
 
@@ -588,7 +639,7 @@ export class ScanIngest {
         codes.set(i, code === 'ambiguous' ? null : code);
       }
     }
-    const tickets = new Map(
+    const tickets = new Map<string, TBatchTicket>(
       (
         await lockTicketsByCode(
           tx,
@@ -597,6 +648,34 @@ export class ScanIngest {
         )
       ).map((t) => [t.code, t]),
     );
+    // Attraction gates: their attractions, the rides the tickets' types include and what they used.
+    const attractions = new Map(
+      (
+        await findAttractions(tx, [
+          ...new Set(decided.map((i) => batch[i].device.attraction_id).filter((a): a is number => a != null)),
+        ])
+      ).map((a) => [a.id, a]),
+    );
+    if (attractions.size && tickets.size) {
+      const list = [...tickets.values()];
+      const typeRides = await findTypeRides(tx, [...new Set(list.map((t) => t.type_id))]);
+      const used = await findRides(
+        tx,
+        list.map((t) => t.id),
+        [...attractions.keys()],
+      );
+      for (const t of list) {
+        t.typeRides = {};
+        for (const r of typeRides) if (r.type_id === t.type_id) t.typeRides[r.attraction_id] = r.rides;
+        t.rides = {};
+        for (const r of used)
+          if (r.ticket_id === t.id)
+            t.rides[r.attraction_id] = {
+              used: r.rides,
+              lastAt: r.last_ride_at ? new Date(r.last_ride_at).getTime() : null,
+            };
+      }
+    }
     const contexts = new Map<number, TScanContext>();
     const nowLocal = new Map<number, ReturnType<typeof localTime>>();
     const occKeys = new Map<string, { zoneId: number; day: string }>();
@@ -627,14 +706,30 @@ export class ScanIngest {
       const lt = scan.local
         ? localTime(scan.at, clock.timezone, clock.resetMinute)
         : getOrInsert(nowLocal, device.venue_id, () => localTime(now, clock.timezone, clock.resetMinute));
+      const a = device.attraction_id != null ? attractions.get(device.attraction_id) : undefined;
       contexts.set(i, {
         direction: scan.direction,
         day: lt.day,
         minute: lt.minute,
         zoneId: device.zone_id,
         zoneHasRoom: true,
+        edge: edgeOf(device),
+        otherZoneId: device.other_zone_id ?? null,
+        at: scan.local ? Math.min(scan.at.getTime(), now.getTime()) : now.getTime(),
+        ...(a
+          ? {
+              attraction: {
+                id: a.id,
+                open: !a.closed && lt.minute >= minutesOf(a.opens) && lt.minute < minutesOf(a.closes),
+                points: a.points,
+                rideGapMin: a.ride_gap_min,
+              },
+            }
+          : {}),
       });
       occKeys.set(`${device.zone_id}|${lt.day}`, { zoneId: device.zone_id, day: lt.day });
+      if (device.other_zone_id != null)
+        occKeys.set(`${device.other_zone_id}|${lt.day}`, { zoneId: device.other_zone_id, day: lt.day });
       for (const code of groups.get(i) ?? [codes.get(i) ?? '']) {
         const t = tickets.get(code);
         if (t?.zone_id) occKeys.set(`${t.zone_id}|${lt.day}`, { zoneId: t.zone_id, day: lt.day });
@@ -650,7 +745,8 @@ export class ScanIngest {
     const state = new Map<number, TTicketState>();
     const updates = new Map<number, TicketUpdate>();
     /** A ticket's new state, kept for the rest of the batch and written with it. */
-    const advance = (id: number, next: TTicketState, at: Date) => {
+    const rideUpdates = new Map<string, RideUpdate>();
+    const advance = (id: number, next: TTicketState, at: Date, attractionId?: number) => {
       state.set(id, next);
       updates.set(id, {
         id,
@@ -660,7 +756,31 @@ export class ScanIngest {
         inside: next.inside,
         zoneId: next.zoneId,
         at,
+        entryInferred: next.entryInferred ?? false,
+        movedAt: next.movedAt != null ? new Date(next.movedAt) : null,
+        pointsUsed: next.pointsUsed ?? 0,
       });
+      const ride = attractionId !== undefined ? next.rides?.[attractionId] : undefined;
+      if (ride)
+        rideUpdates.set(`${id}|${attractionId}`, {
+          ticketId: id,
+          attractionId: attractionId!,
+          rides: ride.used,
+          lastRideAt: ride.lastAt != null ? new Date(ride.lastAt) : null,
+        });
+    };
+    /** Counts the venue crossings an admission made (docs/zone-graph.md). */
+    const cross = (venueId: number, day: string, c: TCrossings, sign: 1 | -1 = 1) => {
+      if (!c.entry && !c.exit) return;
+      const cd = counter(venueId, day);
+      if (c.entry) cd.entries = (cd.entries ?? 0) + sign;
+      if (c.exit) cd.exits = (cd.exits ?? 0) + sign;
+    };
+    /** Room in the zone a scan leads into (exits to outside need none). */
+    const roomFor = (c: TScanContext) => {
+      const to = leadsTo(c);
+      const occ = to === null ? undefined : occupancy.get(`${to}|${c.day}`);
+      return !occ || occ.count < occ.capacity;
     };
     const deltas = new Map<string, number>();
     const scanRows: GateScanRow[] = [];
@@ -705,10 +825,7 @@ export class ScanIngest {
             members.map((c) => tickets.get(c)).filter((x): x is TicketForScan => !!x),
             (m) => state.get(m.id) ?? stateOf(m),
             settling.has(i) ? (storedRow?.ticket_id ?? null) : undefined,
-            (() => {
-              const occ = occupancy.get(`${ctx.zoneId}|${ctx.day}`);
-              return { ...ctx, zoneHasRoom: !occ || occ.count < occ.capacity };
-            })(),
+            { ...ctx, zoneHasRoom: roomFor(ctx) },
           )
         : code
           ? tickets.get(code)
@@ -729,9 +846,10 @@ export class ScanIngest {
           state,
           counter,
           move,
+          advance,
+          cross,
           now,
         });
-        if (r.update) updates.set(r.update.id, r.update);
         acks[i] = r.ack;
         settlements.push({
           gateId: device.gate_id,
@@ -748,17 +866,17 @@ export class ScanIngest {
       }
       let ack: TScanAck;
       let row: Pick<GateScanRow, 'result' | 'reason' | 'conflict'>;
+      let crossings: TCrossings = NO_CROSSINGS;
       const override = batch[i].manual?.override;
       if (override && t && t.venue_id === device.venue_id && !scan.local) {
         // A supervisor's override at the desk: the visitor goes in whatever the rules say (the
         // refusal they overrode is kept as the row's reason), counted like any admission.
         const current = state.get(t.id) ?? stateOf(t);
         const r = recordOffline(current, rulesOf(t), { ...ctx, zoneHasRoom: true }, 'admit');
-        if (r.next) {
-          advance(t.id, r.next, now);
-        }
+        if (r.next) advance(t.id, r.next, now, ctx.attraction?.id);
         move(r.into, ctx.day, 1);
         move(r.outOf, ctx.day, -1);
+        crossings = r.crossings;
         ack = { id: scan.id, result: 'admit', ticket: { type: t.type_code } };
         row = { result: 'admit', reason: r.reason ?? null, conflict: false };
       } else if (batch[i].forced && !scan.local) {
@@ -781,18 +899,22 @@ export class ScanIngest {
           ? { id: scan.id, result: scan.local, recorded: true, ...(conflict ? { conflict: true as const } : {}) }
           : { id: scan.id, result: 'reject', reason };
         row = { result: scan.local ?? 'reject', reason, conflict };
-        if (conflict) move(ctx.direction === 'in' ? ctx.zoneId : null, ctx.day, 1);
+        if (conflict && ctx.edge === 'perimeter') {
+          // Someone the gate let through on a code we cannot follow: into the zone, or in and out at once.
+          crossings = ctx.direction === 'in' ? ENTRY_ONLY : ENTRY_AND_EXIT;
+          if (ctx.direction === 'in') move(ctx.zoneId, ctx.day, 1);
+        }
       } else {
         const current = state.get(t.id) ?? stateOf(t);
         const rules = rulesOf(t);
-        const occ = occupancy.get(`${ctx.zoneId}|${ctx.day}`);
-        const c: TScanContext = { ...ctx, zoneHasRoom: !occ || occ.count < occ.capacity };
+        const c: TScanContext = { ...ctx, zoneHasRoom: roomFor(ctx) };
         if (scan.local) {
           const r = recordOffline(current, rules, c, scan.local);
           if (r.next) {
-            advance(t.id, r.next, scan.at);
+            advance(t.id, r.next, scan.at, ctx.attraction?.id);
             move(r.into, ctx.day, 1);
             move(r.outOf, ctx.day, -1);
+            crossings = r.crossings;
           }
           ack = {
             id: scan.id,
@@ -805,24 +927,47 @@ export class ScanIngest {
         } else {
           const d = decide(current, rules, c);
           if (d.result === 'admit') {
-            advance(t.id, d.next, now);
+            advance(t.id, d.next, now, d.ride?.attractionId);
             move(d.into, ctx.day, 1);
             move(d.outOf, ctx.day, -1);
+            crossings = d.crossings;
             if (d.into !== null) relied.add(`${d.into}|${ctx.day}`);
-            // A first entry's undo is implied (see impliedUndo); only the others are kept.
-            if (current.entries > 0 || scan.direction === 'out')
+            // A plain first entry's undo is implied (see impliedUndo); only the others are kept.
+            const implied =
+              ctx.edge === 'perimeter' &&
+              scan.direction === 'in' &&
+              current.entries === 0 &&
+              !current.entryInferred &&
+              d.outOf === null &&
+              !d.crossings.exit;
+            if (!implied)
               undos.set(i, {
                 day: ctx.day,
                 before: countsOf(current),
                 after: countsOf(d.next),
                 into: d.into,
                 outOf: d.outOf,
-                counted: device.perimeter === false ? null : scan.direction === 'in' ? 'entries' : 'exits',
+                counted: null,
+                crossings: d.crossings,
+                ...(d.ride
+                  ? {
+                      ride: {
+                        attractionId: d.ride.attractionId,
+                        before: current.rides?.[d.ride.attractionId] ?? null,
+                        pointsBefore: current.pointsUsed ?? 0,
+                      },
+                    }
+                  : {}),
               });
             ack = {
               id: scan.id,
               result: 'admit',
-              ticket: { type: t.type_code, ...(d.entriesLeft !== undefined ? { entriesLeft: d.entriesLeft } : {}) },
+              ticket: {
+                type: t.type_code,
+                ...(d.entriesLeft !== undefined ? { entriesLeft: d.entriesLeft } : {}),
+                ...(d.ride?.ridesLeft !== undefined ? { ridesLeft: d.ride.ridesLeft } : {}),
+                ...(d.ride?.pointsLeft !== undefined ? { pointsLeft: d.ride.pointsLeft } : {}),
+              },
             };
             row = { result: 'admit', reason: null, conflict: false };
           } else {
@@ -833,13 +978,10 @@ export class ScanIngest {
       }
       acks[i] = ack;
       const cd = counter(device.venue_id, ctx.day);
-      if (row.result === 'admit') {
-        // Only boundary gates count people entering and leaving the venue; inner gates move them between zones.
-        if (device.perimeter !== false) {
-          if (scan.direction === 'in') cd.entries = (cd.entries ?? 0) + 1;
-          else cd.exits = (cd.exits ?? 0) + 1;
-        }
-      } else {
+      // The venue's entries and exits are the crossings of its boundary (and the ones inferred at
+      // inner gates), so that entries - exits = the sum of the zones.
+      if (row.result === 'admit') cross(device.venue_id, ctx.day, crossings);
+      else {
         cd.rejects = (cd.rejects ?? 0) + 1;
         // An offline rejection may come without the gate's reason: it is in the total only.
         if (row.reason) {
@@ -855,7 +997,7 @@ export class ScanIngest {
         const a = activityOf(device, happened);
         a.scans++;
         if (row.result === 'reject') a.rejects++;
-        else if (device.perimeter !== false && scan.direction === 'in') a.entries++;
+        else if (crossings.entry) a.entries++;
         if (scan.local) {
           a.offlineScans++;
           if (row.result === 'reject') a.offlineRejects++;
@@ -879,6 +1021,7 @@ export class ScanIngest {
         manualUserId: batch[i].manual?.userId ?? null,
         overrideReason: batch[i].manual?.override?.reason ?? null,
         supervisorId: batch[i].manual?.override?.supervisorId ?? null,
+        ...(row.result === 'admit' ? crossingOf(crossings) : {}),
       });
     }
 
@@ -904,6 +1047,7 @@ export class ScanIngest {
         undo: undos.get(i),
       })),
     );
+    await writeRides(tx, [...rideUpdates.values()]);
     if ((await settleScans(tx, settlements)) < settlements.length) throw new SettledMeanwhile();
     const changes = [...new Set([...deltas.keys(), ...relied])]
       .filter((k) => (deltas.get(k) ?? 0) !== 0 || relied.has(k))
@@ -940,24 +1084,21 @@ export class ScanIngest {
     undo: TScanUndo | null;
     decidedDay: string;
     ctx: TScanContext;
-    ticket: TicketForScan | undefined;
+    ticket: TBatchTicket | undefined;
     state: Map<number, TTicketState>;
     counter: (venueId: number, day: string) => CounterDelta;
     move: (zoneId: number | null, day: string, d: number) => void;
+    advance: (id: number, next: TTicketState, at: Date, attractionId?: number) => void;
+    cross: (venueId: number, day: string, c: TCrossings, sign?: 1 | -1) => void;
     now: Date;
-  }): {
-    ack: TScanAck;
-    row?: { result: 'admit' | 'reject'; reason: string | null; conflict: boolean };
-    update?: TicketUpdate;
-  } {
+  }): { ack: TScanAck; row?: ScanSettlement['row'] } {
     const { job, server, ctx, ticket: t } = a;
     let { undo } = a;
     const { device, scan } = job;
     const local = scan.local!;
     const ticketOf = t ? { ticket: { type: t.type_code } } : {};
     if (server.result === local) return { ack: { ...server, recorded: true } };
-    const perimeter = device.perimeter !== false;
-    const count = (day: string, field: 'entries' | 'exits' | 'rejects' | 'conflicts', d: number) => {
+    const count = (day: string, field: 'rejects' | 'conflicts', d: number) => {
       const c = a.counter(device.venue_id, day);
       c[field] = (c[field] ?? 0) + d;
     };
@@ -973,28 +1114,21 @@ export class ScanIngest {
       byReason(a.decidedDay, server.reason, -1);
       let conflict = true;
       let reason: string | null = server.reason ?? null;
-      let update: TicketUpdate | undefined;
+      let crossings: TCrossings = NO_CROSSINGS;
       if (t) {
         const current = a.state.get(t.id) ?? stateOf(t);
         const r = recordOffline(current, rulesOf(t), { ...ctx, zoneHasRoom: true }, 'admit');
-        if (r.next) {
-          a.state.set(t.id, r.next);
-          update = {
-            id: t.id,
-            entries: r.next.entries,
-            entriesOnDay: r.next.entriesOnDay,
-            entriesDay: r.next.entriesDay,
-            inside: r.next.inside,
-            zoneId: r.next.zoneId,
-            at: scan.at,
-          };
-        }
+        if (r.next) a.advance(t.id, r.next, scan.at, ctx.attraction?.id);
         a.move(r.into, ctx.day, 1);
         a.move(r.outOf, ctx.day, -1);
+        crossings = r.crossings;
         conflict = r.conflict;
         reason = r.reason ?? null;
-      } else if (scan.direction === 'in') a.move(ctx.zoneId, ctx.day, 1);
-      if (perimeter) count(ctx.day, scan.direction === 'in' ? 'entries' : 'exits', 1);
+      } else if (ctx.edge === 'perimeter') {
+        crossings = scan.direction === 'in' ? ENTRY_ONLY : ENTRY_AND_EXIT;
+        if (scan.direction === 'in') a.move(ctx.zoneId, ctx.day, 1);
+      }
+      a.cross(device.venue_id, ctx.day, crossings);
       if (conflict) count(ctx.day, 'conflicts', 1);
       return {
         ack: {
@@ -1005,23 +1139,30 @@ export class ScanIngest {
           ...ticketOf,
           ...(conflict ? { conflict: true as const } : {}),
         },
-        row: { result: 'admit', reason, conflict },
-        update,
+        row: { result: 'admit', reason, conflict, ...crossingOf(crossings) },
       };
     }
     // Admitted by the server, turned away by the gate.
-    undo ??= scan.direction === 'in' ? impliedUndo(a.decidedDay, device) : null;
+    undo ??= scan.direction === 'in' && edgeOf(device) === 'perimeter' ? impliedUndo(a.decidedDay, device) : null;
     const day = undo?.day ?? a.decidedDay;
-    const counted = undo ? undo.counted : perimeter ? (scan.direction === 'in' ? 'entries' : 'exits') : null;
-    if (counted) count(day, counted, -1);
+    // What the admission counted: its crossings, or for undo records from before the zone graph the
+    // venue total it added to (boundary gates only).
+    const counted: TCrossings | null = undo
+      ? (undo.crossings ??
+        (undo.counted === 'entries'
+          ? ENTRY_ONLY
+          : undo.counted === 'exits'
+            ? { entry: false, exit: true, inferred: null }
+            : null))
+      : null;
+    if (counted) a.cross(device.venue_id, day, counted, -1);
     count(day, 'rejects', 1);
     byReason(day, scan.reason, 1);
-    let update: TicketUpdate | undefined;
     if (t) {
       const current = a.state.get(t.id) ?? stateOf(t);
       let next: TTicketState = current;
       if (undo && sameCounts(countsOf(current), undo.after)) next = { ...current, ...undo.before };
-      else if (scan.direction === 'in') {
+      else if (scan.direction === 'in' && (!undo || counted?.entry)) {
         // Scanned again since: take back only the entry itself.
         next = {
           ...current,
@@ -1029,18 +1170,15 @@ export class ScanIngest {
           entriesOnDay: current.entriesDay === day ? Math.max(0, current.entriesOnDay - 1) : current.entriesOnDay,
         };
       }
-      if (next !== current) {
-        a.state.set(t.id, next);
-        update = {
-          id: t.id,
-          entries: next.entries,
-          entriesOnDay: next.entriesOnDay,
-          entriesDay: next.entriesDay,
-          inside: next.inside,
-          zoneId: next.zoneId,
-          at: a.now,
+      // The ride it used, given back.
+      const ride = undo?.ride;
+      if (ride)
+        next = {
+          ...next,
+          rides: { ...next.rides, [ride.attractionId]: ride.before ?? { used: 0, lastAt: null } },
+          pointsUsed: ride.pointsBefore,
         };
-      }
+      if (next !== current) a.advance(t.id, next, a.now, ride?.attractionId);
     }
     if (undo) {
       a.move(undo.into, undo.day, -1);
@@ -1055,8 +1193,7 @@ export class ScanIngest {
         ...(scan.reason ? { reason: scan.reason } : {}),
         ...ticketOf,
       },
-      row: { result: 'reject', reason: scan.reason ?? null, conflict: false },
-      update,
+      row: { result: 'reject', reason: scan.reason ?? null, conflict: false, crossing: null, inferred: null },
     };
   }
 }

@@ -439,7 +439,7 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
       expect(await occ()).toBe(0);
     });
 
-    it('counts entries of the venue at its boundary gates only; inner gates move people between zones', async () => {
+    it('counts entries of the venue at its boundary; a ticket first seen inside is counted in, flagged as inferred', async () => {
       const [code] = await buy('T-MULTI', 1);
       const counters = async () =>
         (
@@ -448,27 +448,44 @@ describe.each(backends())('sales and gate streams on $name', (backend) => {
             today,
           ])
         ).rows[0]?.entries ?? 0;
-      const temple = (await t.db.query<{ id: number }>("SELECT id FROM zones WHERE code = 'GUSI-TEMPLE'")).rows[0].id;
-      const occ = async () =>
+      const zoneCount = async (zone: string) =>
         (
-          await t.db.query<{ count: number }>('SELECT count FROM occupancy WHERE zone_id = $1 AND day = $2', [
-            temple,
-            today,
-          ])
+          await t.db.query<{ count: number }>(
+            'SELECT o.count FROM occupancy o JOIN zones z ON z.id = o.zone_id WHERE z.code = $1 AND o.day = $2',
+            [zone, today],
+          )
         ).rows[0]?.count ?? 0;
-      const [e0, o0] = [await counters(), await occ()];
-      const inner = await device('GS-01');
-      expect(await inner.emitWithAck('scan', { id: 'inner-1', code, direction: 'in', at: now() })).toMatchObject({
+      const row = async (scanId: string) =>
+        (
+          await t.db.query<{ crossing: string | null; inferred: string | null }>(
+            'SELECT crossing, inferred FROM gate_scans WHERE scan_id = $1',
+            [scanId],
+          )
+        ).rows[0];
+      const [e0, temple0, plaza0] = [await counters(), await zoneCount('GUSI-TEMPLE'), await zoneCount('MAIN-PLAZA')];
+      // The temple is a checkpoint: it checks the ticket and moves nobody. A ticket never seen at a
+      // boundary gate (its gate was offline) is inside all the same: its entry is inferred and counted.
+      const temple = await device('GS-01');
+      expect(await temple.emitWithAck('scan', { id: 'inner-1', code, direction: 'in', at: now() })).toMatchObject({
         result: 'admit',
       });
-      expect(await counters()).toBe(e0);
-      expect(await occ()).toBe(o0 + 1);
+      expect(await counters()).toBe(e0 + 1);
+      expect(await zoneCount('GUSI-TEMPLE')).toBe(temple0 + 1);
+      expect(await row('inner-1')).toEqual({ crossing: 'entry', inferred: 'entry' });
+      // A ticket that came in at the main gate is in the main plaza; the temple checks it and it stays there.
       const [other] = await buy('T-MULTI', 1);
       const boundary = await device('MG-03');
       expect(
         await boundary.emitWithAck('scan', { id: 'boundary-1', code: other, direction: 'in', at: now() }),
       ).toMatchObject({ result: 'admit' });
-      expect(await counters()).toBe(e0 + 1);
+      expect(await row('boundary-1')).toEqual({ crossing: 'entry', inferred: null });
+      expect(
+        await temple.emitWithAck('scan', { id: 'inner-2', code: other, direction: 'in', at: now() }),
+      ).toMatchObject({ result: 'admit' });
+      expect(await row('inner-2')).toEqual({ crossing: null, inferred: null });
+      expect(await counters()).toBe(e0 + 2);
+      expect(await zoneCount('MAIN-PLAZA')).toBe(plaza0 + 1);
+      expect(await zoneCount('GUSI-TEMPLE')).toBe(temple0 + 1);
     });
 
     it('refuses entry to a full zone with reason capacity, and still lets people out', async () => {

@@ -333,11 +333,12 @@ describe.each(backends())('alarms, controls and the crowd policy on $name', (bac
   });
 
   it('raises reject-rate and offline-conflict alarms at the gates from their recent activity, and prunes old activity', async () => {
+    // Two boundary gates: entry allowances (what makes an offline admission a conflict) apply at the perimeter.
     const yh = await connectSocket(`${app.url}/gates`, {
-      auth: { token: (await createDevice(t.db, CLI_ACTOR, { gate: 'YH-01' })).token },
+      auth: { token: (await createDevice(t.db, CLI_ACTOR, { gate: 'EG-04' })).token },
     });
     const tc = await connectSocket(`${app.url}/gates`, {
-      auth: { token: (await createDevice(t.db, CLI_ACTOR, { gate: 'TC-01' })).token },
+      auth: { token: (await createDevice(t.db, CLI_ACTOR, { gate: 'EG-02' })).token },
     });
     sockets.push(yh, tc);
     // 25 codes nobody sold: every one is refused.
@@ -346,7 +347,7 @@ describe.each(backends())('alarms, controls and the crowd policy on $name', (bac
         await yh.emitWithAck('scan', { id: `junk-${++seq}`, code: newTicketCode(), direction: 'in', at: now() }),
       ).toMatchObject({ result: 'reject', reason: 'unknown' });
     }
-    const yhId = await gateId('YH-01');
+    const yhId = await gateId('EG-04');
     const rate = await eventually(
       async () =>
         (await openAlarms()).find((a) => a.subjectKind === 'gate' && a.subjectId === yhId && a.kind === 'reject_rate'),
@@ -362,7 +363,7 @@ describe.each(backends())('alarms, controls and the crowd policy on $name', (bac
       scans: [{ id: `conf-${++seq}`, code, direction: 'in', at: now(), local: 'admit' }],
     });
     expect(upload.results[0]).toMatchObject({ recorded: true, conflict: true });
-    const tcId = await gateId('TC-01');
+    const tcId = await gateId('EG-02');
     const conflict = await eventually(
       async () =>
         (await openAlarms()).find(

@@ -972,6 +972,9 @@ export async function admitAtDesk(
     venue_id: gate.venue_id,
     zone_id: gate.zone_id,
     perimeter: gate.perimeter,
+    edge: gate.edge,
+    other_zone_id: gate.other_zone_id,
+    attraction_id: gate.attraction_id,
   };
   const [ack] = await rt.ingest!.submit(
     desk,
@@ -1067,6 +1070,9 @@ export async function admitGroupAtDesk(rt: Runtime, actor: TActor, input: unknow
     venue_id: gate.venue_id,
     zone_id: gate.zone_id,
     perimeter: gate.perimeter,
+    edge: gate.edge,
+    other_zone_id: gate.other_zone_id,
+    attraction_id: gate.attraction_id,
   };
   const id = `desk-${actor.id}-${i.requestId}`;
   const acks = await rt.ingest!.submit(

@@ -4,6 +4,7 @@ import type { Database } from '../../db/client.ts';
 import { findActiveChannelByTokenHash } from '../../db/queries/channels.ts';
 import { findActiveDeviceByTokenHash } from '../../db/queries/devices.ts';
 import { listGates, upsertGate } from '../../db/queries/gates.ts';
+import { setTypeGraphRules, setTypeRides, upsertAttraction } from '../../db/queries/attractions.ts';
 import { insertAudit } from '../../db/queries/audit.ts';
 import { findOpenShift, insertShift } from '../../db/queries/front-desk.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
@@ -92,11 +93,33 @@ export async function seedDemo(
         }),
       );
     }
+    const attractionIds = new Map<string, number>();
+    for (const [sort, a] of v.attractions.entries())
+      attractionIds.set(
+        a.code,
+        await upsertAttraction(tx, {
+          venue_id: id,
+          code: a.code,
+          name_zh: a.nameZh,
+          name_en: a.nameEn,
+          kind: a.kind,
+          hourly_capacity: a.hourlyCapacity,
+          opens: a.opens,
+          closes: a.closes,
+          ride_gap_min: a.rideGapMin,
+          points: a.points,
+          sort,
+        }),
+      );
     for (const g of v.gates) {
       const zoneId = zoneIds.get(g.zoneCode);
       if (!zoneId) throw new Error(`demo venue: gate ${g.code} names unknown zone ${g.zoneCode}`);
-      // The gate plazas are the venue's boundary; every other gate is inside it.
-      const perimeter = v.zones.find((z) => z.code === g.zoneCode)?.kind === 'plaza';
+      const otherZoneId = g.otherZoneCode ? zoneIds.get(g.otherZoneCode) : null;
+      if (otherZoneId === undefined)
+        throw new Error(`demo venue: gate ${g.code} names unknown zone ${g.otherZoneCode}`);
+      const attractionId = g.attraction ? attractionIds.get(g.attraction) : null;
+      if (attractionId === undefined)
+        throw new Error(`demo venue: gate ${g.code} names unknown attraction ${g.attraction}`);
       await upsertGate(tx, {
         venue_id: id,
         zone_id: zoneId,
@@ -106,14 +129,16 @@ export async function seedDemo(
         direction: g.direction,
         kind: g.kind,
         position: g.position,
-        perimeter,
+        edge: g.edge,
+        other_zone_id: otherZoneId,
+        attraction_id: attractionId,
       });
     }
     await tx.query('UPDATE venues SET daily_quota = $2 WHERE id = $1', [id, DEMO_DAILY_QUOTA]);
     for (const [starts, ends, capacity] of DEMO_SLOTS) await upsertSlotTemplate(tx, id, starts, ends, capacity);
     for (const [day, zh, en] of DEMO_HOLIDAYS) await upsertHoliday(tx, id, day, zh, en);
     for (const [sort, t] of DEMO_TICKET_TYPES.entries()) {
-      await upsertTicketType(tx, {
+      const typeId = await upsertTicketType(tx, {
         venue_id: id,
         code: t.code,
         name_zh: t.nameZh,
@@ -138,11 +163,27 @@ export async function seedDemo(
         sort,
         real_name: t.realName ?? false,
       });
+      await setTypeGraphRules(tx, typeId, {
+        parkEntry: t.parkEntry ?? true,
+        points: t.points ?? null,
+        hoursFrom: t.hours?.[0] ?? null,
+        hoursTo: t.hours?.[1] ?? null,
+      });
+      await setTypeRides(
+        tx,
+        typeId,
+        (t.rides ?? []).map((r) => {
+          const attractionId = attractionIds.get(r.attraction);
+          if (attractionId === undefined)
+            throw new Error(`demo ticket ${t.code} names unknown attraction ${r.attraction}`);
+          return { attractionId, rides: r.rides, shareFen: r.share };
+        }),
+      );
     }
     return id;
   });
   log(
-    `venue ${v.code}: ${v.zones.length} zones, ${v.gates.length} gates, ${DEMO_TICKET_TYPES.length} ticket types, ${DEMO_SLOTS.length} time slots`,
+    `venue ${v.code}: ${v.zones.length} zones, ${v.gates.length} gates, ${v.attractions.length} attractions, ${DEMO_TICKET_TYPES.length} ticket types, ${DEMO_SLOTS.length} time slots`,
   );
 
   for (const u of DEMO_USERS) {
