@@ -1,12 +1,19 @@
 import type { Queryable } from '../client.ts';
 
-export type TAlarmKind = 'capacity' | 'device_offline' | 'offline_conflict' | 'reject_rate';
+export type TAlarmKind =
+  | 'capacity'
+  | 'device_offline'
+  | 'offline_conflict'
+  | 'reject_rate'
+  | 'queue'
+  | 'attraction_silent'
+  | 'stranded';
 export type TSeverity = 'warning' | 'critical';
 
 export interface AlarmRow {
   id: number;
   venue_id: number;
-  subject_kind: 'venue' | 'zone' | 'gate';
+  subject_kind: 'venue' | 'zone' | 'gate' | 'attraction';
   subject_id: number;
   kind: TAlarmKind;
   severity: TSeverity;

@@ -44,9 +44,14 @@ export interface TLiveCounters {
 /** An open alarm (客流预警 and gate health) as the wall shows it. */
 export interface TAlarm {
   id: number;
-  subjectKind: 'venue' | 'zone' | 'gate';
+  subjectKind: 'venue' | 'zone' | 'gate' | 'attraction';
   subjectId: number;
-  kind: 'capacity' | 'device_offline' | 'offline_conflict' | 'reject_rate';
+  /**
+   * queue: an attraction's utilisation stayed above its threshold (a queue is forming);
+   * attraction_silent: its gates sent nothing during opening hours; stranded: an attraction that
+   * carries people between zones (a ropeway) was closed with people still at its far end (value).
+   */
+  kind: 'capacity' | 'device_offline' | 'offline_conflict' | 'reject_rate' | 'queue' | 'attraction_silent' | 'stranded';
   severity: 'warning' | 'critical';
   state: 'active' | 'acknowledged' | 'cleared';
   value: number | null;
