@@ -4,12 +4,14 @@ import { type KeyboardEvent, type ReactNode, useCallback, useEffect, useRef, use
 import { useHotkeys } from 'react-hotkeys-hook';
 import { useTranslations } from 'use-intl';
 import { checkIdCard, maskIdCard } from '../../../lib/id-card.ts';
+import { normalizeGroupCode } from '../../../lib/ticket-code.ts';
 import type { TOverrideReason } from '../../../lib/schemas/front-desk.ts';
 import type { TScanReason } from '../../../lib/schemas/scan.ts';
 import { useTRPC, useTRPCClient } from '../../../lib/trpc/react.tsx';
 import { useErrorText } from '../../outage-notice.tsx';
 import { useDesk } from '../desk-shell.tsx';
 import styles from './check-in.module.css';
+import { GroupPanel, type TGroup } from './group-panel.tsx';
 import { OverrideDialog, type TOverride } from './override-dialog.tsx';
 import { OverridesReport } from './overrides-report.tsx';
 
@@ -25,6 +27,7 @@ type TAck = Awaited<ReturnType<TClient['frontDesk']['admit']['mutate']>>;
 type TView =
   /** `done`: admitted by this desk; the decision shown is no longer the ticket's. */
   | { kind: 'ticket'; label: string; ticket: TTicket; decision: TDecision; done?: boolean }
+  | { kind: 'group'; label: string; group: TGroup; n: number }
   | { kind: 'notFound'; label: string; reason: 'unknown' | 'invalid'; byId: boolean }
   | { kind: 'error'; label: string; message: string };
 
@@ -34,7 +37,7 @@ type TOutcome = { tone: 'ok' | 'bad'; text: string; testResult: string };
 interface TRecent {
   n: number;
   at: Date;
-  kind: 'check' | 'admit' | 'override';
+  kind: 'check' | 'admit' | 'override' | 'group';
   label: string;
   what: string;
   tone: 'ok' | 'bad';
@@ -78,6 +81,7 @@ export function CheckInScreen() {
   const queryClient = useQueryClient();
   const gates = useQuery(trpc.frontDesk.gates.queryOptions({ venueId: venue.id }));
   const admitM = useMutation(trpc.frontDesk.admit.mutationOptions());
+  const groupM = useMutation(trpc.frontDesk.admitGroup.mutationOptions());
 
   const inputRef = useRef<HTMLInputElement>(null);
   const gateRef = useRef<HTMLSelectElement>(null);
@@ -162,6 +166,24 @@ export function CheckInScreen() {
     // An ID number is personal data: it leaves the input once read (the candidates keep it for the pick).
     if ('idNumber' in presented) setText('');
     try {
+      const groupCode = 'code' in presented ? normalizeGroupCode(presented.code) : null;
+      if (groupCode) {
+        const g = await client.frontDesk.checkGroup.query({ gateId: gate.id, groupCode, direction });
+        setCandidates(null);
+        if (g.found) {
+          setView({ kind: 'group', label, group: g.group, n: ++seq.current });
+          requestId.current = newRequestId();
+          addRecent({
+            kind: 'check',
+            label,
+            what: t('group.recentWhat', { booked: g.group.booked }),
+            tone: g.group.admissibleNow > 0 ? 'ok' : 'bad',
+            text: t('group.admissible', { count: g.group.admissibleNow }),
+          });
+        } else setView({ kind: 'notFound', label, reason: 'unknown', byId: false });
+        // The headcount field takes the focus (GroupPanel); nothing more to do here.
+        return;
+      }
       const r = await client.frontDesk.check.query({ gateId: gate.id, presented, direction });
       if (r.found) {
         if ('code' in presented) setCandidates((c) => (c?.list.some((x) => x.id === r.ticket.id) ? c : null));
@@ -309,6 +331,70 @@ export function CheckInScreen() {
     }
   };
 
+  /** A group's headcount let in (团体检票): never more than its unused tickets, as the gates decide. */
+  const admitGroup = async (count: number) => {
+    if (view?.kind !== 'group' || !gate) return;
+    const shown = view;
+    setOutcome(null);
+    try {
+      const ack = await groupM.mutateAsync({
+        gateId: gate.id,
+        groupCode: shown.group.code,
+        count,
+        direction,
+        requestId: requestId.current,
+      });
+      if (!('error' in ack) || ack.error.code !== 'unavailable') requestId.current = newRequestId();
+      let o: TOutcome;
+      if ('error' in ack)
+        o = { tone: 'bad', text: t('result.failed', { message: ack.error.message }), testResult: 'error' };
+      else {
+        const g = ack.group ?? { admitted: 0, requested: count, left: undefined };
+        const left = g.left ?? Math.max(0, shown.group.left - g.admitted);
+        const reason = reasonText(ack.reason);
+        o = {
+          tone: g.admitted > 0 ? 'ok' : 'bad',
+          testResult: g.admitted > 0 ? 'admit' : 'reject',
+          text:
+            g.admitted === 0
+              ? t('group.none', { reason })
+              : direction === 'out'
+                ? t('group.exited', { admitted: g.admitted })
+                : g.admitted < g.requested
+                  ? t('group.partly', { admitted: g.admitted, requested: g.requested, reason })
+                  : t('group.admitted', { admitted: g.admitted, requested: g.requested, left }),
+        };
+        if (direction === 'in' && g.admitted)
+          setView({
+            ...shown,
+            n: ++seq.current,
+            group: {
+              ...shown.group,
+              arrived: shown.group.arrived + g.admitted,
+              left,
+              admissibleNow: Math.max(0, shown.group.admissibleNow - g.admitted),
+            },
+          });
+      }
+      setOutcome(o);
+      addRecent({
+        kind: 'group',
+        label: shown.label,
+        what: t('group.recentWhat', { booked: shown.group.booked }),
+        tone: o.tone,
+        text: o.text,
+      });
+    } catch (err) {
+      setOutcome({
+        tone: 'bad',
+        text: t('result.failed', { message: errorText.change(err) }),
+        testResult: appCodeOf(err) ?? 'error',
+      });
+    } finally {
+      focusInput();
+    }
+  };
+
   /** F9 / Ctrl+Enter: admit when the gates would, else ask for a supervisor's override. */
   const admitOrOverride = () => {
     if (!canAdmit || overrideOpen) return;
@@ -331,7 +417,7 @@ export function CheckInScreen() {
   // A new direction or gate is a new question: the shown decision no longer holds.
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset on gate or direction change only
   useEffect(() => {
-    setView((v) => (v?.kind === 'ticket' ? null : v));
+    setView((v) => (v?.kind === 'ticket' || v?.kind === 'group' ? null : v));
     setOutcome(null);
     requestId.current = newRequestId();
   }, [gateId, direction]);
@@ -476,7 +562,15 @@ export function CheckInScreen() {
           </p>
         ) : null}
 
-        {view ? (
+        {view?.kind === 'group' ? (
+          <GroupPanel
+            key={view.n}
+            group={view.group}
+            direction={direction}
+            busy={groupM.isPending}
+            onAdmit={(n) => void admitGroup(n)}
+          />
+        ) : view ? (
           <ResultPanel view={view} verdictText={verdictText}>
             {ticket && !ticket.done ? (
               <button
@@ -571,6 +665,7 @@ function ResultPanel({
         {view.byId ? t('notFound.unknownId') : t(`notFound.${view.reason}`)}
       </p>
     );
+  if (view.kind === 'group') return null;
   const { ticket, decision } = view;
   return (
     <section className={`panel ${styles.ticket}`} data-testid="checkin-ticket" data-ticket-id={ticket.id}>
