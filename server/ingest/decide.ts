@@ -145,8 +145,14 @@ function validityRefusal(t: TTicketState, r: TTicketRules, c: TScanContext): TSc
   // A lost ticket replaced at the desk (补票): its old code no longer admits.
   if (t.status === 'replaced') return 'replaced';
   if (c.day < t.validFrom || c.day > t.validTo) return 'not_valid_today';
-  if (r.hoursFrom != null && r.hoursTo != null && (c.minute < r.hoursFrom || c.minute > r.hoursTo))
-    return 'outside_slot';
+  if (r.hoursFrom != null && r.hoursTo != null) {
+    // A window may run past midnight (22:00 to 02:00).
+    const within =
+      r.hoursFrom <= r.hoursTo
+        ? c.minute >= r.hoursFrom && c.minute <= r.hoursTo
+        : c.minute >= r.hoursFrom || c.minute <= r.hoursTo;
+    if (!within) return 'outside_slot';
+  }
   return null;
 }
 

@@ -269,6 +269,14 @@ export function stateOf(t: TBatchTicket): TTicketState {
   };
 }
 
+/** Whether a local minute is within opening hours [opens, closes); equal times mean open all day. */
+export function withinHours(minute: number, opens: string, closes: string): boolean {
+  const from = minutesOf(opens);
+  const to = minutesOf(closes);
+  if (from === to) return true;
+  return from < to ? minute >= from && minute < to : minute >= from || minute < to;
+}
+
 /** What a gate is in the zone graph, for devices whose row predates it (tests build such rows). */
 export function edgeOf(device: DeviceAuthRow): TGateEdge {
   return device.edge ?? (device.perimeter === false ? 'transfer' : 'perimeter');
@@ -720,7 +728,7 @@ export class ScanIngest {
           ? {
               attraction: {
                 id: a.id,
-                open: !a.closed && lt.minute >= minutesOf(a.opens) && lt.minute < minutesOf(a.closes),
+                open: !a.closed && withinHours(lt.minute, a.opens, a.closes),
                 points: a.points,
                 rideGapMin: a.ride_gap_min,
               },
