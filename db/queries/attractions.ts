@@ -42,6 +42,48 @@ export async function upsertAttraction(db: Queryable, a: Omit<AttractionRow, 'id
   return r.rows[0].id;
 }
 
+/** The rides each ticket type of a venue includes, with the attraction's names (the catalog shows them). */
+export async function listTypeRides(
+  db: Queryable,
+  venueId: number,
+): Promise<
+  { type_id: number; code: string; name_zh: string; name_en: string; rides: number | null; share_fen: number }[]
+> {
+  const r = await db.query<{
+    type_id: number;
+    code: string;
+    name_zh: string;
+    name_en: string;
+    rides: number | null;
+    share_fen: number;
+  }>(
+    `SELECT r.type_id, a.code, a.name_zh, a.name_en, r.rides, r.share_fen
+     FROM ticket_type_rides r JOIN attractions a ON a.id = r.attraction_id
+     WHERE a.venue_id = $1 ORDER BY a.sort, a.code`,
+    [venueId],
+  );
+  return r.rows;
+}
+
+/** Park entry, points and hours of a venue's ticket types, by type id. */
+export async function listTypeGraphRules(
+  db: Queryable,
+  venueId: number,
+): Promise<
+  Map<number, { park_entry: boolean; points: number | null; hours_from: string | null; hours_to: string | null }>
+> {
+  const r = await db.query<{
+    id: number;
+    park_entry: boolean;
+    points: number | null;
+    hours_from: string | null;
+    hours_to: string | null;
+  }>('SELECT id, park_entry, points, hours_from::text, hours_to::text FROM ticket_types WHERE venue_id = $1', [
+    venueId,
+  ]);
+  return new Map(r.rows.map((x) => [x.id, x]));
+}
+
 /**
  * What a ticket type is in the zone graph: whether it enters the venue at all (an attraction-only
  * ticket does not), a points card's points, and time-of-day validity (夜场票).

@@ -124,6 +124,20 @@ export const DEMO_TICKET_TYPES: DemoTicketType[] = [
     rides: [{ attraction: 'ROPEWAY', rides: 2, share: 9000 }],
   },
   {
+    // A bundle (套票): sold as one line, one ticket per component.
+    code: 'FAMILY',
+    nameZh: '家庭套票（两大一小）',
+    nameEn: 'Family bundle (2 adults + 1 child)',
+    category: 'family',
+    price: 45000,
+    weekend: 51000,
+    holiday: 57000,
+    bundle: [
+      { type: 'ADULT', qty: 2 },
+      { type: 'CHILD', qty: 1 },
+    ],
+  },
+  {
     code: 'SKI-DAY',
     nameZh: '滑雪日票（含入园）',
     nameEn: 'Ski day pass (with entry)',

@@ -98,6 +98,17 @@ export interface TCatalogType {
   /** Real-name type: the order names a holder (name and ID number) per ticket. */
   realName: boolean;
   bundle?: { type: string; qty: number }[];
+  /**
+   * Attraction rides included (项目票): per attraction a number of rides or null for unlimited
+   * within validity, and the share of the price they stand for (yuan).
+   */
+  rides?: { attraction: string; nameZh: string; nameEn: string; rides: number | null; share: number }[];
+  /** False for an attraction-only ticket (no park entry); absent: it enters the park. */
+  parkEntry?: false;
+  /** A points card (点数卡): its points. */
+  points?: number;
+  /** Time-of-day validity (夜场票), HH:MM. */
+  hours?: { from: string; to: string };
 }
 
 export interface TCatalog {

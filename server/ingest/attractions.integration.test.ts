@@ -95,6 +95,20 @@ describe.each(backends())('attractions at the gates on $name', (backend) => {
     await t?.cleanup();
   });
 
+  it('the catalog shows the rides a type includes with their price share, attraction-only types, points and hours', async () => {
+    const cat = await channelCall(app.url, creds.channels.WECHAT, 'GET', `/api/channels/catalog?date=${today}`);
+    const type = (code: string) => cat.body.types.find((x: { code: string }) => x.code === code);
+    expect(type('COMBO').rides).toEqual([
+      { attraction: 'ROPEWAY', nameZh: '云岭索道', nameEn: 'Yunling Ropeway', rides: 2, share: 90 },
+    ]);
+    expect(type('ROPEWAY')).toMatchObject({ parkEntry: false, rides: [{ attraction: 'ROPEWAY', rides: 2 }] });
+    expect(type('SKI-DAY').rides.map((r: { rides: number | null }) => r.rides)).toEqual([null, null, null]);
+    expect(type('POINTS').points).toBe(100);
+    expect(type('NIGHT').hours).toEqual({ from: '17:00', to: '22:00' });
+    expect(type('ADULT')).not.toHaveProperty('parkEntry');
+    expect(type('ADULT')).not.toHaveProperty('rides');
+  });
+
   it('a combo ticket rides the ropeway up and down, moving its holder between the stations, then has no ride left', async () => {
     const [code] = await buy('R-COMBO');
     const [main, lower, upper] = [await gate('MG-01'), await gate('RL-01'), await gate('RU-01')];

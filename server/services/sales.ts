@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database, Queryable } from '../../db/client.ts';
 import { insertAudit } from '../../db/queries/audit.ts';
+import { listTypeGraphRules, listTypeRides } from '../../db/queries/attractions.ts';
 import type { ChannelRow } from '../../db/queries/channels.ts';
 import {
   ensureQuotas,
@@ -30,6 +31,7 @@ import {
   ZOrder,
   ZRefund,
   type TCatalog,
+  type TCatalogType,
   type TOrder,
   type TOrderResponse,
   type TRefundResponse,
@@ -121,11 +123,13 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
   if (date < today || date > addDays(today, BOOKING_HORIZON_DAYS)) {
     throw invalid('date', `must be between ${today} and ${addDays(today, BOOKING_HORIZON_DAYS)}`);
   }
-  const [types, kind, quotas, venue] = await Promise.all([
+  const [types, kind, quotas, venue, typeRides, graph] = await Promise.all([
     listTicketTypes(db, channel.venue_id),
     dayKind(db, channel.venue_id, date),
     readQuotas(db, channel.venue_id, date),
     db.query<{ code: string }>('SELECT code FROM venues WHERE id = $1', [channel.venue_id]),
+    listTypeRides(db, channel.venue_id),
+    listTypeGraphRules(db, channel.venue_id),
   ]);
   const dayQuota = quotas.find((q) => q.slot_start === null);
   const lt = localTime((ctx.now ?? (() => new Date()))(), clock.timezone, clock.resetMinute);
@@ -151,6 +155,7 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
           slotRequired: t.slot_required || !!t.bundle?.some((b) => types.find((x) => x.code === b.type)?.slot_required),
           realName: !!t.real_name || !!t.bundle?.some((b) => types.find((x) => x.code === b.type)?.real_name),
           ...(t.bundle ? { bundle: t.bundle } : {}),
+          ...rideTerms(t.id, typeRides, graph),
         };
       }),
     slots: quotas
@@ -161,6 +166,32 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
         remaining: q.closed || ended(q.slot_end!) ? 0 : Math.max(0, q.capacity - q.sold),
         closed: q.closed || ended(q.slot_end!),
       })),
+  };
+}
+
+/** What a type includes of the attractions and when it is valid, as the catalog shows it. */
+function rideTerms(
+  typeId: number,
+  rides: Awaited<ReturnType<typeof listTypeRides>>,
+  graph: Awaited<ReturnType<typeof listTypeGraphRules>>,
+): Pick<TCatalogType, 'rides' | 'parkEntry' | 'points' | 'hours'> {
+  const mine = rides.filter((r) => r.type_id === typeId);
+  const g = graph.get(typeId);
+  return {
+    ...(g?.park_entry === false ? { parkEntry: false as const } : {}),
+    ...(mine.length
+      ? {
+          rides: mine.map((r) => ({
+            attraction: r.code,
+            nameZh: r.name_zh,
+            nameEn: r.name_en,
+            rides: r.rides,
+            share: yuan(r.share_fen),
+          })),
+        }
+      : {}),
+    ...(g?.points ? { points: g.points } : {}),
+    ...(g?.hours_from && g.hours_to ? { hours: { from: g.hours_from.slice(0, 5), to: g.hours_to.slice(0, 5) } } : {}),
   };
 }
 
