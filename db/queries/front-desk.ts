@@ -430,14 +430,19 @@ export interface TicketScanRow {
   conflict: boolean;
   manual_user_id: number | null;
   override_reason: string | null;
+  /** At an attraction gate: the attraction ridden (a ski pass holder's lifts, in order). */
+  attraction_name_zh: string | null;
+  attraction_name_en: string | null;
+  inferred: string | null;
 }
 
 export async function listTicketScans(db: Queryable, ticketIds: number[]): Promise<TicketScanRow[]> {
   if (!ticketIds.length) return [];
   const r = await db.query<TicketScanRow>(
     `SELECT s.ticket_id, s.at, g.code AS gate_code, z.code AS zone_code, s.direction, s.result, s.reason, s.offline, s.conflict,
-            s.manual_user_id, s.override_reason
+            s.manual_user_id, s.override_reason, a.name_zh AS attraction_name_zh, a.name_en AS attraction_name_en, s.inferred
      FROM gate_scans s JOIN gates g ON g.id = s.gate_id JOIN zones z ON z.id = s.zone_id
+       LEFT JOIN attractions a ON a.id = g.attraction_id
      WHERE s.ticket_id = ANY($1::bigint[]) ORDER BY s.at DESC LIMIT 500`,
     [ticketIds],
   );

@@ -13,6 +13,7 @@ import { addTicketType, venueToday } from '../../tests/helpers/venue.ts';
 import type { App } from '../app.ts';
 import { CLI_ACTOR } from '../services/actor.ts';
 import { createDevice } from '../services/admin.ts';
+import { orderDetail } from '../services/front-desk.ts';
 import { seedDemo, type DemoCredentials } from '../services/seed.ts';
 import { ScanIngest } from './scan-ingest.ts';
 
@@ -120,6 +121,19 @@ describe.each(backends())('attractions at the gates on $name', (backend) => {
     expect(await zoneCount('ROPEWAY-UPPER')).toBe(before.upper);
     expect(await zoneCount('ROPEWAY-LOWER')).toBe(before.lower + 1);
     expect(await scan(lower, code)).toMatchObject({ result: 'reject', reason: 'no_rides_left' });
+    // The order desk shows the day in order: the entry, the ride up, the ride down, the refused third ride.
+    const orderId = (await t.db.query<{ order_id: number }>('SELECT order_id FROM tickets WHERE code = $1', [code]))
+      .rows[0].order_id;
+    const history = (await orderDetail(app.runtime, orderId)).tickets[0].scans.map((x) => [
+      x.gate,
+      x.ride?.nameEn ?? null,
+    ]);
+    expect(history).toEqual([
+      ['RL-01', 'Yunling Ropeway'],
+      ['RU-01', 'Yunling Ropeway'],
+      ['RL-01', 'Yunling Ropeway'],
+      ['MG-01', null],
+    ]);
     // A ropeway-only ticket rides but moves nobody: its holder's place is kept by their entry ticket.
     const [only] = await buy('R-ONLY');
     const upperNow = await zoneCount('ROPEWAY-UPPER');

@@ -579,6 +579,8 @@ export async function orderDetail(rt: Runtime, orderId: number) {
           offline: s.offline,
           manual: s.manual_user_id !== null,
           override: s.override_reason,
+          ride: s.attraction_name_zh ? { nameZh: s.attraction_name_zh, nameEn: s.attraction_name_en ?? '' } : null,
+          inferred: s.inferred === 'entry',
         })),
     })),
     audit: trail.map((a) => ({

@@ -471,6 +471,7 @@ function TicketRows({
 }) {
   const t = useTranslations('fd.orders');
   const tr = useTranslations('cc.reasons');
+  const locale = useLocale();
   return (
     <tbody className={`${s.ticket} ${isCursor ? s.cursor : ''} ${isSelected ? s.chosen : ''}`}>
       <tr
@@ -525,11 +526,17 @@ function TicketRows({
                 // biome-ignore lint/suspicious/noArrayIndexKey: scans of one ticket, newest first, never reordered
                 <li key={i} className={sc.result === 'admit' ? s.scanOk : s.scanBad}>
                   <span>{time(sc.at).slice(5)}</span> <span className={s.mono}>{sc.gate}</span> <span>{sc.zone}</span>{' '}
+                  {sc.ride ? (
+                    <strong data-testid="scan-ride">
+                      {t('scan.ride', { name: locale === 'en' ? sc.ride.nameEn : sc.ride.nameZh })}{' '}
+                    </strong>
+                  ) : null}
                   <span>{t(`scan.${sc.direction === 'out' ? 'out' : 'in'}`)}</span> ·{' '}
                   <strong>{t(`scan.${sc.result === 'admit' ? 'admit' : 'reject'}`)}</strong>
                   {sc.reason ? ` (${tr.has(sc.reason) ? tr(sc.reason as 'used') : sc.reason})` : ''} ·{' '}
                   {t(sc.offline ? 'scan.offline' : 'scan.online')}
                   {sc.manual ? ` · ${t('scan.manual')}` : ''}
+                  {sc.inferred ? ` · ${t('scan.inferred')}` : ''}
                   {sc.override
                     ? ` · ${t('scan.override', {
                         reason: t.has(`overrideReasons.${sc.override}`)
