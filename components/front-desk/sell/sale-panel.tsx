@@ -209,6 +209,17 @@ export function SalePanel({
     if (e.key !== 'Enter' || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
     setPickNote(null);
+    // Typed before the catalog came (a fast cashier on a fresh screen): done as soon as it is here.
+    if (!catalog.data && pickQ) {
+      pendingPick.current = true;
+      setPickNote(t('loading'));
+      return;
+    }
+    commitPick();
+  };
+
+  /** Enter in the picker: adds the highlighted type (or sets the last line's quantity, or goes to payment). */
+  const commitPick = () => {
     if (!pickQ) {
       if (pickQty !== null && lastCode) {
         changeLine(lastCode, pickQty);
@@ -231,6 +242,15 @@ export function SalePanel({
       requestAnimationFrame(() => holderRefs.current.get(`${hiType.code}.${idx}.name`)?.focus());
     }
   };
+
+  const pendingPick = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs the Enter typed while the catalog was loading, once it is here
+  useEffect(() => {
+    if (!catalog.data || !pendingPick.current) return;
+    pendingPick.current = false;
+    setPickNote(null);
+    commitPick();
+  }, [catalog.data]);
 
   const moveDate = useCallback(
     (n: number) => {
