@@ -10,9 +10,10 @@ import {
   ARRIVAL_BUCKETS,
   arrivalsVsSlots,
   controlAnnotations,
-  entriesExitsByZone,
   findVenueClock,
   salesByChannel,
+  venueCrossingsByZone,
+  zoneFlows,
 } from './rollups.ts';
 import { ensureQuotas, insertTickets, type NewTicket } from './sales.ts';
 import { writeScanFacts, type GateScanRow } from './scans.ts';
@@ -82,34 +83,100 @@ describe.each(backends())('chart rollups on $name', (backend) => {
   });
   afterAll(async () => t?.cleanup());
 
-  it('counts admitted entries and exits per minute and zone, in [from, to), for the venue only', async () => {
+  it('counts venue entries and exits per minute, by the zone that counted them, in [from, to), for the venue only', async () => {
     await writeScanFacts(
       t.db,
       [],
       [
-        scan({ at: at(10) }),
-        scan({ at: at(20), gateId: gateA }),
-        scan({ at: at(30), direction: 'out' }),
+        scan({ at: at(10), crossing: 'entry' }),
+        scan({ at: at(20), gateId: gateA, crossing: 'entry' }),
+        scan({ at: at(30), direction: 'out', crossing: 'exit' }),
         scan({ at: at(40), result: 'reject', reason: 'expired' }),
-        scan({ at: at(59.999) }),
+        // Scanned in again while inside: the entry and the exit it implies.
+        scan({ at: at(59.999), crossing: 'both', inferred: 'exit' }),
+        // A move between zones is no venue crossing...
         scan({ at: at(70), zoneId: zoneB, gateId: gateB }),
-        scan({ at: at(75), zoneId: zoneB, gateId: gateB, direction: 'out' }),
+        // ...unless it is a ticket seen inside without an entry: an inferred one, counted where it was seen.
+        scan({ at: at(75), zoneId: zoneB, gateId: gateB, crossing: 'entry', inferred: 'entry' }),
         scan({ at: at(80), zoneId: zoneB, gateId: gateB, direction: 'out' }),
         // Only rejects in this minute: no point at all.
         scan({ at: at(130), result: 'reject', reason: 'used' }),
         // At `to`: outside the window.
-        scan({ at: at(180) }),
-        scan({ at: at(15), venueId: OTHER_VENUE }),
+        scan({ at: at(180), crossing: 'entry' }),
+        scan({ at: at(15), venueId: OTHER_VENUE, crossing: 'entry' }),
       ],
       [],
     );
-    const rows = await entriesExitsByZone(t.db, venueId, at(0), at(180));
+    const rows = await venueCrossingsByZone(t.db, venueId, at(0), at(180));
     expect(rows.map((r) => [r.bucket.getTime() - BASE, r.zoneId, r.entries, r.exits])).toEqual([
-      [0, zoneA, 3, 1],
-      [60_000, zoneB, 1, 2],
+      [0, zoneA, 3, 2],
+      [60_000, zoneB, 1, 0],
     ]);
-    expect(await entriesExitsByZone(t.db, venueId, at(60), at(120))).toHaveLength(1);
-    expect(await entriesExitsByZone(t.db, OTHER_VENUE, at(0), at(180))).toHaveLength(1);
+    expect(await venueCrossingsByZone(t.db, venueId, at(60), at(120))).toHaveLength(1);
+    expect(await venueCrossingsByZone(t.db, OTHER_VENUE, at(0), at(180))).toHaveLength(1);
+  });
+
+  it('counts the flow between zones per (from, to) pair: transfers both ways, rides that end elsewhere', async () => {
+    const gates = new Map(
+      (
+        await t.db.query<{ id: number; code: string; zone_id: number }>(
+          'SELECT id, code, zone_id FROM gates WHERE venue_id = $1',
+          [venueId],
+        )
+      ).rows.map((g) => [g.code, g]),
+    );
+    const zones = new Map(
+      (
+        await t.db.query<{ id: number; code: string }>('SELECT id, code FROM zones WHERE venue_id = $1', [venueId])
+      ).rows.map((z) => [z.code, z.id]),
+    );
+    const W = Date.UTC(2026, 2, 10, 9, 0, 0);
+    const w = (s: number) => new Date(W + s * 1000);
+    const at = (code: string, s: number, more: Partial<GateScanRow> = {}) =>
+      scan({ at: w(s), gateId: gates.get(code)!.id, zoneId: gates.get(code)!.zone_id, ...more });
+    await writeScanFacts(
+      t.db,
+      [],
+      [
+        // Into the gorge from the main plaza (FP-01, in) and back out (FP-02, out).
+        at('FP-01', 10),
+        at('FP-01', 20),
+        at('FP-01', 30, { result: 'reject', reason: 'capacity' }),
+        at('FP-02', 40, { direction: 'out' }),
+        // The visitor center's door both ways.
+        at('VC-01', 50),
+        at('VC-01', 55, { direction: 'out' }),
+        // Up the ropeway (RL-01) and down (RU-01): rides to the far station.
+        at('RL-01', 60),
+        at('RL-01', 61),
+        at('RL-01', 62),
+        at('RU-01', 70),
+        // A ski lift ends where it began; a perimeter gate and a checkpoint join no two zones.
+        at('LA-01', 80),
+        at('MG-01', 90, { crossing: 'entry' }),
+        at('MG-06', 95, { direction: 'out', crossing: 'exit' }),
+        at('GS-01', 100),
+        // Outside the window.
+        at('FP-01', 900),
+      ],
+      [],
+    );
+    const flows = await zoneFlows(t.db, venueId, w(0), w(600));
+    const z = (code: string) => zones.get(code)!;
+    const pair = (from: string, to: string) =>
+      flows.find((f) => f.fromZoneId === z(from) && f.toZoneId === z(to))?.people ?? 0;
+    expect(pair('MAIN-PLAZA', 'FEIPU-GORGE')).toBe(2);
+    expect(pair('FEIPU-GORGE', 'MAIN-PLAZA')).toBe(1);
+    expect(pair('MAIN-PLAZA', 'VISITOR-CENTER')).toBe(1);
+    expect(pair('VISITOR-CENTER', 'MAIN-PLAZA')).toBe(1);
+    expect(pair('ROPEWAY-LOWER', 'ROPEWAY-UPPER')).toBe(3);
+    expect(pair('ROPEWAY-UPPER', 'ROPEWAY-LOWER')).toBe(1);
+    expect(flows.reduce((n, f) => n + f.people, 0)).toBe(9);
+    expect(flows.every((f) => f.fromZoneId !== f.toZoneId)).toBe(true);
+    expect(await zoneFlows(t.db, venueId, w(600), w(1200))).toEqual([
+      { fromZoneId: z('MAIN-PLAZA'), toZoneId: z('FEIPU-GORGE'), people: 1 },
+    ]);
+    expect(await zoneFlows(t.db, OTHER_VENUE, w(0), w(600))).toEqual([]);
   });
 
   it('counts tickets sold and refunded and net revenue per minute and channel', async () => {
@@ -314,7 +381,17 @@ describe.each(backends())('chart rollups on $name', (backend) => {
     it('serves the minute series and the arrival forecast to the command center, within its venues', async () => {
       const cookie = await sessionCookie(await user('operator@demo.tidewatch'));
       const now = new Date();
-      await writeScanFacts(t.db, [], [scan({ at: new Date(now.getTime() - 5 * 60_000) }), scan({ at: now })], []);
+      await writeScanFacts(
+        t.db,
+        [],
+        [
+          scan({ at: new Date(now.getTime() - 5 * 60_000), crossing: 'entry' }),
+          scan({ at: now, crossing: 'entry' }),
+          // A move between zones is in no venue total, so not in the entries chart either.
+          scan({ at: now, zoneId: zoneB, gateId: gateB }),
+        ],
+        [],
+      );
       const series = await trpcCall(app.url, 'charts.series', { cookie, input: { venueId, minutes: 30 } });
       expect(series.status).toBe(200);
       const s = series.data as {

@@ -29,31 +29,81 @@ export async function findVenueClock(
 export interface ZoneMinuteRow {
   /** Start of the minute. */
   bucket: Date;
+  /** Zone of the gate where the crossing was counted (an inferred entry counts at the inner gate that saw it). */
   zoneId: number;
+  /** Venue entries (crossings into the venue, seen or inferred). */
   entries: number;
+  /** Venue exits. */
   exits: number;
 }
 
 /**
- * Admitted entries and exits per minute and zone of a venue, for the minutes that start in
- * [from, to). Minutes without any scan are absent (the chart fills them with zeros).
+ * Venue entries and exits per minute (`venue_entries` / `venue_exits` of gate_scans_1m: the
+ * crossings of the venue's boundary that docs/zone-graph.md counts, inferred ones included), by the
+ * zone of the gate that counted them, for the minutes that start in [from, to). These are the
+ * numbers the wall's "entries today", "exits today" and "in the park" count, so the entries chart
+ * adds up to them; a move between zones is not an entry. Minutes without a crossing are absent.
  */
-export async function entriesExitsByZone(
+export async function venueCrossingsByZone(
   db: Queryable,
   venueId: number,
   from: Date,
   to: Date,
 ): Promise<ZoneMinuteRow[]> {
   const r = await db.query<{ bucket: Date; zone_id: number; entries: number; exits: number }>(
-    `SELECT bucket, zone_id, sum(entries)::int AS entries, sum(exits)::int AS exits
+    `SELECT bucket, zone_id, sum(venue_entries)::int AS entries, sum(venue_exits)::int AS exits
      FROM gate_scans_1m
      WHERE venue_id = $1 AND bucket >= $2 AND bucket < $3
      GROUP BY bucket, zone_id
-     HAVING sum(entries) > 0 OR sum(exits) > 0
+     HAVING sum(venue_entries) > 0 OR sum(venue_exits) > 0
      ORDER BY bucket, zone_id`,
     [venueId, from, to],
   );
   return r.rows.map((x) => ({ bucket: new Date(x.bucket), zoneId: x.zone_id, entries: x.entries, exits: x.exits }));
+}
+
+export interface ZoneFlowRow {
+  fromZoneId: number;
+  toZoneId: number;
+  /** Admitted crossings from the one zone to the other in the window. */
+  people: number;
+}
+
+/**
+ * Visitor flow between zones (客流) of a venue, for the minutes that start in [from, to): admitted
+ * scans at the gates that join two zones, per (from, to) pair. An `in` at a transfer gate moves
+ * its visitor from the gate's other zone into its zone, an `out` the other way; a ride of an
+ * attraction that ends at another zone (a ropeway) moves its rider from the gate's zone to that
+ * one, whichever direction the gate scanned. Perimeter gates (into or out of the venue),
+ * checkpoints and rides that end where they began (a ski lift) join no two zones and are left out.
+ * Counts are physical crossings by the gates' layout: an attraction-only ticket's ride counts too.
+ */
+export async function zoneFlows(db: Queryable, venueId: number, from: Date, to: Date): Promise<ZoneFlowRow[]> {
+  const r = await db.query<{ from_zone: number; to_zone: number; people: number }>(
+    `WITH m AS (
+       SELECT gate_id, sum(entries)::int AS ins, sum(exits)::int AS outs
+       FROM gate_scans_1m
+       WHERE venue_id = $1 AND bucket >= $2 AND bucket < $3
+       GROUP BY gate_id
+     ), f AS (
+       SELECT g.other_zone_id AS from_zone, g.zone_id AS to_zone, m.ins AS n
+       FROM m JOIN gates g ON g.id = m.gate_id WHERE g.edge = 'transfer'
+       UNION ALL
+       SELECT g.zone_id, g.other_zone_id, m.outs
+       FROM m JOIN gates g ON g.id = m.gate_id WHERE g.edge = 'transfer'
+       UNION ALL
+       SELECT g.zone_id, g.other_zone_id, m.ins + m.outs
+       FROM m JOIN gates g ON g.id = m.gate_id WHERE g.edge = 'attraction'
+     )
+     SELECT from_zone, to_zone, sum(n)::int AS people
+     FROM f
+     WHERE from_zone IS NOT NULL AND to_zone IS NOT NULL AND from_zone <> to_zone
+     GROUP BY from_zone, to_zone
+     HAVING sum(n) > 0
+     ORDER BY from_zone, to_zone`,
+    [venueId, from, to],
+  );
+  return r.rows.map((x) => ({ fromZoneId: x.from_zone, toZoneId: x.to_zone, people: x.people }));
 }
 
 export interface ChannelMinuteRow {

@@ -1,16 +1,19 @@
 import { z } from 'zod';
 import type { Queryable } from '../../../db/client.ts';
 import { listChannels } from '../../../db/queries/channels.ts';
+import { attractionStats } from '../../../db/queries/attraction-stats.ts';
 import {
   arrivalsVsSlots,
   controlAnnotations,
-  entriesExitsByZone,
   findVenueClock,
   salesByChannel,
+  venueCrossingsByZone,
+  zoneFlows,
 } from '../../../db/queries/rollups.ts';
 import { listZones } from '../../../db/queries/venues.ts';
 import { isCalendarDate, localTime } from '../../../lib/venue-time.ts';
 import { AppError } from '../../../lib/errors.ts';
+import { withinHours } from '../../ingest/scan-ingest.ts';
 import { createTRPCRouter, procedure } from '../init.ts';
 
 /** Default window of the minute charts (minutes): the last three hours. */
@@ -18,6 +21,31 @@ const DEFAULT_WINDOW_MIN = 180;
 /** Longest window (minutes): 12 hours keeps every series at 720 points or fewer. */
 const MAX_WINDOW_MIN = 720;
 const MINUTE_MS = 60_000;
+/** Default window of the flow arcs on the map (minutes): recent enough to show where people are going now. */
+const DEFAULT_FLOW_WINDOW_MIN = 15;
+/** Longest flow window (minutes). */
+const MAX_FLOW_WINDOW_MIN = 120;
+/** Utilisation of an attraction is rides in this many minutes against its hourly capacity. */
+const RIDES_WINDOW_MIN = 60;
+
+/**
+ * What the wall says an attraction is doing: closed by a manager, outside its opening hours (its
+ * gates refuse rides either way, as the ingest decides them), throttled, or open.
+ */
+function attractionState(
+  a: { closed: boolean; ridesPerMin: number | null; opens: string; closes: string },
+  localMinute: number,
+): 'closed' | 'outside_hours' | 'throttled' | 'open' {
+  if (a.closed) return 'closed';
+  if (!withinHours(localMinute, a.opens, a.closes)) return 'outside_hours';
+  return a.ridesPerMin !== null ? 'throttled' : 'open';
+}
+
+/** [from, to) of the last `minutes` whole minutes, the current (still filling) minute last. */
+function minuteWindow(minutes: number, now = Date.now()): { from: Date; to: Date } {
+  const to = new Date(Math.floor(now / MINUTE_MS) * MINUTE_MS + MINUTE_MS);
+  return { from: new Date(to.getTime() - minutes * MINUTE_MS), to };
+}
 
 /** The venue's clock, or NOT_FOUND for a venue id that does not exist (admins may ask for any id). */
 async function venueClock(db: Queryable, venueId: number): Promise<{ timezone: string; resetMinute: number }> {
@@ -29,9 +57,10 @@ async function venueClock(db: Queryable, venueId: number): Promise<{ timezone: s
 /** Chart series for the wall display (rollups plus the live tail). */
 export const chartsRouter = createTRPCRouter({
   /**
-   * Entries and exits per minute and zone, tickets sold per minute and channel, and control changes,
-   * for the last `minutes` whole minutes up to and including the current one. Rows are sparse: a
-   * minute without activity is absent and counts as zero.
+   * Venue entries and exits per minute (by the zone of the gate that counted them: the same
+   * crossings as the wall's totals, not moves between zones), tickets sold per minute and channel,
+   * and control changes, for the last `minutes` whole minutes up to and including the current one.
+   * Rows are sparse: a minute without activity is absent and counts as zero.
    */
   series: procedure('commandCenter', { input: 'venueId' })
     .input(
@@ -44,12 +73,11 @@ export const chartsRouter = createTRPCRouter({
       const db = ctx.rt.db;
       const clock = await venueClock(db, input.venueId);
       // The window ends at the end of the current minute, so the live minute is the last point.
-      const to = new Date(Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS + MINUTE_MS);
-      const from = new Date(to.getTime() - input.minutes * MINUTE_MS);
+      const { from, to } = minuteWindow(input.minutes);
       const [zones, channels, entries, sales, annotations] = await Promise.all([
         listZones(db, input.venueId),
         listChannels(db, input.venueId),
-        entriesExitsByZone(db, input.venueId, from, to),
+        venueCrossingsByZone(db, input.venueId, from, to),
         salesByChannel(db, input.venueId, from, to),
         controlAnnotations(db, input.venueId, from, to),
       ]);
@@ -111,6 +139,55 @@ export const chartsRouter = createTRPCRouter({
           time: b.time,
           expected: b.expected,
           actual: b.actual,
+        })),
+      };
+    }),
+
+  /**
+   * Visitor flow between zones over the last `minutes` (15 by default): people per (from, to)
+   * pair through transfer gates and rides that end at another zone (the ropeway).
+   */
+  flows: procedure('commandCenter', { input: 'venueId' })
+    .input(
+      z.object({
+        venueId: z.number().int().positive(),
+        minutes: z.number().int().min(1).max(MAX_FLOW_WINDOW_MIN).default(DEFAULT_FLOW_WINDOW_MIN),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const db = ctx.rt.db;
+      await venueClock(db, input.venueId);
+      const { from, to } = minuteWindow(input.minutes);
+      const flows = await zoneFlows(db, input.venueId, from, to);
+      return { from: from.toISOString(), to: to.toISOString(), minutes: input.minutes, flows };
+    }),
+
+  /**
+   * The venue's attractions: rides in the last hour (against the hourly capacity) and today, with
+   * opening hours and a manager's closure or throttle, for the attractions panel of the wall.
+   */
+  attractions: procedure('commandCenter', { input: 'venueId' })
+    .input(z.object({ venueId: z.number().int().positive() }))
+    .query(async ({ ctx, input }) => {
+      const db = ctx.rt.db;
+      const clock = await venueClock(db, input.venueId);
+      const now = Date.now();
+      const lt = localTime(new Date(now), clock.timezone, clock.resetMinute);
+      const { from, to } = minuteWindow(RIDES_WINDOW_MIN, now);
+      const rows = await attractionStats(db, input.venueId, lt.day, from, to);
+      return {
+        now: new Date(now).toISOString(),
+        day: lt.day,
+        /** The venue's time zone: opening hours are on its clock. */
+        timezone: clock.timezone,
+        /** The window of `ridesLastHour`. */
+        from: from.toISOString(),
+        to: to.toISOString(),
+        attractions: rows.map((a) => ({
+          ...a,
+          /** Equal opening and closing times: open all day. */
+          allDay: a.opens === a.closes,
+          state: attractionState(a, lt.minute),
         })),
       };
     }),
