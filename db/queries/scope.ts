@@ -4,6 +4,7 @@ import type { Queryable } from '../client.ts';
 export const SCOPED_RESOURCES = {
   gate: 'gates',
   zone: 'zones',
+  attraction: 'attractions',
   channel: 'channels',
   alarm: 'alarms',
   ticket: 'tickets',

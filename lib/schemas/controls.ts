@@ -30,3 +30,16 @@ export const ZSetQuota = z.object({
   reason: ZReason,
 });
 export const ZResumeOnlineSales = z.object({ venueId: z.number().int().positive(), reason: ZReason });
+/**
+ * An attraction's controls: closed (a note saying why is required to close it), and riders per
+ * minute at its gates (null: no limit). Omitted fields keep their value.
+ */
+export const ZSetAttraction = z
+  .object({
+    attractionId: z.number().int().positive(),
+    closed: z.boolean().optional(),
+    ridesPerMin: z.number().int().min(1).max(100_000).nullable().optional(),
+    note: ZReason,
+  })
+  .refine((x) => x.closed !== true || !!x.note, { path: ['note'], message: 'say why the attraction closes' });
+export type TSetAttraction = z.infer<typeof ZSetAttraction>;

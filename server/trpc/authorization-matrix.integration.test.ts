@@ -57,6 +57,8 @@ describe.each(backends().filter((b) => b.name !== 'pglite-timescaledb'))('author
   let app: App;
   let venueA: number;
   let b: TSecondVenue;
+  /** Venue B's attraction (its controls are venue B's too). */
+  let bAttractionId: number;
   let snapshotSql: string;
   const cookies = new Map<TRole, string>();
   const sockets: Socket[] = [];
@@ -104,6 +106,7 @@ describe.each(backends().filter((b) => b.name !== 'pglite-timescaledb'))('author
         order: b.orderId,
         shift: b.shiftId,
         overrideRequest: b.overrideRequestId,
+        attraction: bAttractionId,
       };
       return { [scope.key]: ids[scope.resource] };
     }
@@ -117,6 +120,13 @@ describe.each(backends().filter((b) => b.name !== 'pglite-timescaledb'))('author
     await seedDemo(t.db, `/tmp/tw-matrix-${backend.name}-${process.pid}`, CLI_ACTOR);
     venueA = (await t.db.query<{ id: number }>("SELECT id FROM venues WHERE code = 'YUNLING'")).rows[0].id;
     b = await createSecondVenue(t.db);
+    bAttractionId = (
+      await t.db.query<{ id: number }>(
+        `INSERT INTO attractions (venue_id, code, name_zh, name_en, kind, hourly_capacity)
+         VALUES ($1, 'B-LIFT', '乙缆车', 'B lift', 'lift', 600) RETURNING id`,
+        [b.venueId],
+      )
+    ).rows[0].id;
     for (const role of ROLES) {
       const email = `${role}-a@matrix.test`;
       await createUser(t.db, CLI_ACTOR, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listAttractionControls, listGraphGates, zoneOccupancy } from '../../../db/queries/attraction-controls.ts';
 import {
   listChannelControls,
   listGateControls,
@@ -7,16 +8,25 @@ import {
   listZoneControls,
 } from '../../../db/queries/controls.ts';
 import { readVenueClock } from '../../../db/queries/scans.ts';
-import { ZSetChannel, ZSetGate, ZSetQuota, ZSetZoneCap, ZResumeOnlineSales } from '../../../lib/schemas/controls.ts';
+import {
+  ZResumeOnlineSales,
+  ZSetAttraction,
+  ZSetChannel,
+  ZSetGate,
+  ZSetQuota,
+  ZSetZoneCap,
+} from '../../../lib/schemas/controls.ts';
 import { ZDate } from '../../../lib/schemas/order.ts';
 import { localTime } from '../../../lib/venue-time.ts';
 import {
   resumeOnlineSales,
+  setAttractionControl,
   setChannelControl,
   setGateControl,
   setQuotaControl,
   setZoneCap,
 } from '../../services/controls.ts';
+import { carriesBetweenZones, strandedZones } from '../../services/controls-stranded.ts';
 import { createTRPCRouter, procedure } from '../init.ts';
 
 /** Rate-limit controls (限流) for managers; every change is audited with who, before, after and why. */
@@ -29,13 +39,17 @@ export const controlsRouter = createTRPCRouter({
       const clock = await readVenueClock(db, input.venueId);
       const today = localTime(new Date(), clock.timezone, clock.resetMinute).day;
       const day = input.day ?? today;
-      const [channels, gates, zones, quotas, policies] = await Promise.all([
+      const [channels, gates, zones, quotas, policies, attractions, graph, occupancy] = await Promise.all([
         listChannelControls(db, input.venueId),
         listGateControls(db, input.venueId),
         listZoneControls(db, input.venueId),
         listQuotaControls(db, input.venueId, day),
         listOpenPolicyActions(db, input.venueId),
+        listAttractionControls(db, input.venueId),
+        listGraphGates(db, input.venueId),
+        zoneOccupancy(db, input.venueId, today),
       ]);
+      const closedAttractions = attractions.filter((a) => a.closed).map((a) => a.id);
       return {
         today,
         day,
@@ -74,6 +88,27 @@ export const controlsRouter = createTRPCRouter({
           sold: q.sold,
           closed: q.closed,
         })),
+        attractions: attractions.map((a) => {
+          // Who is (or would be, once it closes) at its far end with no other way back.
+          const far = strandedZones(graph, a.id, closedAttractions);
+          return {
+            id: a.id,
+            code: a.code,
+            nameZh: a.name_zh,
+            nameEn: a.name_en,
+            kind: a.kind,
+            hourlyCapacity: a.hourly_capacity,
+            opens: a.opens,
+            closes: a.closes,
+            closed: a.closed,
+            ridesPerMin: a.rides_per_min,
+            note: a.note,
+            updatedAt: a.updated_at,
+            carries: carriesBetweenZones(graph, a.id),
+            farZoneIds: far,
+            farPeople: far.reduce((n, z) => n + (occupancy.get(z) ?? 0), 0),
+          };
+        }),
         onlineSalesPaused: policies.some((p) => p.action === 'pause_online_sales'),
       };
     }),
@@ -85,6 +120,10 @@ export const controlsRouter = createTRPCRouter({
     .meta({ audit: 'control.gate' })
     .input(ZSetGate)
     .mutation(({ ctx, input }) => setGateControl(ctx.rt, ctx.actor, input)),
+  setAttraction: procedure('controls', { resource: 'attraction', key: 'attractionId' })
+    .meta({ audit: 'control.attraction' })
+    .input(ZSetAttraction)
+    .mutation(({ ctx, input }) => setAttractionControl(ctx.rt, ctx.actor, input)),
   setZoneCap: procedure('controls', { resource: 'zone', key: 'zoneId' })
     .meta({ audit: 'control.zone' })
     .input(ZSetZoneCap)
