@@ -33,15 +33,16 @@ function describeIssues(issues: { path: PropertyKey[]; message: string }[]): str
 }
 
 const gateLimiters = new WeakMap<Runtime, Map<number, ReturnType<Runtime['shared']['rateLimiter']>>>();
+const rideLimiters = new WeakMap<Runtime, Map<number, ReturnType<Runtime['shared']['rateLimiter']>>>();
 
 /** What the gate's throttle decided for a set of scans, and how to settle its count once they are decided. */
 interface TGateThrottle {
-  /** `throttled` for a scan refused here, undefined for one that goes on to be decided. */
+  /** `throttled` or `attraction_closed` for a scan refused here, undefined for one that goes on to be decided. */
   forced: (TScanReason | undefined)[];
   /**
-   * Gives back the admission each scan took from the gate's rate when it ended up not admitted
-   * (an unknown or used ticket, capacity, an error): the rate limits people let in, so a burst
-   * of bad tickets does not hold up the visitors behind it.
+   * Gives back the admission (and the ride) each scan took from the gate's (and its attraction's)
+   * rate when it ended up not admitted (an unknown or used ticket, capacity, an error): the rate
+   * limits people let in, so a burst of bad tickets does not hold up the visitors behind it.
    */
   settle(acks: TScanAck[]): Promise<void>;
 }
@@ -50,46 +51,76 @@ const NO_THROTTLE: TGateThrottle = { forced: [], settle: async () => {} };
 
 /**
  * Entry throttling at the gate (限流), enforced where the traffic arrives: a closed gate or one over
- * its admission rate refuses online entries with `throttled`. Exits and offline facts pass.
+ * its admission rate refuses online entries with `throttled`. At an attraction's gate every online
+ * scan is a ride: a closed attraction refuses it with `attraction_closed` (the ingest also checks
+ * the closure and the opening hours in the database, per batch), and one throttled to riders per
+ * minute counts it against one limit for all its gates, on every instance (`throttled` over it).
+ * Exits at other gates and offline facts pass.
  */
 async function gateThrottle(rt: Runtime, device: DeviceAuthRow, scans: TScan[]): Promise<TGateThrottle> {
   const control = rt.controls?.gate(device.gate_id);
-  if (!control || (!control.closed && !control.admissions_per_min)) return NO_THROTTLE;
-  const perRate = getOrInsert(gateLimiters, rt, () => new Map());
-  const rate = control.admissions_per_min;
-  let limiter = rate ? perRate.get(rate) : undefined;
-  if (rate && !limiter) {
-    limiter = rt.shared.rateLimiter({ keyPrefix: `gate-admissions:${rate}`, points: rate, duration: 60 });
-    perRate.set(rate, limiter);
-  }
-  const key = String(device.gate_id);
-  const forced: (TScanReason | undefined)[] = [];
-  const spent: boolean[] = [];
-  for (const s of scans) {
-    let reason: TScanReason | undefined;
-    if (s.local || s.direction !== 'in') reason = undefined;
-    else if (control.closed) reason = 'throttled';
-    else {
-      try {
-        await limiter!.consume(key);
-        spent[forced.length] = true;
-      } catch (err) {
-        if (!(err instanceof RateLimiterRes)) throw err;
-        reason = 'throttled';
-      }
+  const ride = device.attraction_id != null ? rt.controls?.attraction(device.attraction_id) : undefined;
+  const gateRate = control?.closed ? null : (control?.admissions_per_min ?? null);
+  const rideRate = ride?.closed ? null : (ride?.rides_per_min ?? null);
+  if (!control?.closed && !gateRate && !ride?.closed && !rideRate) return NO_THROTTLE;
+  // One counter set per rate: a changed limit applies at once, without waiting for a window.
+  const limiterFor = (all: typeof gateLimiters, prefix: string, rate: number | null) => {
+    if (!rate) return undefined;
+    const perRate = getOrInsert(all, rt, () => new Map());
+    return getOrInsert(perRate, rate, () =>
+      rt.shared.rateLimiter({ keyPrefix: `${prefix}:${rate}`, points: rate, duration: 60 }),
+    );
+  };
+  const limits = [
+    {
+      limiter: limiterFor(gateLimiters, 'gate-admissions', gateRate),
+      key: String(device.gate_id),
+      spent: [] as boolean[],
+    },
+    {
+      limiter: limiterFor(rideLimiters, 'attraction-rides', rideRate),
+      key: String(device.attraction_id),
+      spent: [] as boolean[],
+    },
+  ];
+  const [entry, rides] = limits;
+  /** Takes one from a limit; false when it is used up (the scan is throttled). */
+  const take = async (l: (typeof limits)[number], i: number): Promise<boolean> => {
+    if (!l.limiter) return true;
+    try {
+      await l.limiter.consume(l.key);
+      l.spent[i] = true;
+      return true;
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      return false;
     }
+  };
+  const forced: (TScanReason | undefined)[] = [];
+  for (const [i, s] of scans.entries()) {
+    let reason: TScanReason | undefined;
+    const isEntry = s.direction === 'in';
+    if (s.local) reason = undefined;
+    else if (isEntry && control?.closed) reason = 'throttled';
+    else if (ride?.closed) reason = 'attraction_closed';
+    else if ((isEntry && !(await take(entry, i))) || (ride && !(await take(rides, i)))) reason = 'throttled';
     forced.push(reason);
   }
   return {
     forced,
     async settle(acks) {
-      const unused = acks.filter((a, i) => spent[i] && !('result' in a && a.result === 'admit')).length;
-      if (unused && limiter)
-        await limiter
-          .reward(key, unused)
-          .catch((err: Error) =>
-            rt.logger.warn({ gateId: device.gate_id, err: err.message }, 'gate admission count not given back'),
-          );
+      for (const l of limits) {
+        const unused = acks.filter((a, i) => l.spent[i] && !('result' in a && a.result === 'admit')).length;
+        if (unused && l.limiter)
+          await l.limiter
+            .reward(l.key, unused)
+            .catch((err: Error) =>
+              rt.logger.warn(
+                { gateId: device.gate_id, attractionId: device.attraction_id, err: err.message },
+                'gate admission or ride count not given back',
+              ),
+            );
+      }
     },
   };
 }
