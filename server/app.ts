@@ -233,6 +233,12 @@ export async function startApp(opts: StartOptions): Promise<App> {
     holdDownS: config.TIDEWATCH_ALARM_HOLD_S,
     escalateAfterS: config.TIDEWATCH_ALARM_ESCALATE_S,
     heartbeatTimeoutS: config.TIDEWATCH_HEARTBEAT_TIMEOUT_S,
+    attractions: {
+      queueWarn: config.TIDEWATCH_QUEUE_WARN,
+      queueCritical: config.TIDEWATCH_QUEUE_CRITICAL,
+      queueHoldS: config.TIDEWATCH_QUEUE_HOLD_S,
+      silentMin: config.TIDEWATCH_ATTRACTION_SILENT_MIN,
+    },
     // The hub emits through the Socket.IO adapter, so screens on every instance get the change.
     onChange: (venues) => {
       for (const v of venues) hub.touchAlarms(v);

@@ -38,4 +38,10 @@ describe('loadConfig', () => {
       'embedded',
     );
   });
+
+  it('takes the queue alarm lines in order', () => {
+    const dir = { TIDEWATCH_DATA_DIR: '/tmp/tidewatch-config-test' };
+    expect(loadConfig(dir)).toMatchObject({ TIDEWATCH_QUEUE_WARN: 0.9, TIDEWATCH_QUEUE_CRITICAL: 1 });
+    expect(() => loadConfig({ ...dir, TIDEWATCH_QUEUE_WARN: '1.2' })).toThrow(/TIDEWATCH_QUEUE_WARN/);
+  });
 });

@@ -37,6 +37,14 @@ const ZEnv = z
     TIDEWATCH_ALARM_HOLD_S: z.coerce.number().int().min(0).max(3600).default(10),
     /** Unacknowledged alarms escalate to critical after this long (s). */
     TIDEWATCH_ALARM_ESCALATE_S: z.coerce.number().int().min(10).max(86_400).default(300),
+    /** An attraction's utilisation (rides in the last hour / hourly capacity) at which a queue alarm is a warning. */
+    TIDEWATCH_QUEUE_WARN: z.coerce.number().min(0.1).max(10).default(0.9),
+    /** Utilisation at which the queue alarm is critical. */
+    TIDEWATCH_QUEUE_CRITICAL: z.coerce.number().min(0.1).max(10).default(1),
+    /** Utilisation must stay above a queue line this long before the alarm opens or rises (s). */
+    TIDEWATCH_QUEUE_HOLD_S: z.coerce.number().int().min(0).max(86_400).default(600),
+    /** An open attraction whose online gates scanned nothing for this long raises a silent-gates alarm (min). */
+    TIDEWATCH_ATTRACTION_SILENT_MIN: z.coerce.number().int().min(1).max(720).default(10),
     /**
      * Every scan, scan upload and device handshake is answered within this long (ms): a decision,
      * or `unavailable` with retryAfterMs, whatever the database is doing (docs/device-protocol.md).
@@ -52,6 +60,13 @@ const ZEnv = z
         path: ['TIDEWATCH_ID_KEY'],
         message:
           'is required when DATABASE_URL is set: every instance must encrypt ID-card numbers with the same key (32 bytes, hex or base64)',
+      });
+    }
+    if (env.TIDEWATCH_QUEUE_WARN >= env.TIDEWATCH_QUEUE_CRITICAL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TIDEWATCH_QUEUE_WARN'],
+        message: `must be below TIDEWATCH_QUEUE_CRITICAL (${env.TIDEWATCH_QUEUE_CRITICAL})`,
       });
     }
     if (env.DATABASE_URL && !env.NEXTAUTH_SECRET) {

@@ -135,14 +135,15 @@ export async function listWatch(tx: Queryable): Promise<WatchRow[]> {
   return (await tx.query<WatchRow>('SELECT subject_kind, subject_id, kind, level, since FROM alarm_watch')).rows;
 }
 
+/** Records the level a condition is at since `since` (default: now), so its hold-down can be timed. */
 export async function setWatch(
   tx: Queryable,
-  w: { subjectKind: string; subjectId: number; kind: string; level: string },
+  w: { subjectKind: string; subjectId: number; kind: string; level: string; since?: Date },
 ): Promise<void> {
   await tx.query(
-    `INSERT INTO alarm_watch (subject_kind, subject_id, kind, level, since) VALUES ($1, $2, $3, $4, now())
-     ON CONFLICT (subject_kind, subject_id, kind) DO UPDATE SET level = EXCLUDED.level, since = now()`,
-    [w.subjectKind, w.subjectId, w.kind, w.level],
+    `INSERT INTO alarm_watch (subject_kind, subject_id, kind, level, since) VALUES ($1, $2, $3, $4, COALESCE($5::timestamptz, now()))
+     ON CONFLICT (subject_kind, subject_id, kind) DO UPDATE SET level = EXCLUDED.level, since = EXCLUDED.since`,
+    [w.subjectKind, w.subjectId, w.kind, w.level, w.since ?? null],
   );
 }
 
@@ -201,4 +202,48 @@ export async function readAlarmInputs(tx: Queryable, timeoutS: number) {
       ),
   ] as const);
   return { zones: zones.rows, venues: venues.rows, gates: gates.rows };
+}
+
+/** An attraction as its alarms read it: hours, capacity, a manager's closure, and its gates' recent work. */
+export interface AttractionAlarmInput {
+  id: number;
+  venue_id: number;
+  timezone: string;
+  /** The venue's day reset, 'HH:MM'. */
+  day_reset: string;
+  hourly_capacity: number;
+  opens: string;
+  closes: string;
+  closed: boolean;
+  /** When a manager last changed its controls (a reopening starts its gates' silence anew). */
+  controls_at: Date | null;
+  /** Rides admitted at its gates in the hour up to `at` (online and uploaded, by when they happened). */
+  rides: number;
+  /** Its gates' latest scan at or before `at`, within a day (null: none). */
+  last_scan_at: Date | null;
+}
+
+/**
+ * The measurements attraction alarms are raised from, for every attraction, as of `at` (the
+ * engine's clock): rides in the last hour from gate_activity (pruned after an hour, so the window
+ * is what it keeps) and the gates' latest scan from gate_scans by its (gate_id, at) index.
+ */
+export async function readAttractionAlarmInputs(tx: Queryable, at: Date): Promise<AttractionAlarmInput[]> {
+  const r = await tx.query<AttractionAlarmInput>(
+    `SELECT a.id, a.venue_id, v.timezone, to_char(v.day_reset, 'HH24:MI') AS day_reset, a.hourly_capacity,
+       to_char(a.opens, 'HH24:MI') AS opens, to_char(a.closes, 'HH24:MI') AS closes,
+       COALESCE(c.closed, false) AS closed, c.updated_at AS controls_at,
+       COALESCE((SELECT sum(ga.scans - ga.rejects) FROM gate_activity ga JOIN gates g ON g.id = ga.gate_id
+                 WHERE g.attraction_id = a.id AND ga.minute >= date_trunc('minute', $1::timestamptz) - INTERVAL '59 minutes'
+                   AND ga.minute <= $1::timestamptz), 0)::int AS rides,
+       (SELECT max(s.at) FROM gates g CROSS JOIN LATERAL (
+          SELECT at FROM gate_scans WHERE gate_id = g.id AND at <= $1::timestamptz AND at > $1::timestamptz - INTERVAL '1 day'
+          ORDER BY at DESC LIMIT 1) s
+        WHERE g.attraction_id = a.id) AS last_scan_at
+     FROM attractions a JOIN venues v ON v.id = a.venue_id
+     LEFT JOIN attraction_controls c ON c.attraction_id = a.id
+     ORDER BY a.id`,
+    [at],
+  );
+  return r.rows;
 }

@@ -6,12 +6,15 @@ import {
   listOpenAlarms,
   listWatch,
   readAlarmInputs,
+  readAttractionAlarmInputs,
+  type AttractionAlarmInput,
   setWatch,
   updateAlarmSeverity,
   updateAlarmValue,
   type TAlarmKind,
   type TSeverity,
 } from '../../db/queries/alarms.ts';
+import { listGraphGates, type GraphGateRow } from '../../db/queries/attraction-controls.ts';
 import { insertAudit } from '../../db/queries/audit.ts';
 import { pruneGateActivity } from '../../db/queries/scans.ts';
 import {
@@ -21,9 +24,12 @@ import {
   listOpenPolicyActions,
   updateGateControl,
 } from '../../db/queries/controls.ts';
+import { localTime, minutesOf } from '../../lib/venue-time.ts';
+import { withinHours } from '../ingest/scan-ingest.ts';
 import type { TLogger } from '../logger.ts';
 import type { SharedState } from '../shared/shared-state.ts';
 import { CONTROLS_CHANNEL } from './controls.ts';
+import { carriesBetweenZones, strandedZones } from './controls-stranded.ts';
 
 /** Arbitrary constant for pg_try_advisory_xact_lock: one instance evaluates alarms per tick. */
 const ALARM_LOCK_ID = 7_311_204;
@@ -38,6 +44,26 @@ const REJECT_CRITICAL = 0.6;
 const MIN_SCANS = 20;
 /** How often the instance that evaluates also prunes old gate activity rows (ms). */
 const PRUNE_EVERY_MS = 60_000;
+/** Minutes in a day, for opening hours that run past midnight. */
+const DAY_MIN = 1440;
+
+/** When attractions raise alarms (the deployment sets them; see server/config.ts). */
+export interface AttractionThresholds {
+  /** Utilisation (rides in the last hour / hourly capacity) at which a queue is forming: warning. */
+  queueWarn: number;
+  /** Utilisation at which the queue alarm is critical (at capacity: the queue only grows). */
+  queueCritical: number;
+  /** How long utilisation must stay above a line before the queue alarm opens or rises (s). */
+  queueHoldS: number;
+  /** An open attraction whose gates are online but scanned nothing for this long is silent (min). */
+  silentMin: number;
+}
+export const ATTRACTION_THRESHOLDS: AttractionThresholds = {
+  queueWarn: 0.9,
+  queueCritical: 1,
+  queueHoldS: 600,
+  silentMin: 10,
+};
 
 export interface AlarmEngineOptions {
   db: Database;
@@ -50,12 +76,20 @@ export interface AlarmEngineOptions {
   heartbeatTimeoutS: number;
   /** Venues whose alarms changed (the hub pushes them to the wall). */
   onChange: (venueIds: number[]) => void;
+  /** Queue and silent-gate thresholds (default ATTRACTION_THRESHOLDS). */
+  attractions?: Partial<AttractionThresholds>;
+  /**
+   * The engine's clock (epoch ms; default Date.now): how long conditions held, and the time of day
+   * and windows attraction alarms are judged by. Tests move it; the measurements of zones and
+   * gates (occupancy, heartbeats, reject rates) stay on the database's clock.
+   */
+  clock?: () => number;
 }
 
 type Level = 'none' | TSeverity;
 interface Condition {
   venueId: number;
-  subjectKind: 'venue' | 'zone' | 'gate';
+  subjectKind: 'venue' | 'zone' | 'gate' | 'attraction';
   subjectId: number;
   kind: TAlarmKind;
   level: Level;
@@ -89,8 +123,13 @@ export class AlarmEngine {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private prunedAt = 0;
+  private readonly limits: AttractionThresholds;
+  private readonly clock: () => number;
 
-  constructor(private readonly o: AlarmEngineOptions) {}
+  constructor(private readonly o: AlarmEngineOptions) {
+    this.limits = { ...ATTRACTION_THRESHOLDS, ...o.attractions };
+    this.clock = o.clock ?? Date.now;
+  }
 
   start(intervalMs = 1_000): void {
     this.timer = setInterval(() => void this.tick(), intervalMs);
@@ -192,25 +231,48 @@ export class AlarmEngine {
       });
     }
 
-    // Hold-down: a level counts once it has been observed continuously for holdDownS.
+    const now = this.clock();
+    const zoneCounts = new Map(inputs.zones.map((z) => [z.id, z.count]));
+    conditions.push(
+      ...this.attractionConditions(await readAttractionAlarmInputs(tx, new Date(now)), await listGraphGates(tx), {
+        now,
+        zoneCounts,
+        onlineGates: new Set(inputs.gates.filter((g) => g.online).map((g) => g.id)),
+        openLevel,
+      }),
+    );
+
+    // Hold-down: a level counts once it has been observed continuously for its hold.
     const watch = new Map((await listWatch(tx)).map((w) => [key(w), w]));
-    const now = Date.now();
     const changed = new Set<number>();
     const controlsChanged = new Set<number>();
     for (const c of conditions) {
       const k = key(c);
       const w = watch.get(k);
-      if (!w || w.level !== c.level) {
-        if (w || c.level !== 'none')
-          await setWatch(tx, { subjectKind: c.subjectKind, subjectId: c.subjectId, kind: c.kind, level: c.level });
-        if (this.o.holdDownS > 0) continue;
-      } else if (now - new Date(w.since).getTime() < this.o.holdDownS * 1000) {
-        continue;
-      }
       const current = open.get(k);
       const before: Level = current?.severity ?? 'none';
-      if (c.level === before) {
-        if (current && c.value !== null && current.value !== c.value) await updateAlarmValue(tx, current.id, c.value);
+      const holdS = this.holdFor(c, before);
+      if (!w || w.level !== c.level) {
+        if (w || c.level !== 'none')
+          await setWatch(tx, {
+            subjectKind: c.subjectKind,
+            subjectId: c.subjectId,
+            kind: c.kind,
+            level: c.level,
+            since: new Date(now),
+          });
+        if (holdS > 0) continue;
+      } else if (now - new Date(w.since).getTime() < holdS * 1000) {
+        continue;
+      }
+      // An escalated alarm nobody acknowledged stays critical while its condition lasts.
+      const escalatedHolds = current?.escalated_at != null && current.state === 'active' && c.level === 'warning';
+      if (c.level === before || escalatedHolds) {
+        if (current && c.value !== null && current.value !== c.value) {
+          await updateAlarmValue(tx, current.id, c.value);
+          // A count of people is what the wall acts on: it follows every change, not only the level's.
+          if (c.kind === 'stranded') changed.add(c.venueId);
+        }
         continue;
       }
       changed.add(c.venueId);
@@ -234,6 +296,76 @@ export class AlarmEngine {
     }
     for (const v of await escalateAlarms(tx, this.o.escalateAfterS)) changed.add(v);
     return { changed: [...changed], controlsChanged: [...controlsChanged] };
+  }
+
+  /** How long a condition must hold before its alarm follows it (s): a queue takes its time to count as one. */
+  private holdFor(c: Condition, before: Level): number {
+    const rank = { none: 0, warning: 1, critical: 2 } as const;
+    if (c.kind === 'queue' && rank[c.level] > rank[before]) return Math.max(this.o.holdDownS, this.limits.queueHoldS);
+    return this.o.holdDownS;
+  }
+
+  /**
+   * The attractions' conditions, one of each kind per attraction:
+   * - queue: while it is open, rides in the last hour against its hourly capacity, with the
+   *   capacity alarms' hysteresis; it opens or rises only once above the line for queueHoldS.
+   * - attraction_silent (warning; value: minutes): open for business (its hours, not closed by a
+   *   manager), at least one of its gates online, and none of them scanned anything for silentMin
+   *   minutes, counted from the latest of its last scan, its opening today and a manager's last change.
+   * - stranded (critical; value: people): closed by a manager while it carries people between
+   *   zones (a ropeway) and someone is in a zone it strands (controls-stranded.ts).
+   */
+  private attractionConditions(
+    attractions: AttractionAlarmInput[],
+    graph: GraphGateRow[],
+    m: { now: number; zoneCounts: Map<number, number>; onlineGates: Set<number>; openLevel: (k: string) => Level },
+  ): Condition[] {
+    const out: Condition[] = [];
+    const closedIn = new Map<number, number[]>();
+    for (const a of attractions) if (a.closed) closedIn.set(a.venue_id, [...(closedIn.get(a.venue_id) ?? []), a.id]);
+    for (const a of attractions) {
+      const base = { venueId: a.venue_id, subjectKind: 'attraction' as const, subjectId: a.id };
+      const venueGates = graph.filter((g) => g.venue_id === a.venue_id);
+      const lt = localTime(new Date(m.now), a.timezone, minutesOf(a.day_reset));
+      const isOpen = !a.closed && withinHours(lt.minute, a.opens, a.closes);
+
+      const ratio = a.hourly_capacity > 0 ? a.rides / a.hourly_capacity : 0;
+      const { queueWarn, queueCritical, silentMin } = this.limits;
+      const queue = isOpen
+        ? ratioLevel(ratio, queueWarn, queueCritical, m.openLevel(`attraction|${a.id}|queue`))
+        : 'none';
+      out.push({
+        ...base,
+        kind: 'queue',
+        level: queue,
+        value: round(ratio),
+        threshold: queue === 'critical' ? queueCritical : queueWarn,
+      });
+
+      let silentFor = 0;
+      if (isOpen && venueGates.some((g) => g.attraction_id === a.id && m.onlineGates.has(g.id))) {
+        // Since opening today (all-day hours: since the day's reset), its last scan, or its last change.
+        const opensAt = minutesOf(a.opens) === minutesOf(a.closes) ? minutesOf(a.day_reset) : minutesOf(a.opens);
+        const spans = [(lt.minute - opensAt + DAY_MIN) % DAY_MIN];
+        for (const at of [a.last_scan_at, a.controls_at])
+          if (at) spans.push(Math.max(0, (m.now - new Date(at).getTime()) / 60_000));
+        silentFor = Math.floor(Math.min(...spans));
+      }
+      const silent = silentFor >= silentMin;
+      out.push({
+        ...base,
+        kind: 'attraction_silent',
+        level: silent ? 'warning' : 'none',
+        value: silent ? silentFor : null,
+        threshold: silentMin,
+      });
+
+      let stranded = 0;
+      if (a.closed && carriesBetweenZones(venueGates, a.id))
+        for (const z of strandedZones(venueGates, a.id, closedIn.get(a.venue_id))) stranded += m.zoneCounts.get(z) ?? 0;
+      out.push({ ...base, kind: 'stranded', level: stranded > 0 ? 'critical' : 'none', value: stranded, threshold: 1 });
+    }
+    return out;
   }
 
   /** Zone critical: close its entry gates and pause today's online sales. Each step is audited. */
