@@ -1,92 +1,20 @@
 'use client';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useLocale, useTranslations } from 'use-intl';
 import { ABORTABLE, outageAware } from '../../lib/live/outage.ts';
 import { useIsStale } from '../../lib/live/use-is-stale.ts';
 import { useControlsUpdates } from '../../lib/live/use-controls-updates.ts';
 import { useTRPC } from '../../lib/trpc/react.tsx';
 import { StaleMark, useErrorText } from '../outage-notice.tsx';
+import { AttractionsPanel } from './attractions-panel.tsx';
+import { Stepper, Toggle } from './inputs.tsx';
 
 interface Venue {
   id: number;
   code: string;
   nameZh: string;
   nameEn: string;
-}
-
-/** A big on/off switch for touch screens. */
-function Toggle({
-  on,
-  onChange,
-  labelOn,
-  labelOff,
-  testId,
-  disabled,
-}: {
-  on: boolean;
-  onChange: (v: boolean) => void;
-  labelOn: string;
-  labelOff: string;
-  testId?: string;
-  disabled?: boolean;
-}) {
-  return (
-    <button
-      type="button"
-      role="switch"
-      aria-checked={on}
-      data-testid={testId}
-      className={`toggle ${on ? 'on' : 'off'}`}
-      onClick={() => onChange(!on)}
-      disabled={disabled}
-    >
-      {on ? labelOn : labelOff}
-    </button>
-  );
-}
-
-/** A number with − / + steps and an explicit apply, so a stray tap changes nothing. */
-function Stepper({
-  value,
-  step,
-  placeholder,
-  onApply,
-  testId,
-  min = 0,
-}: {
-  value: number | null;
-  step: number;
-  placeholder: string;
-  onApply: (v: number | null) => void;
-  testId?: string;
-  min?: number;
-}) {
-  const t = useTranslations('controls');
-  const [draft, setDraft] = useState<string>(value === null ? '' : String(value));
-  useEffect(() => setDraft(value === null ? '' : String(value)), [value]);
-  const n = draft === '' ? null : Math.max(min, Math.round(Number(draft)));
-  const dirty = n !== value && !(draft !== '' && Number.isNaN(Number(draft)));
-  const bump = (d: number) => setDraft(String(Math.max(min, (n ?? 0) + d)));
-  return (
-    <span className="stepper" data-testid={testId}>
-      <button type="button" className="secondary" onClick={() => bump(-step)} aria-label="−">
-        −
-      </button>
-      <input
-        inputMode="numeric"
-        value={draft}
-        placeholder={placeholder}
-        onChange={(e) => setDraft(e.target.value.replace(/[^0-9]/g, ''))}
-      />
-      <button type="button" className="secondary" onClick={() => bump(step)} aria-label="+">
-        +
-      </button>
-      <button type="button" disabled={!dirty} onClick={() => onApply(n)}>
-        {t('apply')}
-      </button>
-    </span>
-  );
 }
 
 /** The manager's tablet: sales and entry throttles (限流), capacity by date and slot, and the crowd policy. */
@@ -125,6 +53,7 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
   const setZone = useMutation(trpc.controls.setZoneCap.mutationOptions(done));
   const setQuota = useMutation(trpc.controls.setQuota.mutationOptions(done));
   const resume = useMutation(trpc.controls.resumeOnlineSales.mutationOptions(done));
+  const setAttraction = useMutation(trpc.controls.setAttraction.mutationOptions(done));
   const why = reason.trim() || undefined;
 
   // Changes made elsewhere (another manager, a policy) show up at once.
@@ -140,6 +69,10 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
   const stale = useIsStale(state) || (!!d && !listening);
   const readError = d ? undefined : (state.error ?? state.failureReason ?? undefined);
   const name = (x: { nameZh: string; nameEn: string }) => (locale === 'en' ? x.nameEn : x.nameZh);
+  const zoneNames = useMemo(
+    () => new Map((d?.zones ?? []).map((z) => [z.id, locale === 'en' ? z.nameEn : z.nameZh])),
+    [d?.zones, locale],
+  );
   return (
     <main
       className="page controls"
@@ -278,6 +211,12 @@ export function ControlsScreen({ venues }: { venues: Venue[] }) {
               </tbody>
             </table>
           </section>
+          <AttractionsPanel
+            attractions={d.attractions}
+            zoneNames={zoneNames}
+            reason={reason}
+            onSet={(input, after) => setAttraction.mutate(input, { onSuccess: after })}
+          />
           <section className="panel">
             <h2>{t('zones')}</h2>
             <table className="grid">

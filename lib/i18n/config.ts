@@ -1,3 +1,5 @@
+import attractionControlsEn from './messages/attraction-controls.en.json';
+import attractionControlsZh from './messages/attraction-controls.zh-CN.json';
 import en from './messages/en.json';
 import fdApprovalsEn from './messages/front-desk/approvals.en.json';
 import fdApprovalsZh from './messages/front-desk/approvals.zh-CN.json';
@@ -21,9 +23,13 @@ export const DEFAULT_LOCALE: TLocale = 'zh-CN';
 export const LOCALE_COOKIE = 'tw-locale';
 export const LOCALE_COOKIE_MAX_AGE_S = 365 * 24 * 3600;
 
-/** The front desk's screens keep their words in files of their own (messages/front-desk/), under `fd`. */
+/**
+ * The front desk's screens keep their words in files of their own (messages/front-desk/), under `fd`;
+ * the controls screen's attractions theirs, under `attractionControls`.
+ */
 const EN = {
   ...en,
+  attractionControls: attractionControlsEn,
   fd: {
     ...fdCommonEn,
     sell: fdSellEn,
@@ -35,6 +41,7 @@ const EN = {
 };
 const ZH: typeof EN = {
   ...zhCN,
+  attractionControls: attractionControlsZh,
   fd: {
     ...fdCommonZh,
     sell: fdSellZh,
