@@ -39,6 +39,8 @@ export interface ScanOutcome {
    * or none), the group's unused tickets after it and the admitted per type (both from the server only).
    */
   group?: Omit<TGroupAck, 'code'>;
+  /** What the server said is left on the ticket (entries, or at an attraction its rides or points). */
+  ticket?: { type: string; entriesLeft?: number; ridesLeft?: number; pointsLeft?: number };
 }
 
 export interface UploadReport {
@@ -52,6 +54,14 @@ export interface SimDeviceOptions {
   gateCode: string;
   token: string;
   handheld?: boolean;
+  /**
+   * What the gate is in the zone graph, for its offline rule (default `perimeter`): a perimeter gate
+   * refuses a code it let in before, an inner gate cannot know more than that a code is readable,
+   * and an attraction gate refuses a code that rode here within `rideGapMs`.
+   */
+  edge?: 'perimeter' | 'transfer' | 'attraction' | 'checkpoint';
+  /** An attraction gate's ride gap (lift anti-passback), real ms; 0: none. */
+  rideGapMs?: number;
   /** Prefix of this run's scan ids: ids must stay unique per device across simulator restarts. */
   runId?: string;
   onLog?: (msg: string) => void;
@@ -150,6 +160,8 @@ export class SimGateDevice {
   private counter = 0;
   private queue: QueuedScan[] = [];
   private readonly seen = new Set<string>();
+  /** At an attraction gate: when each code last rode here (real ms), for the offline ride gap. */
+  private readonly rodeAt = new Map<string, number>();
   private readonly groups = new GroupMemory();
   private uploading = false;
   private uploadTimer: NodeJS.Timeout | undefined;
@@ -348,13 +360,23 @@ export class SimGateDevice {
       const { code: _code, ...counts } = ack.group;
       return { result: ack.result, reason: ack.reason, offline: false, group: counts };
     }
-    if (ack.result === 'admit' && direction === 'in') this.remember(normalizeTicketCode(code) ?? code);
-    return { result: ack.result, reason: ack.reason, offline: false };
+    const normalized = normalizeTicketCode(code) ?? code;
+    if (ack.result === 'admit' && this.opts.edge === 'attraction') this.rode(normalized);
+    else if (ack.result === 'admit' && direction === 'in') this.remember(normalized);
+    return { result: ack.result, reason: ack.reason, offline: false, ...(ack.ticket ? { ticket: ack.ticket } : {}) };
+  }
+
+  private rode(code: string): void {
+    this.rodeAt.delete(code);
+    this.rodeAt.set(code, Date.now());
+    if (this.rodeAt.size > MAX_SEEN_CODES) this.rodeAt.delete(this.rodeAt.keys().next().value!);
   }
 
   /**
    * The offline rule of a handheld: exits pass; an entry passes unless the code is unreadable or was
    * seen here before; a group code lets its whole headcount in unless that is more than it booked.
+   * Inside the venue a gate only checks that the code is readable (the visitor's entry was checked
+   * at the perimeter), and a lift refuses a code that rode it within its ride gap.
    */
   private decideOffline(scan: Omit<QueuedScan, 'local' | 'reason'>): ScanOutcome {
     this.stats.decidedLocally++;
@@ -363,7 +385,18 @@ export class SimGateDevice {
     const code = normalizeTicketCode(scan.code);
     let local: 'admit' | 'reject' = 'admit';
     let reason: TScanReason | undefined;
-    if (scan.direction === 'in') {
+    const edge = this.opts.edge ?? 'perimeter';
+    if (edge !== 'perimeter') {
+      const last = code ? this.rodeAt.get(code) : undefined;
+      const gap = this.opts.rideGapMs ?? 0;
+      if (!code) {
+        local = 'reject';
+        reason = 'invalid';
+      } else if (edge === 'attraction' && gap > 0 && last !== undefined && Date.now() - last < gap) {
+        local = 'reject';
+        reason = 'ride_too_soon';
+      } else if (edge === 'attraction') this.rode(code);
+    } else if (scan.direction === 'in') {
       if (!code) {
         local = 'reject';
         reason = 'invalid';
