@@ -27,6 +27,12 @@ const FIRST_OUTAGE_MS: [number, number] = [45_000, 75_000];
 const OUTAGE_GATES = ['MG-08', 'EG-04', 'HT-01'];
 /** One summary line this often (ms). */
 const SUMMARY_EVERY_MS = 30_000;
+/**
+ * Tour groups per real minute over all the channels that sell them, at the busy hours and the
+ * default order rate (they scale with the rate): a coach every two and a half minutes at the
+ * peak, every three to four over the busy hours, 10 to 40 persons each: about a sixth of the visitors.
+ */
+const GROUPS_PER_MIN_AT_DEFAULT_RATE = 0.4;
 
 export interface SimulateOptions {
   baseUrl: string;
@@ -106,6 +112,7 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
 
   // ---- gates ----
   const gateInfo = new Map(DEMO_VENUE.gates.map((g) => [g.code, g]));
+  const rideGapMin = new Map(DEMO_VENUE.attractions.map((a) => [a.code, a.rideGapMin]));
   const all = Object.entries(creds.devices).map(
     ([gateCode, token]) =>
       new SimGateDevice({
@@ -113,6 +120,8 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
         gateCode,
         token,
         handheld: gateInfo.get(gateCode)?.kind === 'handheld',
+        edge: gateInfo.get(gateCode)?.edge,
+        rideGapMs: (rideGapMin.get(gateInfo.get(gateCode)?.attraction ?? '') ?? 0) * 60_000,
         runId,
         onLog: log,
         onRetry: () => stats.serverUnavailable++,
@@ -170,7 +179,16 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
     }
   }
 
-  const visitors = new Visitors({ devices, gates: DEMO_VENUE.gates, clock, stats, tlog });
+  const visitors = new Visitors({
+    devices,
+    gates: DEMO_VENUE.gates,
+    attractions: DEMO_VENUE.attractions,
+    clock,
+    stats,
+    tlog,
+  });
+  const groupWeights = channels.reduce((n, c) => n + profileOf(c.code).groupWeight, 0);
+  const groupsPerMin = (GROUPS_PER_MIN_AT_DEFAULT_RATE * rate) / DEFAULT_RATE;
   const sellers = channels.map(
     (client) =>
       new SalesChannel({
@@ -182,6 +200,7 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
         tlog,
         visitors,
         ratePerMin: rate,
+        groupsPerMin: groupWeights ? (groupsPerMin * profileOf(client.code).groupWeight) / groupWeights : 0,
         runId,
       }),
   );
@@ -190,7 +209,8 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
   }
   log(
     `simulating ${DEMO_VENUE.code} at ×${speed} (one simulated minute per ${(60 / speed).toFixed(speed >= 60 ? 2 : 1)} s, day at ${formatMinute(clock.simMinute())}), ` +
-      `${rate} orders/min per channel at the peak over ${sellers.map((s) => s.code).join(', ')}`,
+      `${rate} orders/min per channel at the peak over ${sellers.map((s) => s.code).join(', ')}, ` +
+      `a tour group every ${groupsPerMin > 0 ? (1 / groupsPerMin).toFixed(1) : '∞'} real minutes at the busy hours`,
   );
 
   // ---- outages: a handheld loses its network, keeps deciding, uploads when back ----
@@ -200,7 +220,7 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
       await sleep(delay, undefined, { signal: ac.signal });
       delay = uniform(OUTAGE_EVERY_MS);
       // Only gates visitors use: an outage nobody scans through shows nothing.
-      const busy = visitors.routeGates;
+      const busy = visitors.usedGates;
       const up = [...devices.values()].filter((d) => d.connected && busy.has(d.gateCode));
       const favourites = up.filter((d) => OUTAGE_GATES.includes(d.gateCode));
       const pool = favourites.length && Math.random() < 0.85 ? favourites : up;

@@ -28,12 +28,12 @@ const CATALOG: TCatalog = {
     type('SENIOR', 110, true),
     type('STUDENT', 130, true),
     type('TWO-DAY', 320, false),
-    type('ROPEWAY', 120, false),
+    type('ROPEWAY', 120, false, {
+      parkEntry: false,
+      rides: [{ attraction: 'ROPEWAY', nameZh: '索道', nameEn: 'Ropeway', rides: 2, share: 120 }],
+    }),
     type('COMBO', 300, true, {
-      bundle: [
-        { type: 'ADULT', qty: 1 },
-        { type: 'ROPEWAY', qty: 1 },
-      ],
+      rides: [{ attraction: 'ROPEWAY', nameZh: '索道', nameEn: 'Ropeway', rides: 2, share: 90 }],
     }),
   ],
   slots: [
@@ -107,15 +107,93 @@ describe('orders', () => {
     expect(chooseSlot(CATALOG, 20, 8 * 60 + 30, 0, seq(0.5))?.start).toBe('10:00');
   });
 
-  it('turns an order answer into persons with their ropeway tickets', () => {
-    const persons = personsOf([
-      { code: 'A1', type: 'ADULT', date: '2026-11-22', slot: '10:00' },
-      { code: 'R1', type: 'ROPEWAY', date: '2026-11-22' },
-      { code: 'C1', type: 'CHILD', date: '2026-11-22', slot: '10:00' },
-    ]);
+  it('turns an order answer into persons with their ropeway tickets, by what the catalog says the types are', () => {
+    const persons = personsOf(
+      [
+        { code: 'A1', type: 'ADULT', date: '2026-11-22', slot: '10:00' },
+        { code: 'R1', type: 'ROPEWAY', date: '2026-11-22' },
+        { code: 'C1', type: 'CHILD', date: '2026-11-22', slot: '10:00' },
+      ],
+      CATALOG.types,
+    );
     expect(persons).toEqual([
       { entry: 'A1', entryType: 'ADULT', ropeway: 'R1' },
       { entry: 'C1', entryType: 'CHILD' },
     ]);
+  });
+
+  it("gives a combo's ropeway tickets to those whose own ticket does not ride the ropeway", () => {
+    const persons = personsOf(
+      [
+        { code: 'K1', type: 'COMBO', date: '2026-11-22', slot: '10:00' },
+        { code: 'C1', type: 'CHILD', date: '2026-11-22', slot: '10:00' },
+        { code: 'R1', type: 'ROPEWAY', date: '2026-11-22' },
+      ],
+      CATALOG.types,
+    );
+    expect(persons).toEqual([
+      { entry: 'K1', entryType: 'COMBO', rides: { ROPEWAY: 2 } },
+      { entry: 'C1', entryType: 'CHILD', ropeway: 'R1' },
+    ]);
+  });
+
+  it('keeps what a ski pass or a points card includes, and whether it enters again', () => {
+    const persons = personsOf(
+      [
+        { code: 'S1', type: 'SKI-DAY', date: '2026-11-22' },
+        { code: 'P1', type: 'POINTS', date: '2026-11-22' },
+      ],
+      [
+        type('SKI-DAY', 380, false, {
+          entryPolicy: { kind: 'multi', antiPassback: true, maxEntriesPerDay: 2 },
+          rides: [{ attraction: 'LIFT-A', nameZh: 'A', nameEn: 'A', rides: null, share: 120 }],
+        }),
+        type('POINTS', 300, false, { points: 100 }),
+      ],
+    );
+    expect(persons).toEqual([
+      { entry: 'S1', entryType: 'SKI-DAY', multiEntry: true, rides: { 'LIFT-A': null } },
+      { entry: 'P1', entryType: 'POINTS', points: 100 },
+    ]);
+  });
+
+  it('sells ski passes and night tickets only while they can be used, the same pass for a party of skiers', () => {
+    const profile = CHANNEL_PROFILES['WINDOW-1'];
+    const kinds = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const plan = planParty(profile, Math.random, { ski: false, night: false });
+      kinds.add(plan.kind);
+      expect(plan.persons.every((p) => !['SKI-DAY', 'SKI-10', 'POINTS', 'NIGHT'].includes(p))).toBe(true);
+    }
+    expect(kinds.has('ski') || kinds.has('night')).toBe(false);
+    let skiers = 0;
+    for (let i = 0; i < 2000; i++) {
+      const plan = planParty(profile, Math.random, { ski: true, night: false });
+      if (plan.kind !== 'ski') continue;
+      skiers++;
+      expect(new Set(plan.persons).size).toBe(1);
+      expect(plan.persons.length).toBeLessThanOrEqual(4);
+      expect(plan.ropeway).toBe(plan.persons.length);
+    }
+    expect(skiers / 2000).toBeGreaterThan(0.05);
+    expect(skiers / 2000).toBeLessThan(0.15);
+    const night = planParty(profile, () => 0.1, { ski: true, night: true });
+    expect(night.kind).toBe('night');
+    expect(night.persons.every((p) => p === 'NIGHT')).toBe(true);
+  });
+
+  it("buys ropeway tickets for a combo's children and seniors, and for everyone of a riding party", () => {
+    for (let i = 0; i < 500; i++) {
+      const plan = planParty(CHANNEL_PROFILES.CTRIP);
+      if (plan.kind === 'combo') expect(plan.ropeway).toBe(plan.persons.filter((p) => p !== 'COMBO').length);
+      else if (plan.ropeway) expect(plan.ropeway).toBe(plan.persons.length);
+    }
+  });
+
+  it('falls back to a day party when the catalog does not sell the kind', () => {
+    const noSki = fitToCatalog({ kind: 'ski', persons: ['SKI-DAY', 'SKI-DAY'], ropeway: 2 }, CATALOG);
+    expect(noSki).toEqual({ kind: 'day', persons: ['ADULT', 'ADULT'], ropeway: 2 });
+    const noNight = fitToCatalog({ kind: 'night', persons: ['NIGHT'], ropeway: 0 }, CATALOG);
+    expect(noNight.kind).toBe('day');
   });
 });

@@ -25,8 +25,16 @@ export interface ChannelProfile {
   ropewayShare: number;
   /** Online channels know the buyer (real-name booking). */
   named: boolean;
-  /** Share of orders that are a travel agency's tour group (团体票, see planGroup). */
-  groupShare: number;
+  /**
+   * This channel's part of the venue's tour groups (团体票, see planGroup), relative to the other
+   * channels'; 0: it sells none. Groups come on a schedule of their own (SalesChannel), not as a
+   * share of orders: a share large enough to be seen in a short demo made them most of the visitors.
+   */
+  groupWeight: number;
+  /** Share of orders that are skiers (ski passes and a ropeway return each), while the lifts run today. */
+  skiShare: number;
+  /** Share of orders that are night-session tickets, while the night session admits (real time). */
+  nightShare: number;
 }
 
 const BASE: ChannelProfile = {
@@ -43,14 +51,15 @@ const BASE: ChannelProfile = {
   comboShare: 0.09,
   ropewayShare: 0.05,
   named: true,
-  groupShare: 0,
+  groupWeight: 0,
+  skiShare: 0.08,
+  nightShare: 0.5,
 };
 
 /** The demo channels (server/services/seed.ts DEMO_CHANNELS); an unknown code is treated as an online shop. */
 export const CHANNEL_PROFILES: Record<string, ChannelProfile> = {
   WECHAT: { ...BASE },
-  // The OTAs also sell for travel agencies: a few of their orders are tour groups. At the default
-  // rate and speed that is a group every few real minutes, and groups are a good share of visitors.
+  // The OTAs also sell for travel agencies: they book the tour groups, Ctrip more of them.
   CTRIP: {
     ...BASE,
     advanceShare: 0.2,
@@ -58,7 +67,8 @@ export const CHANNEL_PROFILES: Record<string, ChannelProfile> = {
     arrivalSimMin: 70,
     twoDayShare: 0.09,
     comboShare: 0.12,
-    groupShare: 0.07,
+    groupWeight: 0.6,
+    skiShare: 0.1,
   },
   MEITUAN: {
     ...BASE,
@@ -66,7 +76,8 @@ export const CHANNEL_PROFILES: Record<string, ChannelProfile> = {
     arrivalSimMin: 55,
     studentShare: 0.14,
     sizeWeights: [22, 38, 18, 12, 6, 4],
-    groupShare: 0.05,
+    groupWeight: 0.4,
+    skiShare: 0.06,
   },
   'WINDOW-1': {
     ...BASE,
@@ -78,6 +89,8 @@ export const CHANNEL_PROFILES: Record<string, ChannelProfile> = {
     seniorShare: 0.22,
     comboShare: 0.07,
     named: false,
+    skiShare: 0.1,
+    nightShare: 0.7,
   },
   'KIOSK-1': {
     ...BASE,
@@ -89,6 +102,9 @@ export const CHANNEL_PROFILES: Record<string, ChannelProfile> = {
     sizeWeights: [30, 40, 16, 10, 3, 1],
     seniorShare: 0.04,
     named: false,
+    // The kiosk sells park tickets; skiers buy at the window or online.
+    skiShare: 0,
+    nightShare: 0.7,
   },
 };
 
@@ -115,22 +131,51 @@ export function expo(mean: number, rand: Rand = Math.random): number {
   return -Math.log(1 - rand()) * mean;
 }
 
-export type PartyKind = 'day' | 'combo' | 'two-day' | 'group';
+export type PartyKind = 'day' | 'combo' | 'two-day' | 'group' | 'ski' | 'night';
 
 /** What one party wants to buy: one entry ticket type per person, plus ropeway add-ons. */
 export interface PartyPlan {
   kind: PartyKind;
-  /** Ticket type per person: ADULT, CHILD, SENIOR, STUDENT, COMBO or TWO-DAY. */
+  /** Ticket type per person: ADULT, CHILD, SENIOR, STUDENT, COMBO, TWO-DAY, SKI-DAY, SKI-10, POINTS or NIGHT. */
   persons: string[];
   /** ROPEWAY tickets bought on top (the first `ropeway` persons ride). */
   ropeway: number;
 }
 
-export function planParty(profile: ChannelProfile, rand: Rand = Math.random): PartyPlan {
+/** What can be sold now, by the clocks: ski passes while the lifts run today, night tickets in the night session. */
+export interface SellingNow {
+  ski: boolean;
+  night: boolean;
+}
+
+/** The ski passes (with entry) and how often each is bought. */
+const SKI_TYPES: [string, number][] = [
+  ['SKI-DAY', 5],
+  ['SKI-10', 2.5],
+  ['POINTS', 2.5],
+];
+
+export function planParty(
+  profile: ChannelProfile,
+  rand: Rand = Math.random,
+  now: SellingNow = { ski: false, night: false },
+): PartyPlan {
   const size = pickWeighted([1, 2, 3, 4, 5, 6], profile.sizeWeights, rand);
+  if (now.night && rand() < profile.nightShare)
+    return { kind: 'night', persons: Array(Math.min(size, 4)).fill('NIGHT'), ropeway: 0 };
   const roll = rand();
   if (roll < profile.twoDayShare) return { kind: 'two-day', persons: Array(size).fill('TWO-DAY'), ropeway: 0 };
   const isCombo = roll < profile.twoDayShare + profile.comboShare;
+  if (!isCombo && now.ski && roll < profile.twoDayShare + profile.comboShare + profile.skiShare) {
+    // Skiers come in ones to fours with the same pass, and a ropeway return each (the ski area is at the summit).
+    const n = Math.min(size, 4);
+    const pass = pickWeighted(
+      SKI_TYPES.map(([t]) => t),
+      SKI_TYPES.map(([, w]) => w),
+      rand,
+    );
+    return { kind: 'ski', persons: Array(n).fill(pass), ropeway: n };
+  }
   const persons: string[] = [];
   for (let i = 0; i < size; i++) {
     // The first person is the one who buys (no child); the others are family and friends.
@@ -142,7 +187,9 @@ export function planParty(profile: ChannelProfile, rand: Rand = Math.random): Pa
     else if (r < child + profile.seniorShare + profile.studentShare) type = 'STUDENT';
     persons.push(isCombo && type === 'ADULT' ? 'COMBO' : type);
   }
-  const ropeway = !isCombo && rand() < profile.ropewayShare ? randomInt(1, size, rand) : 0;
+  // A party that rides buys a ropeway ticket for everyone; a combo's adults have theirs on their
+  // ticket, and the children and seniors with them get a ropeway ticket each.
+  const ropeway = isCombo ? persons.filter((p) => p !== 'COMBO').length : rand() < profile.ropewayShare ? size : 0;
   return { kind: isCombo ? 'combo' : 'day', persons, ropeway };
 }
 
@@ -172,12 +219,14 @@ export function fitToCatalog(plan: PartyPlan, catalog: TCatalog): PartyPlan {
   const sold = new Set(catalog.types.map((t) => t.code));
   const fallback = sold.has('ADULT') ? 'ADULT' : catalog.types[0]?.code;
   const persons = plan.persons.map((p) => (sold.has(p) ? p : fallback)).filter((p): p is string => !!p);
-  const kind: PartyKind =
-    plan.kind === 'two-day' && !persons.includes('TWO-DAY')
-      ? 'day'
-      : plan.kind === 'combo' && !persons.includes('COMBO')
-        ? 'day'
-        : plan.kind;
+  const keeps: Partial<Record<PartyKind, (p: string) => boolean>> = {
+    'two-day': (p) => p === 'TWO-DAY',
+    combo: (p) => p === 'COMBO',
+    ski: (p) => SKI_TYPES.some(([t]) => t === p),
+    night: (p) => p === 'NIGHT',
+  };
+  const keep = keeps[plan.kind];
+  const kind: PartyKind = keep && !persons.some(keep) ? 'day' : plan.kind;
   return { kind, persons, ropeway: sold.has('ROPEWAY') ? Math.min(plan.ropeway, persons.length) : 0 };
 }
 

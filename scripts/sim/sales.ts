@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TCatalog, TOrderInput, TOrderResponse } from '../../lib/schemas/order.ts';
-import { addDays, type TLocalTime } from '../../lib/venue-time.ts';
+import { DEMO_VENUE } from '../../db/seed/demo-venue.ts';
+import type { TCatalog, TCatalogType, TOrderInput, TOrderResponse } from '../../lib/schemas/order.ts';
+import { addDays, minutesOf, type TLocalTime } from '../../lib/venue-time.ts';
 import type { ChannelClient, ChannelResult } from './channel-client.ts';
 import { msUntilLocalMinute, slotWindow, type SimClock } from './clock.ts';
 import {
@@ -17,8 +18,10 @@ import {
   slotNeed,
   type ChannelProfile,
   type PartyPlan,
+  type SellingNow,
   type TSlot,
 } from './orders.ts';
+import { skiSellable, withinWindow } from './routes.ts';
 import type { SimStats, ThrottledLog } from './stats.ts';
 import { EARLY_P, REFUNDED_SHOW_UP_P, type Party, type Person, type Visitors } from './visitors.ts';
 
@@ -34,6 +37,16 @@ const MAX_RESENDS = 2;
 const ERROR_BACKOFF_MS = 10_000;
 /** Mean time from a tour group's booking to its coach at the gate (simulated minutes): agencies book on the way. */
 const GROUP_ARRIVAL_SIM_MIN = 30;
+/** Share of tour groups booked for a later day (not walked today). */
+const GROUP_ADVANCE_P = 0.08;
+/** Of today's tour groups, the share booked for the next slot rather than the one admitting now. */
+const GROUP_NEXT_SLOT_P = 0.1;
+/** Night tickets are sold until this long before the session ends (real minutes), and their holders leave this long before it. */
+const NIGHT_LAST_SALE_MIN = 30;
+const NIGHT_LEAVE_BEFORE_END_MIN = 3;
+/** In real time (speed 1): the demo's night session (17:00–22:00) and how busy it is, of the morning peak. */
+const NIGHT_SESSION_MIN: [number, number] = [17 * 60, 22 * 60];
+const NIGHT_LEVEL = 0.2;
 
 /** Today's and later catalogs, shared by the channels, refreshed every 30 s and after a sold-out answer. */
 export class Catalogs {
@@ -95,17 +108,45 @@ export interface SalesDeps {
   visitors: Visitors;
   /** Orders per real minute at the morning peak. */
   ratePerMin: number;
+  /** This channel's tour groups per real minute at the busy hours (0: it sells none). */
+  groupsPerMin?: number;
   runId: string;
 }
 
 const uniform = (a: number, b: number) => a + Math.random() * (b - a);
 
-/** Persons of a sold order: one per entry ticket, ropeway tickets handed to the first ones. */
-export function personsOf(tickets: TOrderResponse['tickets']): Person[] {
-  const ropeway = tickets.filter((t) => t.type === 'ROPEWAY');
-  return tickets
-    .filter((t) => t.type !== 'ROPEWAY')
-    .map((t, i) => ({ entry: t.code, entryType: t.type, ...(ropeway[i] ? { ropeway: ropeway[i].code } : {}) }));
+type TypeTerms = Pick<TCatalogType, 'code' | 'parkEntry' | 'rides' | 'points' | 'entryPolicy'>;
+
+/**
+ * Persons of a sold order: one per park ticket, with what the ticket includes (its rides, a points
+ * card's points) from the catalog; attraction-only tickets (the ropeway return, `parkEntry` false)
+ * go to those whose own ticket does not ride that attraction, in order.
+ */
+export function personsOf(tickets: TOrderResponse['tickets'], types: readonly TypeTerms[] = []): Person[] {
+  const terms = new Map(types.map((t) => [t.code, t]));
+  const addOn = (type: string) => terms.get(type)?.parkEntry === false;
+  const addOns = tickets.filter((t) => addOn(t.type));
+  const persons: Person[] = tickets
+    .filter((t) => !addOn(t.type))
+    .map((t) => {
+      const term = terms.get(t.type);
+      const rides = term?.rides?.length
+        ? Object.fromEntries(term.rides.map((r) => [r.attraction, r.rides]))
+        : undefined;
+      return {
+        entry: t.code,
+        entryType: t.type,
+        ...(term?.entryPolicy.kind === 'multi' ? { multiEntry: true } : {}),
+        ...(rides ? { rides } : {}),
+        ...(term?.points ? { points: term.points } : {}),
+      };
+    });
+  for (const a of addOns) {
+    const rides = terms.get(a.type)?.rides?.map((r) => r.attraction) ?? [];
+    const p = persons.find((x) => !x.ropeway && !rides.some((r) => x.rides && r in x.rides));
+    if (p) p.ropeway = a.code;
+  }
+  return persons;
 }
 
 /**
@@ -123,14 +164,42 @@ export class SalesChannel {
   }
 
   async run(signal: AbortSignal): Promise<void> {
+    await Promise.all([this.runOrders(signal), this.runGroups(signal)]);
+  }
+
+  private async runOrders(signal: AbortSignal): Promise<void> {
     const { ratePerMin } = this.deps;
     if (ratePerMin <= 0) return;
+    // Thinning: candidate orders at the peak rate, each kept with the probability of the current level.
+    await this.poisson(
+      signal,
+      60_000 / ratePerMin,
+      () => this.level(),
+      () => this.sellOne(false),
+    );
+  }
+
+  /**
+   * Tour groups on a schedule of their own (a share of the orders large enough to be seen made
+   * groups most of the visitors): agencies book through the morning and early afternoon.
+   */
+  private async runGroups(signal: AbortSignal): Promise<void> {
+    const perMin = this.deps.groupsPerMin ?? 0;
+    if (perMin <= 0) return;
+    await this.poisson(
+      signal,
+      60_000 / perMin,
+      () => this.groupLevel(),
+      () => this.sellOne(true),
+    );
+  }
+
+  private async poisson(signal: AbortSignal, meanMs: number, level: () => number, sell: () => Promise<void>) {
     try {
-      // Thinning: candidate orders at the peak rate, each kept with the probability of the current level.
       for (;;) {
-        await sleep(expo(60_000 / ratePerMin), undefined, { signal });
-        if (Date.now() < this.backoffUntil || Math.random() > this.level()) continue;
-        await this.sellOne().catch((err: Error) => {
+        await sleep(expo(meanMs), undefined, { signal });
+        if (Date.now() < this.backoffUntil || Math.random() > level()) continue;
+        await sell().catch((err: Error) => {
           this.deps.stats.orderErrors++;
           this.deps.tlog.say(`sell:${this.code}`, `${this.code}: ${err.message}`);
         });
@@ -140,12 +209,22 @@ export class SalesChannel {
     }
   }
 
+  /** Coaches come through the morning and early afternoon (simulated), at half the peak at least. */
+  private groupLevel(): number {
+    const m = this.deps.clock.simMinute();
+    const level = this.level();
+    return m >= 8 * 60 && m < 15 * 60 + 30 ? Math.max(0.5, level) : level;
+  }
+
   /** Activity now: walk-up counters close outside the working day when the clock is real. */
   private level(): number {
     const { clock, profile } = this.deps;
-    if (profile.walkUp && clock.speed === 1) {
+    if (clock.speed === 1) {
+      // In real time the evening is the night session's: the window stays open for it until it ends.
       const m = clock.realLocal().minute;
-      if (m < 7 * 60 + 30 || m > 17 * 60 + 30) return 0;
+      const night = m >= NIGHT_SESSION_MIN[0] && m < NIGHT_SESSION_MIN[1] - NIGHT_LAST_SALE_MIN;
+      if (night) return Math.max(NIGHT_LEVEL, clock.level());
+      if (profile.walkUp && (m < 7 * 60 + 30 || m > 17 * 60 + 30)) return 0;
     }
     return clock.level();
   }
@@ -185,7 +264,7 @@ export class SalesChannel {
       catalog,
       slotNeed(plan, catalog),
       date === today ? local.minute : null,
-      profile.nextSlotShare,
+      plan.kind === 'group' ? GROUP_NEXT_SLOT_P : profile.nextSlotShare,
     );
     if (slot) return { catalog, plan, slot };
     // After the last slot (or with every slot full) the window still sells passes without a slot.
@@ -195,14 +274,33 @@ export class SalesChannel {
     return { catalog, plan };
   }
 
-  private async sellOne(): Promise<void> {
+  /**
+   * What is on sale for today by the clocks: ski passes while the ropeway and the lifts run (and
+   * the simulated day has ski hours left), night tickets while their session admits (the server
+   * decides their hours on the real clock, and the simulated day ends before the night does).
+   */
+  private async sellingNow(today: string, local: TLocalTime): Promise<SellingNow> {
+    const { clock } = this.deps;
+    const hours = (await this.catalog(today, local.day))?.types.find((t) => t.code === 'NIGHT')?.hours;
+    return {
+      // The way up and a few rides take about two simulated hours; in real minutes that is less the faster the clock.
+      ski: skiSellable(DEMO_VENUE.attractions, clock.simMinute(), local.minute, Math.ceil(120 / clock.speed) + 5),
+      night: !!hours && withinWindow(hours, local.minute, NIGHT_LAST_SALE_MIN),
+    };
+  }
+
+  private async sellOne(isGroup: boolean): Promise<void> {
     const { clock, profile, catalogs, stats, tlog } = this.deps;
     const now = Date.now();
     const local = clock.realLocal(now);
     const today = catalogs.today(local.day);
     let date = today;
-    if (!profile.walkUp && Math.random() < profile.advanceShare) date = addDays(today, randomInt(1, 7));
-    const wanted = Math.random() < profile.groupShare ? planGroup() : planParty(profile);
+    const advance = isGroup ? GROUP_ADVANCE_P : profile.advanceShare;
+    if (!profile.walkUp && Math.random() < advance) date = addDays(today, randomInt(1, 7));
+    const selling = isGroup ? undefined : await this.sellingNow(today, local);
+    // Night tickets only for tonight, while the session admits.
+    const can = selling ? { ...selling, night: selling.night && date === today } : undefined;
+    const wanted = isGroup ? planGroup() : planParty(profile, Math.random, can);
     let offer = await this.offer(date, today, local, wanted);
     if (offer === 'full' && date === today && !profile.walkUp) {
       // Nothing left today: online buyers book tomorrow instead.
@@ -251,7 +349,11 @@ export class SalesChannel {
     }
     if (isRefunded && Math.random() >= REFUNDED_SHOW_UP_P) return;
     if (groupCode && !isRefunded) stats.groups.bookedToday += tickets.length;
-    this.deps.visitors.add(this.party(plan, tickets, slot, isRefunded, groupCode, guide));
+    const party = this.party(plan, personsOf(tickets, catalog.types), slot, isRefunded, groupCode, guide);
+    const nightEnd = plan.kind === 'night' ? catalog.types.find((t) => t.code === 'NIGHT')?.hours?.to : undefined;
+    if (nightEnd)
+      party.leaveBy = now + msUntilLocalMinute(clock, minutesOf(nightEnd) - NIGHT_LEAVE_BEFORE_END_MIN, now);
+    this.deps.visitors.add(party);
   }
 
   /** Counts and announces a sold tour group; its group code, or undefined when the answer has none. */
@@ -350,7 +452,7 @@ export class SalesChannel {
   /** When the party comes: soon for walk-ups, within the slot window (real time: the server checks it) for the rest. */
   private party(
     plan: PartyPlan,
-    tickets: TOrderResponse['tickets'],
+    persons: Person[],
     slot: TSlot | undefined,
     isRefunded: boolean,
     groupCode?: string,
@@ -379,7 +481,7 @@ export class SalesChannel {
     return {
       channel: this.code,
       kind: plan.kind,
-      persons: personsOf(tickets),
+      persons,
       arriveAt,
       ...(earlyUntil ? { earlyUntil } : {}),
       ...(lastAt ? { lastAt } : {}),

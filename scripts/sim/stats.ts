@@ -25,6 +25,15 @@ export class SimStats {
   /** Scans the server answered `unavailable` (or not at all), which the gate then decided itself. */
   serverUnavailable = 0;
   scanErrors = 0;
+  /** Answers a visitor did not expect (each also logged, throttled, as a surprise). */
+  surprises = 0;
+  /** Admitted rides per attraction code (one per person through a boarding gate, offline ones included). */
+  readonly rides = new Map<string, number>();
+  /** Incidents staged on purpose, per kind (their refusals are expected, not surprises). */
+  readonly staged = new Map<string, number>();
+  /** Skiers: parties that went up to ski, and ski sessions that ended because a card ran out. */
+  skiParties = 0;
+  cardsRunOut = 0;
 
   /** Tour groups (团体): orders sold with a group code, and what became of them at the gates. */
   readonly groups = {
@@ -48,6 +57,14 @@ export class SimStats {
     this.rejected += n;
     const r = reason ?? 'none';
     this.reasons.set(r, (this.reasons.get(r) ?? 0) + n);
+  }
+
+  ride(attraction: string, n = 1): void {
+    this.rides.set(attraction, (this.rides.get(attraction) ?? 0) + n);
+  }
+
+  stage(kind: string): void {
+    this.staged.set(kind, (this.staged.get(kind) ?? 0) + 1);
   }
 
   get scans(): number {
