@@ -10,7 +10,11 @@ import {
   FONT_FAMILY,
   LAYER_IDS,
   REJECT_MIN_SCANS,
+  arcMiddle,
   buildVenueMapLayers,
+  flowArcs,
+  flowTooltip,
+  flowWidth,
   fitPlan,
   gateHealth,
   gateStates,
@@ -28,6 +32,7 @@ import {
   type TMapZone,
   type TVenueMapLayerInput,
   mapStringsFrom,
+  zoneAnchors,
 } from './venue-map-layers.ts';
 
 /** The map's words as the screens get them, from the message files. */
@@ -174,6 +179,18 @@ describe('fitPlan', () => {
           expect(Math.max(pw * s - w, ph * s - h)).toBeCloseTo(0, 6);
         },
       ),
+    );
+  });
+
+  it('fits the plan above a strip kept for the legend, the plan’s bottom edge on the strip', () => {
+    const v = fitPlan({ width: 2000, height: 1400 }, 1000, 800, 0, 100);
+    const scale = 2 ** v.zoom;
+    expect(scale).toBeCloseTo(0.5, 9);
+    // The plan's bottom (y = 1400) lands where the strip starts (800 - 100 px from the top).
+    expect((1400 - v.target[1]) * scale + 800 / 2).toBeCloseTo(700, 6);
+    expect((0 - v.target[1]) * scale + 800 / 2).toBeCloseTo(0, 6);
+    expect(fitPlan({ width: 2000, height: 1400 }, 1000, 800, 0, 0)).toEqual(
+      fitPlan({ width: 2000, height: 1400 }, 1000, 800),
     );
   });
 
@@ -440,5 +457,90 @@ describe('tooltips', () => {
     });
     expect(pickedObject({ layer: byId(layers, LAYER_IDS.zoneNames), object: { id: 3 } })).toBeNull();
     expect(pickedObject({ layer: null, object: null })).toBeNull();
+  });
+});
+
+describe('visitor flow arcs', () => {
+  const anchors = zoneAnchors(ZONES);
+  const flows = [
+    { fromZoneId: zoneId('MAIN-PLAZA'), toZoneId: zoneId('FEIPU-GORGE'), people: 120 },
+    { fromZoneId: zoneId('FEIPU-GORGE'), toZoneId: zoneId('MAIN-PLAZA'), people: 30 },
+    { fromZoneId: zoneId('ROPEWAY-LOWER'), toZoneId: zoneId('ROPEWAY-UPPER'), people: 480 },
+    // A zone the map does not know, a pair with nobody and a zone to itself are not drawn.
+    { fromZoneId: 999, toZoneId: zoneId('MAIN-PLAZA'), people: 5 },
+    { fromZoneId: zoneId('TIANCHI'), toZoneId: zoneId('SKI-AREA'), people: 0 },
+    { fromZoneId: zoneId('HOTEL'), toZoneId: zoneId('HOTEL'), people: 3 },
+  ];
+
+  it('join the zones’ label anchors, busiest drawn last, one id per (from, to) pair', () => {
+    const arcs = flowArcs(flows, anchors);
+    expect(arcs.map((a) => a.people)).toEqual([30, 120, 480]);
+    expect(new Set(arcs.map((a) => a.id)).size).toBe(3);
+    const up = arcs[2];
+    expect(up.source).toEqual(anchors.get(zoneId('ROPEWAY-LOWER')));
+    expect(up.target).toEqual(anchors.get(zoneId('ROPEWAY-UPPER')));
+    // The two directions between the plaza and the gorge are two arcs.
+    expect(arcs[0].id).not.toBe(arcs[1].id);
+  });
+
+  it('put the count on the bulge, to the right of travel, so both directions of a pair stay apart', () => {
+    // Going east (x right, y down) the right-hand side is +y.
+    expect(arcMiddle([0, 0], [100, 0], 0.4)).toEqual([50, 20]);
+    const there = arcMiddle([0, 0], [0, 100], 0.4);
+    const back = arcMiddle([0, 100], [0, 0], 0.4);
+    expect(there[0]).toBeCloseTo(-20, 9);
+    expect(back[0]).toBeCloseTo(20, 9);
+    expect(arcMiddle([5, 5], [5, 5])).toEqual([5, 5]);
+  });
+
+  it('widen with volume on an absolute scale: a trickle shows, a crowd stays readable', () => {
+    fc.assert(fc.property(fc.nat(100_000), fc.nat(100_000), (a, b) => (a < b ? flowWidth(a) < flowWidth(b) : true)));
+    expect(flowWidth(0)).toBeCloseTo(0.15, 9);
+    expect(flowWidth(1000)).toBeLessThan(1.3);
+  });
+
+  it('draw as arcs laid into the plan with their counts, between the alarms and the gates, keeping data identity', () => {
+    const arcs = flowArcs(flows, anchors);
+    const layers = layersOf(input({ flows: arcs, alarmZones: [ZONES[5]] }));
+    const ids = layers.map((l) => l.id);
+    expect(ids.indexOf(LAYER_IDS.flows)).toBeGreaterThan(ids.indexOf(LAYER_IDS.alarms));
+    expect(ids.indexOf(LAYER_IDS.flowCounts)).toBe(ids.indexOf(LAYER_IDS.flows) + 1);
+    expect(ids.indexOf(LAYER_IDS.gates)).toBeGreaterThan(ids.indexOf(LAYER_IDS.flowCounts));
+    const arc = byId(layers, LAYER_IDS.flows).props as unknown as {
+      data: unknown;
+      getTilt: number;
+      widthScale: number;
+      getWidth: (a: (typeof arcs)[number]) => number;
+      pickable: boolean;
+    };
+    expect(arc.data).toBe(arcs);
+    expect(arc.getTilt).toBe(90);
+    expect(arc.widthScale).toBe(17);
+    expect(arc.getWidth(arcs[2])).toBe(flowWidth(480));
+    expect(arc.pickable).toBe(true);
+    const counts = byId(layers, LAYER_IDS.flowCounts).props as unknown as {
+      getText: (a: (typeof arcs)[number]) => string;
+      getPosition: (a: (typeof arcs)[number]) => [number, number];
+    };
+    expect(counts.getText(arcs[2])).toBe('480');
+    expect(counts.getPosition(arcs[2])).toEqual(arcs[2].mid);
+    expect(byId(layersOf(input({ flows: arcs })), LAYER_IDS.flows).props.data).toBe(arcs);
+    expect(layersOf(input({ flows: [] })).map((l) => l.id)).not.toContain(LAYER_IDS.flows);
+  });
+
+  it('name both zones and the people in the tooltip, and are picked as flows', () => {
+    const arcs = flowArcs(flows, anchors);
+    const zoneById = new Map(ZONES.map((z) => [z.id, z]));
+    const text = flowTooltip(arcs[2], zoneById, 'en', {
+      title: (from, to) => `${from} → ${to}`,
+      people: (n) => `${n} people in the last 15 min`,
+    });
+    expect(text).toBe('Ropeway Lower Station → Ropeway Upper Station\n480 people in the last 15 min');
+    const layers = layersOf(input({ flows: arcs }));
+    expect(pickedObject({ layer: byId(layers, LAYER_IDS.flows), object: arcs[1] })).toEqual({
+      kind: 'flow',
+      id: arcs[1].id,
+    });
+    expect(pickedObject({ layer: byId(layers, LAYER_IDS.flowCounts), object: arcs[1] })).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { COORDINATE_SYSTEM, type Color, type LayersList, type PickingInfo } from '@deck.gl/core';
-import { BitmapLayer, LineLayer, PolygonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
+import { ArcLayer, BitmapLayer, LineLayer, PolygonLayer, ScatterplotLayer, TextLayer } from '@deck.gl/layers';
 import { HeatmapLayer } from '@deck.gl/aggregation-layers';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
 import { getOrInsert } from '../../lib/map.ts';
@@ -175,17 +175,22 @@ export function gateStates(gates: readonly TGateStatus[], activity: TActivity): 
 
 // -- geometry --------------------------------------------------------------------------------
 
-/** OrthographicView state that fits the whole plan into a width x height container, centred. */
+/**
+ * OrthographicView state that fits the whole plan into a width x height container, centred; with
+ * `reserveBottomPx`, into the part above that strip (a legend along the bottom edge goes there).
+ */
 export function fitPlan(
   plan: Pick<TMapPlan, 'width' | 'height'>,
   width: number,
   height: number,
   paddingPx = 0,
+  reserveBottomPx = 0,
 ): { target: [number, number, number]; zoom: number } {
   const w = Math.max(1, width - 2 * paddingPx);
-  const h = Math.max(1, height - 2 * paddingPx);
+  const h = Math.max(1, height - reserveBottomPx - 2 * paddingPx);
   const scale = Math.min(w / Math.max(1, plan.width), h / Math.max(1, plan.height));
-  return { target: [plan.width / 2, plan.height / 2, 0], zoom: Math.log2(scale) };
+  // The container's centre shows the plan point half the strip below the plan's centre.
+  return { target: [plan.width / 2, plan.height / 2 + reserveBottomPx / 2 / scale, 0], zoom: Math.log2(scale) };
 }
 
 function pointInPolygon([x, y]: [number, number], poly: readonly [number, number][]): boolean {
@@ -473,7 +478,7 @@ export function labelGlyphs(zones: readonly TMapZone[], locale: string, t: TMapS
 }
 
 export interface THoverObject {
-  kind: 'zone' | 'gate';
+  kind: 'zone' | 'gate' | 'flow';
   id: number;
 }
 
@@ -519,6 +524,7 @@ export function pickedObject(info: Pick<PickingInfo, 'layer' | 'object'>): THove
   if (!o || typeof o.id !== 'number') return null;
   if (id === LAYER_IDS.zones) return { kind: 'zone', id: o.id };
   if (id === LAYER_IDS.gates) return { kind: 'gate', id: o.id };
+  if (id === LAYER_IDS.flows) return { kind: 'flow', id: o.id };
   return null;
 }
 
@@ -529,6 +535,8 @@ export const LAYER_IDS = {
   zones: 'zones',
   heat: 'scan-heat',
   alarms: 'zone-alarms',
+  flows: 'zone-flows',
+  flowCounts: 'zone-flow-counts',
   gates: 'gates',
   leaders: 'label-leaders',
   zoneNames: 'zone-names',
@@ -576,6 +584,8 @@ export interface TVenueMapLayerInput {
   labelFont: string | null;
   /** Whether labels carry a third line naming the zone's offline / rejecting gates. */
   showIssues: boolean;
+  /** Visitor flow between zones (stable identity while the flows do not change); none: no arcs. */
+  flows?: readonly TFlowArc[];
 }
 
 /** Signatures for updateTriggers: accessors re-run only when what they read really changed. */
@@ -598,8 +608,8 @@ export function gateStyleKey(gs: ReadonlyMap<number, TGateState>): string {
 }
 
 /**
- * Layer list, bottom to top: plan, zone fills, scan heat, alarm outlines, gates, leader lines,
- * labels. Labels win
+ * Layer list, bottom to top: plan, zone fills, scan heat, alarm outlines, flow arcs and their
+ * counts, gates, leader lines, labels. Labels win
  * over markers (the numbers are what the wall is for); the layout steers them off gate markers,
  * and a zone's label names its offline / rejecting gates anyway.
  */
@@ -617,6 +627,7 @@ export function buildVenueMapLayers(input: TVenueMapLayerInput): LayersList {
     strings: t,
     em,
     pulse,
+    flows = NO_FLOWS,
   } = input;
   const nf = numberFormat(locale);
   const zoneKey = zoneStyleKey(zs);
@@ -697,6 +708,42 @@ export function buildVenueMapLayers(input: TVenueMapLayerInput): LayersList {
         lineWidthScale: 1 + pulse * 0.8,
         opacity: 0.45 + pulse * 0.55,
       }),
+    flows.length > 0 &&
+      new ArcLayer<TFlowArc>({
+        ...common,
+        id: LAYER_IDS.flows,
+        data: flows,
+        getSourcePosition: (a) => a.source,
+        getTargetPosition: (a) => a.target,
+        // Faint where the flow leaves, bright where it arrives: the direction without arrowheads.
+        getSourceColor: FLOW_SOURCE,
+        getTargetColor: FLOW_TARGET,
+        getWidth: (a) => flowWidth(a.people),
+        widthUnits: 'pixels',
+        // Uniform: the wall's type size sets the scale without rebuilding the width attribute.
+        widthScale: em,
+        widthMinPixels: 2,
+        getHeight: FLOW_ARC_HEIGHT,
+        // Laid flat into the plan (a raised arc seen from straight above would be a straight line),
+        // to the right of travel: the two directions between a pair of zones run side by side.
+        getTilt: 90,
+        pickable: true,
+        autoHighlight: true,
+        highlightColor: [255, 255, 255, 110],
+      }),
+    flows.length > 0 &&
+      new TextLayer<TFlowArc>({
+        ...textCommon,
+        id: LAYER_IDS.flowCounts,
+        data: flows,
+        getPosition: (a) => a.mid,
+        getText: (a) => nf.format(a.people),
+        getSize: Math.round(em * 0.95),
+        fontWeight: 700,
+        getColor: FLOW_TEXT,
+        getAlignmentBaseline: 'center',
+        updateTriggers: { getText: locale },
+      }),
     new ScatterplotLayer<TGateStatus>({
       ...common,
       id: LAYER_IDS.gates,
@@ -775,4 +822,101 @@ export function heatPoints(gates: readonly TGateStatus[], activity: TActivity): 
     if (scans > 0) out.push({ position: g.position, weight: scans });
   }
   return out;
+}
+
+// -- visitor flow ----------------------------------------------------------------------------
+
+/** A flow between two zones as the map draws it (plan coordinates). */
+export interface TFlowArc {
+  /** Stable per (from, to) pair, for picking and the tooltip. */
+  id: number;
+  fromZoneId: number;
+  toZoneId: number;
+  people: number;
+  /** The zones' label anchors: where their names and counts sit. */
+  source: [number, number];
+  target: [number, number];
+  /** The middle of the drawn (bulging) arc, where its count goes. */
+  mid: [number, number];
+}
+
+const NO_FLOWS: readonly TFlowArc[] = [];
+/** Arc bulge: its height is this share of the distance it spans (ArcLayer getHeight). */
+export const FLOW_ARC_HEIGHT = 0.35;
+/** Pale blue to near white: apart from the teal/amber/red of occupancy and the violet-yellow of heat. */
+export const FLOW_SOURCE: Color = [120, 170, 255, 70];
+export const FLOW_TARGET: Color = [220, 236, 255, 235];
+const FLOW_TEXT: Color = [220, 236, 255, 255];
+/** Zone ids are far below this, so from * FLOW_ID_BASE + to names a pair uniquely. */
+const FLOW_ID_BASE = 1_000_000;
+
+/**
+ * Arc width in em of the wall's type (the layer's widthScale): 0.15 em and a third of an em more
+ * per tenfold, so a trickle shows and the busiest flows stay readable beside each other. Absolute,
+ * not relative to the busiest arc, so a width means the same number from refresh to refresh and
+ * the legend can print it.
+ */
+export function flowWidth(people: number): number {
+  return 0.15 + 0.35 * Math.log10(1 + Math.max(0, people));
+}
+
+/**
+ * The middle of an arc as ArcLayer draws it laid flat (tilt 90): its paraboloid peaks at half the
+ * chord times the height, to the right of the direction of travel (x right, y down).
+ */
+export function arcMiddle(
+  source: [number, number],
+  target: [number, number],
+  height = FLOW_ARC_HEIGHT,
+): [number, number] {
+  const dx = target[0] - source[0];
+  const dy = target[1] - source[1];
+  const len = Math.hypot(dx, dy);
+  const mx = (source[0] + target[0]) / 2;
+  const my = (source[1] + target[1]) / 2;
+  if (len === 0) return [mx, my];
+  const bulge = 0.5 * len * height;
+  return [mx - (dy / len) * bulge, my + (dx / len) * bulge];
+}
+
+/** The arcs of the flows between known zones, busiest last (drawn on top); unknown zones are dropped. */
+export function flowArcs(
+  flows: readonly { fromZoneId: number; toZoneId: number; people: number }[],
+  anchors: ReadonlyMap<number, [number, number]>,
+): TFlowArc[] {
+  const out: TFlowArc[] = [];
+  for (const f of flows) {
+    const source = anchors.get(f.fromZoneId);
+    const target = anchors.get(f.toZoneId);
+    if (!source || !target || f.people <= 0 || f.fromZoneId === f.toZoneId) continue;
+    out.push({
+      id: f.fromZoneId * FLOW_ID_BASE + f.toZoneId,
+      fromZoneId: f.fromZoneId,
+      toZoneId: f.toZoneId,
+      people: f.people,
+      source,
+      target,
+      mid: arcMiddle(source, target),
+    });
+  }
+  return out.sort((a, b) => a.people - b.people || a.id - b.id);
+}
+
+/** Where each zone's flows start and end: the zone's label anchor, where its name is. */
+export function zoneAnchors(zones: readonly TMapZone[]): Map<number, [number, number]> {
+  return new Map(zones.map((z) => [z.id, labelAnchor(z.polygon)]));
+}
+
+/** Tooltip of a flow arc: "from → to" and how many people in the window. */
+export function flowTooltip(
+  arc: TFlowArc,
+  zones: ReadonlyMap<number, TMapZone>,
+  locale: string,
+  t: { title: (from: string, to: string) => string; people: (n: number) => string },
+): string {
+  const name = (id: number) => {
+    const z = zones.get(id);
+    return z ? zoneName(z, locale) : `#${id}`;
+  };
+  return `${t.title(name(arc.fromZoneId), name(arc.toZoneId))}\n${t.people(arc.people)}`;
 }

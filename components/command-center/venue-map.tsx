@@ -10,6 +10,11 @@ import {
   buildVenueMapLayers,
   countText,
   fitPlan,
+  FLOW_SOURCE,
+  FLOW_TARGET,
+  flowArcs,
+  flowTooltip,
+  flowWidth,
   gateColor,
   gateStates,
   heatPoints,
@@ -25,6 +30,7 @@ import {
   tooltipText,
   zoneFillColor,
   zoneName,
+  zoneAnchors,
   zoneStates,
   type THoverObject,
   type TLabelAnchor,
@@ -53,6 +59,14 @@ export interface VenueMapProps {
   /** Zones with an open alarm: their outline pulses red. */
   alarmZoneIds?: Set<number>;
   locale: string;
+  /**
+   * Visitor flow between zones over the last `flowMinutes` (keep its identity while it does not
+   * change: the arcs are rebuilt from it). Undefined while it loads.
+   */
+  flows?: readonly { fromZoneId: number; toZoneId: number; people: number }[];
+  flowMinutes?: number;
+  /** The flows could not be refreshed: the legend says so. */
+  flowsStale?: boolean;
 }
 
 /** One plan-space view, y down like the image (flipY is the default; stated because we rely on it). */
@@ -107,6 +121,9 @@ export function VenueMap({
   activity,
   alarmZoneIds,
   locale,
+  flows,
+  flowMinutes = 15,
+  flowsStale = false,
 }: VenueMapProps): JSX.Element {
   const wrapperRef = useRef<HTMLDivElement>(null);
   const [size, setSize] = useState<{ width: number; height: number; em: number } | null>(null);
@@ -141,17 +158,28 @@ export function VenueMap({
     gl?.getExtension('WEBGL_lose_context')?.loseContext();
   }, []);
 
-  const view = useMemo(() => {
+  const legendText = useLegendText(flowMinutes, flowsStale);
+  const wallEm = size?.em ?? 16;
+  const fullView = useMemo(() => {
     if (!size || size.width < 1 || size.height < 1) return null;
     return fitPlan(plan, size.width, size.height, Math.min(size.width, size.height) * FIT_PADDING_SHARE);
   }, [plan, size]);
+  // The legend goes down a side margin the plan leaves free, or along the bottom, where the plan
+  // then makes room for it: the key must not cover zones, their labels or the flow arcs.
+  const legend =
+    size && fullView ? legendLayout(legendText, wallEm, size, 2 ** fullView.zoom * Math.max(plan.width, 1)) : null;
+  const legendReserve = legend && !legend.vertical ? Math.ceil(size!.height - legend.rect[1]) : 0;
+  const view = useMemo(() => {
+    if (!fullView || !size || !legendReserve) return fullView;
+    return fitPlan(plan, size.width, size.height, Math.min(size.width, size.height) * FIT_PADDING_SHARE, legendReserve);
+  }, [plan, size, fullView, legendReserve]);
 
   const dpr = typeof window === 'undefined' ? 1 : window.devicePixelRatio || 1;
   const { canvas: planImage, failed: planFailed } = usePlanRaster(plan, view ? 2 ** view.zoom * dpr : 0, maxTexture);
 
   const tl = useTranslations('map.labels');
   const t = useMemo(() => mapStringsFrom(tl), [tl]);
-  const legendText = useLegendText();
+  const tf = useTranslations('attractions.flows');
   const labelFont = useLabelFont(useMemo(() => labelGlyphs(zones, locale, t), [zones, locale, t]));
   const pulse = usePulse((alarmZoneIds?.size ?? 0) > 0);
 
@@ -165,9 +193,12 @@ export function VenueMap({
   const zs = useMemo(() => zoneStates(zones, occupancy, gs, alarmZoneIds), [zones, occupancy, gs, alarmZoneIds]);
   const heat = useMemo(() => heatPoints(gates, activity), [gates, activity]);
   const gatesOnline = useMemo(() => gates.filter((g) => g.online).length, [gates]);
+  // Arcs join the zones' label anchors; rebuilt only when the flows (or the zones) change.
+  const anchorsById = useMemo(() => zoneAnchors(zones), [zones]);
+  const arcs = useMemo(() => flowArcs(flows ?? [], anchorsById), [flows, anchorsById]);
+  const arcById = useMemo(() => new Map(arcs.map((a) => [a.id, a])), [arcs]);
 
   // Map type follows the wall's type (em), a little smaller on a small map so all labels fit.
-  const wallEm = size?.em ?? 16;
   const planHeightPx = view ? 2 ** view.zoom * plan.height : Infinity;
   const em = wallEm * Math.min(1, Math.max(MAP_TYPE_MIN, planHeightPx / (MAP_TYPE_FULL_EM * wallEm)));
   // A small map (the plan under COMPACT_PLAN_EM em tall) has no room for the gate-trouble line:
@@ -202,7 +233,6 @@ export function VenueMap({
     return [zoneName(z, locale), countText(sample, nf), showIssues ? (room.get(z.id) ?? '') : ''] as const;
   });
   const gatePositions = gates.map((g) => g.position);
-  const legend = size && view ? legendLayout(legendText, wallEm, size, 2 ** view.zoom * Math.max(plan.width, 1)) : null;
   const layoutKey = JSON.stringify([view, em, labelFont, labelLines, gatePositions, legend]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: layoutKey stands for everything read here but zones, by content, so an equal layout keeps its labels
   const anchors = useMemo<TLabelAnchor[]>(() => {
@@ -246,7 +276,17 @@ export function VenueMap({
   // Rendered by us rather than deck's getTooltip: deck 9.4's React widget root sits below the
   // canvas, which throws the built-in tooltip off the map (visgl/deck.gl#10723). Ours also
   // follows live data while the pointer rests.
-  const tooltip = hover ? tooltipText(hover.kind, hover.id, zoneById, zs, gs, locale, t) : null;
+  const hoveredArc = hover?.kind === 'flow' ? arcById.get(hover.id) : undefined;
+  const tooltip = !hover
+    ? null
+    : hover.kind === 'flow'
+      ? hoveredArc
+        ? flowTooltip(hoveredArc, zoneById, locale, {
+            title: (from, to) => tf('tooltip', { from, to }),
+            people: (n) => tf('people', { n, m: flowMinutes }),
+          })
+        : null
+      : tooltipText(hover.kind, hover.id, zoneById, zs, gs, locale, t);
 
   const layers = buildVenueMapLayers({
     plan,
@@ -265,6 +305,7 @@ export function VenueMap({
     pulse,
     labelFont,
     showIssues,
+    flows: arcs,
   });
 
   const onError = useCallback((error: Error, layer?: unknown) => {
@@ -314,6 +355,8 @@ export function VenueMap({
       data-gates={gates.length}
       data-gates-online={gatesOnline}
       data-alarm-zones={alarmZones.length}
+      data-flows={flows === undefined ? '' : arcs.length}
+      data-flow-people={arcs.reduce((n, a) => n + a.people, 0)}
       data-map-state={mapState}
       data-label-font={labelFont === null ? 'waiting' : labelFont === FONT_FAMILY ? 'loaded' : 'fallback'}
       style={WRAPPER_STYLE}
@@ -346,7 +389,7 @@ export function VenueMap({
           />
         )
       )}
-      {!failed && legend && <Legend text={legendText} layout={legend} />}
+      {!failed && legend && <Legend text={legendText} layout={legend} arcEm={em} />}
       {!failed && hover && tooltip && size && (
         <Tooltip text={tooltip} x={hover.x} y={hover.y} width={size.width} height={size.height} />
       )}
@@ -528,9 +571,10 @@ function Tooltip({ text, x, y, width, height }: { text: string; x: number; y: nu
 
 const rgba = (c: ArrayLike<number>) => `rgba(${c[0]},${c[1]},${c[2]},${(c[3] ?? 255) / 255})`;
 
-/** The legend's words (messages `map.legend`). */
-function useLegendText() {
+/** The legend's words (messages `map.legend`, and `attractions.flows` for the flow arcs). */
+function useLegendText(flowMinutes: number, flowsStale: boolean) {
   const t = useTranslations('map.legend');
+  const tf = useTranslations('attractions.flows');
   return useMemo(
     () => ({
       calm: t('calm'),
@@ -540,22 +584,40 @@ function useLegendText() {
       degraded: t('degraded'),
       offline: t('offline'),
       heat: t('heat'),
+      flows: flowsStale ? tf('stale') : tf('legend', { m: flowMinutes }),
     }),
-    [t],
+    [t, tf, flowMinutes, flowsStale],
   );
 }
 type TLegendText = ReturnType<typeof useLegendText>;
 
-function legendItems(t: TLegendText): [string, string, boolean][] {
+/** People per window the width key shows: a trickle, a steady stream, a crowd. */
+const FLOW_WIDTH_SAMPLES = [10, 100, 1000];
+
+type TLegendItem = { kind: 'swatch'; color: string; label: string; round: boolean } | { kind: 'flow'; label: string };
+
+function legendItems(t: TLegendText): TLegendItem[] {
+  const swatch = (color: string, label: string, round: boolean): TLegendItem => ({
+    kind: 'swatch',
+    color,
+    label,
+    round,
+  });
   return [
-    [rgba(zoneFillColor(0.5, 'calm')), t.calm, false],
-    [rgba(zoneFillColor(0.85, 'warn')), t.warn, false],
-    [rgba(zoneFillColor(1, 'crit')), t.crit, false],
-    [rgba(gateColor('ok')), t.online, true],
-    [rgba(gateColor('degraded')), t.degraded, true],
-    [rgba(gateColor('offline')), t.offline, true],
-    ['linear-gradient(90deg, #7d2896, #ec5f50, #ffec96)', t.heat, false],
+    swatch(rgba(zoneFillColor(0.5, 'calm')), t.calm, false),
+    swatch(rgba(zoneFillColor(0.85, 'warn')), t.warn, false),
+    swatch(rgba(zoneFillColor(1, 'crit')), t.crit, false),
+    swatch(rgba(gateColor('ok')), t.online, true),
+    swatch(rgba(gateColor('degraded')), t.degraded, true),
+    swatch(rgba(gateColor('offline')), t.offline, true),
+    swatch('linear-gradient(90deg, #7d2896, #ec5f50, #ffec96)', t.heat, false),
+    { kind: 'flow', label: t.flows },
   ];
+}
+
+/** Width of an item's key beside its text, in em of the legend's type (the flow item's width key follows its words). */
+function keyEm(item: TLegendItem): number {
+  return item.kind === 'flow' ? 1.3 + FLOW_WIDTH_SAMPLES.length * 3.2 : 1.3;
 }
 
 interface TLegendLayout {
@@ -578,10 +640,11 @@ function legendLayout(
   const fontPx = Math.max(12, Math.round(em * 0.85));
   const inset = Math.round(em * 0.5);
   const pad = Math.round(fontPx * 0.6);
-  const widths = legendItems(text).map(([, label]) => measureText(label, fontPx, 400, null) + fontPx * 1.3);
+  const widths = legendItems(text).map((item) => measureText(item.label, fontPx, 400, null) + fontPx * keyEm(item));
+  const lines = widths.length;
   const sideMargin = (size.width - planWidthPx) / 2;
   const columnWidth = Math.max(...widths) + 2 * pad;
-  const columnHeight = widths.length * fontPx * 1.5 + 2 * pad;
+  const columnHeight = lines * fontPx * 1.5 + 2 * pad;
   if (sideMargin >= columnWidth + 2 * inset && columnHeight + 2 * inset <= size.height) {
     return { vertical: true, fontPx, rect: [inset, inset, inset + columnWidth, inset + columnHeight] };
   }
@@ -598,7 +661,7 @@ function legendLayout(
 }
 
 /** Colour key, always visible: the wall is read from across the room, not hovered. */
-function Legend({ text, layout }: { text: TLegendText; layout: TLegendLayout }) {
+function Legend({ text, layout, arcEm }: { text: TLegendText; layout: TLegendLayout; arcEm: number }) {
   const swatch = (color: string, round: boolean): CSSProperties => ({
     display: 'inline-block',
     width: '0.9em',
@@ -633,13 +696,61 @@ function Legend({ text, layout }: { text: TLegendText; layout: TLegendLayout }) 
         zIndex: 2,
       }}
     >
-      {legendItems(text).map(([color, label, round]) => (
-        <span key={label} style={{ whiteSpace: 'nowrap' }}>
-          <span style={swatch(color, round)} />
-          {label}
-        </span>
-      ))}
+      {legendItems(text).map((item) =>
+        item.kind === 'swatch' ? (
+          <span key={item.label} style={{ whiteSpace: 'nowrap' }}>
+            <span style={swatch(item.color, item.round)} />
+            {item.label}
+          </span>
+        ) : (
+          <FlowKey key="flows" label={item.label} arcEm={arcEm} />
+        ),
+      )}
     </div>
+  );
+}
+
+/**
+ * The flow arcs' key: faint to bright is the direction, and lines as wide as the arcs of 10, 100
+ * and 1,000 people (the same widths the map draws, in the map's em).
+ */
+function FlowKey({ label, arcEm }: { label: string; arcEm: number }) {
+  return (
+    <span
+      data-testid="venue-map-legend-flows"
+      style={{ display: 'inline-flex', alignItems: 'center', gap: '0.6em', whiteSpace: 'nowrap' }}
+    >
+      <span style={{ whiteSpace: 'nowrap' }}>
+        <span
+          style={{
+            display: 'inline-block',
+            width: '0.9em',
+            height: '0.35em',
+            marginRight: '0.4em',
+            verticalAlign: '0.15em',
+            borderRadius: '2px',
+            background: `linear-gradient(90deg, ${rgba(FLOW_SOURCE)}, ${rgba(FLOW_TARGET)})`,
+          }}
+        />
+        {label}
+      </span>
+      <span style={{ display: 'inline-flex', alignItems: 'center', gap: '0.5em', whiteSpace: 'nowrap' }}>
+        {FLOW_WIDTH_SAMPLES.map((n) => (
+          <span key={n} style={{ display: 'inline-flex', alignItems: 'center', gap: '0.25em' }}>
+            <span
+              style={{
+                display: 'inline-block',
+                width: '1.1em',
+                height: `${Math.max(2, flowWidth(n) * arcEm)}px`,
+                borderRadius: '999px',
+                background: rgba(FLOW_TARGET),
+              }}
+            />
+            {n.toLocaleString()}
+          </span>
+        ))}
+      </span>
+    </span>
   );
 }
 

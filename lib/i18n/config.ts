@@ -1,5 +1,7 @@
 import attractionControlsEn from './messages/attraction-controls.en.json';
 import attractionControlsZh from './messages/attraction-controls.zh-CN.json';
+import attractionsEn from './messages/attractions.en.json';
+import attractionsZh from './messages/attractions.zh-CN.json';
 import en from './messages/en.json';
 import fdApprovalsEn from './messages/front-desk/approvals.en.json';
 import fdApprovalsZh from './messages/front-desk/approvals.zh-CN.json';
@@ -29,6 +31,7 @@ export const LOCALE_COOKIE_MAX_AGE_S = 365 * 24 * 3600;
  */
 const EN = {
   ...en,
+  attractions: attractionsEn,
   attractionControls: attractionControlsEn,
   fd: {
     ...fdCommonEn,
@@ -41,6 +44,7 @@ const EN = {
 };
 const ZH: typeof EN = {
   ...zhCN,
+  attractions: attractionsZh,
   attractionControls: attractionControlsZh,
   fd: {
     ...fdCommonZh,
