@@ -1,10 +1,11 @@
 'use client';
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useLocale, useTranslations } from 'use-intl';
 import type { TAlarm } from '../../lib/schemas/live.ts';
 import { useTRPC } from '../../lib/trpc/react.tsx';
 import { useErrorText } from '../outage-notice.tsx';
+import { alarmDetail, alarmSubject, type AlarmSubjects, type TAlarmStrings } from './alarm-text.ts';
 
 /** A critical alarm nobody acknowledged beeps this often (ms). */
 const BEEP_EVERY_MS = 4_000;
@@ -24,11 +25,6 @@ function beep(ctx: AudioContext): void {
   }
 }
 
-export interface AlarmSubjects {
-  zones: Map<number, { nameZh: string; nameEn: string }>;
-  gates: Map<number, { code: string; nameZh: string; nameEn: string }>;
-}
-
 /** Open alarms, critical first; operators acknowledge them here (not in kiosk mode). Critical ones are audible. */
 export function AlarmsPanel({
   alarms,
@@ -42,7 +38,17 @@ export function AlarmsPanel({
   now: number;
 }) {
   const t = useTranslations('alarms');
+  const tv = useTranslations('attractions.alarm');
   const locale = useLocale();
+  const words: TAlarmStrings = useMemo(
+    () => ({
+      venue: t('venue'),
+      queue: (pct) => tv('queue', { pct }),
+      silent: (n) => tv('silent', { n }),
+      stranded: (n) => tv('stranded', { n }),
+    }),
+    [t, tv],
+  );
   const trpc = useTRPC();
   const ack = useMutation(trpc.alarms.acknowledge.mutationOptions());
   const errorText = useErrorText();
@@ -66,20 +72,8 @@ export function AlarmsPanel({
     return () => clearInterval(id);
   }, [ringing]);
 
-  const subject = (a: TAlarm) => {
-    if (a.subjectKind === 'venue') return t('venue');
-    if (a.subjectKind === 'zone') {
-      const z = subjects.zones.get(a.subjectId);
-      return z ? (locale === 'en' ? z.nameEn : z.nameZh) : `#${a.subjectId}`;
-    }
-    const g = subjects.gates.get(a.subjectId);
-    return g ? `${g.code} ${locale === 'en' ? g.nameEn : g.nameZh}` : `#${a.subjectId}`;
-  };
-  const detail = (a: TAlarm) => {
-    if (a.value === null) return '';
-    if (a.kind === 'offline_conflict') return `× ${a.value}`;
-    return `${Math.round(a.value * 100)}%`;
-  };
+  const subject = (a: TAlarm) => alarmSubject(a, subjects, locale, words);
+  const detail = (a: TAlarm) => alarmDetail(a, words);
   const since = (iso: string) => {
     const m = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60_000));
     return new Date(iso).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' }) + (m > 0 ? ` (${m}′)` : '');
@@ -107,6 +101,7 @@ export function AlarmsPanel({
           data-kind={a.kind}
           data-state={a.state}
           data-subject={`${a.subjectKind}:${a.subjectId}`}
+          data-value={a.value ?? undefined}
           role={a.severity === 'critical' && a.state === 'active' ? 'alert' : undefined}
         >
           <span className="sev">{t(`severity.${a.severity}`)}</span>

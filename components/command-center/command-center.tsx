@@ -5,7 +5,10 @@ import { useLiveGates, useNow } from '../../lib/live/use-live-gates.ts';
 import { useSessionKeepAlive } from '../../lib/live/use-session-keep-alive.ts';
 import type { TGateStatus } from '../../lib/schemas/live.ts';
 import { StaleMark } from '../outage-notice.tsx';
-import { AlarmsPanel, type AlarmSubjects } from './alarms-panel.tsx';
+import type { AlarmSubjects } from './alarm-text.ts';
+import { AlarmsPanel } from './alarms-panel.tsx';
+import { AttractionsPanel } from './attractions-panel.tsx';
+import { FLOW_WINDOW_MIN, useWallBoards } from './use-wall-boards.ts';
 import { rejectDetail } from './reject-detail.ts';
 import { yuanFormat } from '../../lib/i18n/money.ts';
 import { GateTable } from './gate-table.tsx';
@@ -55,7 +58,19 @@ function Kpi({
   );
 }
 
-/** The wall display: KPI strip, venue plan with gate markers and the gate health list, all live. */
+/**
+ * The wall's grid: the map keeps the height it had (the plan is wider than tall, so it was bounded
+ * by height and had empty margins), and the attractions take the width it did not use.
+ */
+const WALL_GRID = {
+  gridTemplateColumns: 'minmax(0, 1.15fr) minmax(0, 0.85fr) minmax(0, 0.95fr)',
+  gridTemplateAreas: '"kpis kpis kpis" "map attractions alarms" "charts charts gates"',
+} as const;
+
+/**
+ * The wall display: KPI strip, venue plan with gate markers and visitor flow, attractions, alarms,
+ * charts and the gate health list, all live.
+ */
 export function CommandCenter({
   venues,
   initialVenueCode,
@@ -71,6 +86,7 @@ export function CommandCenter({
   const [venueId, setVenueId] = useState(() => (venues.find((v) => v.code === initialVenueCode) ?? venues[0])?.id);
   const venue = venues.find((v) => v.id === venueId);
   const live = useLiveGates(venueId);
+  const boards = useWallBoards(venueId);
   const to = useTranslations('outage');
   const now = useNow();
   // Wall displays run unattended for days: their sign-in must outlive one session.
@@ -84,8 +100,9 @@ export function CommandCenter({
     () => ({
       zones: new Map((venue?.zones ?? []).map((z) => [z.id, z])),
       gates: new Map(live.gates.map((g) => [g.id, g])),
+      attractions: new Map((boards.attractions.data?.attractions ?? []).map((a) => [a.id, a])),
     }),
-    [venue, live.gates],
+    [venue, live.gates, boards.attractions.data],
   );
   const activity = useMemo(
     () => new Map((c?.gates ?? []).map((g) => [g.gateId, { scans: g.scans, rejects: g.rejects }])),
@@ -113,7 +130,12 @@ export function CommandCenter({
     );
   const name = locale === 'en' ? venue.nameEn : venue.nameZh;
   return (
-    <main data-loading-state={live.state} data-kiosk={kiosk ? '1' : undefined}>
+    <main
+      data-loading-state={live.state}
+      data-kiosk={kiosk ? '1' : undefined}
+      data-entries-minus-exits={c ? c.entries - c.exits : undefined}
+      style={WALL_GRID}
+    >
       <div className="kpis" data-loading-state={live.state} style={{ gridArea: 'kpis' }}>
         <div className="kpi">
           <div className="label">{t('venue')}</div>
@@ -187,8 +209,18 @@ export function CommandCenter({
           activity={activity}
           alarmZoneIds={alarmZoneIds}
           locale={locale}
+          flows={boards.flows.data?.flows}
+          flowMinutes={boards.flows.data?.minutes ?? FLOW_WINDOW_MIN}
+          flowsStale={boards.flows.stale}
         />
       </section>
+      <AttractionsPanel
+        board={boards.attractions.data}
+        state={boards.attractions.state}
+        stale={boards.attractions.stale}
+        error={boards.attractions.error}
+        locale={locale}
+      />
       <section className="panel" data-loading-state={live.state} aria-label="alarms" style={{ gridArea: 'alarms' }}>
         <h2>{ta('title')}</h2>
         <div className="scroll">

@@ -21,13 +21,17 @@ import type { TChartOption, TLineSeries } from './echarts-core.ts';
 import { foldZones, OTHER_ID, zoneFlows, type TChartSeries, type TZoneFlow } from './series-data.ts';
 import { useEChart, type TChartSize } from './use-echart.ts';
 
-/** The chart's words in the wall's language (messages `charts.entries`). */
+/**
+ * The chart's words in the wall's language (messages `charts.entries`). The subtitle says what is
+ * counted: crossings into and out of the park (the strip's numbers), not moves between zones.
+ */
 function useText() {
   const t = useTranslations('charts.entries');
+  const ts = useTranslations('attractions.entriesChart');
   return useMemo(
     () => ({
       title: t('title'),
-      subtitle: (h: string) => t('subtitle', { h }),
+      subtitle: (h: string) => ts('subtitle', { h }),
       entries: t('entries'),
       exits: t('exits'),
       empty: (h: string) => t('empty', { h }),
@@ -35,7 +39,7 @@ function useText() {
       policy: t('policy'),
       other: t('other'),
     }),
-    [t],
+    [t, ts],
   );
 }
 type TText = ReturnType<typeof useText>;
@@ -173,8 +177,9 @@ function buildOption(
 }
 
 /**
- * Entries (up) and exits (down) per minute, stacked by zone, with control and policy changes as
- * vertical lines, so the effect of closing a gate or throttling sales shows in the flow.
+ * Venue entries (up) and exits (down) per minute, stacked by the zone of the gate that counted
+ * them (the same crossings as the strip's entries and exits, inferred ones included), with control
+ * and policy changes as vertical lines, so the effect of closing a gate or throttling sales shows.
  */
 export function EntriesChart({
   locale: rawLocale,
