@@ -81,10 +81,24 @@ function summary(stats: SimStats, clock: SimClock, visitors: Visitors, prevScans
   ]
     .filter(Boolean)
     .join(', ');
+  const g = stats.groups;
+  const groups = g.orders
+    ? ` | groups ${g.orders} sold (${g.bookedToday} persons for today), ${g.arrived} came, ${g.scans} group scans let in ${g.admitted}` +
+      `${g.stragglerScans ? ` (${g.stragglers} stragglers in ${g.stragglerScans} scans)` : ''}${g.noShows ? `, ${g.noShows} no-shows` : ''}`
+    : '';
+  const rides = stats.rides.size
+    ? ` | rides ${[...stats.rides.entries()].map(([a, n]) => `${a} ${n}`).join(', ')}${stats.skiParties ? ` (${stats.skiParties} ski parties, ${stats.cardsRunOut} cards ran out)` : ''}`
+    : '';
+  const zones = visitors.zones();
+  const inPark = zones.reduce((n, [, c]) => n + c, 0);
+  const staged = [...stats.staged.values()].reduce((n, c) => n + c, 0);
   return (
     `sim ${formatMinute(clock.simMinute())} (level ${clock.level().toFixed(2)}) | ${sales.join(', ')}` +
     ` | scans ${stats.scans} (${rate.toFixed(1)}/s): ${stats.admitted} admitted, ${stats.rejected} rejected${reasons ? ` (${reasons})` : ''}` +
-    `${trouble ? `, ${trouble}` : ''}${offline} | following ${visitors.tracked} visitors${visitors.dropped ? `, ${visitors.dropped} forgotten` : ''}`
+    `${trouble ? `, ${trouble}` : ''}${offline}${groups}${rides}` +
+    ` | in the park ${inPark}${zones.length ? `: ${zones.map(([z, n]) => `${z} ${n}`).join(', ')}` : ''}` +
+    ` | ${staged} staged incidents, ${stats.surprises} surprises` +
+    ` | following ${visitors.tracked} visitors${visitors.dropped ? `, ${visitors.dropped} forgotten` : ''}`
   );
 }
 
@@ -260,6 +274,13 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
       visitors.stop();
       await outages;
       const queued = [...devices.values()].reduce((s, d) => s + d.queueLength, 0);
+      if (stats.staged.size)
+        log(
+          `staged incidents (expected refusals): ${[...stats.staged.entries()]
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')}`,
+        );
       for (const d of devices.values()) d.disconnect();
       for (const c of clients) c.close();
       log(
