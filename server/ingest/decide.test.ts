@@ -689,3 +689,29 @@ describe('purity', () => {
     );
   });
 });
+
+describe('rides', () => {
+  const LIFT = { id: 7, open: true, points: 10, rideGapMin: 5 };
+  const at = (min: number) => Date.UTC(2026, 1, 28, 2, min);
+  const lift = (over: Partial<TScanContext> = {}) =>
+    scan({ edge: 'attraction', otherZoneId: null, attraction: LIFT, ...over });
+  const pass = rules({ rides: { 7: null } });
+
+  it('refuses the same pass within the ride gap, and an upload of an earlier ride only when it was that close', () => {
+    const a = decide(ticket(), pass, lift({ at: at(0) }));
+    if (a.result !== 'admit') throw new Error('first ride refused');
+    expect(decide(a.next, pass, lift({ at: at(3) }))).toEqual({ result: 'reject', reason: 'ride_too_soon' });
+    const b = decide(a.next, pass, lift({ at: at(6) }));
+    expect(b.result).toBe('admit');
+    if (b.result !== 'admit') return;
+    // Uploaded out of order: a ride 20 minutes before the last one is no passback, one 2 minutes before is.
+    expect(recordOffline(b.next, pass, lift({ at: at(-14) }), 'admit')).toMatchObject({ conflict: false });
+    expect(recordOffline(b.next, pass, lift({ at: at(4) }), 'admit')).toMatchObject({
+      conflict: true,
+      reason: 'ride_too_soon',
+    });
+    // The last ride stays the latest one whatever order the uploads come in.
+    const old = recordOffline(b.next, pass, lift({ at: at(-14) }), 'admit');
+    expect(old.next?.rides?.[7]).toEqual({ used: 3, lastAt: at(6) });
+  });
+});

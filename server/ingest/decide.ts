@@ -220,7 +220,14 @@ function rideRefusal(
   const a = c.attraction!;
   if (!a.open) return { reason: 'attraction_closed' };
   const used = t.rides?.[a.id];
-  if (a.rideGapMin > 0 && used?.lastAt != null && c.at !== undefined && c.at - used.lastAt < a.rideGapMin * 60_000)
+  // Within the gap either side of the last ride: an upload of an earlier ride decided after a later
+  // one (uploads come in batches, out of order) is too soon only when it was that close to it.
+  if (
+    a.rideGapMin > 0 &&
+    used?.lastAt != null &&
+    c.at !== undefined &&
+    Math.abs(c.at - used.lastAt) < a.rideGapMin * 60_000
+  )
     return { reason: 'ride_too_soon' };
   const included = r.rides && a.id in r.rides ? r.rides[a.id] : undefined;
   if (included === null) return { viaPoints: false };
@@ -320,7 +327,10 @@ function ride(t: TTicketState, c: TScanContext, viaPoints: boolean): TTicketStat
   const prior = t.rides?.[a.id];
   return {
     ...t,
-    rides: { ...t.rides, [a.id]: { used: (prior?.used ?? 0) + 1, lastAt: c.at ?? prior?.lastAt ?? null } },
+    rides: {
+      ...t.rides,
+      [a.id]: { used: (prior?.used ?? 0) + 1, lastAt: Math.max(c.at ?? 0, prior?.lastAt ?? 0) || null },
+    },
     ...(viaPoints ? { pointsUsed: (t.pointsUsed ?? 0) + a.points } : {}),
   };
 }

@@ -76,14 +76,16 @@ function createMemoryState(): SharedState {
 function createRedisState(url: string, prefix: string, logger: TLogger): SharedState {
   // Separate connections: a subscribed connection can run no other command, and the adapter's
   // blocking XREAD must not delay rate-limit calls.
-  const connect = (role: string) => {
-    const r = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  const connect = (role: string, extra: { enableReadyCheck?: boolean } = {}) => {
+    const r = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false, ...extra });
     r.on('error', (err) => logger.warn({ role, err: err.message }, 'redis connection error'));
     return r;
   };
   const cmd = connect('command');
   const pub = connect('publish');
-  const sub = connect('subscribe');
+  // No ready check on the subscriber: its INFO could follow a SUBSCRIBE flushed from the offline
+  // queue and be refused ("Connection in subscriber mode"), and the subscriptions were then lost.
+  const sub = connect('subscribe', { enableReadyCheck: false });
   let adapterClient: Redis | undefined;
   const handlers = new Map<string, Set<Handler>>();
   const full = (channel: string) => `${prefix}:${channel}`;
