@@ -189,6 +189,11 @@ describe('lift rides and their ride gap', () => {
       'LIFT-A',
       'LIFT-B',
     ]);
+    // Intermediates wait for a chairlift; on a points card they fill its gap on the carpet.
+    expect(codes(liftOptions(attractions, { rides: ['LIFT-A', 'LIFT-B', 'CARPET'] }, 'intermediate'))).toEqual([
+      'LIFT-A',
+      'LIFT-B',
+    ]);
     // The ropeway is no lift, even for a points card.
     expect(codes(liftOptions(attractions, { rides: ['ROPEWAY'] }, 'expert'))).toEqual([]);
     expect(liftOptions(attractions, { rides: ['LIFT-A'] }, 'expert')[0].gapMs).toBe(gap);

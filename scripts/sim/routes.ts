@@ -290,10 +290,14 @@ export function nextRide(
   return { code: first.code, at: freeAt(first) };
 }
 
-/** How a skier uses the lifts: an expert takes the chairlifts, a beginner mostly the magic carpet. */
+/**
+ * How a skier uses the lifts: an expert and an intermediate take the chairlifts (and wait for one
+ * when both are in their ride gap: a long run down, a hot drink), a beginner mostly the magic
+ * carpet. Points card holders count their points: they fill a chairlift's gap on the carpet.
+ */
 export const SKIER_WEIGHTS: Record<'expert' | 'intermediate' | 'beginner', Record<string, number>> = {
   expert: { 'LIFT-A': 6, 'LIFT-B': 4, CARPET: 0 },
-  intermediate: { 'LIFT-A': 3, 'LIFT-B': 5, CARPET: 1 },
+  intermediate: { 'LIFT-A': 3, 'LIFT-B': 5, CARPET: 0 },
   beginner: { 'LIFT-A': 0, 'LIFT-B': 1, CARPET: 6 },
 };
 
@@ -309,7 +313,14 @@ export function liftOptions(
   return attractions
     .filter((a) => a.kind === 'lift' || a.kind === 'carpet')
     .filter((a) => ticket.rides?.includes(a.code) || (ticket.points && a.points > 0))
-    .map((a) => ({ code: a.code, weight: SKIER_WEIGHTS[level][a.code] ?? 1, gapMs: a.rideGapMin * 60_000 }))
+    .map((a) => {
+      const weight = SKIER_WEIGHTS[level][a.code] ?? 1;
+      return {
+        code: a.code,
+        weight: ticket.points && a.rideGapMin === 0 ? Math.max(1, weight) : weight,
+        gapMs: a.rideGapMin * 60_000,
+      };
+    })
     .filter((o, _, all) => o.weight > 0 || all.every((x) => x.weight === 0))
     .map((o) => (o.weight > 0 ? o : { ...o, weight: 1 }));
 }

@@ -67,21 +67,32 @@ const LAKE_SIM_MIN: [number, number] = [30, 70];
 const CLOUDS_SIM_MIN: [number, number] = [20, 40];
 /** Hiking down from the lake through the gorge when the ropeway is closed (simulated minutes). */
 const HIKE_DOWN_SIM_MIN: [number, number] = [60, 100];
-/** A ski session (simulated minutes); a points card skis until its points run out, up to twice as long. */
+/** A ski session (simulated minutes); a points card skis until its points run out, up to three times as long. */
 const SKI_SESSION_SIM_MIN: [number, number] = [150, 300];
-/** Skiing down after a ride (simulated minutes, after the ride itself). */
+/** Skiing down after a chairlift ride (simulated minutes, after the ride itself), and after a magic carpet's. */
 const SKI_RUN_SIM_MIN: [number, number] = [6, 15];
+const CARPET_RUN_SIM_MIN: [number, number] = [4, 8];
+/**
+ * A beginner's slope takes a while whatever the simulated clock (real ms): without it a carpet,
+ * which has no ride gap, would carry a beginner every few seconds at a fast clock while the
+ * chairlifts wait out their gaps in real time.
+ */
+const CARPET_MIN_CYCLE_MS = 45_000;
 /** The longest skiers wait at the foot of the ropeway for the lifts to open (simulated minutes). */
 const SKI_WAIT_FOR_OPENING_SIM_MIN = 90;
 /** Chance per chairlift ride of a day pass that a friend borrows the card right after and is refused (staged: ride_too_soon). */
 const LIFT_PASS_SHARED_P = 0.04;
 /** Chance per ropeway add-on holder that they show the ropeway ticket at the station's exit check (staged: not_inside). */
 const WRONG_TICKET_P = 0.03;
-/** Of the skiers, how many are experts, intermediates and beginners. */
+/** Of the skiers, how many are experts, intermediates and beginners; points cards are bought by occasional skiers. */
 const SKIER_LEVELS: [keyof typeof SKIER_WEIGHTS, number][] = [
-  ['expert', 35],
-  ['intermediate', 45],
-  ['beginner', 20],
+  ['expert', 40],
+  ['intermediate', 48],
+  ['beginner', 12],
+];
+const POINTS_SKIER_LEVELS: [keyof typeof SKIER_WEIGHTS, number][] = [
+  ['intermediate', 70],
+  ['beginner', 30],
 ];
 /** Zones of the gate plazas, by the side a party came in by. */
 const PLAZA: Record<EntrySide, string> = { main: 'MAIN-PLAZA', east: 'EAST-PLAZA', hotel: 'HOTEL' };
@@ -629,9 +640,10 @@ export class Visitors {
   private async skiSession(w: Walk): Promise<void> {
     const { clock, stats } = this.deps;
     const lead = w.here[0];
+    const levels = lead.points ? POINTS_SKIER_LEVELS : SKIER_LEVELS;
     const level = pickWeighted(
-      SKIER_LEVELS.map(([l]) => l),
-      SKIER_LEVELS.map(([, n]) => n),
+      levels.map(([l]) => l),
+      levels.map(([, n]) => n),
     );
     const options = liftOptions(
       [...this.attractions.values()],
@@ -641,7 +653,8 @@ export class Visitors {
     const balances = new Map<Person, Balance>(
       w.here.map((p) => [p, { rides: { ...p.rides }, ...(p.points ? { points: p.points } : {}) }]),
     );
-    const span = clock.realMs(uniform(...SKI_SESSION_SIM_MIN)) * (lead.points ? 2 : 1);
+    // A points card skis until its points run out (or the lifts close), within three sessions' time.
+    const span = clock.realMs(uniform(...SKI_SESSION_SIM_MIN)) * (lead.points ? 3 : 1);
     const endAt = Date.now() + span;
     const lastAt: Record<string, number> = {};
     let previous: string | undefined;
@@ -686,7 +699,11 @@ export class Visitors {
           return this.scan(gate, lender.entry, 'in', ['ride_too_soon'], 'lift pass lent to a friend');
         });
       if (!rode.length) return;
-      ready = Date.now() + clock.realMs(uniform(...SKI_RUN_SIM_MIN));
+      ready =
+        Date.now() +
+        (lift.rideGapMin > 0
+          ? clock.realMs(uniform(...SKI_RUN_SIM_MIN))
+          : Math.max(CARPET_MIN_CYCLE_MS, clock.realMs(uniform(...CARPET_RUN_SIM_MIN))));
     }
   }
 
