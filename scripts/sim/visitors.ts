@@ -693,7 +693,9 @@ export class Visitors {
       }
       // Staged: a day pass lent to a friend at the lift they just rode, refused for the ride gap.
       const lender = rode.find((p) => p.rides?.[next.code] === null);
-      if (lender && lift.rideGapMin > 0 && Math.random() < LIFT_PASS_SHARED_P)
+      // (Not in the lift's last real minutes, when the friend would be told it is closed instead.)
+      const stillOpen = isOpen(lift, clock.realLocal().minute, 3);
+      if (lender && lift.rideGapMin > 0 && stillOpen && Math.random() < LIFT_PASS_SHARED_P)
         void this.later(uniform(10_000, 60_000), w.signal, () => {
           stats.stage('lift pass lent to a friend');
           return this.scan(gate, lender.entry, 'in', ['ride_too_soon'], 'lift pass lent to a friend');
