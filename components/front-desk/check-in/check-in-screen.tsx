@@ -165,12 +165,15 @@ export function CheckInScreen() {
     setOutcome(null);
     // An ID number is personal data: it leaves the input once read (the candidates keep it for the pick).
     if ('idNumber' in presented) setText('');
+    // A group found takes the focus to its headcount field (GroupPanel), so the input must not take it back.
+    let focusGroup = false;
     try {
       const groupCode = 'code' in presented ? normalizeGroupCode(presented.code) : null;
       if (groupCode) {
         const g = await client.frontDesk.checkGroup.query({ gateId: gate.id, groupCode, direction });
         setCandidates(null);
         if (g.found) {
+          focusGroup = true;
           setView({ kind: 'group', label, group: g.group, n: ++seq.current });
           requestId.current = newRequestId();
           addRecent({
@@ -181,7 +184,6 @@ export function CheckInScreen() {
             text: t('group.admissible', { count: g.group.admissibleNow }),
           });
         } else setView({ kind: 'notFound', label, reason: 'unknown', byId: false });
-        // The headcount field takes the focus (GroupPanel); nothing more to do here.
         return;
       }
       const r = await client.frontDesk.check.query({ gateId: gate.id, presented, direction });
@@ -209,7 +211,7 @@ export function CheckInScreen() {
       setView({ kind: 'error', label, message: errorText.read(err) });
     } finally {
       setChecking(false);
-      focusInput();
+      if (!focusGroup) focusInput();
     }
   };
 
