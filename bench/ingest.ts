@@ -19,6 +19,7 @@ import {
   TicketFeed,
   type GateConn,
   type PhaseResult,
+  type ScanFeed,
 } from './lib/gate-load.ts';
 import {
   cpuSecondsByPid,
@@ -31,6 +32,7 @@ import {
 } from './lib/server-child.ts';
 import { fmt, table } from './lib/stats.ts';
 import { numArg } from './lib/args.ts';
+import { describeMix, GraphFeed, MIX_NAMES, mixPlan, type MixName } from './lib/scan-mix.ts';
 
 /** Issue targets on the 2-core reference machine. */
 const TARGET_DECIDED_PER_S = 5_000;
@@ -48,13 +50,22 @@ const USAGE = `npm run bench:ingest -- [options]
   --duration <s>        measured closed-loop throughput window (default 20)
   --warmup <s>          closed-loop warm-up before the window (default 3)
   --window <n>          scans outstanding per device in the throughput phase (default 128)
-  --devices <n>         gate devices, spread over the entry gates (default 16)
+  --devices <n>         gate devices, spread over the gates of the mix (default 16)
+  --mix <name>          which gates scan which tickets (bench/lib/scan-mix.ts; default entry):
+                          entry      the recorded configuration: BENCH tickets at the gates whose direction
+                                     is in (since 0015 they include the ropeway boarding gates and LIFT-A,
+                                     where a ticket without rides is refused)
+                          perimeter  BENCH tickets at the perimeter entry gates only (MG-01..05, EG-01/02)
+                          graph      the zone graph on a busy day: perimeter entries and exits, transfers,
+                                     the temple checkpoint, ropeway rides with COMBO tickets, lift rides with
+                                     SKI-DAY, SKI-10 and POINTS tickets (demo ticket types)
   --rates <a,b>         offered rates for the latency phases, scans/s (default 1000,3000)
   --latency-duration <s> length of each latency phase after a 1 s warm-up (default 15)
   --tickets <n>         tickets created for the run (default 400000)
   --history <rows>      earlier scans put in gate_scans before the run, so whole-table statements show
                         their cost on a table of realistic size (default 0: an empty table)
-  --repeat <ratio>      share of scans that repeat an already scanned ticket (default 0.1)
+  --repeat <ratio>      share of scans that repeat an already scanned ticket (default 0.1; graph mix:
+                        at the entries, the ropeway and the lifts only)
   --redis               run the server with REDIS_URL (default ${DEFAULT_REDIS_URL})
   --cpu-prof <dir>      write a V8 CPU profile of the server process into <dir>
   --server-node-args=<a> extra node arguments for the server process, space-separated (experiments,
@@ -75,6 +86,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     window: { type: 'string', default: '128' },
     devices: { type: 'string', default: '16' },
+    mix: { type: 'string', default: 'entry' },
     rates: { type: 'string', default: '1000,3000' },
     'latency-duration': { type: 'string', default: '15' },
     tickets: { type: 'string', default: '400000' },
@@ -101,6 +113,11 @@ const opts = {
   warmupS: num('warmup', args.warmup, 0, 60),
   window: num('window', args.window, 1, 2_000),
   devices: num('devices', args.devices, 1, 500),
+  mix: ((m: string) => {
+    if (!(MIX_NAMES as readonly string[]).includes(m))
+      throw new Error(`--mix must be one of ${MIX_NAMES.join(', ')} (got "${m}")`);
+    return m as MixName;
+  })(String(args.mix)),
   rates: String(args.rates)
     .split(',')
     .map((r) => num('rates', r, 1, 100_000)),
@@ -211,6 +228,26 @@ async function durability(
   };
 }
 
+/** What a phase's scans were and got, per gate edge: the mix as the server decided it. */
+async function byEdge(bench: BenchDb, prefix: string): Promise<string> {
+  const r = await bench.db.query<{ edge: string; result: string; reason: string | null; n: number }>(
+    `SELECT g.edge, s.result, s.reason, count(*)::int AS n FROM gate_scans s JOIN gates g ON g.id = s.gate_id
+     WHERE s.scan_id LIKE $1 GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC`,
+    [`${prefix}%`],
+  );
+  const all = r.rows.reduce((a, x) => a + x.n, 0);
+  const edges = new Map<string, { n: number; parts: string[] }>();
+  for (const x of r.rows) {
+    const e = edges.get(x.edge) ?? { n: 0, parts: [] };
+    e.n += x.n;
+    e.parts.push(`${x.result === 'admit' ? 'admit' : (x.reason ?? 'reject')} ${fmt(x.n)}`);
+    edges.set(x.edge, e);
+  }
+  return [...edges]
+    .map(([edge, e]) => `${edge} ${((e.n / Math.max(1, all)) * 100).toFixed(1)}% (${e.parts.join(', ')})`)
+    .join('; ');
+}
+
 /** Starts the wait sampler when asked; the returned function prints its profile. */
 async function maybeSampleWaits(url: string): Promise<() => Promise<void>> {
   if (!opts.sampleWaits) return async () => {};
@@ -276,11 +313,12 @@ async function main(): Promise<number> {
   try {
     const loadBefore = os.loadavg();
     log(`setting up a fresh database on ${opts.databaseUrl.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@')} ...`);
+    const plan = mixPlan(opts.mix, opts.devices);
     bench = await createBenchDb({
       baseUrl: opts.databaseUrl,
       dataDir: path.join(tmp, 'seed'),
       tickets: opts.tickets,
-      devices: opts.devices,
+      plan,
       log,
     });
     await preloadHistory(bench, opts.history, log);
@@ -298,6 +336,8 @@ async function main(): Promise<number> {
     log(
       `database ${bench.name}: ${bench.devices.length} devices on gates ${[...new Set(bench.devices.map((d) => d.gateCode))].join(', ')}`,
     );
+    const mixText = describeMix(plan);
+    log(`mix ${plan.name}: ${mixText}`);
 
     server = await startServerChild({
       env: {
@@ -333,7 +373,9 @@ async function main(): Promise<number> {
       `server pid ${server.pid} at ${server.url} (timescale ${health.database?.timescale ? 'yes' : 'no'}, redis ${health.redis?.configured ? `yes, ok=${health.redis.ok}` : 'no'})`,
     );
     gates = await connectGates(server.url, bench.devices);
-    const feed = new TicketFeed(bench.codes, opts.repeat);
+    const feed: ScanFeed = plan.shared
+      ? new TicketFeed(bench.codes, opts.repeat)
+      : new GraphFeed(bench.devices, bench.pools, plan.roles, opts.repeat);
 
     // Each measured phase starts after a CHECKPOINT: otherwise the WAL of the setup (or of the phase
     // before) triggers one in the middle of a phase, and its flush shows up as a latency spike that
@@ -373,6 +415,7 @@ async function main(): Promise<number> {
     const tpDurable = await durability(bench, 'tp.', tp);
     log(`  durability: ${tpDurable.line}`);
     log(`  batches: ${tpDurable.batches}`);
+    log(`  by gate edge: ${await byEdge(bench, 'tp.')}`);
 
     // 2. Baseline: the same rows into the same table with psql \copy.
     log('\nbaseline: psql \\copy of the throughput phase rows into gate_scans');
@@ -406,6 +449,7 @@ async function main(): Promise<number> {
       const d = await durability(bench, prefix, r);
       log(`  durability: ${d.line}`);
       log(`  batches: ${d.batches}`);
+      log(`  by gate edge: ${await byEdge(bench, prefix)}`);
       latency.push({ rate, r, cpu, durable: d.ok });
     }
     if (feed.wrapped)
@@ -447,7 +491,7 @@ async function main(): Promise<number> {
     log(
       `\nconditions: node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), PostgreSQL ${pgInfo.v} ` +
         `(synchronous_commit=${pgInfo.sc}, fsync=${pgInfo.fs}, shared_buffers=${pgInfo.sb}), TimescaleDB ${bench.timescale ? 'yes' : 'no'}, ` +
-        `Redis ${opts.redisUrl ? 'yes' : 'no'}, ${opts.serverNodeArgs.length ? `server node args "${opts.serverNodeArgs.join(' ')}", ` : ''}${opts.dbSet.length ? `database settings ${opts.dbSet.map(([k, v]) => `${k}=${v}`).join(' ')}, ` : ''}${gates.length} devices, window ${opts.window}/device, ${opts.warmupS}+${opts.durationS} s throughput, ` +
+        `Redis ${opts.redisUrl ? 'yes' : 'no'}, mix ${plan.name} (${mixText}), ${opts.serverNodeArgs.length ? `server node args "${opts.serverNodeArgs.join(' ')}", ` : ''}${opts.dbSet.length ? `database settings ${opts.dbSet.map(([k, v]) => `${k}=${v}`).join(' ')}, ` : ''}${gates.length} devices, window ${opts.window}/device, ${opts.warmupS}+${opts.durationS} s throughput, ` +
         `${LATENCY_WARMUP_S}+${opts.latencyS} s per latency rate, repeat ratio ${opts.repeat}, gate_scans history ${fmt(opts.history)} rows, CHECKPOINT before each phase, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
     );
     const disturbed = [

@@ -117,7 +117,7 @@ export async function createEmbeddedFanoutDb(opts: {
     for (let i = 0; i < opts.devices; i++) {
       const gateCode = entryGates[i % entryGates.length].code;
       const d = await createDevice(db, CLI_ACTOR, { gate: gateCode, venue: DEMO_VENUE.code });
-      devices.push({ id: d.id, token: d.token, gateCode });
+      devices.push({ id: d.id, token: d.token, gateCode, direction: 'in' });
     }
     opts.log(`${codes.length.toLocaleString('en-US')} tickets valid ${addDays(today, -1)}..${addDays(today, 1)}`);
     return {

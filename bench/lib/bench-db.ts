@@ -10,6 +10,7 @@ import { addDays, localTime } from '../../lib/venue-time.ts';
 import { CLI_ACTOR } from '../../server/services/actor.ts';
 import { createDevice } from '../../server/services/admin.ts';
 import { seedDemo } from '../../server/services/seed.ts';
+import { mixPlan, type MixPlan } from './scan-mix.ts';
 
 /** Tickets inserted per statement: one unnest round trip per chunk keeps the setup in seconds. */
 const TICKET_CHUNK = 25_000;
@@ -24,6 +25,8 @@ export interface BenchDevice {
   id: number;
   token: string;
   gateCode: string;
+  /** Direction of its scans. */
+  direction: 'in' | 'out';
 }
 
 export interface BenchDb {
@@ -34,8 +37,10 @@ export interface BenchDb {
   typeId: number;
   timescale: boolean;
   devices: BenchDevice[];
-  /** Ticket codes, each admissible once today. */
+  /** Shared mixes: BENCH ticket codes, each admissible once today (empty otherwise). */
   codes: string[];
+  /** Per-device mixes: each device's fresh tickets, placed for its gate (in device order; empty otherwise). */
+  pools: string[][];
   /** Drops the database (idempotent). */
   drop(): Promise<void>;
 }
@@ -50,16 +55,23 @@ export function assertLocalUrl(url: string, what: string): void {
 
 /**
  * Creates `tw_bench_<random>` on the server in baseUrl, migrates it, seeds the demo venue, adds a
- * single-entry ticket type BENCH with `tickets` tickets valid today, and registers `devices`
- * devices spread over the venue's entry gates. On failure the database is dropped before throwing.
+ * single-entry ticket type BENCH, opens the attractions all day, creates `tickets` tickets valid
+ * today and registers one device per role of the mix. A shared mix gets BENCH tickets that nobody
+ * used yet; a per-device mix (graph) splits them over the devices, each of the ticket types its
+ * role names and placed where its gate finds them (inside today in a zone, with rides used
+ * earlier), with the zones' occupancy and the venue's entries to match. On failure the database
+ * is dropped before throwing.
  */
 export async function createBenchDb(opts: {
   baseUrl: string;
   dataDir: string;
   tickets: number;
-  devices: number;
+  /** The devices' roles (bench/lib/scan-mix.ts); default the entry mix over `devices` devices. */
+  plan?: MixPlan;
+  devices?: number;
   log: (m: string) => void;
 }): Promise<BenchDb> {
+  const plan = opts.plan ?? mixPlan('entry', opts.devices ?? 16);
   const name = `tw_bench_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: opts.baseUrl });
   await admin.connect();
@@ -104,6 +116,10 @@ export async function createBenchDb(opts: {
       }),
     );
 
+    // Opening hours (08:00 to 17:30, lifts 08:30 to 16:30) would make a run depend on the time of
+    // day: opens = closes means open all day.
+    await db.query('UPDATE attractions SET closes = opens WHERE venue_id = $1', [venueId]);
+
     // Valid from yesterday to tomorrow (venue business days): a run that crosses the daily reset
     // still admits.
     const clock = await readVenueClock(db, venueId);
@@ -117,29 +133,101 @@ export async function createBenchDb(opts: {
     );
     const orderId = order.rows[0].id;
     const codes: string[] = [];
+    const pools: string[][] = [];
     const t0 = performance.now();
-    for (let done = 0; done < opts.tickets; done += TICKET_CHUNK) {
-      const chunk = Array.from({ length: Math.min(TICKET_CHUNK, opts.tickets - done) }, () => newTicketCode());
+    if (plan.shared) {
+      for (let done = 0; done < opts.tickets; done += TICKET_CHUNK) {
+        const chunk = Array.from({ length: Math.min(TICKET_CHUNK, opts.tickets - done) }, () => newTicketCode());
+        await db.query(
+          `INSERT INTO tickets (order_id, venue_id, type_id, code, visit_date, valid_from, valid_to, price_fen)
+           SELECT $1, $2, $3, c, $4::date, $5::date, $6::date, 100 FROM unnest($7::text[]) AS c`,
+          [orderId, venueId, typeId, today, addDays(today, -1), addDays(today, 1), chunk],
+        );
+        codes.push(...chunk);
+      }
+    } else {
+      const ids = async (sql: string) =>
+        new Map((await db.query<{ id: number; code: string }>(sql, [venueId])).rows.map((r) => [r.code, r.id]));
+      const types = await ids('SELECT id, code FROM ticket_types WHERE venue_id = $1');
+      const zones = await ids('SELECT id, code FROM zones WHERE venue_id = $1');
+      const attractions = await ids('SELECT id, code FROM attractions WHERE venue_id = $1');
+      const attractionPoints = new Map(DEMO_VENUE.attractions.map((a) => [a.code, a.points]));
+      const perDevice = Math.floor(opts.tickets / plan.roles.length);
+      for (const role of plan.roles) {
+        const pool: string[] = [];
+        const placed = role.placedIn !== null;
+        const zoneId = placed ? zones.get(role.placedIn!) : null;
+        if (zoneId === undefined) throw new Error(`mix: unknown zone ${role.placedIn}`);
+        const pointsEach = role.ridden ? role.ridden.rides * (attractionPoints.get(role.ridden.attraction) ?? 0) : 0;
+        for (let done = 0; done < perDevice; done += TICKET_CHUNK) {
+          const n = Math.min(TICKET_CHUNK, perDevice - done);
+          const chunk = Array.from({ length: n }, () => newTicketCode());
+          const typeCodes = chunk.map((_, i) => role.types[(done + i) % role.types.length]);
+          const typeIds = typeCodes.map((c) => {
+            const id = types.get(c);
+            if (id === undefined) throw new Error(`mix: unknown ticket type ${c}`);
+            return id;
+          });
+          // Inside today since 30 minutes, in the zone the role's gate finds them in.
+          await db.query(
+            `INSERT INTO tickets (order_id, venue_id, type_id, code, visit_date, valid_from, valid_to, price_fen,
+                                  entries, entries_on_day, entries_day, inside, zone_id, first_entry_at, last_scan_at, moved_at, points_used)
+             SELECT $1, $2, u.type_id, u.code, $3::date, $4::date, $5::date, 100,
+                    $6, $6, $7::date, $8, $9, $10, $10, $10, u.points
+             FROM unnest($11::text[], $12::int[], $13::int[]) AS u(code, type_id, points)`,
+            [
+              orderId,
+              venueId,
+              today,
+              addDays(today, -1),
+              addDays(today, 1),
+              placed ? 1 : 0,
+              placed ? today : null,
+              placed,
+              zoneId,
+              placed ? new Date(Date.now() - 30 * 60_000) : null,
+              chunk,
+              typeIds,
+              typeCodes.map((c) => (c === 'POINTS' ? pointsEach : 0)),
+            ],
+          );
+          if (role.ridden)
+            await db.query(
+              `INSERT INTO ticket_rides (ticket_id, attraction_id, rides, last_ride_at)
+               SELECT id, $2, $3, now() - interval '20 minutes' FROM tickets WHERE code = ANY($1::text[])`,
+              [chunk, attractions.get(role.ridden.attraction), role.ridden.rides],
+            );
+          pool.push(...chunk);
+        }
+        pools.push(pool);
+      }
+      // The zones hold the people placed in them, and the venue counted their entries.
       await db.query(
-        `INSERT INTO tickets (order_id, venue_id, type_id, code, visit_date, valid_from, valid_to, price_fen)
-         SELECT $1, $2, $3, c, $4::date, $5::date, $6::date, 100 FROM unnest($7::text[]) AS c`,
-        [orderId, venueId, typeId, today, addDays(today, -1), addDays(today, 1), chunk],
+        `INSERT INTO occupancy (zone_id, day, count)
+         SELECT zone_id, $2::date, count(*) FROM tickets WHERE venue_id = $1 AND inside AND entries_day = $2::date GROUP BY zone_id
+         ON CONFLICT (zone_id, day) DO UPDATE SET count = EXCLUDED.count`,
+        [venueId, today],
       );
-      codes.push(...chunk);
+      await db.query(
+        `INSERT INTO daily_counters (venue_id, day, entries)
+         SELECT $1, $2::date, count(*) FROM tickets WHERE venue_id = $1 AND inside AND entries_day = $2::date
+         ON CONFLICT (venue_id, day) DO UPDATE SET entries = EXCLUDED.entries`,
+        [venueId, today],
+      );
+      await db.query('ANALYZE ticket_rides');
     }
     await db.query('ANALYZE tickets');
+    const total = codes.length + pools.reduce((a, p) => a + p.length, 0);
     opts.log(
-      `${codes.length.toLocaleString('en-US')} tickets valid ${addDays(today, -1)}..${addDays(today, 1)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `${total.toLocaleString('en-US')} tickets valid ${addDays(today, -1)}..${addDays(today, 1)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
 
-    const entryGates = DEMO_VENUE.gates.filter((g) => g.direction === 'in');
     const devices: BenchDevice[] = [];
-    for (let i = 0; i < opts.devices; i++) {
-      const gateCode = entryGates[i % entryGates.length].code;
-      const d = await createDevice(db, CLI_ACTOR, { gate: gateCode, venue: DEMO_VENUE.code });
-      devices.push({ id: d.id, token: d.token, gateCode });
+    for (const role of plan.roles) {
+      const d = await createDevice(db, CLI_ACTOR, { gate: role.gate, venue: DEMO_VENUE.code });
+      devices.push({ id: d.id, token: d.token, gateCode: role.gate, direction: role.direction });
     }
-    return { name, url, db, venueId, typeId, timescale, devices, codes, drop };
+    return { name, url, db, venueId, typeId, timescale, devices, codes, pools, drop };
   } catch (err) {
     await drop().catch(() => {});
     throw err;

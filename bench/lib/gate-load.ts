@@ -57,13 +57,21 @@ export function disconnectGates(gates: GateConn[]): void {
   for (const g of gates) g.socket.disconnect();
 }
 
+/** Which ticket the next scan at a device presents, and in which direction (bench/lib/scan-mix.ts). */
+export interface ScanFeed {
+  next(device: BenchDevice): { code: string; direction: 'in' | 'out' };
+  /** Fresh tickets ran out and were presented again (more rejections than the mix intends). */
+  readonly wrapped: boolean;
+}
+
 /**
  * Which ticket each scan presents: fresh codes in order (admissions) with a share of repeats of
  * codes already presented (rejections: `used`). When fresh codes run out it wraps around, so a
- * long run stays bounded but rejects more; `wrapped` says it happened.
+ * long run stays bounded but rejects more; `wrapped` says it happened. One sequence for all
+ * devices, every scan an `in`.
  */
-export class TicketFeed {
-  private next = 0;
+export class TicketFeed implements ScanFeed {
+  private cursor = 0;
   private readonly recent: string[] = [];
   wrapped = false;
 
@@ -72,17 +80,21 @@ export class TicketFeed {
     private readonly repeatRatio: number,
   ) {}
 
+  next(device: BenchDevice): { code: string; direction: 'in' | 'out' } {
+    return { code: this.code(), direction: device.direction };
+  }
+
   code(): string {
     if (this.recent.length && Math.random() < this.repeatRatio)
       return this.recent[Math.floor(Math.random() * this.recent.length)];
-    if (this.next >= this.codes.length) {
-      this.next = 0;
+    if (this.cursor >= this.codes.length) {
+      this.cursor = 0;
       this.wrapped = true;
     }
-    const c = this.codes[this.next++];
+    const c = this.codes[this.cursor++];
     // A bounded window of recent codes to repeat from.
     if (this.recent.length < 10_000) this.recent.push(c);
-    else this.recent[this.next % 10_000] = c;
+    else this.recent[this.cursor % 10_000] = c;
     return c;
   }
 }
@@ -124,7 +136,7 @@ class Recorder {
    */
   constructor(
     private readonly prefix: string,
-    private readonly feed: TicketFeed,
+    private readonly feed: ScanFeed,
     capacity: number,
     seconds: number,
     private readonly countBy: 'ack' | 'send',
@@ -134,10 +146,11 @@ class Recorder {
   }
 
   send(gate: GateConn, onSettled?: () => void): void {
+    const { code, direction } = this.feed.next(gate.device);
     const scan = {
       id: `${this.prefix}${(this.sent++).toString(36)}`,
-      code: this.feed.code(),
-      direction: 'in' as const,
+      code,
+      direction,
       at: new Date().toISOString(),
     };
     this.inFlight++;
@@ -184,7 +197,7 @@ function sleep(ms: number): Promise<void> {
  */
 export async function runClosedLoop(opts: {
   gates: GateConn[];
-  feed: TicketFeed;
+  feed: ScanFeed;
   prefix: string;
   window: number;
   warmupS: number;
@@ -224,7 +237,7 @@ export async function runClosedLoop(opts: {
  */
 export async function runOpenLoop(opts: {
   gates: GateConn[];
-  feed: TicketFeed;
+  feed: ScanFeed;
   prefix: string;
   rate: number;
   warmupS: number;
