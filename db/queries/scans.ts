@@ -322,16 +322,17 @@ function gateScanParams(rows: GateScanRow[]): unknown[] {
 
 /**
  * Writes what a batch decided that no other batch contends for, in one statement: the new state of
- * the tickets it admitted (already locked by lockTicketsByCode), its gate_scans rows and the stored
- * answers for replays (scan_requests).
+ * the tickets it admitted (already locked by lockTicketsByCode), the rides they used, its
+ * gate_scans rows and the stored answers for replays (scan_requests).
  */
 export async function writeScanFacts(
   tx: Queryable,
   tickets: TicketUpdate[],
   scans: GateScanRow[],
   requests: { deviceId: number; scanId: string; hash: string; response: unknown; undo?: TScanUndo }[],
+  rides: RideUpdate[] = [],
 ): Promise<void> {
-  if (!tickets.length && !scans.length && !requests.length) return;
+  if (!tickets.length && !scans.length && !requests.length && !rides.length) return;
   await tx.query(
     `/* ingest:writeScanFacts */ WITH tu AS (
        UPDATE tickets t SET entries = u.entries, entries_on_day = u.entries_on_day, entries_day = u.entries_day,
@@ -346,6 +347,10 @@ export async function writeScanFacts(
      ), sr AS (
        INSERT INTO scan_requests (device_id, scan_id, request_hash, response, undo)
        SELECT * FROM unnest($8::int[], $9::text[], $10::text[], $11::jsonb[], $12::jsonb[])
+     ), rw AS (
+       INSERT INTO ticket_rides (ticket_id, attraction_id, rides, last_ride_at)
+       SELECT * FROM unnest($${ROW_BASE + 3}::bigint[], $${ROW_BASE + 4}::int[], $${ROW_BASE + 5}::int[], $${ROW_BASE + 6}::timestamptz[])
+       ON CONFLICT (ticket_id, attraction_id) DO UPDATE SET rides = EXCLUDED.rides, last_ride_at = EXCLUDED.last_ride_at
      )
      ${gateScanSource(13)}`,
     [
@@ -365,6 +370,10 @@ export async function writeScanFacts(
       tickets.map((r) => r.entryInferred ?? null),
       tickets.map((r) => r.movedAt ?? null),
       tickets.map((r) => r.pointsUsed ?? null),
+      rides.map((r) => r.ticketId),
+      rides.map((r) => r.attractionId),
+      rides.map((r) => r.rides),
+      rides.map((r) => r.lastRideAt),
     ],
   );
 }
@@ -380,49 +389,6 @@ export interface RideUpdate {
   lastRideAt: Date | null;
 }
 
-export async function writeRides(tx: Queryable, rows: RideUpdate[]): Promise<void> {
-  if (!rows.length) return;
-  await tx.query(
-    `/* ingest:writeRides */ INSERT INTO ticket_rides (ticket_id, attraction_id, rides, last_ride_at)
-     SELECT * FROM unnest($1::bigint[], $2::int[], $3::int[], $4::timestamptz[])
-     ON CONFLICT (ticket_id, attraction_id) DO UPDATE SET rides = EXCLUDED.rides, last_ride_at = EXCLUDED.last_ride_at`,
-    [
-      rows.map((r) => r.ticketId),
-      rows.map((r) => r.attractionId),
-      rows.map((r) => r.rides),
-      rows.map((r) => r.lastRideAt),
-    ],
-  );
-}
-
-/** The rides these tickets used at these attractions. */
-export async function findRides(
-  tx: Queryable,
-  ticketIds: number[],
-  attractionIds: number[],
-): Promise<{ ticket_id: number; attraction_id: number; rides: number; last_ride_at: Date | null }[]> {
-  if (!ticketIds.length || !attractionIds.length) return [];
-  const r = await tx.query<{ ticket_id: number; attraction_id: number; rides: number; last_ride_at: Date | null }>(
-    `SELECT ticket_id, attraction_id, rides, last_ride_at FROM ticket_rides
-     WHERE ticket_id = ANY($1::bigint[]) AND attraction_id = ANY($2::int[])`,
-    [ticketIds, attractionIds],
-  );
-  return r.rows;
-}
-
-/** The rides ticket types include (项目票): per attraction, a number or null for unlimited. */
-export async function findTypeRides(
-  tx: Queryable,
-  typeIds: number[],
-): Promise<{ type_id: number; attraction_id: number; rides: number | null }[]> {
-  if (!typeIds.length) return [];
-  const r = await tx.query<{ type_id: number; attraction_id: number; rides: number | null }>(
-    'SELECT type_id, attraction_id, rides FROM ticket_type_rides WHERE type_id = ANY($1::int[])',
-    [typeIds],
-  );
-  return r.rows;
-}
-
 /** An attraction as its gates decide: hours, ride gap, points, and a manager's closure or throttle. */
 export interface AttractionForScan {
   id: number;
@@ -436,16 +402,46 @@ export interface AttractionForScan {
   rides_per_min: number | null;
 }
 
-export async function findAttractions(tx: Queryable, ids: number[]): Promise<AttractionForScan[]> {
-  if (!ids.length) return [];
-  const r = await tx.query<AttractionForScan>(
-    `SELECT a.id, a.venue_id, a.code, a.opens::text, a.closes::text, a.ride_gap_min, a.points,
-            COALESCE(c.closed, false) AS closed, c.rides_per_min
-     FROM attractions a LEFT JOIN attraction_controls c ON c.attraction_id = a.id
-     WHERE a.id = ANY($1::int[])`,
-    [ids],
+/** What a batch's attraction scans decide on: the attractions, the rides the types include and what the tickets used. */
+export interface RideContext {
+  attractions: AttractionForScan[];
+  /** Per type and attraction, a number of rides or null for unlimited (项目票). */
+  typeRides: { type_id: number; attraction_id: number; rides: number | null }[];
+  /** The rides these tickets used at these attractions. */
+  used: { ticket_id: number; attraction_id: number; rides: number; last_ride_at: string | null }[];
+}
+
+/**
+ * The attractions of these gates with the rides of these tickets, in one round trip: it runs while
+ * the batch holds its ticket locks, so every statement less is lock time less for the next batch.
+ */
+export async function findRideContext(
+  tx: Queryable,
+  attractionIds: number[],
+  tickets: { id: number; type_id: number }[],
+): Promise<RideContext> {
+  if (!attractionIds.length) return { attractions: [], typeRides: [], used: [] };
+  const r = await tx.query<{
+    a: AttractionForScan[] | null;
+    tr: RideContext['typeRides'] | null;
+    u: RideContext['used'] | null;
+  }>(
+    `/* ingest:findRideContext */ SELECT
+       (SELECT json_agg(x) FROM (
+          SELECT a.id, a.venue_id, a.code, a.opens::text, a.closes::text, a.ride_gap_min, a.points,
+                 COALESCE(c.closed, false) AS closed, c.rides_per_min
+          FROM attractions a LEFT JOIN attraction_controls c ON c.attraction_id = a.id
+          WHERE a.id = ANY($1::int[])) x) AS a,
+       (SELECT json_agg(x) FROM (
+          SELECT type_id, attraction_id, rides FROM ticket_type_rides
+          WHERE type_id = ANY($3::int[]) AND attraction_id = ANY($1::int[])) x) AS tr,
+       (SELECT json_agg(x) FROM (
+          SELECT ticket_id, attraction_id, rides, last_ride_at FROM ticket_rides
+          WHERE ticket_id = ANY($2::bigint[]) AND attraction_id = ANY($1::int[])) x) AS u`,
+    [attractionIds, tickets.map((t) => t.id), [...new Set(tickets.map((t) => t.type_id))]],
   );
-  return r.rows;
+  const row = r.rows[0];
+  return { attractions: row?.a ?? [], typeRides: row?.tr ?? [], used: row?.u ?? [] };
 }
 
 export interface CounterDelta {

@@ -4,11 +4,9 @@ import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import {
   applyCounts,
   findGateScans,
-  findAttractions,
   findGroupTicketCodes,
-  findRides,
   findScanRequests,
-  findTypeRides,
+  findRideContext,
   lockOccupancy,
   lockTicketsByCode,
   readOccupancy,
@@ -24,7 +22,6 @@ import {
   type RideUpdate,
   type TicketUpdate,
   type TScanUndo,
-  writeRides,
 } from '../../db/queries/scans.ts';
 import { normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { findHolderTickets } from '../../db/queries/front-desk.ts';
@@ -657,31 +654,24 @@ export class ScanIngest {
       ).map((t) => [t.code, t]),
     );
     // Attraction gates: their attractions, the rides the tickets' types include and what they used.
-    const attractions = new Map(
-      (
-        await findAttractions(tx, [
-          ...new Set(decided.map((i) => batch[i].device.attraction_id).filter((a): a is number => a != null)),
-        ])
-      ).map((a) => [a.id, a]),
+    const rideContext = await findRideContext(
+      tx,
+      [...new Set(decided.map((i) => batch[i].device.attraction_id).filter((a): a is number => a != null))],
+      [...tickets.values()],
     );
+    const attractions = new Map(rideContext.attractions.map((a) => [a.id, a]));
     if (attractions.size && tickets.size) {
-      const list = [...tickets.values()];
-      const typeRides = await findTypeRides(tx, [...new Set(list.map((t) => t.type_id))]);
-      const used = await findRides(
-        tx,
-        list.map((t) => t.id),
-        [...attractions.keys()],
-      );
-      for (const t of list) {
-        t.typeRides = {};
-        for (const r of typeRides) if (r.type_id === t.type_id) t.typeRides[r.attraction_id] = r.rides;
-        t.rides = {};
-        for (const r of used)
-          if (r.ticket_id === t.id)
-            t.rides[r.attraction_id] = {
-              used: r.rides,
-              lastAt: r.last_ride_at ? new Date(r.last_ride_at).getTime() : null,
-            };
+      const typeRides = new Map<number, Record<number, number | null>>();
+      for (const r of rideContext.typeRides) getOrInsert(typeRides, r.type_id, () => ({}))[r.attraction_id] = r.rides;
+      const used = new Map<number, NonNullable<TBatchTicket['rides']>>();
+      for (const r of rideContext.used)
+        getOrInsert(used, r.ticket_id, () => ({}))[r.attraction_id] = {
+          used: r.rides,
+          lastAt: r.last_ride_at ? new Date(r.last_ride_at).getTime() : null,
+        };
+      for (const t of tickets.values()) {
+        t.typeRides = { ...typeRides.get(t.type_id) };
+        t.rides = { ...used.get(t.id) };
       }
     }
     const contexts = new Map<number, TScanContext>();
@@ -1054,8 +1044,8 @@ export class ScanIngest {
         response: acks[i],
         undo: undos.get(i),
       })),
+      [...rideUpdates.values()],
     );
-    await writeRides(tx, [...rideUpdates.values()]);
     if ((await settleScans(tx, settlements)) < settlements.length) throw new SettledMeanwhile();
     const changes = [...new Set([...deltas.keys(), ...relied])]
       .filter((k) => (deltas.get(k) ?? 0) !== 0 || relied.has(k))
