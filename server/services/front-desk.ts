@@ -871,6 +871,21 @@ async function gateOf(db: Queryable, gateId: number): Promise<GateForDesk> {
   return g;
 }
 
+/** The desk as the ingest sees it: a device (id 0) standing at the chosen gate. */
+function deskDevice(gate: GateForDesk): DeviceAuthRow {
+  return {
+    id: 0,
+    gate_id: gate.id,
+    gate_code: gate.code,
+    venue_id: gate.venue_id,
+    zone_id: gate.zone_id,
+    perimeter: gate.perimeter,
+    edge: gate.edge,
+    other_zone_id: gate.other_zone_id,
+    attraction_id: gate.attraction_id,
+  };
+}
+
 /** The ticket a code or an ID number presents at a gate: for an ID number, the holder's ticket valid today. */
 async function presentedTicket(
   rt: Runtime,
@@ -967,17 +982,7 @@ export async function admitAtDesk(
       : o
         ? { supervisor: await verifySupervisor(rt, gate.venue_id, o.supervisor), reason: o.reason, note: o.note }
         : null;
-  const desk: DeviceAuthRow = {
-    id: 0,
-    gate_id: gate.id,
-    gate_code: gate.code,
-    venue_id: gate.venue_id,
-    zone_id: gate.zone_id,
-    perimeter: gate.perimeter,
-    edge: gate.edge,
-    other_zone_id: gate.other_zone_id,
-    attraction_id: gate.attraction_id,
-  };
+  const desk = deskDevice(gate);
   const [ack] = await rt.ingest!.submit(
     desk,
     [{ id: `desk-${actor.id}-${i.requestId}`, code: t.code, direction: i.direction, at: new Date() }],
@@ -1065,17 +1070,7 @@ export async function admitGroupAtDesk(rt: Runtime, actor: TActor, input: unknow
   const code = normalizeGroupCode(i.groupCode);
   if (!code) throw new AppError('invalid', 'groupCode: not a group code', { groupCode: ['not a group code'] });
   const gate = await gateOf(rt.db, i.gateId);
-  const desk: DeviceAuthRow = {
-    id: 0,
-    gate_id: gate.id,
-    gate_code: gate.code,
-    venue_id: gate.venue_id,
-    zone_id: gate.zone_id,
-    perimeter: gate.perimeter,
-    edge: gate.edge,
-    other_zone_id: gate.other_zone_id,
-    attraction_id: gate.attraction_id,
-  };
+  const desk = deskDevice(gate);
   const id = `desk-${actor.id}-${i.requestId}`;
   const acks = await rt.ingest!.submit(
     desk,
