@@ -47,6 +47,24 @@ export async function insertAudit(db: Queryable, e: AuditEntry): Promise<void> {
   );
 }
 
+/**
+ * Appends the audit row of an operation a client may retry (a double Enter, a lost answer) once:
+ * the row carries the request's `key` in `after.request`, and a row of this action with this key
+ * already there means the retry is answered but not audited again. A transaction-scoped advisory
+ * lock on the key makes two copies at once write one row, so call it inside a transaction.
+ * Returns whether it wrote the row.
+ */
+export async function insertAuditOnce(db: Queryable, key: string, e: AuditEntry): Promise<boolean> {
+  await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`audit:${e.action}:${key}`]);
+  const seen = await db.query(
+    `SELECT 1 FROM audit_log WHERE action = $1 AND subject_kind = $2 AND subject_id = $3 AND after->>'request' = $4 LIMIT 1`,
+    [e.action, e.subjectKind, e.subjectId == null ? null : String(e.subjectId), key],
+  );
+  if (seen.rows.length) return false;
+  await insertAudit(db, { ...e, after: { ...(e.after as object | undefined), request: key } });
+  return true;
+}
+
 export async function listAudit(
   db: Queryable,
   opts: { venueIds: number[] | 'all'; limit: number },

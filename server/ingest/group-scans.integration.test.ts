@@ -244,6 +244,12 @@ describe.each(backends())('group tickets at the gates on $name', (backend) => {
       )
     ).rows[0].n;
     expect(rows).toBe(3);
+    // And is audited once: the trail says 3 came in, not 6.
+    const audited = await t.db.query<{ after: { admitted: number; request: string } }>(
+      `SELECT after FROM audit_log WHERE action = 'gate.group_admit' AND after->>'group' = $1`,
+      [sold.groupCode],
+    );
+    expect(audited.rows.map((r) => r.after)).toEqual([expect.objectContaining({ admitted: 3, request: requestId })]);
     const detail = await orderDetail(rt, sold.orderId);
     expect(detail.group).toMatchObject({
       code: sold.groupCode,

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/client.ts';
-import { insertAudit } from '../../db/queries/audit.ts';
+import { insertAudit, insertAuditOnce } from '../../db/queries/audit.ts';
 import { type ChannelRow, findChannel } from '../../db/queries/channels.ts';
 import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import {
@@ -100,6 +100,17 @@ async function audit(
   },
 ) {
   await insertAudit(tx, {
+    actorKind: actor.kind,
+    actorId: actor.id,
+    actorLabel: actor.label,
+    ...e,
+    reason: e.reason ?? null,
+  });
+}
+
+/** The audit row of a desk request the desk may retry (same request id): written once per request. */
+async function auditOnce(tx: Queryable, actor: TActor, requestId: string, e: Parameters<typeof audit>[2]) {
+  await insertAuditOnce(tx, requestId, {
     actorKind: actor.kind,
     actorId: actor.id,
     actorLabel: actor.label,
@@ -994,8 +1005,10 @@ export async function admitAtDesk(
     },
   );
   if ('result' in ack && ack.result === 'admit' && override) {
+    // A retry of this admission (its answer was lost) is answered from the gates' idempotency: no
+    // second entry, and no second override in the audit trail or the supervisors' report.
     await rt.db.transaction((tx) =>
-      audit(tx, actor, {
+      auditOnce(tx, actor, i.requestId, {
         action: 'gate.override',
         venueId: gate.venue_id,
         subjectKind: 'ticket',
@@ -1083,7 +1096,7 @@ export async function admitGroupAtDesk(rt: Runtime, actor: TActor, input: unknow
   const admitted = 'group' in answer ? (answer.group?.admitted ?? 0) : 0;
   if (admitted)
     await rt.db.transaction((tx) =>
-      audit(tx, actor, {
+      auditOnce(tx, actor, i.requestId, {
         action: 'gate.group_admit',
         venueId: gate.venue_id,
         subjectKind: 'gate',
