@@ -43,6 +43,7 @@ import {
   type TTicketState,
 } from './decide.ts';
 import { getOrInsert } from '../../lib/map.ts';
+import { findShowDoors, findTicketShows } from '../../db/queries/shows.ts';
 
 /** Scans waiting for the database beyond this many get an explicit retry-later answer. */
 const MAX_PENDING = 20_000;
@@ -231,6 +232,8 @@ function pickGroupTicket(
 export type TBatchTicket = TicketForScan & {
   typeRides?: Record<number, number | null>;
   rides?: Record<number, { used: number; lastAt: number | null }>;
+  /** The shows it booked at the batch's show attractions (演出场次). */
+  shows?: TTicketState['shows'];
 };
 
 /** A ticket's type rules as the admission decision reads them. */
@@ -266,6 +269,7 @@ export function stateOf(t: TBatchTicket): TTicketState {
     movedAt: t.moved_at ? new Date(t.moved_at).getTime() : null,
     pointsUsed: t.points_used ?? 0,
     ...(t.rides ? { rides: t.rides } : {}),
+    ...(t.shows ? { shows: t.shows } : {}),
   };
 }
 
@@ -664,6 +668,8 @@ export class ScanIngest {
         ])
       ).map((a) => [a.id, a]),
     );
+    // Show gates: their doors, and the show each ticket booked there (decided like a slot).
+    const doors = await findShowDoors(tx, [...attractions.keys()]);
     if (attractions.size && tickets.size) {
       const list = [...tickets.values()];
       const typeRides = await findTypeRides(tx, [...new Set(list.map((t) => t.type_id))]);
@@ -671,6 +677,11 @@ export class ScanIngest {
         tx,
         list.map((t) => t.id),
         [...attractions.keys()],
+      );
+      const booked = await findTicketShows(
+        tx,
+        list.map((t) => t.id),
+        [...doors.keys()],
       );
       for (const t of list) {
         t.typeRides = {};
@@ -682,6 +693,11 @@ export class ScanIngest {
               used: r.rides,
               lastAt: r.last_ride_at ? new Date(r.last_ride_at).getTime() : null,
             };
+        const mine = booked.filter((b) => b.ticket_id === t.id);
+        if (mine.length)
+          t.shows = Object.fromEntries(
+            mine.map((b) => [b.attraction_id, { day: b.day, start: minutesOf(b.starts), end: minutesOf(b.ends) }]),
+          );
       }
     }
     const contexts = new Map<number, TScanContext>();
@@ -731,6 +747,7 @@ export class ScanIngest {
                 open: !a.closed && withinHours(lt.minute, a.opens, a.closes),
                 points: a.points,
                 rideGapMin: a.ride_gap_min,
+                ...(doors.has(a.id) ? { doorsMin: doors.get(a.id)! } : {}),
               },
             }
           : {}),
