@@ -352,7 +352,8 @@ export const DEMO_VENUE: DemoVenue = {
       nameZh: '《云岭印象》',
       nameEn: 'Yunling Impressions',
       kind: 'show',
-      hourlyCapacity: 600,
+      // A full house comes through the doors in half an hour: twice the seats an hour.
+      hourlyCapacity: 1200,
       opens: '13:00',
       closes: '21:00',
       rideGapMin: 0,
