@@ -89,6 +89,7 @@ describe.each(backends())('attraction stats on $name', (backend) => {
       ['LIFT-A', 2, 3, false, null, null],
       ['LIFT-B', 1, 1, true, null, '大风停运'],
       ['CARPET', 0, 0, false, 10, null],
+      ['SHOW', 0, 0, false, null, null],
     ]);
     expect(rows[1]).toMatchObject({
       id: attractions.get('LIFT-A'),

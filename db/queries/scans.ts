@@ -400,6 +400,8 @@ export interface AttractionForScan {
   points: number;
   closed: boolean;
   rides_per_min: number | null;
+  /** A show's doors: minutes before a show its booked tickets are admitted (null: not a show). */
+  doors_min: number | null;
 }
 
 /** What a batch's attraction scans decide on: the attractions, the rides the types include and what the tickets used. */
@@ -409,6 +411,8 @@ export interface RideContext {
   typeRides: { type_id: number; attraction_id: number; rides: number | null }[];
   /** The rides these tickets used at these attractions. */
   used: { ticket_id: number; attraction_id: number; rides: number; last_ride_at: string | null }[];
+  /** The show each ticket booked at these attractions (演出场次): its day and times (HH:MM). */
+  shows: { ticket_id: number; attraction_id: number; day: string; starts: string; ends: string }[];
 }
 
 /**
@@ -420,16 +424,18 @@ export async function findRideContext(
   attractionIds: number[],
   tickets: { id: number; type_id: number }[],
 ): Promise<RideContext> {
-  if (!attractionIds.length) return { attractions: [], typeRides: [], used: [] };
+  if (!attractionIds.length) return { attractions: [], typeRides: [], used: [], shows: [] };
   const r = await tx.query<{
     a: AttractionForScan[] | null;
     tr: RideContext['typeRides'] | null;
     u: RideContext['used'] | null;
+    s: RideContext['shows'] | null;
   }>(
     `/* ingest:findRideContext */ SELECT
        (SELECT json_agg(x) FROM (
           SELECT a.id, a.venue_id, a.code, a.opens::text, a.closes::text, a.ride_gap_min, a.points,
-                 COALESCE(c.closed, false) AS closed, c.rides_per_min
+                 COALESCE(c.closed, false) AS closed, c.rides_per_min,
+                 CASE WHEN a.kind = 'show' THEN a.doors_min END AS doors_min
           FROM attractions a LEFT JOIN attraction_controls c ON c.attraction_id = a.id
           WHERE a.id = ANY($1::int[])) x) AS a,
        (SELECT json_agg(x) FROM (
@@ -437,11 +443,16 @@ export async function findRideContext(
           WHERE type_id = ANY($3::int[]) AND attraction_id = ANY($1::int[])) x) AS tr,
        (SELECT json_agg(x) FROM (
           SELECT ticket_id, attraction_id, rides, last_ride_at FROM ticket_rides
-          WHERE ticket_id = ANY($2::bigint[]) AND attraction_id = ANY($1::int[])) x) AS u`,
+          WHERE ticket_id = ANY($2::bigint[]) AND attraction_id = ANY($1::int[])) x) AS u,
+       (SELECT json_agg(x) FROM (
+          SELECT ts.ticket_id, ts.attraction_id, to_char(q.day, 'YYYY-MM-DD') AS day,
+                 to_char(q.starts, 'HH24:MI') AS starts, to_char(q.ends, 'HH24:MI') AS ends
+          FROM ticket_shows ts JOIN show_quotas q ON q.id = ts.quota_id
+          WHERE ts.ticket_id = ANY($2::bigint[]) AND ts.attraction_id = ANY($1::int[])) x) AS s`,
     [attractionIds, tickets.map((t) => t.id), [...new Set(tickets.map((t) => t.type_id))]],
   );
   const row = r.rows[0];
-  return { attractions: row?.a ?? [], typeRides: row?.tr ?? [], used: row?.u ?? [] };
+  return { attractions: row?.a ?? [], typeRides: row?.tr ?? [], used: row?.u ?? [], shows: row?.s ?? [] };
 }
 
 export interface CounterDelta {

@@ -178,6 +178,17 @@ export const DEMO_TICKET_TYPES: DemoTicketType[] = [
     price: 9000,
     hours: ['17:00', '22:00'],
   },
+  {
+    // Park entry with a seat at a show time of 《云岭印象》 (the order names the show time).
+    code: 'SHOW',
+    nameZh: '门票+《云岭印象》演出',
+    nameEn: 'Entry + Yunling Impressions show',
+    category: 'adult',
+    price: 32000,
+    weekend: 35000,
+    holiday: 38000,
+    rides: [{ attraction: 'SHOW', rides: 1, share: 14000 }],
+  },
 ];
 
 /** Entry time slots (分时预约) and their daily capacity. */

@@ -46,6 +46,9 @@ export interface DemoAttraction {
   rideGapMin: number;
   /** What a ride costs on the points card. */
   points: number;
+  /** A show (演出): its show times every day, [starts, ends, seats], and its doors (minutes before). */
+  shows?: [string, string, number][];
+  doorsMin?: number;
 }
 
 export interface DemoGate {
@@ -342,6 +345,24 @@ export const DEMO_VENUE: DemoVenue = {
       closes: '16:30',
       rideGapMin: 0,
       points: 2,
+    },
+    {
+      // An evening-and-afternoon show in the valley theatre: each show time is sold with its seats.
+      code: 'SHOW',
+      nameZh: '《云岭印象》',
+      nameEn: 'Yunling Impressions',
+      kind: 'show',
+      // A full house comes through the doors in half an hour: twice the seats an hour.
+      hourlyCapacity: 1200,
+      opens: '13:00',
+      closes: '21:00',
+      rideGapMin: 0,
+      points: 0,
+      shows: [
+        ['14:00', '15:10', 600],
+        ['19:30', '20:40', 600],
+      ],
+      doorsMin: 30,
     },
   ],
 
@@ -694,6 +715,19 @@ export const DEMO_VENUE: DemoVenue = {
       direction: 'in',
       kind: 'handheld',
       position: [346, 250],
+    },
+
+    // The valley theatre of the show, on the west side of the main gate plaza.
+    {
+      code: 'SH-01',
+      nameZh: '《云岭印象》剧场检票口',
+      nameEn: 'Yunling Impressions theatre entrance',
+      zoneCode: 'MAIN-PLAZA',
+      edge: 'attraction',
+      attraction: 'SHOW',
+      direction: 'in',
+      kind: 'handheld',
+      position: [636, 1250],
     },
   ],
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ZIdCard } from '../id-card.ts';
-import { ZDate, ZGroup, ZOrderItem, ZYuan } from './order.ts';
+import { ZDate, ZGroup, ZOrderItem, ZShowTime, ZYuan } from './order.ts';
 import { MAX_GROUP_COUNT } from './scan.ts';
 
 /**
@@ -134,6 +134,8 @@ export const ZRebook = z
       .string()
       .regex(/^([01]\d|2[0-3]):[0-5]\d$/)
       .optional(),
+    /** Tickets that include a show with show times: the show on the new date (its start, HH:MM). */
+    show: ZShowTime.optional(),
     /** A price difference to collect (the new day costs more), paid at this shift. */
     payments: z.array(ZPayment).max(6).optional(),
     shiftId: ZId.optional(),

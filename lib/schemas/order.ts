@@ -4,6 +4,7 @@ import { isCalendarDate } from '../venue-time.ts';
 
 export const ZDate = z.string().refine(isCalendarDate, 'must be a date as YYYY-MM-DD');
 export const ZSlot = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a slot start time as HH:MM');
+export const ZShowTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be a show's start time as HH:MM");
 /** Money in yuan with at most two decimals (fen), as channels send it. */
 export const ZYuan = z
   .number()
@@ -25,6 +26,11 @@ export const ZOrderItem = z
     qty: z.number().int().min(1).max(100),
     date: ZDate,
     slot: ZSlot.optional(),
+    /**
+     * Types that include a show with show times (演出场次): the show's start, HH:MM. Each ticket of
+     * the item that includes the show books a seat of it (a bundle with a show books one per bundle).
+     */
+    show: ZShowTime.optional(),
     /** Real-name types: one holder per ticket of the item (qty of them), in order. */
     holders: z.array(ZHolder).max(100).optional(),
   })
@@ -74,7 +80,7 @@ export interface TOrderResponse {
   orderCode?: string;
   /** A group order's code (团体码): scanned with a headcount, it admits that many of the unused tickets. */
   groupCode?: string;
-  tickets: { code: string; type: string; date: string; slot?: string }[];
+  tickets: { code: string; type: string; date: string; slot?: string; show?: string }[];
 }
 
 export const ZRefund = z.object({ codes: z.array(z.string().max(64)).min(1).max(500).optional() }).strict();
@@ -84,6 +90,17 @@ export interface TRefundResponse {
   refunded: string[];
   alreadyRefunded: string[];
   amount: number;
+}
+
+/** A show time of a date (演出场次): seats left; closed by a manager or over (then `ended`). */
+export interface TCatalogShow {
+  /** The show attraction's code. */
+  attraction: string;
+  start: string;
+  end: string;
+  remaining: number;
+  closed: boolean;
+  ended?: true;
 }
 
 export interface TCatalogType {
@@ -109,6 +126,8 @@ export interface TCatalogType {
   points?: number;
   /** Time-of-day validity (夜场票), HH:MM. */
   hours?: { from: string; to: string };
+  /** The type includes a show with show times: an order names one (`items[].show`); these are the date's. */
+  shows?: TCatalogShow[];
 }
 
 export interface TCatalog {

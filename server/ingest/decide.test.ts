@@ -715,3 +715,57 @@ describe('rides', () => {
     expect(old.next?.rides?.[7]).toEqual({ used: 3, lastAt: at(6) });
   });
 });
+
+describe('show times', () => {
+  const SHOW = { id: 9, open: true, points: 0, rideGapMin: 0, doorsMin: 30 };
+  // The 19:30–20:40 show on 2026-02-28.
+  const booked = { 9: { day: '2026-02-28', start: 19 * 60 + 30, end: 20 * 60 + 40 } };
+  const seat = rules({ rides: { 9: 1 } });
+  const show = (over: Partial<TScanContext> = {}) =>
+    scan({ edge: 'attraction', otherZoneId: null, attraction: SHOW, ...over });
+
+  it('a booked show admits from its doors until it ends, on its day; otherwise outside_slot', () => {
+    const t = ticket({ shows: booked });
+    const at = (minute: number, day = '2026-02-28', a = SHOW) => decide(t, seat, show({ day, minute, attraction: a }));
+    expect(at(18 * 60 + 59)).toEqual({ result: 'reject', reason: 'outside_slot' });
+    expect(at(19 * 60)).toMatchObject({ result: 'admit', ride: { attractionId: 9, ridesLeft: 0 } });
+    expect(at(20 * 60 + 40).result).toBe('admit');
+    expect(at(20 * 60 + 41)).toEqual({ result: 'reject', reason: 'outside_slot' });
+    // Another day of a ticket valid for several: not that show.
+    expect(at(19 * 60 + 30, '2026-03-01')).toEqual({ result: 'reject', reason: 'outside_slot' });
+    // The doors are the attraction's: with none, only from the start.
+    expect(at(19 * 60 + 29, '2026-02-28', { ...SHOW, doorsMin: 0 })).toEqual({
+      result: 'reject',
+      reason: 'outside_slot',
+    });
+    // Outside its show time the answer is the show time, even when the show is not open then.
+    expect(at(12 * 60, '2026-02-28', { ...SHOW, open: false })).toEqual({ result: 'reject', reason: 'outside_slot' });
+    expect(at(19 * 60 + 45, '2026-02-28', { ...SHOW, open: false })).toEqual({
+      result: 'reject',
+      reason: 'attraction_closed',
+    });
+  });
+
+  it('the seat is one ride: used once, then no ride left; a ticket without a booked show rides as before', () => {
+    const first = decide(ticket({ shows: booked }), seat, show({ minute: 19 * 60 + 10 }));
+    if (first.result !== 'admit') throw new Error('refused in its show time');
+    expect(first.next.shows).toEqual(booked);
+    expect(decide(first.next, seat, show({ minute: 19 * 60 + 40 }))).toEqual({
+      result: 'reject',
+      reason: 'no_rides_left',
+    });
+    // Old data: a type with the show but no show booked is not held to a show time.
+    expect(decide(ticket(), seat, show({ minute: 9 * 60 })).result).toBe('admit');
+    // A show booked at another attraction says nothing here.
+    expect(decide(ticket({ shows: { 4: booked[9] } }), seat, show({ minute: 9 * 60 })).result).toBe('admit');
+  });
+
+  it('an offline admission outside the show time is recorded as a conflict, like a slot', () => {
+    const r = recordOffline(ticket({ shows: booked }), seat, show({ minute: 9 * 60 }), 'admit');
+    expect(r).toMatchObject({ conflict: true, reason: 'outside_slot' });
+    expect(r.next?.rides?.[9]?.used).toBe(1);
+    expect(recordOffline(ticket({ shows: booked }), seat, show({ minute: 19 * 60 + 5 }), 'admit')).toMatchObject({
+      conflict: false,
+    });
+  });
+});

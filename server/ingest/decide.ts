@@ -45,6 +45,11 @@ export interface TTicketState {
   rides?: Record<number, { used: number; lastAt: number | null }>;
   /** Points used so far (点数卡). */
   pointsUsed?: number;
+  /**
+   * The show booked per show attraction id (演出场次): its business day and start and end, minutes
+   * since local midnight. None for a show its type includes: any time the show's gate is open (old data).
+   */
+  shows?: Record<number, { day: string; start: number; end: number }>;
 }
 
 export interface TTicketRules {
@@ -74,6 +79,8 @@ export interface TAttractionContext {
   points: number;
   /** Lift anti-passback: the same ticket rides again only after this many minutes (0: no gap). */
   rideGapMin: number;
+  /** A show: its doors open this many minutes before a show starts (a booked ticket is admitted from then). */
+  doorsMin?: number;
 }
 
 export interface TScanContext {
@@ -218,6 +225,11 @@ function rideRefusal(
   c: TScanContext,
 ): { reason: TScanReason } | { ridesLeft?: number; pointsLeft?: number; viaPoints: boolean } {
   const a = c.attraction!;
+  // A booked show admits from its doors until it ends, on its day: the show time is the ticket's
+  // slot at the show's gate, and the most specific answer, so it comes before the opening hours.
+  const show = t.shows?.[a.id];
+  if (show && (c.day !== show.day || c.minute < show.start - (a.doorsMin ?? 0) || c.minute > show.end))
+    return { reason: 'outside_slot' };
   if (!a.open) return { reason: 'attraction_closed' };
   const used = t.rides?.[a.id];
   // Within the gap either side of the last ride: an upload of an earlier ride decided after a later

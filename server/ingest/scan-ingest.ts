@@ -228,6 +228,8 @@ function pickGroupTicket(
 export type TBatchTicket = TicketForScan & {
   typeRides?: Record<number, number | null>;
   rides?: Record<number, { used: number; lastAt: number | null }>;
+  /** The shows it booked at the batch's show attractions (演出场次). */
+  shows?: TTicketState['shows'];
 };
 
 /** A ticket's type rules as the admission decision reads them. */
@@ -263,6 +265,7 @@ export function stateOf(t: TBatchTicket): TTicketState {
     movedAt: t.moved_at ? new Date(t.moved_at).getTime() : null,
     pointsUsed: t.points_used ?? 0,
     ...(t.rides ? { rides: t.rides } : {}),
+    ...(t.shows ? { shows: t.shows } : {}),
   };
 }
 
@@ -660,6 +663,10 @@ export class ScanIngest {
       [...tickets.values()],
     );
     const attractions = new Map(rideContext.attractions.map((a) => [a.id, a]));
+    // Show gates: their doors, and the show each ticket booked there (decided like a slot).
+    const doors = new Map(
+      rideContext.attractions.filter((a) => a.doors_min !== null).map((a) => [a.id, a.doors_min!]),
+    );
     if (attractions.size && tickets.size) {
       const typeRides = new Map<number, Record<number, number | null>>();
       for (const r of rideContext.typeRides) getOrInsert(typeRides, r.type_id, () => ({}))[r.attraction_id] = r.rides;
@@ -669,9 +676,18 @@ export class ScanIngest {
           used: r.rides,
           lastAt: r.last_ride_at ? new Date(r.last_ride_at).getTime() : null,
         };
+      const shows = new Map<number, NonNullable<TBatchTicket['shows']>>();
+      for (const b of rideContext.shows)
+        getOrInsert(shows, b.ticket_id, () => ({}))[b.attraction_id] = {
+          day: b.day,
+          start: minutesOf(b.starts),
+          end: minutesOf(b.ends),
+        };
       for (const t of tickets.values()) {
         t.typeRides = { ...typeRides.get(t.type_id) };
         t.rides = { ...used.get(t.id) };
+        const mine = shows.get(t.id);
+        if (mine) t.shows = mine;
       }
     }
     const contexts = new Map<number, TScanContext>();
@@ -721,6 +737,7 @@ export class ScanIngest {
                 open: !a.closed && withinHours(lt.minute, a.opens, a.closes),
                 points: a.points,
                 rideGapMin: a.ride_gap_min,
+                ...(doors.has(a.id) ? { doorsMin: doors.get(a.id)! } : {}),
               },
             }
           : {}),

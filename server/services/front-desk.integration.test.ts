@@ -410,6 +410,61 @@ describe.each(backends())('front desk on $name', (backend) => {
       expect(await race(10)).toBe(10);
       expect(await race(30)).toBe(20);
 
+      // 20 windows selling the last 10 seats of a show (演出场次): exactly 10, each with its seat, and
+      // the rest sold_out with nothing half-sold. Control: the same seats taken by reading what is
+      // left and then adding to it, without the guarded update, oversell under the same race.
+      const { ensureShowQuotas, setShowTimes } = await import('../../db/queries/shows.ts');
+      const { setTypeRides } = await import('../../db/queries/attractions.ts');
+      const showId = (await t.db.query<{ id: number }>("SELECT id FROM attractions WHERE code = 'SHOW'")).rows[0].id;
+      await setShowTimes(t.db, showId, [['19:30', '20:40', 600]], 30);
+      const showType = await addTicketType(t.db, venueId, 'D-SHOW', { draws_day_quota: false, price_fen: 10000 });
+      await setTypeRides(t.db, showType, [{ attractionId: showId, rides: 1, shareFen: 5000 }]);
+      const seatsOf = async (day: string) => {
+        const id = (await ensureShowQuotas(t.db, [showId], day)).get(`${showId}|19:30`)!.id;
+        await t.db.query('UPDATE show_quotas SET capacity = 10, sold = 0 WHERE id = $1', [id]);
+        return id;
+      };
+      const showDay = addDays(today, 5);
+      const seats = await seatsOf(showDay);
+      const showResults = await Promise.all(
+        cashiers.map((c) =>
+          sellAtWindow(rt, c.actor, {
+            shiftId: c.shiftId,
+            ref: `s-${randomUUID()}`,
+            items: [{ type: 'D-SHOW', qty: 1, date: showDay, show: '19:30' }],
+            amount: 100,
+            payments: [{ method: 'cash', amount: 100 }],
+          }).then(
+            () => 'sold',
+            (e: AppError) => e.code,
+          ),
+        ),
+      );
+      expect(showResults.filter((r) => r === 'sold')).toHaveLength(10);
+      expect(showResults.filter((r) => r !== 'sold').every((r) => r === 'sold_out')).toBe(true);
+      const held = await t.db.query<{ sold: number; booked: number; tickets: number }>(
+        `SELECT q.sold, (SELECT count(*)::int FROM ticket_shows WHERE quota_id = q.id) AS booked,
+                (SELECT count(*)::int FROM tickets tk JOIN ticket_types ty ON ty.id = tk.type_id
+                 WHERE ty.code = 'D-SHOW' AND tk.visit_date = $2) AS tickets
+         FROM show_quotas q WHERE q.id = $1`,
+        [seats, showDay],
+      );
+      expect(held.rows[0]).toEqual({ sold: 10, booked: 10, tickets: 10 });
+      const unguarded = await seatsOf(addDays(today, 6));
+      let taken = 0;
+      await Promise.all(
+        cashiers.map(async () => {
+          const q = await t.db.query<{ left: number }>(
+            'SELECT capacity - sold AS left FROM show_quotas WHERE id = $1',
+            [unguarded],
+          );
+          if (q.rows[0].left < 1) return;
+          await t.db.query('UPDATE show_quotas SET sold = sold + 1 WHERE id = $1', [unguarded]);
+          taken++;
+        }),
+      );
+      expect(taken).toBeGreaterThan(10);
+
       // A refund and a gate admission of the same ticket at once: exactly one of the two, every time;
       // over the rounds both outcomes happen (the race is real).
       const outcomes = { refunded: 0, admitted: 0 };

@@ -35,6 +35,14 @@ import {
 } from '../../db/queries/front-desk.ts';
 import { ensureQuotas, listTicketTypes, quotaIds, returnQuota, takeQuota } from '../../db/queries/sales.ts';
 import {
+  ensureShowQuotas,
+  findTicketShows,
+  listTypeShows,
+  returnShowSeats,
+  setTicketShows,
+  takeShowSeats,
+} from '../../db/queries/shows.ts';
+import {
   countGroup,
   findGroupTicketCodes,
   lockTicketsByCode,
@@ -725,6 +733,7 @@ export async function rebookAtDesk(rt: Runtime, actor: TActor, input: unknown) {
   if (i.date < lt.day) throw new AppError('invalid', `date: must be ${lt.day} or later`, { date: ['in the past'] });
   const types = new Map((await listTicketTypes(rt.db, o.venue_id)).map((t) => [t.id, t]));
   const kind = await dayKind(rt.db, o.venue_id, i.date);
+  const typeShows = await listTypeShows(rt.db, o.venue_id);
   const out = await rt.db.transaction(async (tx) => {
     const tickets = await listOrderTickets(tx, o.id, true);
     const byId = new Map(tickets.map((t) => [t.id, t]));
@@ -746,6 +755,17 @@ export async function rebookAtDesk(rt: Runtime, actor: TActor, input: unknown) {
     const moved = [];
     const give = new Map<number, number>();
     const take = new Map<number, number>();
+    // A ticket that includes a show moves to a show on the new date: its seat goes with it.
+    const oldSeats = await findTicketShows(
+      tx,
+      wanted.map((t) => t.id),
+    );
+    const shows = wanted.some((t) => typeShows.has(t.type_id))
+      ? await ensureShowQuotas(tx, [...new Set([...typeShows.values()].flat())], i.date)
+      : new Map<string, { id: number; end: string }>();
+    const giveSeats = new Map<number, number>();
+    const takeSeats = new Map<number, number>();
+    const booked: { ticketId: number; attractionId: number; quotaId: number }[] = [];
     let diffFen = 0;
     for (const t of wanted) {
       const type = types.get(t.type_id)!;
@@ -763,6 +783,18 @@ export async function rebookAtDesk(rt: Runtime, actor: TActor, input: unknown) {
           throw new AppError('invalid', `the ${i.slot} slot has ended`, { slot: ['ended'] });
         slot = { start: i.slot, end: s.end };
       }
+      for (const attractionId of typeShows.get(t.type_id) ?? []) {
+        if (!i.show)
+          throw new AppError('invalid', `${type.code} includes a show: pick a show time`, { show: ['required'] });
+        const s = shows.get(`${attractionId}|${i.show}`);
+        if (!s) throw new AppError('invalid', `there is no ${i.show} show on ${i.date}`, { show: ['no such show'] });
+        if (i.date === lt.day && minutesOf(s.end) <= nowMinute)
+          throw new AppError('invalid', `the ${i.show} show has ended`, { show: ['ended'] });
+        takeSeats.set(s.id, (takeSeats.get(s.id) ?? 0) + 1);
+        booked.push({ ticketId: t.id, attractionId, quotaId: s.id });
+      }
+      for (const s of oldSeats)
+        if (s.ticket_id === t.id) giveSeats.set(s.quota_id, (giveSeats.get(s.quota_id) ?? 0) + 1);
       const ids: number[] = [];
       if (type.draws_day_quota && q.day !== undefined) ids.push(q.day);
       if (slot) ids.push(q.slots.get(slot.start)!.id);
@@ -790,11 +822,26 @@ export async function rebookAtDesk(rt: Runtime, actor: TActor, input: unknown) {
       if (!r.ok)
         throw new AppError('sold_out', `sold out: ${i.date}${i.slot ? ` ${i.slot}` : ''} has ${r.left} place(s) left`);
     }
+    for (const [qid, n] of [...takeSeats.entries()].sort((a, b) => a[0] - b[0])) {
+      const net = n - (giveSeats.get(qid) ?? 0);
+      if (net <= 0) continue;
+      const r = await takeShowSeats(tx, qid, net);
+      if (!r.ok) throw new AppError('sold_out', `sold out: the ${i.date} ${i.show} show has ${r.left} seat(s) left`);
+    }
     for (const [qid, n] of [...give.entries()].sort((a, b) => a[0] - b[0])) {
       const back = n - (take.get(qid) ?? 0);
       if (back > 0) await returnQuota(tx, qid, back);
     }
+    await returnShowSeats(
+      tx,
+      new Map(
+        [...giveSeats]
+          .map(([qid, n]): [number, number] => [qid, n - (takeSeats.get(qid) ?? 0)])
+          .filter(([, n]) => n > 0),
+      ),
+    );
     await rebookTickets(tx, moved);
+    await setTicketShows(tx, booked);
     const payments: NewPayment[] = [];
     if (diffFen > 0) {
       const paid = Math.round((i.payments ?? []).reduce((n, p) => n + fen(p.amount), 0));
@@ -821,11 +868,18 @@ export async function rebookAtDesk(rt: Runtime, actor: TActor, input: unknown) {
       },
       after: {
         tickets: moved.map((m) => ({ id: m.id, date: m.visitDate, slot: m.slotStart, price: yuan(m.priceFen) })),
+        ...(booked.length ? { show: i.show } : {}),
         difference: yuan(diffFen),
         ...(shift ? { shiftId: shift.id } : {}),
       },
     });
-    return { rebooked: wanted.map((t) => t.code), date: i.date, slot: i.slot ?? null, difference: yuan(diffFen) };
+    return {
+      rebooked: wanted.map((t) => t.code),
+      date: i.date,
+      slot: i.slot ?? null,
+      ...(booked.length ? { show: i.show! } : {}),
+      difference: yuan(diffFen),
+    };
   });
   rt.hub?.touchCounters(o.venue_id);
   return out;

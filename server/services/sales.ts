@@ -24,6 +24,15 @@ import {
   type TicketTypeRow,
 } from '../../db/queries/sales.ts';
 import { bumpDailyCounters, readVenueClock } from '../../db/queries/scans.ts';
+import {
+  ensureShowQuotas,
+  findTicketShows,
+  listTypeShows,
+  readShows,
+  returnShowSeats,
+  setTicketShows,
+  takeShowSeats,
+} from '../../db/queries/shows.ts';
 import { AppError, fieldsOf } from '../../lib/errors.ts';
 import { maskIdCard } from '../../lib/id-card.ts';
 import {
@@ -31,6 +40,7 @@ import {
   ZOrder,
   ZRefund,
   type TCatalog,
+  type TCatalogShow,
   type TCatalogType,
   type TOrder,
   type TOrderResponse,
@@ -70,6 +80,8 @@ export function orderHash(o: TOrder): string {
       i.date,
       i.slot ?? null,
       ...(i.holders ? [i.holders.map((h) => [h.name, h.idNumber])] : []),
+      // A show time only when given, as for holders.
+      ...(i.show ? [{ show: i.show }] : []),
     ]),
     customer: o.customer ? [o.customer.name, o.customer.phone ?? null, o.customer.idNumber ?? null] : null,
     // Only when given, as for holders: orders without a group keep their hash.
@@ -123,18 +135,38 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
   if (date < today || date > addDays(today, BOOKING_HORIZON_DAYS)) {
     throw invalid('date', `must be between ${today} and ${addDays(today, BOOKING_HORIZON_DAYS)}`);
   }
-  const [types, kind, quotas, venue, typeRides, graph] = await Promise.all([
+  const [types, kind, quotas, venue, typeRides, graph, typeShows, shows] = await Promise.all([
     listTicketTypes(db, channel.venue_id),
     dayKind(db, channel.venue_id, date),
     readQuotas(db, channel.venue_id, date),
     db.query<{ code: string }>('SELECT code FROM venues WHERE id = $1', [channel.venue_id]),
     listTypeRides(db, channel.venue_id),
     listTypeGraphRules(db, channel.venue_id),
+    listTypeShows(db, channel.venue_id),
+    readShows(db, channel.venue_id, date),
   ]);
   const dayQuota = quotas.find((q) => q.slot_start === null);
   const lt = localTime((ctx.now ?? (() => new Date()))(), clock.timezone, clock.resetMinute);
   const nowMinute = lt.date === today ? lt.minute : lt.minute + 1440;
   const ended = (end: string) => date === today && minutesOf(end) <= nowMinute;
+  const byCode = new Map(types.map((t) => [t.code, t]));
+  /** The show times of the show attractions a type (or a bundle's components) includes. */
+  const showsOf = (t: TicketTypeRow): TCatalogShow[] => {
+    const ids = new Set(showAttractionsOf(t, byCode, typeShows));
+    return shows
+      .filter((s) => ids.has(s.attraction_id))
+      .map((s) => {
+        const over = ended(s.ends);
+        return {
+          attraction: s.code,
+          start: s.starts,
+          end: s.ends,
+          remaining: s.closed || over ? 0 : Math.max(0, s.capacity - s.sold),
+          closed: s.closed || over,
+          ...(over ? { ended: true as const } : {}),
+        };
+      });
+  };
   return {
     venue: venue.rows[0].code,
     date,
@@ -156,6 +188,7 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
           realName: !!t.real_name || !!t.bundle?.some((b) => types.find((x) => x.code === b.type)?.real_name),
           ...(t.bundle ? { bundle: t.bundle } : {}),
           ...rideTerms(t.id, typeRides, graph),
+          ...(showAttractionsOf(t, byCode, typeShows).length ? { shows: showsOf(t) } : {}),
         };
       }),
     slots: quotas
@@ -167,6 +200,19 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
         closed: q.closed || ended(q.slot_end!),
       })),
   };
+}
+
+/**
+ * The show attractions (with show times) whose rides a type includes, or its bundle's components
+ * do: an item of it names a show time, and each ticket that includes the show books a seat.
+ */
+function showAttractionsOf(
+  t: TicketTypeRow,
+  byCode: Map<string, TicketTypeRow>,
+  typeShows: Map<number, number[]>,
+): number[] {
+  const parts = t.bundle ? t.bundle.map((b) => byCode.get(b.type)).filter((c) => c !== undefined) : [t];
+  return [...new Set(parts.flatMap((c) => typeShows.get(c.id) ?? []))];
 }
 
 /** What a type includes of the attractions and when it is valid, as the catalog shows it. */
@@ -200,6 +246,8 @@ interface PlannedTicket {
   bundle: TicketTypeRow | null;
   date: string;
   slot: string | null;
+  /** The show time booked for each show attraction the ticket's type includes (none: empty). */
+  show: { item: number; start: string; attractionIds: number[] } | null;
   priceFen: number;
   holder: THolder | null;
 }
@@ -279,6 +327,7 @@ export async function placeOrder(
 
   // Plan the tickets (prices, bundles, slots) before touching any quota.
   const types = new Map((await listTicketTypes(db, channel.venue_id)).map((t) => [t.code, t]));
+  const typeShows = await listTypeShows(db, channel.venue_id);
   const kinds = new Map<string, DayKind>();
   const planned: PlannedTicket[] = [];
   let totalFen = 0;
@@ -302,6 +351,10 @@ export async function placeOrder(
     const needsSlot = components.some((c) => c.type.slot_required);
     if (needsSlot && !item.slot) throw invalid(`items.${idx}.slot`, `${t.code} needs a time slot (see the catalog)`);
     if (!needsSlot && item.slot) throw invalid(`items.${idx}.slot`, `${t.code} is not sold by time slot`);
+    const needsShow = showAttractionsOf(t, types, typeShows).length > 0;
+    if (needsShow && !item.show)
+      throw invalid(`items.${idx}.show`, `${t.code} includes a show: it needs a show time (see the catalog)`);
+    if (!needsShow && item.show) throw invalid(`items.${idx}.show`, `${t.code} is not sold by show time`);
     const realName = t.real_name || components.some((c) => c.type.real_name);
     if (realName && !item.holders)
       throw invalid(
@@ -320,6 +373,9 @@ export async function placeOrder(
             bundle: t.bundle ? t : null,
             date: item.date,
             slot: c.type.slot_required ? item.slot! : null,
+            show: typeShows.has(c.type.id)
+              ? { item: idx, start: item.show!, attractionIds: typeShows.get(c.type.id)! }
+              : null,
             priceFen: share,
             holder: item.holders?.[q] ?? null,
           });
@@ -367,6 +423,11 @@ export async function placeOrder(
     const need = new Map<number, { n: number; label: string }>();
     const tickets: NewTicket[] = [];
     const quotaCache = new Map<string, Awaited<ReturnType<typeof quotaIds>>>();
+    // Show seats: counted like the quotas, taken after them (in id order), booked per ticket.
+    const seats = new Map<number, { n: number; label: string }>();
+    const showCache = new Map<string, Map<string, { id: number; end: string }>>();
+    const booked: { ticket: number; attractionId: number; quotaId: number }[] = [];
+    const allShows = [...new Set([...typeShows.values()].flat())];
     for (const p of planned) {
       if (!quotaCache.has(p.date)) {
         await ensureQuotas(tx, channel.venue_id, p.date);
@@ -393,6 +454,20 @@ export async function placeOrder(
         e.n++;
         need.set(s.id, e);
       }
+      for (const attractionId of p.show?.attractionIds ?? []) {
+        const field = `items.${p.show!.item}.show`;
+        if (!showCache.has(p.date)) showCache.set(p.date, await ensureShowQuotas(tx, allShows, p.date));
+        const shows = showCache.get(p.date)!;
+        const s = shows.get(`${attractionId}|${p.show!.start}`);
+        if (!s) throw invalid(field, `there is no ${p.show!.start} show of ${p.type.code} on ${p.date}`);
+        // A show that has ended today could only ever be refused at its gate.
+        if (p.date === today && minutesOf(s.end) <= nowMinute)
+          throw invalid(field, `the ${p.show!.start}–${s.end} show on ${p.date} has ended`);
+        const e = seats.get(s.id) ?? { n: 0, label: `the ${p.date} ${p.show!.start} show` };
+        e.n++;
+        seats.set(s.id, e);
+        booked.push({ ticket: tickets.length, attractionId, quotaId: s.id });
+      }
       const v = validityFor(p.type, p.date)!;
       tickets.push({
         orderId,
@@ -414,7 +489,16 @@ export async function placeOrder(
       const r = await takeQuota(tx, quotaId, n);
       if (!r.ok) throw new AppError('sold_out', `sold out: ${label} has ${r.left} place(s) left, the order needs ${n}`);
     }
+    for (const [quotaId, { n, label }] of [...seats.entries()].sort((a, b) => a[0] - b[0])) {
+      const r = await takeShowSeats(tx, quotaId, n);
+      if (!r.ok) throw new AppError('sold_out', `sold out: ${label} has ${r.left} seat(s) left, the order needs ${n}`);
+    }
     const ticketIds = await insertTickets(tx, tickets);
+    await setTicketShows(
+      tx,
+      booked.map((b) => ({ ticketId: ticketIds[b.ticket], attractionId: b.attractionId, quotaId: b.quotaId })),
+    );
+    const showOf = new Map(planned.map((p, k) => [tickets[k].code, p.show?.start]));
 
     const byType = new Map<number, SalesEventRow>();
     for (const t of tickets) {
@@ -447,6 +531,7 @@ export async function placeOrder(
         type: typeCode.get(t.typeId)!,
         date: t.visitDate,
         ...(t.slotStart ? { slot: t.slotStart } : {}),
+        ...(showOf.get(t.code) ? { show: showOf.get(t.code) } : {}),
       })),
     };
     await setOrderResponse(tx, orderId, body);
@@ -549,6 +634,14 @@ export async function recordRefund(
   const give = new Map<number, number>();
   for (const t of r.tickets) for (const q of t.quota_ids) give.set(q, (give.get(q) ?? 0) + 1);
   for (const [q, n] of [...give.entries()].sort((a, b) => a[0] - b[0])) await returnQuota(tx, q, n);
+  // The seats the tickets booked at shows go back too.
+  const seats = new Map<number, number>();
+  for (const s of await findTicketShows(
+    tx,
+    r.tickets.map((t) => t.id),
+  ))
+    seats.set(s.quota_id, (seats.get(s.quota_id) ?? 0) + 1);
+  await returnShowSeats(tx, seats);
   const byType = new Map<number, SalesEventRow>();
   for (const t of r.tickets) {
     const e = byType.get(t.type_id) ?? {

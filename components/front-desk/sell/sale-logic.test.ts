@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, fenOf, matchTypes, nextOpenSlot, parsePick, type TCatalogType, withHolders } from './sale-logic.ts';
+import {
+  addDays,
+  cartShows,
+  fenOf,
+  matchTypes,
+  nextOpenSlot,
+  parsePick,
+  type TCatalogType,
+  withHolders,
+} from './sale-logic.ts';
 
 const type = (code: string, nameZh: string, nameEn: string, initials: string) =>
   ({ code, nameZh, nameEn, initials }) as TCatalogType;
@@ -59,5 +68,28 @@ describe('money and days', () => {
     ]);
     expect(withHolders({ ...line, qty: 1 }, true).holders).toHaveLength(1);
     expect(withHolders(line, false).holders).toEqual([]);
+  });
+});
+
+describe('show times at the window', () => {
+  const show = (start: string, remaining: number, closed = false) => ({
+    attraction: 'SHOW',
+    start,
+    end: '23:00',
+    remaining,
+    closed,
+  });
+  const byCode = new Map<string, Pick<TCatalogType, 'shows'>>([
+    ['ADULT', {}],
+    ['SHOW', { shows: [show('14:00', 0, true), show('19:30', 12)] }],
+  ]);
+  const line = (code: string, qty: number) => ({ code, qty, holders: [] });
+
+  it('offers the show times of a type that includes a show, counting its seats, and picks the next with room', () => {
+    expect(cartShows([line('ADULT', 2)], byCode)).toEqual({ shows: [], seats: 0 });
+    const c = cartShows([line('ADULT', 2), line('SHOW', 3)], byCode);
+    expect(c.seats).toBe(3);
+    expect(c.shows.map((s) => s.start)).toEqual(['14:00', '19:30']);
+    expect(nextOpenSlot(c.shows)).toBe('19:30');
   });
 });

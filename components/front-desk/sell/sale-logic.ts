@@ -6,6 +6,8 @@ type TOut = inferRouterOutputs<AppRouter>['frontDesk'];
 export type TCatalog = TOut['catalog'];
 export type TCatalogType = TCatalog['types'][number];
 export type TSlot = TCatalog['slots'][number];
+/** A show time of the date (演出场次) a type that includes a show is sold with. */
+export type TShow = NonNullable<TCatalogType['shows']>[number];
 
 /** A line of the cart: a ticket type, how many, and one holder per ticket for real-name types. */
 export interface TLine {
@@ -87,8 +89,8 @@ export function addDays(day: string, n: number): string {
 /** HH:MM of a slot start as the order schema wants it (the catalog may carry seconds). */
 export const hhmm = (t: string) => t.slice(0, 5);
 
-/** The first slot that still has room, for the default choice. */
-export function nextOpenSlot(slots: TSlot[]): string | null {
+/** The first slot (or show time) that still has room, for the default choice. */
+export function nextOpenSlot(slots: Pick<TSlot, 'start' | 'closed' | 'remaining'>[]): string | null {
   const s = slots.find((x) => !x.closed && x.remaining > 0);
   return s ? hhmm(s.start) : null;
 }
@@ -99,4 +101,19 @@ export function withHolders(line: TLine, realName: boolean): TLine {
   const holders = line.holders.slice(0, line.qty);
   while (holders.length < line.qty) holders.push({ name: '', idNumber: '' });
   return { ...line, holders };
+}
+
+/**
+ * The show times a sale picks from: those of the first line whose type includes a show (one show
+ * time per sale, as one slot), and how many seats the lines that include a show take.
+ */
+export function cartShows(
+  lines: TLine[],
+  byCode: Map<string, Pick<TCatalogType, 'shows'>>,
+): { shows: TShow[]; seats: number } {
+  const withShow = lines.filter((l) => byCode.get(l.code)?.shows);
+  return {
+    shows: withShow.length ? byCode.get(withShow[0].code)!.shows! : [],
+    seats: withShow.reduce((n, l) => n + l.qty, 0),
+  };
 }

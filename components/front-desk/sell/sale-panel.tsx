@@ -14,6 +14,7 @@ import { yuanWithFen } from '../print/money.ts';
 import type { TDeskOrder } from '../print/order-print.tsx';
 import {
   addDays,
+  cartShows,
   dayIn,
   fenOf,
   fenOfYuan,
@@ -89,6 +90,8 @@ export function SalePanel({
   const [date, setDate] = useState(today);
   const [slot, setSlot] = useState<string | null>(null);
   const [slotChosen, setSlotChosen] = useState(false);
+  const [show, setShow] = useState<string | null>(null);
+  const [showChosen, setShowChosen] = useState(false);
   const [pick, setPick] = useState('');
   const [hi, setHi] = useState(0);
   const [lines, setLines] = useState<TLine[]>([]);
@@ -133,6 +136,18 @@ export function SalePanel({
     setSlot(nextOpenSlot(cat.slots));
   }, [cat, slot, slotChosen]);
 
+  // Types that include a show (演出场次): the show times of the date, picked like the slot.
+  const { shows, seats: showSeats } = useMemo(
+    () => (cat ? cartShows(lines, byCode) : { shows: [], seats: 0 }),
+    [cat, lines, byCode],
+  );
+  useEffect(() => {
+    const cur = shows.find((s) => s.start === show);
+    if (showChosen && cur) return;
+    if (cur && !cur.closed && cur.remaining > 0) return;
+    setShow(nextOpenSlot(shows));
+  }, [shows, show, showChosen]);
+
   useEffect(() => pickRef.current?.focus(), []);
   useEffect(() => {
     if (selectPickLater.current) {
@@ -152,6 +167,7 @@ export function SalePanel({
     return tendered === null ? n : n + Math.max(0, tendered - amounts[i]);
   }, 0);
   const slotInfo = slots.find((s) => hhmm(s.start) === slot);
+  const showInfo = shows.find((s) => s.start === show);
   const slotQty = lines.reduce((n, l) => n + (byCode.get(l.code)?.slotRequired ? l.qty : 0), 0);
 
   const changeLine = useCallback(
@@ -259,8 +275,20 @@ export function SalePanel({
         return next.localeCompare(today) < 0 ? today : next;
       });
       setSlotChosen(false);
+      setShowChosen(false);
     },
     [today],
+  );
+  const moveShow = useCallback(
+    (n: number) => {
+      const open = shows.filter((s) => !s.closed);
+      if (!open.length) return;
+      const i = open.findIndex((s) => s.start === show);
+      const j = i < 0 ? 0 : Math.max(0, Math.min(open.length - 1, i + n));
+      setShow(open[j].start);
+      setShowChosen(true);
+    },
+    [shows, show],
   );
   const moveSlot = useCallback(
     (n: number) => {
@@ -323,6 +351,7 @@ export function SalePanel({
     const local: Record<string, string> = {};
     if (!lines.length) local._ = t('errors.emptyCart');
     if (needsSlot && !slot) local.slot = t('errors.noSlot');
+    if (showSeats > 0 && !show) local.show = t('errors.noShow');
     const payload = {
       shiftId,
       ref,
@@ -334,6 +363,7 @@ export function SalePanel({
           qty: l.qty,
           date,
           ...(ty?.slotRequired && slot ? { slot } : {}),
+          ...(ty?.shows && show ? { show } : {}),
           ...(ty?.realName ? { holders: l.holders.map((h) => ({ name: h.name, idNumber: h.idNumber })) } : {}),
         };
       }),
@@ -362,7 +392,7 @@ export function SalePanel({
         inFlight.current = false;
       },
     });
-  }, [sell, lines, needsSlot, slot, shiftId, ref, totalFen, byCode, date, phone, pays, amounts, t]);
+  }, [sell, lines, needsSlot, slot, showSeats, show, shiftId, ref, totalFen, byCode, date, phone, pays, amounts, t]);
 
   const hot = { enableOnFormTags: true, preventDefault: true } as const;
   useHotkeys(['f9', 'ctrl+enter', 'meta+enter'], confirm, hot, [confirm]);
@@ -370,6 +400,8 @@ export function SalePanel({
   useHotkeys('pagedown', () => moveDate(1), hot, [moveDate]);
   useHotkeys('alt+up', () => moveSlot(-1), hot, [moveSlot]);
   useHotkeys('alt+down', () => moveSlot(1), hot, [moveSlot]);
+  useHotkeys('alt+shift+up', () => moveShow(-1), hot, [moveShow]);
+  useHotkeys('alt+shift+down', () => moveShow(1), hot, [moveShow]);
   useHotkeys(
     PAYMENT_METHODS.map((m) => `alt+${METHOD_KEYS[m]}`),
     (e) => {
@@ -430,6 +462,7 @@ export function SalePanel({
                 if (e.target.value) {
                   setDate(e.target.value.localeCompare(today) < 0 ? today : e.target.value);
                   setSlotChosen(false);
+                  setShowChosen(false);
                 }
               }}
               data-testid="sell-date"
@@ -494,6 +527,38 @@ export function SalePanel({
           ) : null}
         </div>
         {issueText('slot')}
+        {shows.length ? (
+          <div className={styles.slots} data-testid="sell-shows">
+            <span className="muted">
+              {t('show')} <kbd>Alt+Shift+↑</kbd>/<kbd>Alt+Shift+↓</kbd>
+            </span>
+            {shows.map((s) => (
+              <button
+                key={`${s.attraction}-${s.start}`}
+                type="button"
+                tabIndex={-1}
+                className={`${styles.slot} ${s.start === show ? styles.slotOn : ''}`}
+                disabled={s.closed}
+                onClick={() => {
+                  setShow(s.start);
+                  setShowChosen(true);
+                  pickRef.current?.focus();
+                }}
+                data-testid={`sell-show-${s.start}`}
+                data-selected={s.start === show || undefined}
+                data-remaining={s.remaining}
+              >
+                <strong>
+                  {s.start}–{s.end}
+                </strong>
+                <span className={s.remaining === 0 ? styles.crit : s.remaining < 20 ? styles.warn : ''}>
+                  {s.ended ? t('showEnded') : s.closed ? t('slotClosed') : t('seatsLeft', { n: s.remaining })}
+                </span>
+              </button>
+            ))}
+          </div>
+        ) : null}
+        {issueText('show')}
         <label className={styles.pickLabel} htmlFor="sell-pick">
           {t('picker.label')}
         </label>
@@ -694,6 +759,11 @@ export function SalePanel({
             })}
           </tbody>
         </table>
+        {showInfo && showSeats > 0 ? (
+          <p className={showSeats > showInfo.remaining ? 'error' : 'muted'} data-testid="sell-show-summary">
+            {t('cart.show', { show: `${showInfo.start}–${showInfo.end}`, n: showSeats, left: showInfo.remaining })}
+          </p>
+        ) : null}
         {slotInfo && needsSlot ? (
           <p className={slotQty > slotInfo.remaining ? 'error' : 'muted'} data-testid="sell-slot-summary">
             {t('cart.slot', {

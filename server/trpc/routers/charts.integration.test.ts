@@ -167,6 +167,7 @@ describe.each(backends())('the wall adds up on $name', (backend) => {
       ['LIFT-A', 1, 1],
       ['LIFT-B', 0, 0],
       ['CARPET', 0, 0],
+      ['SHOW', 0, 0],
     ]);
     expect(b.attractions.every((x) => ['open', 'outside_hours'].includes(x.state))).toBe(true);
   });
@@ -187,6 +188,7 @@ describe.each(backends())('the wall adds up on $name', (backend) => {
       ['LIFT-A', 'open', true],
       ['LIFT-B', 'closed', true],
       ['CARPET', 'throttled', true],
+      ['SHOW', 'open', true],
     ]);
     const frontdesk = (
       await t.db.query<{ id: number }>("SELECT id FROM users WHERE email = 'frontdesk@demo.tidewatch'")
