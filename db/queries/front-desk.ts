@@ -400,9 +400,11 @@ export async function replaceTicket(tx: Queryable, oldId: number, newCode: strin
     `WITH n AS (
        INSERT INTO tickets (order_id, venue_id, type_id, bundle_type_id, code, visit_date, valid_from, valid_to, slot_start, slot_end, quota_ids,
                             price_fen, entries, entries_on_day, entries_day, inside, zone_id, first_entry_at, last_scan_at,
+                            entry_inferred, moved_at, points_used,
                             holder_name, holder_id_enc, holder_id_bidx, holder_id_masked, holder_id_tails, replaces, rebooked_from)
        SELECT order_id, venue_id, type_id, bundle_type_id, $2, visit_date, valid_from, valid_to, slot_start, slot_end, quota_ids,
               price_fen, entries, entries_on_day, entries_day, inside, zone_id, first_entry_at, last_scan_at,
+              entry_inferred, moved_at, points_used,
               holder_name, holder_id_enc, holder_id_bidx, holder_id_masked, holder_id_tails, id, rebooked_from
        FROM tickets WHERE id = $1
        RETURNING id
@@ -410,7 +412,12 @@ export async function replaceTicket(tx: Queryable, oldId: number, newCode: strin
      UPDATE tickets SET status = 'replaced', replaced_by = (SELECT id FROM n), inside = false WHERE id = $1 RETURNING replaced_by AS id`,
     [oldId, newCode],
   );
-  return r.rows[0].id;
+  const newId = r.rows[0].id;
+  // The same entitlement: the rides it used (a ropeway return ridden up stays one ride left) and
+  // the show seat it booked (given back if the new code is refunded) go with it.
+  await tx.query('UPDATE ticket_rides SET ticket_id = $2 WHERE ticket_id = $1', [oldId, newId]);
+  await tx.query('UPDATE ticket_shows SET ticket_id = $2 WHERE ticket_id = $1', [oldId, newId]);
+  return newId;
 }
 
 export async function markPrinted(tx: Queryable, orderId: number): Promise<void> {

@@ -13,7 +13,7 @@ import { addTicketType, venueToday } from '../../tests/helpers/venue.ts';
 import type { App } from '../app.ts';
 import { CLI_ACTOR } from '../services/actor.ts';
 import { createDevice } from '../services/admin.ts';
-import { orderDetail } from '../services/front-desk.ts';
+import { orderDetail, replaceAtDesk } from '../services/front-desk.ts';
 import { seedDemo, type DemoCredentials } from '../services/seed.ts';
 import { ScanIngest } from './scan-ingest.ts';
 
@@ -141,6 +141,18 @@ describe.each(backends())('attractions at the gates on $name', (backend) => {
     expect(await zoneCount('ROPEWAY-UPPER')).toBe(upperNow);
     // And it cannot pass a transfer into the park's zones.
     expect(await scan(await gate('FP-01'), only)).toMatchObject({ result: 'reject', reason: 'not_inside' });
+  });
+
+  it('a lost combo ticket replaced at the desk (补票) keeps the rides it used: the new code rides once more, the old one is refused', async () => {
+    const [code] = await buy('R-COMBO');
+    const [main, lower, upper] = [await gate('MG-01'), await gate('RL-01'), await gate('RU-01')];
+    expect(await scan(main, code)).toMatchObject({ result: 'admit' });
+    expect(await scan(lower, code)).toMatchObject({ result: 'admit', ticket: { ridesLeft: 1 } });
+    const ticketId = (await t.db.query<{ id: number }>('SELECT id FROM tickets WHERE code = $1', [code])).rows[0].id;
+    const replaced = await replaceAtDesk(app.runtime, CLI_ACTOR, { ticketId, reason: '游客丢失' });
+    expect(await scan(upper, code)).toMatchObject({ result: 'reject', reason: 'replaced' });
+    expect(await scan(upper, replaced.code)).toMatchObject({ result: 'admit', ticket: { ridesLeft: 0 } });
+    expect(await scan(lower, replaced.code)).toMatchObject({ result: 'reject', reason: 'no_rides_left' });
   });
 
   it('a lift refuses the same pass again within its ride gap; a points card pays by points; a closed lift rides nobody', async () => {
