@@ -5,6 +5,7 @@ import { findActiveChannelByTokenHash } from '../../db/queries/channels.ts';
 import { findActiveDeviceByTokenHash } from '../../db/queries/devices.ts';
 import { listGates, upsertGate } from '../../db/queries/gates.ts';
 import { setTypeGraphRules, setTypeRides, upsertAttraction } from '../../db/queries/attractions.ts';
+import { setShowTimes } from '../../db/queries/shows.ts';
 import { insertAudit } from '../../db/queries/audit.ts';
 import { findOpenShift, insertShift } from '../../db/queries/front-desk.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
@@ -111,6 +112,9 @@ export async function seedDemo(
           sort,
         }),
       );
+    // Show times (演出场次) with their seats, and the doors before each.
+    for (const a of v.attractions)
+      if (a.shows) await setShowTimes(tx, attractionIds.get(a.code)!, a.shows, a.doorsMin ?? 30);
     for (const g of v.gates) {
       const zoneId = zoneIds.get(g.zoneCode);
       if (!zoneId) throw new Error(`demo venue: gate ${g.code} names unknown zone ${g.zoneCode}`);
