@@ -221,6 +221,9 @@ export interface AttractionAlarmInput {
   rides: number;
   /** Its gates' latest scan at or before `at`, within a day (null: none). */
   last_scan_at: Date | null;
+  /** A show's times ('HH:MM'; null: not a show) and its doors: it is open only from doors to end of each. */
+  shows: { starts: string; ends: string }[] | null;
+  doors_min: number;
 }
 
 /**
@@ -239,7 +242,11 @@ export async function readAttractionAlarmInputs(tx: Queryable, at: Date): Promis
        (SELECT max(s.at) FROM gates g CROSS JOIN LATERAL (
           SELECT at FROM gate_scans WHERE gate_id = g.id AND at <= $1::timestamptz AND at > $1::timestamptz - INTERVAL '1 day'
           ORDER BY at DESC LIMIT 1) s
-        WHERE g.attraction_id = a.id) AS last_scan_at
+        WHERE g.attraction_id = a.id) AS last_scan_at,
+       (SELECT json_agg(json_build_object('starts', to_char(st.starts, 'HH24:MI'), 'ends', to_char(st.ends, 'HH24:MI'))
+                        ORDER BY st.starts)
+        FROM show_templates st WHERE st.attraction_id = a.id AND a.kind = 'show') AS shows,
+       a.doors_min
      FROM attractions a JOIN venues v ON v.id = a.venue_id
      LEFT JOIN attraction_controls c ON c.attraction_id = a.id
      ORDER BY a.id`,

@@ -327,7 +327,8 @@ export class AlarmEngine {
       const base = { venueId: a.venue_id, subjectKind: 'attraction' as const, subjectId: a.id };
       const venueGates = graph.filter((g) => g.venue_id === a.venue_id);
       const lt = localTime(new Date(m.now), a.timezone, minutesOf(a.day_reset));
-      const isOpen = !a.closed && withinHours(lt.minute, a.opens, a.closes);
+      const opensAt = a.closed ? null : openSince(a, lt.minute);
+      const isOpen = opensAt !== null;
 
       const ratio = a.hourly_capacity > 0 ? a.rides / a.hourly_capacity : 0;
       const { queueWarn, queueCritical, silentMin } = this.limits;
@@ -344,9 +345,8 @@ export class AlarmEngine {
 
       let silentFor = 0;
       if (isOpen && venueGates.some((g) => g.attraction_id === a.id && m.onlineGates.has(g.id))) {
-        // Since opening today (all-day hours: since the day's reset), its last scan, or its last change.
-        const opensAt = minutesOf(a.opens) === minutesOf(a.closes) ? minutesOf(a.day_reset) : minutesOf(a.opens);
-        const spans = [(lt.minute - opensAt + DAY_MIN) % DAY_MIN];
+        // Since it opened (today, or a show's doors), its last scan, or its last change.
+        const spans = [(lt.minute - opensAt! + DAY_MIN) % DAY_MIN];
         for (const at of [a.last_scan_at, a.controls_at])
           if (at) spans.push(Math.max(0, (m.now - new Date(at).getTime()) / 60_000));
         silentFor = Math.floor(Math.min(...spans));
@@ -460,4 +460,24 @@ export class AlarmEngine {
 
 function round(v: number): number {
   return Math.round(v * 1000) / 1000;
+}
+
+/**
+ * The minute of the day an attraction opened if it is open at `minute`, else null: a show from the
+ * doors to the end of each of its shows (between shows its gates are rightly silent), anything else
+ * within its opening hours (all-day hours: since the day's reset).
+ */
+export function openSince(
+  a: Pick<AttractionAlarmInput, 'opens' | 'closes' | 'day_reset' | 'shows' | 'doors_min'>,
+  minute: number,
+): number | null {
+  if (a.shows?.length) {
+    for (const s of a.shows) {
+      const from = minutesOf(s.starts) - a.doors_min;
+      if (minute >= from && minute <= minutesOf(s.ends)) return Math.max(0, from);
+    }
+    return null;
+  }
+  if (!withinHours(minute, a.opens, a.closes)) return null;
+  return minutesOf(a.opens) === minutesOf(a.closes) ? minutesOf(a.day_reset) : minutesOf(a.opens);
 }
