@@ -11,7 +11,7 @@ import { venueToday } from '../../tests/helpers/venue.ts';
 import type { App } from '../app.ts';
 import { CLI_ACTOR } from '../services/actor.ts';
 import { createDevice } from '../services/admin.ts';
-import { rebookAtDesk } from '../services/front-desk.ts';
+import { orderDetail, rebookAtDesk } from '../services/front-desk.ts';
 import { dayKind } from '../services/sales.ts';
 import { seedDemo, type DemoCredentials } from '../services/seed.ts';
 
@@ -180,6 +180,12 @@ describe.each(backends())('show times on $name', (backend) => {
     expect(moved).toMatchObject({ date: to, show: '14:00', difference: 0 });
     expect(await sold(from, '19:30')).toBe(0);
     expect(await sold(to, '14:00')).toBe(1);
+    // The order desk (and its printout) shows the show the ticket now holds.
+    const detail = await orderDetail(app.runtime, o.body.orderId);
+    expect(detail.tickets[0]).toMatchObject({
+      date: to,
+      show: { start: '14:00', end: '15:10', nameEn: 'Yunling Impressions' },
+    });
   });
 
   it("the show's gate admits a booked ticket from its doors until the show ends; otherwise outside_slot", async () => {

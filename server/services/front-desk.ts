@@ -530,6 +530,7 @@ function ticketView(t: DeskTicketRow, today: string) {
     date: t.visit_date,
     validTo: t.valid_to,
     slot: t.slot_start ? { start: t.slot_start.slice(0, 5), end: t.slot_end?.slice(0, 5) ?? null } : null,
+    show: t.show,
     price: yuan(t.price_fen),
     state: ticketStateOf(
       {

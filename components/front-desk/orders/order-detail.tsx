@@ -502,6 +502,11 @@ function TicketRows({
           {x.date}
           {x.validTo !== x.date ? `–${x.validTo.slice(5)}` : ''}
           {x.slot ? ` ${x.slot.start}${x.slot.end ? `–${x.slot.end}` : ''}` : ''}
+          {x.show ? (
+            <div className={s.small} data-testid="ticket-show">
+              {locale === 'en' ? x.show.nameEn : x.show.nameZh} {x.show.start}–{x.show.end}
+            </div>
+          ) : null}
           {x.rebookedFrom ? <div className={s.small}>{t('detail.rebookedFrom', { date: x.rebookedFrom })}</div> : null}
         </td>
         <td className={s.num}>{money(x.price)}</td>

@@ -45,6 +45,12 @@ function typeName(t: TDeskTicket, locale: string) {
   return locale === 'en' ? t.type.nameEn || t.type.nameZh : t.type.nameZh || t.type.nameEn;
 }
 
+/** The show a ticket booked (演出场次): its name and times. */
+function showText(t: TDeskTicket, locale: string) {
+  if (!t.show) return null;
+  return `${locale === 'en' ? t.show.nameEn || t.show.nameZh : t.show.nameZh || t.show.nameEn} ${t.show.start}–${t.show.end}`;
+}
+
 function slotText(t: TDeskTicket) {
   return t.slot ? `${t.slot.start}${t.slot.end ? `–${t.slot.end}` : ''}` : null;
 }
@@ -105,6 +111,12 @@ export function OrderPrint({
                   <>
                     <dt>{t('slot')}</dt>
                     <dd>{slotText(x)}</dd>
+                  </>
+                ) : null}
+                {x.show ? (
+                  <>
+                    <dt>{t('show')}</dt>
+                    <dd data-testid="print-show">{showText(x, locale)}</dd>
                   </>
                 ) : null}
                 <dt>{t('order')}</dt>
