@@ -17,6 +17,8 @@ import { schemaResolver } from './schema-resolver.ts';
 interface TRebookForm {
   date: string;
   slot: string;
+  /** The show time on the new date (演出场次), for tickets whose type includes a show. */
+  show: string;
   payments: { method: TPaymentMethod; amount: number; tendered?: number; reference?: string }[];
 }
 
@@ -55,6 +57,7 @@ export function RebookDialog({
     defaultValues: {
       date: addDays([firstDate, order.today].sort()[1]!, 1),
       slot: tickets.find((x) => x.slot)?.slot?.start ?? '',
+      show: tickets.find((x) => x.show)?.show?.start ?? '',
       payments: [{ method: 'cash', amount: 0 }],
     },
     // Payments are part of the request only when the new date costs more (known after the catalog answers).
@@ -63,6 +66,7 @@ export function RebookDialog({
       ticketIds: tickets.map((x) => x.id),
       date: v.date,
       slot: v.slot || undefined,
+      show: v.show || undefined,
       payments:
         collectRef.current > 0
           ? v.payments.map((p) => ({
@@ -100,6 +104,10 @@ export function RebookDialog({
   const diff = serverDiff ?? estimate;
   const collect = diff !== null && diff > 0 ? diff : 0;
   const slotRequired = tickets.some((x) => catalog.data?.types.find((y) => y.code === x.type.code)?.slotRequired);
+  // The new date's show times of the tickets' show (one show per ticket type; the server checks it).
+  const shows = tickets
+    .map((x) => catalog.data?.types.find((y) => y.code === x.type.code)?.shows)
+    .find((x) => x?.length);
   collectRef.current = collect;
   useEffect(() => {
     form.setValue('payments.0.amount', collect);
@@ -131,7 +139,7 @@ export function RebookDialog({
         const m = ADD_UP_RE.exec(err.fields.payments?.join(' ') ?? '');
         if (m) setServerDiff(Number(m[1]));
         for (const [k, v] of Object.entries(err.fields))
-          if (k === 'date' || k === 'slot') form.setError(k, { message: v.join('; ') });
+          if (k === 'date' || k === 'slot' || k === 'show') form.setError(k, { message: v.join('; ') });
       },
     }),
   );
@@ -186,6 +194,21 @@ export function RebookDialog({
             )}
             {errors.slot ? <span className="error">{errors.slot.message}</span> : null}
           </label>
+          {shows ? (
+            <label>
+              {t('rebook.show')}
+              <select data-testid="rebook-show" {...form.register('show')}>
+                {shows
+                  .filter((x) => !x.closed)
+                  .map((x) => (
+                    <option key={x.start} value={x.start}>
+                      {t('rebook.slotLeft', { start: x.start, end: x.end, left: x.remaining })}
+                    </option>
+                  ))}
+              </select>
+              {errors.show ? <span className="error">{errors.show.message}</span> : null}
+            </label>
+          ) : null}
         </div>
         <p className={s.total} data-testid="rebook-difference">
           {diff === null
