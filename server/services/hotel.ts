@@ -173,6 +173,25 @@ async function roomOf(db: Queryable, hotelId: number, roomId: number, forUpdate 
   return r;
 }
 
+/** Changes a stay in one transaction holding its row lock, then answers the stay as it is now. */
+async function changeStay(
+  rt: HotelRuntime,
+  venueId: number,
+  stayId: number,
+  fn: (tx: Queryable, s: StayRow) => Promise<void>,
+) {
+  await rt.db.transaction(async (tx) => fn(tx, await stayOf(tx, venueId, stayId, true)));
+  return stayDetail(rt.db, venueId, stayId);
+}
+
+/** A room of a hotel of this venue, locked (housekeeping, blocks). */
+async function roomAtVenue(tx: Queryable, venueId: number, roomId: number) {
+  const room = await findRoom(tx, roomId, true);
+  const h = room ? await findHotel(tx, room.hotel_id) : undefined;
+  if (!room || h?.venue_id !== venueId) throw new AppError('not_found', `room ${roomId} does not exist at this venue`);
+  return room;
+}
+
 /** Refuses a change the state table does not allow (lib/hotel/rules.ts). */
 function expectState(stay: StayRow, t: TStayTransition): void {
   const { from } = STAY_TRANSITIONS[t];
@@ -751,8 +770,7 @@ async function placeInRoom(
 
 export async function assignRoom(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown) {
   const i = parseInput(ZAssignRoom, input, 'room assignment');
-  await rt.db.transaction(async (tx) => {
-    const s = await stayOf(tx, venueId, i.stayId, true);
+  return changeStay(rt, venueId, i.stayId, async (tx, s) => {
     if (s.state !== 'confirmed')
       throw new AppError(
         'conflict',
@@ -769,7 +787,6 @@ export async function assignRoom(rt: HotelRuntime, actor: TActor, venueId: numbe
       after: { room: room.number },
     });
   });
-  return stayDetail(rt.db, venueId, i.stayId);
 }
 
 /**
@@ -778,8 +795,7 @@ export async function assignRoom(rt: HotelRuntime, actor: TActor, venueId: numbe
  */
 export async function moveRoom(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown) {
   const i = parseInput(ZMoveRoom, input, 'room move');
-  await rt.db.transaction(async (tx) => {
-    const s = await stayOf(tx, venueId, i.stayId, true);
+  return changeStay(rt, venueId, i.stayId, async (tx, s) => {
     if (s.state !== 'checked_in')
       throw new AppError('conflict', `stay ${s.id} is ${s.state}: only an in-house stay moves`);
     const h = await hotelOf(tx, venueId, s.hotel_id);
@@ -812,7 +828,6 @@ export async function moveRoom(rt: HotelRuntime, actor: TActor, venueId: number,
       reason: i.reason,
     });
   });
-  return stayDetail(rt.db, venueId, i.stayId);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1037,8 +1052,7 @@ export async function revertStay(rt: HotelRuntime, actor: TActor, venueId: numbe
   const i = parseInput(ZRevert, input, 'revert');
   const supervisor = await verifySupervisor(rt as Runtime, venueId, i.override.supervisor);
   const t: TStayTransition = i.what === 'check_in' ? 'revert_check_in' : 'revert_check_out';
-  await rt.db.transaction(async (tx) => {
-    const s = await stayOf(tx, venueId, i.stayId, true);
+  return changeStay(rt, venueId, i.stayId, async (tx, s) => {
     expectState(s, t);
     await transition(tx, s, t, i.what === 'check_in' ? { checked_in_at: 'NULL' } : { checked_out_at: 'NULL' });
     await audit(tx, actor, {
@@ -1051,7 +1065,6 @@ export async function revertStay(rt: HotelRuntime, actor: TActor, venueId: numbe
       reason: i.override.reason,
     });
   });
-  return stayDetail(rt.db, venueId, i.stayId);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1109,8 +1122,7 @@ function feeLine(
 /** Cancels a confirmed stay with its rate plan's rule (free until a time, then a fee on the folio). */
 export async function cancelStay(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown, now = new Date()) {
   const i = parseInput(ZCancel, input, 'cancellation');
-  await rt.db.transaction(async (tx) => {
-    const s = await stayOf(tx, venueId, i.stayId, true);
+  return changeStay(rt, venueId, i.stayId, async (tx, s) => {
     expectState(s, 'cancel');
     const h = await hotelOf(tx, venueId, s.hotel_id);
     const plan = (await findRatePlan(tx, s.rate_plan_id))!;
@@ -1134,7 +1146,6 @@ export async function cancelStay(rt: HotelRuntime, actor: TActor, venueId: numbe
       reason: i.reason ?? null,
     });
   });
-  return stayDetail(rt.db, venueId, i.stayId);
 }
 
 /** Marks a no-show (the night audit does it for arrivals that did not come), with the plan's fee. */
@@ -1158,14 +1169,12 @@ export async function applyNoShow(tx: Queryable, actor: TActor, s: StayRow, busi
 
 export async function markNoShow(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown, now = new Date()) {
   const i = parseInput(ZCancel, input, 'no-show');
-  await rt.db.transaction(async (tx) => {
-    const s = await stayOf(tx, venueId, i.stayId, true);
+  return changeStay(rt, venueId, i.stayId, async (tx, s) => {
     const h = await hotelOf(tx, venueId, s.hotel_id);
     if (s.check_in > h.business_date)
       throw new AppError('conflict', `stay ${s.id} arrives on ${s.check_in}: not a no-show yet`);
     await applyNoShow(tx, actor, s, h.business_date, now);
   });
-  return stayDetail(rt.db, venueId, i.stayId);
 }
 
 /** Extends a stay when every added night is available (and its room is free then); a package adds its tickets. */
@@ -1251,8 +1260,7 @@ export async function extendStay(rt: HotelRuntime, actor: TActor, venueId: numbe
  */
 export async function departEarly(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown, now = new Date()) {
   const i = parseInput(ZDepartEarly, input, 'early departure');
-  await rt.db.transaction(async (tx) => {
-    const s = await stayOf(tx, venueId, i.stayId, true);
+  return changeStay(rt, venueId, i.stayId, async (tx, s) => {
     if (s.state !== 'checked_in')
       throw new AppError('conflict', `stay ${s.id} is ${s.state}: only an in-house guest departs`);
     const h = await hotelOf(tx, venueId, s.hotel_id);
@@ -1305,7 +1313,6 @@ export async function departEarly(rt: HotelRuntime, actor: TActor, venueId: numb
       reason: i.reason ?? null,
     });
   });
-  return stayDetail(rt.db, venueId, i.stayId);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1313,8 +1320,7 @@ export async function departEarly(rt: HotelRuntime, actor: TActor, venueId: numb
 
 export async function postExtra(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown) {
   const i = parseInput(ZPostExtra, input, 'extra');
-  await rt.db.transaction(async (tx) => {
-    const s = await stayOf(tx, venueId, i.stayId, true);
+  return changeStay(rt, venueId, i.stayId, async (tx, s) => {
     if (s.state !== 'checked_in')
       throw new AppError('conflict', `stay ${s.id} is ${s.state}: extras post to in-house guests`);
     const h = await hotelOf(tx, venueId, s.hotel_id);
@@ -1341,14 +1347,12 @@ export async function postExtra(rt: HotelRuntime, actor: TActor, venueId: number
       after: { category: i.category, description: i.descriptionEn, qty: i.qty, amount: yuan(amountFen) },
     });
   });
-  return stayDetail(rt.db, venueId, i.stayId);
 }
 
 export async function postPayment(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown) {
   const i = parseInput(ZPostPayment, input, 'payment');
   const shiftId = await deskShiftId(rt.db, actor, venueId);
-  await rt.db.transaction(async (tx) => {
-    const s = await stayOf(tx, venueId, i.stayId, true);
+  return changeStay(rt, venueId, i.stayId, async (tx, s) => {
     if (s.state === 'cancelled' && (await folioBalance(tx, s.id)) <= 0)
       throw new AppError('conflict', `stay ${s.id} is cancelled and owes nothing`);
     const h = await hotelOf(tx, venueId, s.hotel_id);
@@ -1365,15 +1369,13 @@ export async function postPayment(rt: HotelRuntime, actor: TActor, venueId: numb
       after: { paymentId, method: i.payment.method, amount: i.payment.amount, deposit: i.deposit, shiftId },
     });
   });
-  return stayDetail(rt.db, venueId, i.stayId);
 }
 
 /** Gives money back against one of the order's payments (its method and terminal), as a negative payment row. */
 export async function postRefund(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown) {
   const i = parseInput(ZPostRefund, input, 'refund');
   const shiftId = await deskShiftId(rt.db, actor, venueId);
-  await rt.db.transaction(async (tx) => {
-    const s = await stayOf(tx, venueId, i.stayId, true);
+  return changeStay(rt, venueId, i.stayId, async (tx, s) => {
     const p = await findPaymentWithRefunds(tx, i.paymentId);
     if (!p || p.order_id !== s.order_id)
       throw new AppError('invalid', `paymentId: ${i.paymentId} is not a payment of this stay`, {
@@ -1419,14 +1421,12 @@ export async function postRefund(rt: HotelRuntime, actor: TActor, venueId: numbe
       reason: i.reason,
     });
   });
-  return stayDetail(rt.db, venueId, i.stayId);
 }
 
 /** Corrects a charge with a new line (never an edit): all of it, or part, at most what is left of it. */
 export async function postCorrection(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown) {
   const i = parseInput(ZPostCorrection, input, 'correction');
-  await rt.db.transaction(async (tx) => {
-    const s = await stayOf(tx, venueId, i.stayId, true);
+  return changeStay(rt, venueId, i.stayId, async (tx, s) => {
     const line = await findFolioLine(tx, i.lineId);
     if (!line || line.stay_id !== s.id)
       throw new AppError('invalid', `lineId: ${i.lineId} is not a line of this folio`, { lineId: ['unknown'] });
@@ -1463,7 +1463,6 @@ export async function postCorrection(rt: HotelRuntime, actor: TActor, venueId: n
       reason: i.reason,
     });
   });
-  return stayDetail(rt.db, venueId, i.stayId);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1503,10 +1502,7 @@ export async function roomBoard(db: Queryable, venueId: number, input: unknown) 
 export async function markRoom(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown) {
   const i = parseInput(ZMarkRoom, input, 'housekeeping');
   return rt.db.transaction(async (tx) => {
-    const room = await findRoom(tx, i.roomId, true);
-    const h = room ? await findHotel(tx, room.hotel_id) : undefined;
-    if (!room || h?.venue_id !== venueId)
-      throw new AppError('not_found', `room ${i.roomId} does not exist at this venue`);
+    const room = await roomAtVenue(tx, venueId, i.roomId);
     await setHousekeeping(tx, room.id, i.state);
     await audit(tx, actor, {
       action: 'hotel.room.mark',
@@ -1529,10 +1525,7 @@ export async function markRoom(rt: HotelRuntime, actor: TActor, venueId: number,
 export async function blockRoom(rt: HotelRuntime, actor: TActor, venueId: number, input: unknown) {
   const i = parseInput(ZBlockRoom, input, 'room block');
   return rt.db.transaction(async (tx) => {
-    const room = await findRoom(tx, i.roomId, true);
-    const h = room ? await findHotel(tx, room.hotel_id) : undefined;
-    if (!room || h?.venue_id !== venueId)
-      throw new AppError('not_found', `room ${i.roomId} does not exist at this venue`);
+    const room = await roomAtVenue(tx, venueId, i.roomId);
     if (i.kind === 'out_of_order') {
       const held = await tx.query<{ stay_id: number }>(
         'SELECT stay_id FROM room_assignments WHERE room_id = $1 AND nights && daterange($2::date, $3::date) LIMIT 1',
