@@ -349,13 +349,6 @@ export async function findStay(db: Queryable, id: number, forUpdate = false): Pr
   return r.rows[0];
 }
 
-export async function listStaysOfOrder(db: Queryable, orderId: number): Promise<StayRow[]> {
-  const r = await db.query<StayRow>(`SELECT ${STAY_COLS} FROM ${STAY_FROM} WHERE s.order_id = $1 ORDER BY s.id`, [
-    orderId,
-  ]);
-  return r.rows;
-}
-
 /** Stays of a hotel touching [from, to), or in one of the states (the today board, the night audit). */
 export async function listStays(
   db: Queryable,

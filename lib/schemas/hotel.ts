@@ -62,7 +62,6 @@ export const ZBooking = z
   })
   .strict()
   .superRefine((b, ctx) => dateRange(b.checkIn, b.checkOut, ctx, MAX_NIGHTS, 'checkOut'));
-export type TBooking = z.output<typeof ZBooking>;
 
 export const ZAssignRoom = z.object({ venueId: ZId, stayId: ZId, roomId: ZId }).strict();
 
