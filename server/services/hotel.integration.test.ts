@@ -23,6 +23,7 @@ import { deskSearch } from './front-desk.ts';
 import {
   assignRoom,
   availability,
+  blockRoom,
   book,
   cancelStay,
   checkIn,
@@ -31,9 +32,11 @@ import {
   extendStay,
   markRoom,
   moveRoom,
+  postCorrection,
   postExtra,
   postPayment,
   postRefund,
+  releaseBlock,
   revertStay,
   roomNightLines,
   stayDetail,
@@ -413,6 +416,122 @@ describe.each(backends())('hotel on $name', (backend) => {
     await expect(
       extendStay(rt, desk, venueId, { venueId, stayId: s.stay.id, checkOut: addDays(d1, 3) }),
     ).rejects.toMatchObject({ code: 'sold_out' });
+  });
+
+  it('blocks rooms out of order off the availability, corrects the folio with new lines, transfers a balance to the house account', async () => {
+    const rt = app.runtime;
+    const h = await makeHotel([['STD', 2]]);
+    const left = async () =>
+      (
+        await availability(t.db, venueId, { venueId, hotelId: h.hotelId, from: today, to: addDays(today, 2) })
+      ).types[0].nights.map((n) => n.left);
+    const [r1, r2] = h.roomIds.STD;
+    // Out of service stays sellable; out of order leaves the availability until released.
+    await blockRoom(rt, desk, venueId, {
+      venueId,
+      roomId: r1,
+      kind: 'out_of_service',
+      from: today,
+      to: addDays(today, 2),
+      reason: 'lamp',
+    });
+    expect(await left()).toEqual([2, 2]);
+    const ooo = await blockRoom(rt, desk, venueId, {
+      venueId,
+      roomId: r1,
+      kind: 'out_of_order',
+      from: today,
+      to: addDays(today, 1),
+      reason: 'leak',
+    });
+    expect(await left()).toEqual([1, 2]);
+    await expect(
+      blockRoom(rt, desk, venueId, {
+        venueId,
+        roomId: r1,
+        kind: 'out_of_order',
+        from: today,
+        to: addDays(today, 1),
+        reason: 'again',
+      }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    // The last room tonight sells once; the blocked room is not suggested.
+    const s = await book(rt, desk, venueId, booking(h.hotelId));
+    await expect(book(rt, desk, venueId, booking(h.hotelId))).rejects.toMatchObject({ code: 'sold_out' });
+    expect((await suggestRooms(t.db, venueId, { venueId, stayId: s.stay.id })).map((r) => r.id)).toEqual([r2]);
+    await releaseBlock(rt, desk, venueId, { venueId, blockId: ooo.id });
+    expect(await left()).toEqual([1, 2]);
+    // A held room is not blocked out of order.
+    await assignRoom(rt, desk, venueId, { venueId, stayId: s.stay.id, roomId: r2 });
+    await expect(
+      blockRoom(rt, desk, venueId, {
+        venueId,
+        roomId: r2,
+        kind: 'out_of_order',
+        from: today,
+        to: addDays(today, 1),
+        reason: 'x',
+      }),
+    ).rejects.toMatchObject({ code: 'conflict' });
+    // Housekeeping marks, audited as who did it.
+    const hk = (await findUserForSignIn(t.db, 'housekeeping@demo.tidewatch'))!;
+    await markRoom(rt, { kind: 'user', id: hk.id, label: hk.email }, venueId, {
+      venueId,
+      roomId: r1,
+      state: 'inspected',
+    });
+    const marked = await t.db.query<{ actor_label: string }>(
+      "SELECT actor_label FROM audit_log WHERE action = 'hotel.room.mark' AND subject_id = $1 ORDER BY id DESC LIMIT 1",
+      [String(r1)],
+    );
+    expect(marked.rows[0].actor_label).toBe('housekeeping@demo.tidewatch');
+
+    // An extra corrected with a new line (never an edit), at most what is left of it.
+    await checkIn(rt, desk, venueId, {
+      venueId,
+      stayId: s.stay.id,
+      guests: [{ name: '赵六', idNumber: GUEST_IDS[1] }],
+      deposit: { method: 'card', amount: 100, reference: 'POS-1' },
+    });
+    const spa = await postExtra(rt, desk, venueId, {
+      venueId,
+      stayId: s.stay.id,
+      category: 'spa',
+      descriptionZh: '按摩',
+      descriptionEn: 'Massage',
+      amount: 300,
+    });
+    const line = spa.folio.find((l) => l.kind === 'extra')!;
+    const fixed = await postCorrection(rt, desk, venueId, {
+      venueId,
+      stayId: s.stay.id,
+      lineId: line.id,
+      amount: 100,
+      reason: 'wrong price',
+    });
+    expect(fixed.folio.find((l) => l.id === line.id)!.amount).toBe(300);
+    expect(fixed.folio.at(-1)).toMatchObject({ kind: 'correction', correctionOf: line.id, amount: -100 });
+    await expect(
+      postCorrection(rt, desk, venueId, { venueId, stayId: s.stay.id, lineId: line.id, amount: 250, reason: 'again' }),
+    ).rejects.toMatchObject({ code: 'invalid' });
+    // After the night, a balance left is refused at check-out, and a supervisor transfers it.
+    await runNightAudit(rt, desk, venueId, { venueId, hotelId: h.hotelId, businessDate: today });
+    await expect(checkOut(rt, desk, venueId, { venueId, stayId: s.stay.id })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    const owed = (await stayDetail(t.db, venueId, s.stay.id)).balance;
+    expect(owed).toBeGreaterThan(0);
+    const out = await checkOut(rt, desk, venueId, {
+      venueId,
+      stayId: s.stay.id,
+      transfer: { supervisor, reason: 'company pays, invoice to follow' },
+    });
+    expect(out).toMatchObject({ state: 'checked_out', balance: 0 });
+    const house = await t.db.query<{ amount_fen: number; transfer_stay_id: number }>(
+      'SELECT amount_fen, transfer_stay_id FROM folio_lines WHERE hotel_id = $1 AND stay_id IS NULL',
+      [h.hotelId],
+    );
+    expect(house.rows).toEqual([{ amount_fen: Math.round(owed * 100), transfer_stay_id: s.stay.id }]);
   });
 
   it('sells the last 3 rooms to exactly 3 of 100 bookings at once; without the lock they oversell', async () => {
