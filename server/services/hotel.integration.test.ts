@@ -14,7 +14,7 @@ import {
 } from '../../db/queries/hotel.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
 import { addDays } from '../../lib/venue-time.ts';
-import { startTestApp } from '../../tests/helpers/app.ts';
+import { sessionCookie, startTestApp, trpcCall } from '../../tests/helpers/app.ts';
 import { backends, type TestDb } from '../../tests/helpers/backends.ts';
 import { addTicketType, venueToday } from '../../tests/helpers/venue.ts';
 import type { App } from '../app.ts';
@@ -532,6 +532,35 @@ describe.each(backends())('hotel on $name', (backend) => {
       [h.hotelId],
     );
     expect(house.rows).toEqual([{ amount_fen: Math.round(owed * 100), transfer_stay_id: s.stay.id }]);
+  });
+
+  it('serves the desk and housekeeping through tRPC, each role its own procedures', async () => {
+    const h = await makeHotel([['STD', 2]]);
+    const hk = await sessionCookie((await findUserForSignIn(t.db, 'housekeeping@demo.tidewatch'))!.id);
+    const fd = await sessionCookie(desk.id!);
+    const roomId = h.roomIds.STD[0];
+    const mark = await trpcCall(app.url, 'hotel.markRoom', {
+      cookie: hk,
+      mutation: true,
+      input: { venueId, roomId, state: 'dirty' },
+    });
+    expect(mark).toMatchObject({ status: 200, data: { housekeeping: 'dirty' } });
+    const board = await trpcCall(app.url, 'hotel.rooms', { cookie: hk, input: { venueId, hotelId: h.hotelId } });
+    expect(board.status).toBe(200);
+    const input = booking(h.hotelId);
+    expect((await trpcCall(app.url, 'hotel.book', { cookie: hk, mutation: true, input })).status).toBe(403);
+    const booked = await trpcCall(app.url, 'hotel.book', { cookie: fd, mutation: true, input });
+    expect(booked).toMatchObject({ status: 200, data: { status: 201 } });
+    const stayId = (booked.data as { stay: { id: number } }).stay.id;
+    const read = await trpcCall(app.url, 'hotel.stay', { cookie: fd, input: { venueId, stayId } });
+    expect(read).toMatchObject({ status: 200, data: { id: stayId, state: 'confirmed' } });
+    // Bad input is a clear 400, never a crash.
+    const bad = await trpcCall(app.url, 'hotel.book', {
+      cookie: fd,
+      mutation: true,
+      input: { ...input, ref: `hb-${randomUUID()}`, checkOut: input.checkIn },
+    });
+    expect(bad.status).toBe(400);
   });
 
   it('sells the last 3 rooms to exactly 3 of 100 bookings at once; without the lock they oversell', async () => {
