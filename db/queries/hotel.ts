@@ -596,6 +596,19 @@ export async function replaceGuests(tx: Queryable, stayId: number, guests: NewGu
     );
 }
 
+/**
+ * Gives an order booked without an ID number its first guest's (encrypted, indexed, masked), so
+ * the order desk finds the reservation by the ID number registered at check-in.
+ */
+export async function idOrderByFirstGuest(tx: Queryable, orderId: number, stayId: number): Promise<void> {
+  await tx.query(
+    `UPDATE orders o SET id_number_enc = g.id_number_enc, id_number_bidx = g.id_number_bidx,
+            id_number_masked = g.id_number_masked, id_number_tails = g.id_number_tails
+     FROM stay_guests g WHERE o.id = $1 AND o.id_number_bidx IS NULL AND g.stay_id = $2 AND g.guest_no = 1`,
+    [orderId, stayId],
+  );
+}
+
 export async function listGuests(
   db: Queryable,
   stayId: number,

@@ -253,6 +253,9 @@ describe.each(backends())('hotel on $name', (backend) => {
       ['deposit', -500],
     ]);
     expect(inHouse.balance).toBe(-100);
+    // The desk finds the reservation by the last digits of the ID number registered at check-in.
+    const byId = await deskSearch(rt, venueId, { venueId, q: GUEST_IDS[0].slice(-6) });
+    expect(byId.map((o) => o.id)).toContain(booked.stay.orderId);
 
     await postExtra(rt, desk, venueId, {
       venueId,

@@ -16,6 +16,7 @@ import {
   findStay,
   folioBalance,
   freeRooms,
+  idOrderByFirstGuest,
   type HotelRow,
   insertAssignment,
   insertBlock,
@@ -944,6 +945,7 @@ export async function checkIn(rt: HotelRuntime, actor: TActor, venueId: number, 
       actor.id ?? null,
     );
     await nameStayTickets(tx, s.id);
+    await idOrderByFirstGuest(tx, s.order_id, s.id);
     const plan = (await findRatePlan(tx, s.rate_plan_id))!;
     const inRoom = { ...s, room_number: room.number };
     await insertFolioLines(tx, [
