@@ -566,6 +566,29 @@ describe.each(backends())('hotel on $name', (backend) => {
     expect(bad.status).toBe(400);
   });
 
+  it('extends an in-house package stay with its room, tickets and package line for the added day', async () => {
+    const rt = app.runtime;
+    const h = await makeHotel([['STD', 1]]);
+    const s = await book(rt, desk, venueId, booking(h.hotelId, { ratePlan: 'PKG' }));
+    await checkIn(rt, desk, venueId, {
+      venueId,
+      stayId: s.stay.id,
+      roomId: h.roomIds.STD[0],
+      guests: [{ name: '孙七', idNumber: GUEST_IDS[0] }],
+      deposit: { method: 'cash', amount: 100 },
+    });
+    const ext = await extendStay(rt, desk, venueId, { venueId, stayId: s.stay.id, checkOut: addDays(today, 2) });
+    expect(ext.rooms).toEqual([{ room: '100', roomId: h.roomIds.STD[0], from: today, to: addDays(today, 2) }]);
+    expect(ext.tickets.map((x) => x.date)).toEqual([today, addDays(today, 1)]);
+    expect(ext.folio.filter((l) => l.kind === 'package').map((l) => l.night)).toEqual([today, addDays(today, 1)]);
+    const inv = await readAvailability(t.db, h.hotelId, today, addDays(today, 2));
+    expect(inv.map((r) => r.booked)).toEqual([1, 1]);
+    // The only room is taken for the added night: nobody else gets it.
+    await expect(
+      book(rt, desk, venueId, booking(h.hotelId, { checkIn: addDays(today, 1), checkOut: addDays(today, 2) })),
+    ).rejects.toMatchObject({ code: 'sold_out' });
+  });
+
   it('sells the last 3 rooms to exactly 3 of 100 bookings at once; without the lock they oversell', async () => {
     const rt = app.runtime;
     const h = await makeHotel([
