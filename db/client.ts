@@ -186,7 +186,11 @@ async function createEmbedded(opts: CreateDatabaseOptions): Promise<Database> {
       release = lockDataDir(path.resolve(dataDir), opts.owner ?? 'a Tidewatch process');
     }
     const { PGlite, types } = await import('@electric-sql/pglite');
+    const { btree_gist } = await import('@electric-sql/pglite/contrib/btree_gist');
     db = new PGlite(pgDir, {
+      // The hotel's room assignments are an exclusion constraint over (room, nights): btree_gist
+      // gives GiST its equality on the room id (db/migrations/0017_hotel.sql).
+      extensions: { btree_gist },
       parsers: PGLITE_PARSERS(types),
     }) as unknown as PGliteLike;
   }

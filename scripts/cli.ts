@@ -53,7 +53,7 @@ export function buildCli(): Command {
     .command('create')
     .description('create a user (or reset an existing one)')
     .requiredOption('--email <email>')
-    .requiredOption('--role <role>', 'admin | manager | operator | frontdesk | finance')
+    .requiredOption('--role <role>', 'admin | manager | operator | frontdesk | finance | housekeeping')
     .requiredOption('--password <password>')
     .option('--venue <code...>', 'venue code(s); omit for all venues')
     .option('--name <name>', 'display name', '')

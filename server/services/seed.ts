@@ -11,6 +11,7 @@ import { findOpenShift, insertShift } from '../../db/queries/front-desk.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
 import { upsertVenue, upsertZone } from '../../db/queries/venues.ts';
 import { DEMO_VENUE } from '../../db/seed/demo-venue.ts';
+import { seedDemoHotel } from '../../db/seed/demo-hotel.ts';
 import { DEMO_DAILY_QUOTA, DEMO_HOLIDAYS, DEMO_SLOTS, DEMO_TICKET_TYPES } from '../../db/seed/demo-tickets.ts';
 import { upsertHoliday, upsertSlotTemplate, upsertTicketType } from '../../db/queries/sales.ts';
 import type { TRole } from '../../lib/roles.ts';
@@ -26,6 +27,7 @@ export const DEMO_USERS: { email: string; name: string; role: TRole }[] = [
   { email: 'operator@demo.tidewatch', name: '指挥中心值班员 Operator', role: 'operator' },
   { email: 'frontdesk@demo.tidewatch', name: '酒店前台 Front Desk', role: 'frontdesk' },
   { email: 'finance@demo.tidewatch', name: '财务对账 Finance', role: 'finance' },
+  { email: 'housekeeping@demo.tidewatch', name: '客房服务 Housekeeping', role: 'housekeeping' },
 ];
 export const DEMO_CHANNELS = [
   { code: 'WECHAT', name: '官方微信商城 Official WeChat shop', kind: 'online' },
@@ -216,6 +218,7 @@ export async function seedDemo(
     log(`channel ${c.code} (${c.kind})`);
   }
   await openDemoShift(db, actor, venueId, log);
+  await seedDemoHotel(db, actor, venueId, log);
   const gates = (await listGates(db, venueId)).filter((g) => g.venue_code === v.code);
   for (const g of gates) {
     const old = prev?.devices[g.code];

@@ -4,6 +4,7 @@ import { alarmsRouter } from './routers/alarms.ts';
 import { controlsRouter } from './routers/controls.ts';
 import { frontDeskRouter } from './routers/front-desk.ts';
 import { gatesRouter } from './routers/gates.ts';
+import { hotelRouter } from './routers/hotel.ts';
 import { systemRouter } from './routers/system.ts';
 import { createTRPCRouter } from './init.ts';
 
@@ -16,6 +17,7 @@ export const appRouter = createTRPCRouter({
   alarms: alarmsRouter,
   controls: controlsRouter,
   frontDesk: frontDeskRouter,
+  hotel: hotelRouter,
 });
 
 export type AppRouter = typeof appRouter;

