@@ -36,7 +36,9 @@ describe('ops CLI on the embedded database', () => {
     expect(cli(['device', 'revoke', '--gate', lines[0].split('\t')[0]], dataDir).stdout).toMatch(
       /revoked [1-9]\d* device/,
     );
-  });
+    // Five CLI processes, each booting the embedded database, one of them seeding the whole demo
+    // (venue, lodge, show times): more than the integration tier's default on a busy machine.
+  }, 300_000);
 
   it('explains bad input and unknown gates instead of failing obscurely', () => {
     const bad = cli(['user', 'create', '--email', 'nope', '--role', 'boss', '--password', 'x'], dataDir);
