@@ -13,6 +13,7 @@ function words(locale: (typeof LOCALES)[number]): TAlarmStrings & { kind: (k: TA
     queue: (pct) => t('queue', { pct }),
     silent: (n) => t('silent', { n }),
     stranded: (n) => t('stranded', { n }),
+    roomsShort: (n) => ta('roomsShort', { n }),
     kind: (k) => ta(`kind.${k}`),
   };
 }
@@ -24,6 +25,7 @@ const SUBJECTS: AlarmSubjects = {
     [1, { code: 'ROPEWAY', nameZh: '云岭索道', nameEn: 'Yunling Ropeway' }],
     [2, { code: 'LIFT-A', nameZh: '云顶高速吊椅', nameEn: 'Summit express chairlift' }],
   ]),
+  hotels: new Map([[3, { code: 'LODGE', nameZh: '云岭山居酒店', nameEn: 'Yunling Mountain Lodge' }]]),
 };
 
 const alarm = (over: Partial<TAlarm>): TAlarm => ({
@@ -65,9 +67,26 @@ describe('attraction alarms on the wall', () => {
     expect(alarmDetail(silent, zh)).toBe('已 25 分钟无检票');
   });
 
+  it('name a hotel overbooked tonight and the rooms it is short', () => {
+    const [en, zh] = [words('en'), words('zh-CN')];
+    const over = alarm({
+      subjectKind: 'hotel',
+      subjectId: 3,
+      kind: 'hotel_overbooked',
+      severity: 'critical',
+      value: 2,
+    });
+    expect(alarmSubject(over, SUBJECTS, 'en', en)).toBe('Yunling Mountain Lodge');
+    expect(alarmSubject(over, SUBJECTS, 'zh-CN', zh)).toBe('云岭山居酒店');
+    expect(alarmSubject({ ...over, subjectId: 8 }, SUBJECTS, 'en', en)).toBe('#8');
+    expect(alarmDetail(over, en)).toBe('2 rooms short');
+    expect(alarmDetail({ ...over, value: 1 }, en)).toBe('1 room short');
+    expect(alarmDetail(over, zh)).toBe('缺 2 间房');
+  });
+
   it('have a kind name in both languages', () => {
     for (const locale of LOCALES)
-      for (const k of ['queue', 'attraction_silent', 'stranded'] as const)
+      for (const k of ['queue', 'attraction_silent', 'stranded', 'hotel_overbooked'] as const)
         expect(words(locale).kind(k), `${locale} ${k}`).not.toMatch(/^alarms\.kind/);
   });
 

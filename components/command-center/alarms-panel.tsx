@@ -46,6 +46,7 @@ export function AlarmsPanel({
       queue: (pct) => tv('queue', { pct }),
       silent: (n) => tv('silent', { n }),
       stranded: (n) => tv('stranded', { n }),
+      roomsShort: (n) => t('roomsShort', { n }),
     }),
     [t, tv],
   );

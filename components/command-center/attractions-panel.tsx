@@ -16,7 +16,9 @@ import {
   type TUtilisationLevel,
 } from './attractions-data.ts';
 
-export type TBoardState = 'loading' | 'loaded' | 'error';
+import { type TBoardState, WallBoard } from './wall-board.tsx';
+
+export type { TBoardState };
 
 const BAR_COLOR: Record<TUtilisationLevel, string> = {
   idle: 'var(--line)',
@@ -72,26 +74,17 @@ export function AttractionsPanel({
   const nf = numberFormat(locale);
   const rows = board?.attractions ?? [];
   return (
-    <section
-      className="panel"
-      data-testid="attractions"
-      data-loading-state={state}
-      data-count={rows.length}
-      aria-label={t('title')}
-      style={{ gridArea: 'attractions', display: 'flex', flexDirection: 'column', minHeight: 0 }}
+    <WallBoard
+      testId="attractions"
+      area="attractions"
+      state={state}
+      count={rows.length}
+      title={t('title')}
+      subtitle={t('subtitle')}
+      stale={stale}
+      words={{ stale: t('stale'), loading: t('loading'), error: t('error') }}
+      error={error}
     >
-      <header style={{ display: 'flex', alignItems: 'baseline', flexWrap: 'wrap', gap: '0.2em 1em' }}>
-        <h2 style={{ margin: 0 }}>{t('title')}</h2>
-        <span className="muted">{t('subtitle')}</span>
-        {stale && <span className="stale">{t('stale')}</span>}
-      </header>
-      {state === 'loading' && <p className="muted">{t('loading')}</p>}
-      {state === 'error' && (
-        <p className="error" role="alert">
-          {t('error')}
-          {error && <span style={{ display: 'block', fontSize: '0.8em' }}>{error}</span>}
-        </p>
-      )}
       {state === 'loaded' && rows.length === 0 && <p className="muted">{t('empty')}</p>}
       {rows.length > 0 && (
         <ul
@@ -111,7 +104,7 @@ export function AttractionsPanel({
           ))}
         </ul>
       )}
-    </section>
+    </WallBoard>
   );
 }
 

@@ -8,6 +8,7 @@ import { StaleMark } from '../outage-notice.tsx';
 import type { AlarmSubjects } from './alarm-text.ts';
 import { AlarmsPanel } from './alarms-panel.tsx';
 import { AttractionsPanel } from './attractions-panel.tsx';
+import { HotelPanel } from './hotel-panel.tsx';
 import { FLOW_WINDOW_MIN, useWallBoards } from './use-wall-boards.ts';
 import { rejectDetail } from './reject-detail.ts';
 import { yuanFormat } from '../../lib/i18n/money.ts';
@@ -66,9 +67,18 @@ const WALL_GRID = {
   gridTemplateColumns: 'minmax(0, 1.15fr) minmax(0, 0.85fr) minmax(0, 0.95fr)',
   gridTemplateAreas: '"kpis kpis kpis" "map attractions alarms" "charts charts gates"',
 } as const;
+/**
+ * A venue with hotels: the hotel panel takes the lower part of the attractions' column (the map
+ * and the alarms span both rows, so they keep their height: the rows share the map's 1.45fr).
+ */
+const WALL_GRID_HOTELS = {
+  gridTemplateColumns: WALL_GRID.gridTemplateColumns,
+  gridTemplateRows: 'auto minmax(0, 0.8fr) minmax(0, 0.65fr) minmax(0, 1fr)',
+  gridTemplateAreas: '"kpis kpis kpis" "map attractions alarms" "map hotel alarms" "charts charts gates"',
+} as const;
 
 /**
- * The wall display: KPI strip, venue plan with gate markers and visitor flow, attractions, alarms,
+ * The wall display: KPI strip, venue plan with gate markers and visitor flow, attractions, hotels, alarms,
  * charts and the gate health list, all live.
  */
 export function CommandCenter({
@@ -101,8 +111,9 @@ export function CommandCenter({
       zones: new Map((venue?.zones ?? []).map((z) => [z.id, z])),
       gates: new Map(live.gates.map((g) => [g.id, g])),
       attractions: new Map((boards.attractions.data?.attractions ?? []).map((a) => [a.id, a])),
+      hotels: new Map((boards.hotels.data?.hotels ?? []).map((h) => [h.id, h])),
     }),
-    [venue, live.gates, boards.attractions.data],
+    [venue, live.gates, boards.attractions.data, boards.hotels.data],
   );
   const activity = useMemo(
     () => new Map((c?.gates ?? []).map((g) => [g.gateId, { scans: g.scans, rejects: g.rejects }])),
@@ -129,12 +140,14 @@ export function CommandCenter({
       </main>
     );
   const name = locale === 'en' ? venue.nameEn : venue.nameZh;
+  // The hotel panel once the venue is known to have a hotel (a venue without one keeps its grid).
+  const withHotels = (boards.hotels.data?.hotels.length ?? 0) > 0;
   return (
     <main
       data-loading-state={live.state}
       data-kiosk={kiosk ? '1' : undefined}
       data-entries-minus-exits={c ? c.entries - c.exits : undefined}
-      style={WALL_GRID}
+      style={withHotels ? WALL_GRID_HOTELS : WALL_GRID}
     >
       <div className="kpis" data-loading-state={live.state} style={{ gridArea: 'kpis' }}>
         <div className="kpi">
@@ -221,6 +234,15 @@ export function CommandCenter({
         error={boards.attractions.error}
         locale={locale}
       />
+      {withHotels && (
+        <HotelPanel
+          board={boards.hotels.data}
+          state={boards.hotels.state}
+          stale={boards.hotels.stale}
+          error={boards.hotels.error}
+          locale={locale}
+        />
+      )}
       <section className="panel" data-loading-state={live.state} aria-label="alarms" style={{ gridArea: 'alarms' }}>
         <h2>{ta('title')}</h2>
         <div className="scroll">

@@ -20,7 +20,7 @@ function stateOf(q: { isPending: boolean; isError: boolean; data: unknown }): TS
 }
 
 /**
- * The wall's attraction figures and zone flows, refreshed from the rollups every 15 s; the
+ * The wall's attraction and hotel figures and zone flows, refreshed from the rollups every 15 s; the
  * attractions also at once when a manager closes, reopens or throttles one (controls:update over
  * /live, heard on every instance). A failed refresh keeps the last answer, marked stale.
  */
@@ -46,10 +46,21 @@ export function useWallBoards(venueId: number | undefined) {
     ),
     enabled: id > 0,
   });
+  // The hotels' night changes with the desk's work (bookings, check-ins, blocks): polled like the attractions.
+  const hotels = useQuery({
+    ...outageAware(
+      trpc.charts.hotels.queryOptions(
+        { venueId: id },
+        { trpc: ABORTABLE, refetchInterval: BOARD_REFRESH_MS, refetchIntervalInBackground: true },
+      ),
+    ),
+    enabled: id > 0,
+  });
   const { refetch } = attractions;
   useControlsUpdates(venueId, () => void refetch());
   const attractionsStale = useIsStale(attractions);
   const flowsStale = useIsStale(flows);
+  const hotelsStale = useIsStale(hotels);
   return {
     attractions: {
       data: attractions.data,
@@ -58,5 +69,11 @@ export function useWallBoards(venueId: number | undefined) {
       error: attractions.error ? errorText.read(attractions.error) : undefined,
     },
     flows: { data: flows.data, state: stateOf(flows), stale: flowsStale },
+    hotels: {
+      data: hotels.data,
+      state: stateOf(hotels),
+      stale: hotelsStale,
+      error: hotels.error ? errorText.read(hotels.error) : undefined,
+    },
   };
 }

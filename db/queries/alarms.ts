@@ -7,13 +7,14 @@ export type TAlarmKind =
   | 'reject_rate'
   | 'queue'
   | 'attraction_silent'
-  | 'stranded';
+  | 'stranded'
+  | 'hotel_overbooked';
 export type TSeverity = 'warning' | 'critical';
 
 export interface AlarmRow {
   id: number;
   venue_id: number;
-  subject_kind: 'venue' | 'zone' | 'gate' | 'attraction';
+  subject_kind: 'venue' | 'zone' | 'gate' | 'attraction' | 'hotel';
   subject_id: number;
   kind: TAlarmKind;
   severity: TSeverity;

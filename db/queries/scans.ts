@@ -34,7 +34,19 @@ export interface TicketForScan {
   /** Time-of-day validity (夜场票), 'HH:MM:SS', or null for the whole day. */
   hours_from: string | null;
   hours_to: string | null;
+  /**
+   * False for a package's park ticket whose stay has not been checked in at the hotel (confirmed,
+   * or reverted to it): gates refuse it `not_activated`. True for every other ticket.
+   */
+  activated: boolean;
 }
+
+/**
+ * Whether a package ticket's stay counts as checked in: in house, or checked out after being in
+ * house (its tickets for days not started were voided at an early departure). A cancelled or
+ * no-show stay's tickets are voided, refused as refunded before activation is looked at.
+ */
+const ACTIVATED_STAY_STATES = "('checked_in', 'checked_out')";
 
 /**
  * Locks the tickets with these codes (in id order, so concurrent batches never deadlock) and
@@ -47,8 +59,12 @@ export async function lockTicketsByCode(tx: Queryable, codes: string[], lock = t
     `SELECT t.id, t.code, t.venue_id, t.type_id, tt.code AS type_code, t.status, t.valid_from, t.valid_to,
             t.slot_start::text, t.slot_end::text, t.entries, t.entries_on_day, t.entries_day, t.inside, t.zone_id,
             tt.entry_policy, tt.anti_passback, tt.max_entries_per_day, tt.entry_window_before_min, tt.allowed_zone_ids,
-            t.entry_inferred, t.moved_at, t.points_used, tt.park_entry, tt.points, tt.hours_from::text, tt.hours_to::text
+            t.entry_inferred, t.moved_at, t.points_used, tt.park_entry, tt.points, tt.hours_from::text, tt.hours_to::text,
+            (t.stay_id IS NULL OR st.state IN ${ACTIVATED_STAY_STATES}) AS activated
      FROM tickets t JOIN ticket_types tt ON tt.id = t.type_id
+       -- A package's tickets admit once its stay is checked in: read in the same statement (the
+       -- batch's statements are counted, docs/benchmarks.md), by the stay's primary key.
+       LEFT JOIN stays st ON st.id = t.stay_id
      WHERE t.code = ANY($1::text[])
      ORDER BY t.id
      ${lock ? 'FOR UPDATE OF t' : ''}`,

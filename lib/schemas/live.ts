@@ -44,14 +44,23 @@ export interface TLiveCounters {
 /** An open alarm (客流预警 and gate health) as the wall shows it. */
 export interface TAlarm {
   id: number;
-  subjectKind: 'venue' | 'zone' | 'gate' | 'attraction';
+  subjectKind: 'venue' | 'zone' | 'gate' | 'attraction' | 'hotel';
   subjectId: number;
   /**
    * queue: an attraction's utilisation stayed above its threshold (a queue is forming);
    * attraction_silent: its gates sent nothing during opening hours; stranded: an attraction that
-   * carries people between zones (a ropeway) was closed with people still at its far end (value).
+   * carries people between zones (a ropeway) was closed with people still at its far end (value);
+   * hotel_overbooked: a hotel has sold more rooms tonight than out-of-order blocks left (value: rooms short).
    */
-  kind: 'capacity' | 'device_offline' | 'offline_conflict' | 'reject_rate' | 'queue' | 'attraction_silent' | 'stranded';
+  kind:
+    | 'capacity'
+    | 'device_offline'
+    | 'offline_conflict'
+    | 'reject_rate'
+    | 'queue'
+    | 'attraction_silent'
+    | 'stranded'
+    | 'hotel_overbooked';
   severity: 'warning' | 'critical';
   state: 'active' | 'acknowledged' | 'cleared';
   value: number | null;

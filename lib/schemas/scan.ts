@@ -20,6 +20,7 @@ export const SCAN_REASONS = [
   'ride_too_soon',
   'attraction_closed',
   'not_inside',
+  'not_activated',
 ] as const;
 export type TScanReason = (typeof SCAN_REASONS)[number];
 

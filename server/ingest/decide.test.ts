@@ -769,3 +769,82 @@ describe('show times', () => {
     });
   });
 });
+
+describe('package tickets activated by the stay', () => {
+  // A package's ticket for 2026-02-28, as the hotel books it (valid on its day only).
+  const pkg = (activated: boolean, over: Partial<TTicketState> = {}) =>
+    ticket({ validFrom: '2026-02-28', validTo: '2026-02-28', activated, ...over });
+  const inner = (edge: 'transfer' | 'checkpoint' | 'attraction') =>
+    scan({
+      edge,
+      otherZoneId: 2,
+      ...(edge === 'attraction' ? { attraction: { id: 9, open: true, points: 0, rideGapMin: 0 } } : {}),
+    });
+  const ride = rules({ rides: { 9: null } });
+
+  it('before check-in every gate refuses it not_activated; once checked in it admits like any ticket', () => {
+    for (const c of [scan(), inner('transfer'), inner('checkpoint'), inner('attraction')]) {
+      expect(decide(pkg(false), ride, c)).toEqual({ result: 'reject', reason: 'not_activated' });
+      expect(decide(pkg(true), ride, c).result).toBe('admit');
+      // Not a package ticket: activation is not looked at.
+      expect(decide(ticket({ validFrom: '2026-02-28', validTo: '2026-02-28' }), ride, c).result).toBe('admit');
+    }
+  });
+
+  it('activation does not widen the stay days, and a voided ticket is refunded whether checked in or not', () => {
+    // The day after: not valid today, checked in or not (checking in would not help).
+    for (const activated of [false, true])
+      expect(decide(pkg(activated), rules(), scan({ day: '2026-03-01' }))).toEqual({
+        result: 'reject',
+        reason: 'not_valid_today',
+      });
+    // Early departure voids the next day's ticket through the refund path.
+    for (const activated of [false, true])
+      expect(decide(pkg(activated, { status: 'refunded' }), rules(), scan())).toEqual({
+        result: 'reject',
+        reason: 'refunded',
+      });
+  });
+
+  it('a ticket that got in anyway (an offline gate) may leave; activation passes on with the state', () => {
+    const inside = pkg(false, { inside: true, zoneId: 1, entries: 1, entriesOnDay: 1, entriesDay: '2026-02-28' });
+    const out = decide(inside, rules(), scan({ direction: 'out' }));
+    expect(out).toMatchObject({ result: 'admit', outOf: 1, into: null });
+    const inAgain = decide(pkg(true), rules(), scan());
+    if (inAgain.result !== 'admit') throw new Error('refused after check-in');
+    expect(inAgain.next.activated).toBe(true);
+  });
+
+  it('an offline admission before check-in is recorded, counted and flagged as a conflict not_activated', () => {
+    const rec = recordOffline(pkg(false), rules(), scan(), 'admit');
+    expect(rec).toMatchObject({ conflict: true, reason: 'not_activated', into: 1, crossings: { entry: true } });
+    expect(rec.next).toMatchObject({ inside: true, zoneId: 1, entries: 1 });
+    expect(recordOffline(pkg(false), rules(), inner('transfer'), 'admit')).toMatchObject({
+      conflict: true,
+      reason: 'not_activated',
+    });
+    expect(recordOffline(pkg(true), rules(), scan(), 'admit')).toMatchObject({ conflict: false });
+    // A local rejection changes nothing, whatever the reason.
+    expect(recordOffline(pkg(false), rules(), scan(), 'reject')).toMatchObject({ next: null, conflict: false });
+  });
+
+  it('property: an unactivated ticket is never admitted online, at any gate, on any day', () => {
+    fc.assert(
+      fc.property(
+        arbState,
+        arbRules,
+        arbScan,
+        fc.constantFrom('perimeter', 'transfer', 'checkpoint'),
+        (t0, r, c, edge) => {
+          const t = { ...t0, activated: false };
+          const d = decide(t, r, { ...c, edge: edge as TScanContext['edge'], otherZoneId: 2 });
+          // Leaving the venue is always possible; every other admission needs the check-in.
+          if (d.result === 'admit') expect(c.direction === 'out' && edge === 'perimeter').toBe(true);
+          else if (c.direction === 'in' && t.status === 'valid' && c.day >= t.validFrom && c.day <= t.validTo)
+            expect(d.reason).toBe('not_activated');
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});

@@ -50,6 +50,11 @@ export interface TTicketState {
    * since local midnight. None for a show its type includes: any time the show's gate is open (old data).
    */
   shows?: Record<number, { day: string; start: number; end: number }>;
+  /**
+   * False for a package's park ticket (tickets.stay_id) whose stay has not been checked in at the
+   * hotel: it admits nowhere until then (`not_activated`). Missing: not a package ticket.
+   */
+  activated?: boolean;
 }
 
 export interface TTicketRules {
@@ -152,6 +157,9 @@ function validityRefusal(t: TTicketState, r: TTicketRules, c: TScanContext): TSc
   // A lost ticket replaced at the desk (补票): its old code no longer admits.
   if (t.status === 'replaced') return 'replaced';
   if (c.day < t.validFrom || c.day > t.validTo) return 'not_valid_today';
+  // After the day: a package ticket for another day is not valid today, checked in or not (the
+  // stay's days are the tickets' validity), and checking in is what the desk can do about this one.
+  if (t.activated === false) return 'not_activated';
   if (r.hoursFrom != null && r.hoursTo != null) {
     // A window may run past midnight (22:00 to 02:00).
     const within =

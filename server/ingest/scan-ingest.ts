@@ -266,6 +266,8 @@ export function stateOf(t: TBatchTicket): TTicketState {
     pointsUsed: t.points_used ?? 0,
     ...(t.rides ? { rides: t.rides } : {}),
     ...(t.shows ? { shows: t.shows } : {}),
+    // Rows built without the column (tests, older callers) are not package tickets.
+    ...(t.activated === false ? { activated: false } : {}),
   };
 }
 
@@ -664,9 +666,7 @@ export class ScanIngest {
     );
     const attractions = new Map(rideContext.attractions.map((a) => [a.id, a]));
     // Show gates: their doors, and the show each ticket booked there (decided like a slot).
-    const doors = new Map(
-      rideContext.attractions.filter((a) => a.doors_min !== null).map((a) => [a.id, a.doors_min!]),
-    );
+    const doors = new Map(rideContext.attractions.filter((a) => a.doors_min !== null).map((a) => [a.id, a.doors_min!]));
     if (attractions.size && tickets.size) {
       const typeRides = new Map<number, Record<number, number | null>>();
       for (const r of rideContext.typeRides) getOrInsert(typeRides, r.type_id, () => ({}))[r.attraction_id] = r.rides;

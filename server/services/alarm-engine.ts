@@ -16,6 +16,7 @@ import {
 } from '../../db/queries/alarms.ts';
 import { listGraphGates, type GraphGateRow } from '../../db/queries/attraction-controls.ts';
 import { insertAudit } from '../../db/queries/audit.ts';
+import { readHotelNights, type HotelNightRow } from '../../db/queries/hotel-wall.ts';
 import { pruneGateActivity } from '../../db/queries/scans.ts';
 import {
   endPolicyActions,
@@ -87,9 +88,9 @@ export interface AlarmEngineOptions {
 }
 
 type Level = 'none' | TSeverity;
-interface Condition {
+export interface Condition {
   venueId: number;
-  subjectKind: 'venue' | 'zone' | 'gate' | 'attraction';
+  subjectKind: 'venue' | 'zone' | 'gate' | 'attraction' | 'hotel';
   subjectId: number;
   kind: TAlarmKind;
   level: Level;
@@ -241,6 +242,8 @@ export class AlarmEngine {
         openLevel,
       }),
     );
+
+    for (const h of await readHotelNights(tx, null)) conditions.push(hotelCondition(h));
 
     // Hold-down: a level counts once it has been observed continuously for its hold.
     const watch = new Map((await listWatch(tx)).map((w) => [key(w), w]));
@@ -456,6 +459,27 @@ export class AlarmEngine {
       false,
     );
   }
+}
+
+/**
+ * hotel_overbooked (critical; value: rooms short): tonight, on the hotel's business date, a room
+ * type has more rooms booked than out-of-order blocks left of it. A booking never oversells (the
+ * inventory refuses it); a block taken after the sale does, and a guest arriving tonight would have
+ * no room: the desk moves stays to another type, releases the block or finds a room elsewhere.
+ */
+export function hotelCondition(
+  h: Pick<HotelNightRow, 'venue_id' | 'hotel_id' | 'overbooked' | 'rooms' | 'out_of_order'>,
+): Condition {
+  return {
+    venueId: h.venue_id,
+    subjectKind: 'hotel',
+    subjectId: h.hotel_id,
+    kind: 'hotel_overbooked',
+    level: h.overbooked > 0 ? 'critical' : 'none',
+    value: h.overbooked,
+    // What is left to sell tonight after the blocks: the line the bookings crossed.
+    threshold: Math.max(0, h.rooms - h.out_of_order),
+  };
 }
 
 function round(v: number): number {

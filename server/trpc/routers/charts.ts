@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../../db/client.ts';
 import { listChannels } from '../../../db/queries/channels.ts';
 import { attractionStats } from '../../../db/queries/attraction-stats.ts';
+import { readHotelNights } from '../../../db/queries/hotel-wall.ts';
 import {
   arrivalsVsSlots,
   controlAnnotations,
@@ -188,6 +189,40 @@ export const chartsRouter = createTRPCRouter({
           /** Equal opening and closing times: open all day. */
           allDay: a.opens === a.closes,
           state: attractionState(a, lt.minute),
+        })),
+      };
+    }),
+
+  /**
+   * Tonight at each hotel of the venue, for the wall's hotel panel: rooms sold of rooms available
+   * after out-of-order blocks, arrivals still expected, in-house guests and departures left, on each
+   * hotel's business date (the night its desk sells until the night audit closes it).
+   */
+  hotels: procedure('commandCenter', { input: 'venueId' })
+    .input(z.object({ venueId: z.number().int().positive() }))
+    .query(async ({ ctx, input }) => {
+      const db = ctx.rt.db;
+      await venueClock(db, input.venueId);
+      const rows = await readHotelNights(db, input.venueId);
+      return {
+        now: new Date().toISOString(),
+        hotels: rows.map((h) => ({
+          id: h.hotel_id,
+          code: h.code,
+          nameZh: h.name_zh,
+          nameEn: h.name_en,
+          businessDate: h.business_date,
+          rooms: h.rooms,
+          outOfOrder: h.out_of_order,
+          /** Rooms to sell tonight: active rooms less the out-of-order ones. */
+          available: Math.max(0, h.rooms - h.out_of_order),
+          sold: h.booked,
+          overbooked: h.overbooked,
+          arrivals: h.arrivals,
+          arrivalGuests: h.arrival_guests,
+          inHouse: h.in_house,
+          inHouseGuests: h.in_house_guests,
+          departures: h.departures,
         })),
       };
     }),
