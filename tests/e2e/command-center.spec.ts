@@ -302,7 +302,7 @@ test('the wall shows visitor flow, lift utilisation and a closed ropeway’s str
     await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
     const board = page.getByTestId('attractions');
     await expect(board).toHaveAttribute('data-loading-state', 'loaded');
-    await expect(board).toHaveAttribute('data-count', '4');
+    await expect(board).toHaveAttribute('data-count', '5');
     const lift = board.locator('[data-attraction="LIFT-A"]');
     await expect(lift).toHaveAttribute('data-rides-hour', '1200');
     await expect(lift).toHaveAttribute('data-rides-today', /^\d+$/);
