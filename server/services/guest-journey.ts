@@ -310,7 +310,7 @@ export async function guestJourney(db: Queryable, input: unknown) {
       ordersByHolder: matched('holderId'),
       staysById: stays.filter((s) => guests.some((g) => g.stay_id === s.id && ids.has(g.bidx))).length,
     },
-    orders: orders.map((o) => ({ id: o.id, code: o.code, via: o.via })),
+    orders: orders.map((o) => ({ id: o.id, code: o.code, ref: o.ref, via: o.via })),
     stays: stays.map((s) => ({
       id: s.id,
       orderId: s.order_id,
