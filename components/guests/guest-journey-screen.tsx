@@ -16,20 +16,20 @@ type TJourney = inferRouterOutputs<AppRouter>['guests']['journey'];
 type TEntry = TJourney['entries'][number];
 type TKind = TEntry['kind'];
 
-/** A sign per kind, so a long day reads at a glance (and in black and white on paper). */
+/** A sign per kind, so a long day reads at a glance (plain text signs: desk PCs and paper have no emoji font). */
 const ICONS: Record<TKind, string> = {
-  order: '🧾',
-  payment: '💳',
+  order: '#',
+  payment: '¥',
   refund: '↩',
   entry: '⇥',
   exit: '⇤',
   move: '→',
-  ride: '🚡',
-  rejected: '⛔',
-  checkIn: '🛎',
-  checkOut: '🧳',
-  folio: '📄',
-  change: '✎',
+  ride: '▲',
+  rejected: '✕',
+  checkIn: '⌂',
+  checkOut: '⇱',
+  folio: '≡',
+  change: '∆',
 };
 
 /** Where the order desk opens one order: its search box, given the order's code. */
@@ -99,7 +99,8 @@ export function GuestJourneyScreen({ anchor }: { anchor: string }) {
   const kindLabel = (k: TKind) => t(`kinds.${k}`);
   const label = (x: { zh: string; en: string } | null) => (x ? (locale === 'en' ? x.en : x.zh) : '');
   const detailOf = (e: TEntry) => {
-    if (!e.detail) return '';
+    // A stay's state is what its entry's kind already says.
+    if (!e.detail || e.kind === 'checkIn' || e.kind === 'checkOut') return '';
     if (e.kind === 'payment' || e.kind === 'refund')
       return t.has(`methods.${e.detail}`) ? t(`methods.${e.detail}` as 'methods.cash') : e.detail;
     if (e.kind === 'change') {
@@ -208,7 +209,7 @@ export function GuestJourneyScreen({ anchor }: { anchor: string }) {
                           <span className={s.place}>{label(e.place)}</span>
                           <span className={s.what}>
                             {label(e.what)}
-                            {e.what && e.detail ? ' · ' : ''}
+                            {e.what && detailOf(e) ? ' · ' : ''}
                             <span className="muted">{detailOf(e)}</span>
                           </span>
                           <span className={s.amount}>{amountOf(e)}</span>
