@@ -15,6 +15,8 @@ export const PAGE_ACCESS = {
   '/front-desk/orders': 'frontdesk',
   '/front-desk/sell': 'frontdesk',
   '/front-desk/shifts': 'frontdesk',
+  /** One guest's journey (docs/guest-journey.md), opened from the order desk's search. */
+  '/guests/[id]': 'frontdesk',
   '/sign-in': 'public',
 } as const satisfies Record<string, TArea | 'signedIn' | 'public'>;
 

@@ -190,6 +190,27 @@ describe.each(backends().filter((b) => b.name !== 'pglite-timescaledb'))('author
     );
   });
 
+  it("guests.journey: the venue named is checked, and an anchor of another venue is not found under one's own", async () => {
+    // The matrix above refuses venue B by its venueId; here venue A's desk names venue A but
+    // anchors the journey on venue B's order or ticket: the service answers it does not exist.
+    for (const role of ROLES.filter((r) => allowed(r, 'frontdesk'))) {
+      const cookie = { cookie: cookies.get(role)! };
+      for (const anchor of [`o-${b.orderId}`, `t-${b.ticketId}`]) {
+        const before = await snapshot();
+        expect(await call('guests.journey', 'query', { venueId: venueA, anchor }, cookie), `${anchor} as ${role}`).toBe(
+          404,
+        );
+        expect(await snapshot()).toBe(before);
+        cells++;
+      }
+      // The control: an anchor of its own venue answers.
+      const own = (await t.db.query<{ id: number }>('SELECT id FROM orders WHERE venue_id = $1 LIMIT 1', [venueA]))
+        .rows[0];
+      expect(await call('guests.journey', 'query', { venueId: venueA, anchor: `o-${own.id}` }, cookie)).toBe(200);
+      cells++;
+    }
+  });
+
   it('serves signed-out callers only what the public allow-list names', async () => {
     for (const route of HTTP_ROUTES) {
       const isPublic = route.access === 'public';

@@ -4,6 +4,7 @@ import { alarmsRouter } from './routers/alarms.ts';
 import { controlsRouter } from './routers/controls.ts';
 import { frontDeskRouter } from './routers/front-desk.ts';
 import { gatesRouter } from './routers/gates.ts';
+import { guestsRouter } from './routers/guests.ts';
 import { hotelRouter } from './routers/hotel.ts';
 import { systemRouter } from './routers/system.ts';
 import { createTRPCRouter } from './init.ts';
@@ -18,6 +19,7 @@ export const appRouter = createTRPCRouter({
   controls: controlsRouter,
   frontDesk: frontDeskRouter,
   hotel: hotelRouter,
+  guests: guestsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,8 @@
 'use client';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { type KeyboardEvent, type RefObject, useEffect, useRef, useState } from 'react';
 import { useLocale, useTranslations } from 'use-intl';
 import { normalizeTicketCode } from '../../../lib/ticket-code.ts';
@@ -16,6 +18,9 @@ const DEBOUNCE_MS = 150;
 /** A result row's height in px (two lines), for the virtual list. */
 const ROW_PX = 64;
 
+/** The journey of an order's customer (docs/guest-journey.md): the URL names the order, not the person. */
+const journeyHref = (orderId: number) => `/guests/o-${orderId}`;
+
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
   useEffect(() => {
@@ -28,7 +33,8 @@ function useDebounced<T>(value: T, ms: number): T {
 /**
  * The order desk's one search box and its results: order code, ticket code (a scanner types it and
  * Enter), channel reference, phone, ID number or name. ↑/↓ move, Enter opens; a scanned ticket code
- * of exactly one order opens it at once.
+ * of exactly one order opens it at once. Alt+J opens the guest journey of the active row's order
+ * (its customer, /guests/o-<id>); `?q=` (the journey's link back to an order) searches on load.
  */
 export function OrderSearch({
   inputRef,
@@ -40,6 +46,8 @@ export function OrderSearch({
   onOpen: (orderId: number) => void;
 }) {
   const t = useTranslations('fd.orders');
+  const tg = useTranslations('guests');
+  const router = useRouter();
   const locale = useLocale();
   const { venue } = useDesk();
   const trpc = useTRPC();
@@ -55,7 +63,15 @@ export function OrderSearch({
   // biome-ignore lint/correctness/useExhaustiveDependencies: once, on the first draw
   useEffect(() => {
     const typed = inputRef.current?.value ?? '';
-    if (typed) setQ(typed);
+    if (typed) return setQ(typed);
+    // A link to one order (the guest journey's): search it, and open it when it is the only one.
+    const linked = new URLSearchParams(window.location.search).get('q')?.trim();
+    if (!linked) return;
+    setQ(linked);
+    qc.fetchQuery(optionsFor(linked)).then(
+      (found) => found.length === 1 && onOpen(found[0]!.id),
+      () => {},
+    );
   }, []);
   const money = moneyFormat(locale);
   const time = timeFormat(venue.timeZone);
@@ -106,6 +122,11 @@ export function OrderSearch({
     } else if (e.key === 'PageUp') {
       e.preventDefault();
       setActive((a) => Math.max(0, a - 8));
+    } else if (e.altKey && e.code === 'KeyJ') {
+      // With Alt: a plain J is a letter of order codes and names.
+      e.preventDefault();
+      const row = rows[Math.min(active, rows.length - 1)];
+      if (row) router.push(journeyHref(row.id));
     } else if (e.key === 'Enter') {
       e.preventDefault();
       void submit();
@@ -143,7 +164,8 @@ export function OrderSearch({
       </label>
       <p className={s.keys}>
         <kbd>↑</kbd>
-        <kbd>↓</kbd> {t('keys.move')} · <kbd>Enter</kbd> {t('keys.open')} · <kbd>Esc</kbd> {t('keys.back')}
+        <kbd>↓</kbd> {t('keys.move')} · <kbd>Enter</kbd> {t('keys.open')} · <kbd>Alt+J</kbd> {tg('searchAction')} ·{' '}
+        <kbd>Esc</kbd> {t('keys.back')}
       </p>
       <div className={s.resultsHead} aria-live="polite">
         {!query ? (
@@ -225,6 +247,14 @@ export function OrderSearch({
                   <span>{maskPhone(r.phone) ?? r.idNumber ?? ''}</span>
                   <span>{time(r.createdAt).slice(5, 16)}</span>
                   <span className={s.hitChannel}>{r.channel.name}</span>
+                  <Link
+                    href={journeyHref(r.id)}
+                    className={s.hitAmount}
+                    data-testid="search-journey"
+                    onClick={(e) => e.stopPropagation()}
+                  >
+                    {tg('searchAction')}
+                  </Link>
                 </div>
               </div>
             );
