@@ -15,6 +15,8 @@ import fdSellEn from './messages/front-desk/sell.en.json';
 import fdSellZh from './messages/front-desk/sell.zh-CN.json';
 import fdShiftsEn from './messages/front-desk/shifts.en.json';
 import fdShiftsZh from './messages/front-desk/shifts.zh-CN.json';
+import hotelEn from './messages/hotel/hotel.en.json';
+import hotelZh from './messages/hotel/hotel.zh-CN.json';
 import zhCN from './messages/zh-CN.json';
 
 /** Simplified Chinese first: most of our users are in China. */
@@ -33,6 +35,7 @@ const EN = {
   ...en,
   attractions: attractionsEn,
   attractionControls: attractionControlsEn,
+  hotel: hotelEn,
   fd: {
     ...fdCommonEn,
     sell: fdSellEn,
@@ -46,6 +49,7 @@ const ZH: typeof EN = {
   ...zhCN,
   attractions: attractionsZh,
   attractionControls: attractionControlsZh,
+  hotel: hotelZh,
   fd: {
     ...fdCommonZh,
     sell: fdSellZh,
