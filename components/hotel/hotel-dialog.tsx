@@ -1,17 +1,17 @@
 'use client';
-import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef } from 'react';
+import type { KeyboardEvent, ReactNode } from 'react';
 import { useTranslations } from 'use-intl';
 import { isOutage } from '../../lib/live/outage.ts';
+import { DeskDialog } from '../front-desk/orders/desk-dialog.tsx';
 import { errorKey, serverError } from '../front-desk/orders/format.ts';
 import { useErrorText } from '../outage-notice.tsx';
 import styles from './hotel.module.css';
 
-const FOCUSABLE = 'input, select, textarea, button, [tabindex]:not([tabindex="-1"])';
-
 /**
- * A hotel action's dialog, keyboard only as the check-in desk's override dialog: focus starts on
- * the first field and stays inside, Enter confirms from any field (an ID-card reader types the
- * number and Enter: `enterMovesOn` fields go to the next field instead), Esc cancels.
+ * A hotel action's dialog: the order desk's modal dialog (Tab stays inside, Esc cancels, focus
+ * returns where it was) around a form that Enter confirms from any field. An ID-card reader or a
+ * scanner types and presses Enter: fields marked `data-enter-moves-on` pass Enter on to the next
+ * field instead, so a whole registration is typed without Tab.
  */
 export function HotelDialog({
   title,
@@ -33,64 +33,39 @@ export function HotelDialog({
   onCancel: () => void;
 }) {
   const t = useTranslations('hotel');
-  const id = useId();
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const d = ref.current;
-    if (d && !d.open) d.showModal();
-    d?.querySelector<HTMLElement>('input, select, textarea')?.focus();
-  }, []);
   const onKeyDown = (e: KeyboardEvent<HTMLFormElement>) => {
-    if (e.key === 'Escape') {
-      e.preventDefault();
-      e.stopPropagation();
-      onCancel();
-      return;
-    }
-    if (e.key === 'Enter' && !(e.target instanceof HTMLButtonElement)) {
-      e.preventDefault();
-      e.stopPropagation();
-      const el = e.target as HTMLElement;
-      if (el.dataset.enterMovesOn !== undefined) {
-        const items = [...e.currentTarget.querySelectorAll<HTMLElement>('input, select, textarea')];
-        const next = items[items.indexOf(el) + 1];
-        if (next) {
-          next.focus();
-          return;
-        }
+    if (e.key !== 'Enter' || e.target instanceof HTMLButtonElement) return;
+    e.preventDefault();
+    // The form answers Enter itself: the dialog around it must not submit a second time.
+    e.stopPropagation();
+    const el = e.target as HTMLElement;
+    if (el.dataset.enterMovesOn !== undefined) {
+      const items = [...e.currentTarget.querySelectorAll<HTMLElement>('input, select, textarea')];
+      const next = items[items.indexOf(el) + 1];
+      if (next) {
+        next.focus();
+        return;
       }
-      e.currentTarget.requestSubmit();
-      return;
     }
-    if (e.key === 'Tab') trapTab(e);
+    e.currentTarget.requestSubmit();
   };
   return (
-    <dialog
-      ref={ref}
-      className={styles.dialog}
-      aria-labelledby={`${id}-title`}
-      data-testid={testid}
-      onCancel={(e) => {
-        e.preventDefault();
-        onCancel();
-      }}
-    >
+    <DeskDialog title={title} testId={testid} onCancel={onCancel} initialFocus="input, select, textarea">
       <form
         noValidate
+        className={styles.dialogForm}
         onKeyDown={onKeyDown}
         onSubmit={(e) => {
           e.preventDefault();
           if (!busy) onConfirm();
         }}
       >
-        <h2 id={`${id}-title`}>{title}</h2>
         {children}
         {error ? (
           <p className="error" role="alert" data-testid={`${testid}-error`}>
             {error}
           </p>
         ) : null}
-        <p className="muted">{t('dialogKeys')}</p>
         <div className={styles.dialogActions}>
           <button type="submit" disabled={busy} data-testid={`${testid}-confirm`}>
             {busy ? t('working') : (confirmLabel ?? t('confirm'))} <kbd>Enter</kbd>
@@ -100,25 +75,8 @@ export function HotelDialog({
           </button>
         </div>
       </form>
-    </dialog>
+    </DeskDialog>
   );
-}
-
-/** Keeps Tab inside the dialog. */
-function trapTab(e: KeyboardEvent<HTMLElement>) {
-  const items = [...e.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
-    (el) => !(el as HTMLInputElement).disabled,
-  );
-  if (!items.length) return;
-  const first = items[0];
-  const last = items[items.length - 1];
-  if (e.shiftKey && document.activeElement === first) {
-    e.preventDefault();
-    last.focus();
-  } else if (!e.shiftKey && document.activeElement === last) {
-    e.preventDefault();
-    first.focus();
-  }
 }
 
 /**

@@ -43,6 +43,8 @@ export function NightAuditScreen() {
           void queryClient.invalidateQueries({ queryKey: trpc.hotel.hotels.queryKey() });
           void queryClient.invalidateQueries({ queryKey: trpc.hotel.today.queryKey() });
           void queryClient.invalidateQueries({ queryKey: trpc.hotel.nightAudits.queryKey() });
+          // Every stay open in this browser: the audit posted tonight's room charges and no-shows.
+          void queryClient.invalidateQueries({ queryKey: trpc.hotel.stay.queryKey() });
         },
       },
     );

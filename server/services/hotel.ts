@@ -37,6 +37,7 @@ import {
   lockStayTickets,
   nameStayTickets,
   type NewFolioLine,
+  type NightAuditRow,
   type RatePlanRow,
   readAvailability,
   releaseBlockRow,
@@ -1593,15 +1594,7 @@ const AUDITS_LISTED = 14;
 export async function nightAuditHistory(db: Queryable, venueId: number, input: unknown) {
   const i = parseInput(ZHotelRef, input, 'night audits');
   const h = await hotelOf(db, venueId, i.hotelId);
-  const audits = await db.query<{
-    id: number;
-    business_date: string;
-    started_at: Date;
-    actor_label: string;
-    posted: number;
-    no_shows: number;
-    late_arrivals: { stayId: number; orderCode: string | null; name: string | null }[];
-  }>(
+  const audits = await db.query<Omit<NightAuditRow, 'hotel_id'>>(
     `SELECT id, business_date::text AS business_date, started_at, actor_label, posted, no_shows, late_arrivals
      FROM night_audits WHERE hotel_id = $1 ORDER BY business_date DESC LIMIT $2`,
     [h.id, AUDITS_LISTED],
