@@ -71,7 +71,7 @@ export function HotelDialog({
             {busy ? t('working') : (confirmLabel ?? t('confirm'))} <kbd>Enter</kbd>
           </button>
           <button type="button" className="secondary" onClick={onCancel}>
-            {t('cancel')} <kbd>Esc</kbd>
+            {t('dismiss')} <kbd>Esc</kbd>
           </button>
         </div>
       </form>
