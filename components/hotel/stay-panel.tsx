@@ -41,7 +41,7 @@ export function StayPanel({
   const errorOf = useHotelError();
   const stay = useQuery(trpc.hotel.stay.queryOptions({ venueId: venue.id, stayId }));
   const [action, setAction] = useState<TStayAction | null>(null);
-  const [printing, setPrinting] = useState<'card' | 'folio' | null>(null);
+  const [printing, setPrinting] = useState<{ what: 'card' | 'folio' } | null>(null);
   const s = stay.data;
   const allowed = s ? STAY_ACTIONS.filter((a) => (a.states as readonly string[]).includes(s.state)) : [];
 
@@ -73,12 +73,9 @@ export function StayPanel({
     );
   };
 
+  // The print view stays in the page (hidden on screen) after printing: printing again is one key.
   useEffect(() => {
-    if (!printing) return;
-    const after = () => setPrinting(null);
-    window.addEventListener('afterprint', after);
-    printNow();
-    return () => window.removeEventListener('afterprint', after);
+    if (printing) printNow();
   }, [printing]);
 
   const open = !action;
@@ -87,8 +84,8 @@ export function StayPanel({
     (e) => {
       const k = e.code.replace(/^Key/, '');
       if (k === 'A') doAssign();
-      else if (k === 'G') setPrinting('card');
-      else if (k === 'B') setPrinting('folio');
+      else if (k === 'G') setPrinting({ what: 'card' });
+      else if (k === 'B') setPrinting({ what: 'folio' });
       else {
         const a = allowed.find((x) => x.key === k);
         if (a) setAction(a.action);
@@ -228,10 +225,10 @@ export function StayPanel({
             {t(`actions.${a.action}`)} <kbd>Alt+{a.key}</kbd>
           </button>
         ))}
-        <button type="button" className="secondary" onClick={() => setPrinting('card')}>
+        <button type="button" className="secondary" onClick={() => setPrinting({ what: 'card' })}>
           {t('actions.printCard')} <kbd>Alt+G</kbd>
         </button>
-        <button type="button" className="secondary" onClick={() => setPrinting('folio')}>
+        <button type="button" className="secondary" onClick={() => setPrinting({ what: 'folio' })}>
           {t('actions.printFolio')} <kbd>Alt+B</kbd>
         </button>
         <button type="button" className="secondary" onClick={onClose}>
@@ -248,7 +245,7 @@ export function StayPanel({
           }}
         />
       ) : null}
-      {printing ? <StayPrint stay={s} what={printing} /> : null}
+      {printing ? <StayPrint stay={s} what={printing.what} /> : null}
     </section>
   );
 }

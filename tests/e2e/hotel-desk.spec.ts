@@ -210,6 +210,15 @@ test('a lodge clerk books a package, checks in, posts, moves, audits, departs ea
   await page.keyboard.press('Enter');
   await expect(stay).toHaveAttribute('data-state', 'checked_out');
   await expect(page.getByTestId('stay-state')).toHaveText('已退房');
+
+  // The folio on A4 (Alt+B), both languages on each line, drawn into the page for the print stylesheet.
+  await page.keyboard.press('Alt+KeyB');
+  const folio = page.getByTestId('print-folio');
+  await expect(folio).toContainText('Mineral water');
+  await expect(folio).toContainText('矿泉水');
+  await page.emulateMedia({ media: 'print' });
+  await folio.screenshot({ path: shot('hotel-folio-print.png') });
+  await page.emulateMedia({ media: 'screen' });
   await context.close();
 });
 
