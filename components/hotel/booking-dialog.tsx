@@ -12,7 +12,7 @@ import styles from './hotel.module.css';
 import { useHotelDesk } from './hotel-shell.tsx';
 import { EMPTY_PAYMENT, PaymentFields, paymentOf } from './payment-fields.tsx';
 
-/** A client reference for one booking: made once per dialog, so a double Enter or a retry books once. */
+/** A client reference for one booking: the service answers the same ref with the stay it made, so it books once. */
 function newRef(): string {
   return `desk-${crypto.randomUUID()}`;
 }
@@ -30,7 +30,9 @@ export function BookingDialog({ onCancel, onBooked }: { onCancel: () => void; on
   const errorOf = useHotelError();
   const money = moneyFormat(locale);
   const id = useId();
-  const ref = useRef(newRef());
+  // The ref goes with what was sent: the same booking again (a double Enter, a retry after no
+  // answer) keeps it, a booking changed after a refusal (other dates after sold_out) gets a new one.
+  const sent = useRef<{ ref: string; body: string } | null>(null);
   const [f, setF] = useState({
     roomType: hotel.roomTypes[0]?.code ?? '',
     ratePlan: hotel.ratePlans[0]?.code ?? '',
@@ -56,10 +58,9 @@ export function BookingDialog({ onCancel, onBooked }: { onCancel: () => void; on
   const book = useMutation(trpc.hotel.book.mutationOptions());
 
   const confirm = () => {
-    const input = {
+    const body = {
       venueId: venue.id,
       hotelId: hotel.id,
-      ref: ref.current,
       roomType: f.roomType,
       ratePlan: f.ratePlan,
       checkIn: f.checkIn,
@@ -69,6 +70,9 @@ export function BookingDialog({ onCancel, onBooked }: { onCancel: () => void; on
       guest: { name: f.name, phone: f.phone },
       payments: deposit.amount.trim() ? [paymentOf(deposit)] : [],
     };
+    const key = JSON.stringify(body);
+    if (sent.current?.body !== key) sent.current = { ref: newRef(), body: key };
+    const input = { ...body, ref: sent.current.ref };
     const parsed = ZBooking.safeParse(input);
     if (!parsed.success) {
       setErrors(fieldsOf(parsed.error.issues));

@@ -74,6 +74,7 @@ test('a lodge clerk books a package, checks in, posts, moves, audits, departs ea
   )![0];
   await expect(page.getByTestId('hotel-count-inHouse')).not.toHaveText('');
   await page.screenshot({ path: shot('hotel-today.zh.png') });
+  const arrivals = Number(await page.getByTestId('hotel-count-arrivals').textContent());
 
   // Book (F7): STD-K, the SKI package (third plan), 2 nights, 2 adults, name and phone; no deposit yet.
   await page.keyboard.press('F7');
@@ -110,6 +111,7 @@ test('a lodge clerk books a package, checks in, posts, moves, audits, departs ea
   await page.keyboard.press('Enter');
   const stay = page.getByTestId('hotel-stay');
   await expect(stay).toHaveAttribute('data-state', 'confirmed');
+  await expect(page.getByTestId('hotel-count-arrivals')).toHaveText(String(arrivals + 1));
   await expect(page.getByTestId('stay-dates')).toContainText(departure.toISOString().slice(0, 10));
   await expect(page.getByTestId('stay-tickets')).toContainText('有效 4');
 
