@@ -16,6 +16,7 @@ export function AppHeader({ user, locale }: { user: { name: string; email: strin
     { href: '/command-center', label: t('nav.commandCenter'), show: canUse(user.role, 'commandCenter') },
     { href: '/controls', label: t('nav.controls'), show: canUse(user.role, 'controls') },
     { href: '/front-desk/sell', label: t('nav.frontDesk'), show: canUse(user.role, 'frontdesk') },
+    { href: '/hotel', label: t('hotel.nav'), show: canUse(user.role, 'hotel') },
     { href: '/admin', label: t('nav.admin'), show: canUse(user.role, 'admin') },
   ].filter((l) => l.show);
   const switchLanguage = () => {
@@ -33,7 +34,9 @@ export function AppHeader({ user, locale }: { user: { name: string; email: strin
             key={l.href}
             href={l.href}
             aria-current={
-              pathname === l.href || (l.href.startsWith('/front-desk') && pathname.startsWith('/front-desk'))
+              pathname === l.href ||
+              (l.href.startsWith('/front-desk') && pathname.startsWith('/front-desk')) ||
+              (l.href === '/hotel' && pathname.startsWith('/hotel/'))
                 ? 'page'
                 : undefined
             }

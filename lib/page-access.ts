@@ -17,6 +17,8 @@ export const PAGE_ACCESS = {
   '/front-desk/shifts': 'frontdesk',
   /** One guest's journey (docs/guest-journey.md), opened from the order desk's search. */
   '/guests/[id]': 'frontdesk',
+  '/hotel': 'hotel',
+  '/hotel/night-audit': 'hotel',
   '/sign-in': 'public',
 } as const satisfies Record<string, TArea | 'signedIn' | 'public'>;
 

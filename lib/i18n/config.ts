@@ -17,6 +17,8 @@ import fdShiftsEn from './messages/front-desk/shifts.en.json';
 import fdShiftsZh from './messages/front-desk/shifts.zh-CN.json';
 import guestsEn from './messages/guests/en.json';
 import guestsZh from './messages/guests/zh-CN.json';
+import hotelEn from './messages/hotel/hotel.en.json';
+import hotelZh from './messages/hotel/hotel.zh-CN.json';
 import zhCN from './messages/zh-CN.json';
 
 /** Simplified Chinese first: most of our users are in China. */
@@ -36,6 +38,7 @@ const EN = {
   attractions: attractionsEn,
   attractionControls: attractionControlsEn,
   guests: guestsEn,
+  hotel: hotelEn,
   fd: {
     ...fdCommonEn,
     sell: fdSellEn,
@@ -50,6 +53,7 @@ const ZH: typeof EN = {
   attractions: attractionsZh,
   attractionControls: attractionControlsZh,
   guests: guestsZh,
+  hotel: hotelZh,
   fd: {
     ...fdCommonZh,
     sell: fdSellZh,

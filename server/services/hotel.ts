@@ -37,6 +37,7 @@ import {
   lockStayTickets,
   nameStayTickets,
   type NewFolioLine,
+  type NightAuditRow,
   type RatePlanRow,
   readAvailability,
   releaseBlockRow,
@@ -706,6 +707,7 @@ export async function hotelToday(db: Queryable, venueId: number, input: unknown)
     id: s.id,
     orderCode: s.order_code,
     name: s.customer_name,
+    phone: s.customer_phone,
     roomType: s.type_code,
     ratePlan: s.rate_plan_code,
     room: s.room_number,
@@ -1575,4 +1577,58 @@ export async function releaseBlock(rt: HotelRuntime, actor: TActor, venueId: num
     });
     return { ok: true as const };
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Night audit history (夜审报告)
+
+/** How many past night audits the desk's report lists (two weeks is what a desk looks back on). */
+const AUDITS_LISTED = 14;
+
+/**
+ * A hotel's past night audits, newest first, for the desk's report: what each posted, its
+ * no-shows with their fees and the late arrivals it listed. A no-show of an audit is a stay it
+ * closed: the audit's claim and the stay's change are one transaction, so `cancelled_at` equals the
+ * audit's `started_at` (both `now()`, the transaction's time).
+ */
+export async function nightAuditHistory(db: Queryable, venueId: number, input: unknown) {
+  const i = parseInput(ZHotelRef, input, 'night audits');
+  const h = await hotelOf(db, venueId, i.hotelId);
+  const audits = await db.query<Omit<NightAuditRow, 'hotel_id'>>(
+    `SELECT id, business_date::text AS business_date, started_at, actor_label, posted, no_shows, late_arrivals
+     FROM night_audits WHERE hotel_id = $1 ORDER BY business_date DESC LIMIT $2`,
+    [h.id, AUDITS_LISTED],
+  );
+  const noShows = await db.query<{
+    audit_id: number;
+    stay_id: number;
+    order_code: string | null;
+    name: string | null;
+    fee_fen: string | null;
+  }>(
+    `SELECT a.id AS audit_id, s.id AS stay_id, o.code AS order_code, o.customer_name AS name,
+            (SELECT sum(f.amount_fen) FROM folio_lines f
+              WHERE f.stay_id = s.id AND f.kind = 'fee' AND f.business_date = a.business_date)::text AS fee_fen
+     FROM night_audits a
+     JOIN stays s ON s.hotel_id = a.hotel_id AND s.state = 'no_show' AND s.cancelled_at = a.started_at
+     JOIN orders o ON o.id = s.order_id
+     WHERE a.id = ANY($1::bigint[])
+     ORDER BY s.id`,
+    [audits.rows.map((a) => a.id)],
+  );
+  return {
+    hotelId: h.id,
+    businessDate: h.business_date,
+    audits: audits.rows.map((a) => ({
+      businessDate: a.business_date,
+      at: new Date(a.started_at).toISOString(),
+      by: a.actor_label,
+      posted: a.posted,
+      noShows: noShows.rows
+        .filter((n) => Number(n.audit_id) === Number(a.id))
+        .map((n) => ({ stayId: n.stay_id, orderCode: n.order_code, name: n.name, fee: yuan(Number(n.fee_fen ?? 0)) })),
+      noShowCount: a.no_shows,
+      lateArrivals: a.late_arrivals,
+    })),
+  };
 }

@@ -36,6 +36,7 @@ import {
   markNoShow,
   markRoom,
   moveRoom,
+  nightAuditHistory,
   postCorrection,
   postExtra,
   postPayment,
@@ -151,4 +152,9 @@ export const hotelRouter = createTRPCRouter({
     .meta({ audit: 'hotel.room.release_block' })
     .input(ZReleaseBlock)
     .mutation(({ ctx, input }) => releaseBlock(ctx.rt, ctx.actor, ctx.venueId, input)),
+
+  /** The night audits done, newest first, with their no-shows and late arrivals (the desk's 夜审 report). */
+  nightAudits: desk()
+    .input(ZHotelRef)
+    .query(({ ctx, input }) => nightAuditHistory(ctx.rt.db, ctx.venueId, input)),
 });
