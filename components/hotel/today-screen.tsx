@@ -1,5 +1,6 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
+import { useSearchParams } from 'next/navigation';
 import { type KeyboardEvent, useMemo, useRef, useState } from 'react';
 import { useHotkeys } from 'react-hotkeys-hook';
 import { useTranslations } from 'use-intl';
@@ -42,7 +43,12 @@ export function TodayScreen() {
   const search = useRef<HTMLInputElement>(null);
   const [q, setQ] = useState('');
   const [selected, setSelected] = useState(0);
-  const [open, setOpen] = useState<{ stayId: number; action?: TStayAction } | null>(null);
+  // `?stay=<id>` opens that stay at once (the guest journey links here).
+  const params = useSearchParams();
+  const [open, setOpen] = useState<{ stayId: number; action?: TStayAction } | null>(() => {
+    const id = Number(params.get('stay'));
+    return Number.isSafeInteger(id) && id > 0 ? { stayId: id } : null;
+  });
   const [booking, setBooking] = useState(false);
   const today = useQuery(trpc.hotel.today.queryOptions({ venueId: venue.id, hotelId: hotel.id }));
 
