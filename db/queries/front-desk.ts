@@ -183,7 +183,11 @@ export async function listPayments(db: Queryable, orderId: number): Promise<Paym
   return r.rows;
 }
 
-/** The windows (window channels) of a venue. */
+/**
+ * The windows (window channels) of a venue: the ticket windows first, then the hotels' desks (a
+ * lodge desk is a window too, its shift takes the stays' payments), so a ticket cashier's first
+ * free window is a ticket window.
+ */
 export async function listWindows(
   db: Queryable,
   venueId: number,
@@ -191,7 +195,8 @@ export async function listWindows(
   const r = await db.query<{ id: number; code: string; name: string; taken: boolean }>(
     `SELECT c.id, c.code, c.name,
             EXISTS (SELECT 1 FROM shifts s WHERE s.channel_id = c.id AND s.closed_at IS NULL) AS taken
-     FROM channels c WHERE c.venue_id = $1 AND c.kind = 'window' AND c.revoked_at IS NULL ORDER BY c.code`,
+     FROM channels c WHERE c.venue_id = $1 AND c.kind = 'window' AND c.revoked_at IS NULL
+     ORDER BY EXISTS (SELECT 1 FROM hotels h WHERE h.channel_id = c.id), c.code`,
     [venueId],
   );
   return r.rows;
