@@ -47,6 +47,7 @@ import {
   suggestRooms,
 } from '../../services/hotel.ts';
 import { runNightAudit } from '../../services/hotel-audit.ts';
+import { housekeepingBoard, rack, ZHousekeepingBoard, ZRack } from '../../services/hotel-rack.ts';
 import { createTRPCRouter, procedure } from '../init.ts';
 
 /**
@@ -151,4 +152,13 @@ export const hotelRouter = createTRPCRouter({
     .meta({ audit: 'hotel.room.release_block' })
     .input(ZReleaseBlock)
     .mutation(({ ctx, input }) => releaseBlock(ctx.rt, ctx.actor, ctx.venueId, input)),
+
+  // The room rack (tape chart) for the desk and the housekeeping board for the phones: reads only;
+  // what they lead to goes through book, assignRoom, moveRoom, extend, markRoom and the blocks above.
+  rack: desk()
+    .input(ZRack)
+    .query(({ ctx, input }) => rack(ctx.rt.db, ctx.venueId, input)),
+  housekeepingBoard: rooms()
+    .input(ZHousekeepingBoard)
+    .query(({ ctx, input }) => housekeepingBoard(ctx.rt.db, ctx.venueId, input)),
 });
