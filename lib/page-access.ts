@@ -15,6 +15,8 @@ export const PAGE_ACCESS = {
   '/front-desk/orders': 'frontdesk',
   '/front-desk/sell': 'frontdesk',
   '/front-desk/shifts': 'frontdesk',
+  '/hotel/rack': 'hotel',
+  '/housekeeping': 'housekeeping',
   '/sign-in': 'public',
 } as const satisfies Record<string, TArea | 'signedIn' | 'public'>;
 

@@ -15,6 +15,10 @@ import fdSellEn from './messages/front-desk/sell.en.json';
 import fdSellZh from './messages/front-desk/sell.zh-CN.json';
 import fdShiftsEn from './messages/front-desk/shifts.en.json';
 import fdShiftsZh from './messages/front-desk/shifts.zh-CN.json';
+import hotelRackEn from './messages/hotel-rack/rack.en.json';
+import hotelRackZh from './messages/hotel-rack/rack.zh-CN.json';
+import housekeepingEn from './messages/housekeeping/board.en.json';
+import housekeepingZh from './messages/housekeeping/board.zh-CN.json';
 import zhCN from './messages/zh-CN.json';
 
 /** Simplified Chinese first: most of our users are in China. */
@@ -33,6 +37,8 @@ const EN = {
   ...en,
   attractions: attractionsEn,
   attractionControls: attractionControlsEn,
+  hotelRack: hotelRackEn,
+  housekeeping: housekeepingEn,
   fd: {
     ...fdCommonEn,
     sell: fdSellEn,
@@ -46,6 +52,8 @@ const ZH: typeof EN = {
   ...zhCN,
   attractions: attractionsZh,
   attractionControls: attractionControlsZh,
+  hotelRack: hotelRackZh,
+  housekeeping: housekeepingZh,
   fd: {
     ...fdCommonZh,
     sell: fdSellZh,
