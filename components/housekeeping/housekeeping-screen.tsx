@@ -13,6 +13,7 @@ import type { AppRouter } from '../../server/trpc/root.ts';
 import { DeskDialog, DialogButtons } from '../front-desk/orders/desk-dialog.tsx';
 import { schemaResolver } from '../front-desk/orders/schema-resolver.ts';
 import type { TRoomsVenue } from '../hotel/rack/rooms-page.tsx';
+import { RoomsPickers } from '../hotel/rack/rooms-pickers.tsx';
 import { useErrorText } from '../outage-notice.tsx';
 import s from './housekeeping.module.css';
 
@@ -64,7 +65,6 @@ export function HousekeepingScreen({ venues, locale }: { venues: TRoomsVenue[]; 
     onError: (err) => setNotice({ text: errorText.change(err), error: true }),
   });
   const data = board.data;
-  const name = (x: { nameZh: string; nameEn: string }) => (locale === 'en' ? x.nameEn : x.nameZh);
   const rooms = (data?.rooms ?? []).filter(
     (r) => (stateFilter === 'all' || r.housekeeping === stateFilter) && (floor === 'all' || r.floor === floor),
   );
@@ -74,26 +74,16 @@ export function HousekeepingScreen({ venues, locale }: { venues: TRoomsVenue[]; 
     <main className={`page ${s.screen}`} data-testid="housekeeping-screen" data-loading-state={state}>
       <header className={s.head}>
         <h1>{t('title')}</h1>
-        {venues.length > 1 ? (
-          <select value={venueId} onChange={(e) => setVenueId(Number(e.target.value))} aria-label="venue">
-            {venues.map((v) => (
-              <option key={v.id} value={v.id}>
-                {name(v)}
-              </option>
-            ))}
-          </select>
-        ) : null}
-        {data && data.hotels.length > 1 ? (
-          <select value={data.hotel.id} onChange={(e) => setHotelId(Number(e.target.value))} aria-label={t('hotel')}>
-            {data.hotels.map((h) => (
-              <option key={h.id} value={h.id}>
-                {name(h)}
-              </option>
-            ))}
-          </select>
-        ) : data ? (
-          <span>{name(data.hotel)}</span>
-        ) : null}
+        <RoomsPickers
+          locale={locale}
+          venues={venues}
+          venueId={venueId}
+          onVenue={setVenueId}
+          hotels={data?.hotels}
+          hotel={data?.hotel}
+          onHotel={setHotelId}
+          hotelLabel={t('hotel')}
+        />
         {data ? (
           <span className="muted">
             {t('businessDate', { date: data.businessDate })} ·{' '}

@@ -8,6 +8,7 @@ import { useErrorText } from '../../outage-notice.tsx';
 import { BookDialog, MoveDialog } from './rack-dialogs.tsx';
 import { cellsOf, type TCell, type TRack, type TRackBar, type TRackRoom } from './rack-types.ts';
 import type { TRoomsVenue } from './rooms-page.tsx';
+import { RoomsPickers } from './rooms-pickers.tsx';
 import s from './rack.module.css';
 
 const NIGHTS = 14;
@@ -139,7 +140,6 @@ export function RackScreen({ venues, locale }: { venues: TRoomsVenue[]; locale: 
   };
 
   const state = rack.isPending ? 'loading' : rack.isError && !data ? 'error' : 'loaded';
-  const name = (x: { nameZh: string; nameEn: string }) => (locale === 'en' ? x.nameEn : x.nameZh);
   const weekday = (night: string) =>
     new Date(`${night}T00:00:00Z`).toLocaleDateString(locale === 'en' ? 'en-US' : 'zh-CN', {
       weekday: 'short',
@@ -155,29 +155,16 @@ export function RackScreen({ venues, locale }: { venues: TRoomsVenue[]; locale: 
     >
       <div className={s.head}>
         <h1>{t('title')}</h1>
-        {venues.length > 1 ? (
-          <select value={venueId} onChange={(e) => setVenueId(Number(e.target.value))} aria-label="venue">
-            {venues.map((v) => (
-              <option key={v.id} value={v.id}>
-                {name(v)}
-              </option>
-            ))}
-          </select>
-        ) : null}
-        {data && data.hotels.length > 1 ? (
-          <label>
-            {t('hotel')}{' '}
-            <select value={data.hotel.id} onChange={(e) => setHotelId(Number(e.target.value))}>
-              {data.hotels.map((h) => (
-                <option key={h.id} value={h.id}>
-                  {name(h)}
-                </option>
-              ))}
-            </select>
-          </label>
-        ) : data ? (
-          <strong>{name(data.hotel)}</strong>
-        ) : null}
+        <RoomsPickers
+          locale={locale}
+          venues={venues}
+          venueId={venueId}
+          onVenue={setVenueId}
+          hotels={data?.hotels}
+          hotel={data?.hotel}
+          onHotel={setHotelId}
+          hotelLabel={t('hotel')}
+        />
         {data ? (
           <span className="muted" data-testid="rack-range">
             {t('range', { from: data.from, to: data.to, nights: data.nights.length })} ·{' '}
