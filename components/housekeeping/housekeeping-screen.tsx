@@ -13,7 +13,7 @@ import type { AppRouter } from '../../server/trpc/root.ts';
 import { DeskDialog, DialogButtons } from '../front-desk/orders/desk-dialog.tsx';
 import { schemaResolver } from '../front-desk/orders/schema-resolver.ts';
 import type { TRoomsVenue } from '../hotel/rack/rooms-page.tsx';
-import { RoomsPickers } from '../hotel/rack/rooms-pickers.tsx';
+import { RoomsPickers, RoomsStatus, type TRoomsNotice } from '../hotel/rack/rooms-pickers.tsx';
 import { useErrorText } from '../outage-notice.tsx';
 import s from './housekeeping.module.css';
 
@@ -39,7 +39,7 @@ export function HousekeepingScreen({ venues, locale }: { venues: TRoomsVenue[]; 
   const [stateFilter, setStateFilter] = useState<THousekeeping | 'all'>('all');
   const [floor, setFloor] = useState<number | 'all'>('all');
   const [blocking, setBlocking] = useState<TBoardRoom | null>(null);
-  const [notice, setNotice] = useState<{ text: string; error?: boolean } | null>(null);
+  const [notice, setNotice] = useState<TRoomsNotice | null>(null);
   const board = useQuery({
     ...trpc.hotel.housekeepingBoard.queryOptions({ venueId, hotelId }),
     enabled: venueId > 0,
@@ -127,21 +127,15 @@ export function HousekeepingScreen({ venues, locale }: { venues: TRoomsVenue[]; 
           ))}
         </select>
       </fieldset>
-      {notice ? (
-        <p
-          className={notice.error ? 'error' : 'notice'}
-          role={notice.error ? 'alert' : 'status'}
-          data-testid="hk-notice"
-        >
-          {notice.text}
-        </p>
-      ) : null}
-      {board.isPending ? <p className="muted">{t('loading')}</p> : null}
-      {board.isError && !data ? (
-        <p className="error" role="alert">
-          {errorText.read(board.error)}
-        </p>
-      ) : null}
+      <RoomsStatus
+        notice={notice}
+        noticeTestId="hk-notice"
+        pending={board.isPending}
+        error={board.error}
+        hasData={!!data}
+        loadingText={t('loading')}
+        errorText={errorText.read}
+      />
       {data ? (
         <p className="muted" data-testid="hk-count">
           {t('count', { shown: rooms.length, total: data.rooms.length })} · {t('keys')}

@@ -8,7 +8,7 @@ import { useErrorText } from '../../outage-notice.tsx';
 import { BookDialog, MoveDialog } from './rack-dialogs.tsx';
 import { cellsOf, type TCell, type TRack, type TRackBar, type TRackRoom } from './rack-types.ts';
 import type { TRoomsVenue } from './rooms-page.tsx';
-import { RoomsPickers } from './rooms-pickers.tsx';
+import { RoomsPickers, RoomsStatus, type TRoomsNotice } from './rooms-pickers.tsx';
 import s from './rack.module.css';
 
 const NIGHTS = 14;
@@ -38,7 +38,7 @@ export function RackScreen({ venues, locale }: { venues: TRoomsVenue[]; locale: 
   const [cursor, setCursor] = useState({ row: 0, col: 0 });
   const [open, setOpen] = useState<TSelected | null>(null);
   const [dialog, setDialog] = useState<TDialog>(null);
-  const [notice, setNotice] = useState<{ text: string; error?: boolean } | null>(null);
+  const [notice, setNotice] = useState<TRoomsNotice | null>(null);
   const gridRef = useRef<HTMLTableElement>(null);
   const rack = useQuery({
     ...trpc.hotel.rack.queryOptions({ venueId, hotelId, from, nights: NIGHTS }),
@@ -184,21 +184,15 @@ export function RackScreen({ venues, locale }: { venues: TRoomsVenue[]; locale: 
         </span>
       </div>
       <p className={s.keys}>{t('keys')}</p>
-      {notice ? (
-        <p
-          className={notice.error ? 'error' : 'notice'}
-          role={notice.error ? 'alert' : 'status'}
-          data-testid="rack-notice"
-        >
-          {notice.text}
-        </p>
-      ) : null}
-      {rack.isPending ? <p className="muted">{t('loading')}</p> : null}
-      {rack.isError && !data ? (
-        <p className="error" role="alert">
-          {errorText.read(rack.error)}
-        </p>
-      ) : null}
+      <RoomsStatus
+        notice={notice}
+        noticeTestId="rack-notice"
+        pending={rack.isPending}
+        error={rack.error}
+        hasData={!!data}
+        loadingText={t('loading')}
+        errorText={errorText.read}
+      />
       {data && !data.rooms.length ? <p className="muted">{t('empty')}</p> : null}
       <div className={s.body}>
         {data?.rooms.length ? (

@@ -60,3 +60,50 @@ export function RoomsPickers({
     </>
   );
 }
+
+export interface TRoomsNotice {
+  text: string;
+  error?: boolean;
+}
+
+/**
+ * What the last action said (a status, or an alert when it failed), then the read's own state:
+ * loading, or its error while there is nothing to show (an error after data keeps the data).
+ */
+export function RoomsStatus({
+  notice,
+  noticeTestId,
+  pending,
+  error,
+  hasData,
+  loadingText,
+  errorText,
+}: {
+  notice: TRoomsNotice | null;
+  noticeTestId: string;
+  pending: boolean;
+  error: unknown;
+  hasData: boolean;
+  loadingText: string;
+  errorText: (err: unknown) => string;
+}) {
+  return (
+    <>
+      {notice ? (
+        <p
+          className={notice.error ? 'error' : 'notice'}
+          role={notice.error ? 'alert' : 'status'}
+          data-testid={noticeTestId}
+        >
+          {notice.text}
+        </p>
+      ) : null}
+      {pending ? <p className="muted">{loadingText}</p> : null}
+      {error && !hasData ? (
+        <p className="error" role="alert">
+          {errorText(error)}
+        </p>
+      ) : null}
+    </>
+  );
+}
