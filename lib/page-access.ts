@@ -19,6 +19,8 @@ export const PAGE_ACCESS = {
   '/guests/[id]': 'frontdesk',
   '/hotel': 'hotel',
   '/hotel/night-audit': 'hotel',
+  '/hotel/rack': 'hotel',
+  '/housekeeping': 'housekeeping',
   '/sign-in': 'public',
 } as const satisfies Record<string, TArea | 'signedIn' | 'public'>;
 

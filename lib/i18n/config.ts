@@ -19,6 +19,10 @@ import guestsEn from './messages/guests/en.json';
 import guestsZh from './messages/guests/zh-CN.json';
 import hotelEn from './messages/hotel/hotel.en.json';
 import hotelZh from './messages/hotel/hotel.zh-CN.json';
+import hotelRackEn from './messages/hotel-rack/rack.en.json';
+import hotelRackZh from './messages/hotel-rack/rack.zh-CN.json';
+import housekeepingEn from './messages/housekeeping/board.en.json';
+import housekeepingZh from './messages/housekeeping/board.zh-CN.json';
 import zhCN from './messages/zh-CN.json';
 
 /** Simplified Chinese first: most of our users are in China. */
@@ -39,6 +43,8 @@ const EN = {
   attractionControls: attractionControlsEn,
   guests: guestsEn,
   hotel: hotelEn,
+  hotelRack: hotelRackEn,
+  housekeeping: housekeepingEn,
   fd: {
     ...fdCommonEn,
     sell: fdSellEn,
@@ -54,6 +60,8 @@ const ZH: typeof EN = {
   attractionControls: attractionControlsZh,
   guests: guestsZh,
   hotel: hotelZh,
+  hotelRack: hotelRackZh,
+  housekeeping: housekeepingZh,
   fd: {
     ...fdCommonZh,
     sell: fdSellZh,

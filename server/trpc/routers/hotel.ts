@@ -48,6 +48,7 @@ import {
   suggestRooms,
 } from '../../services/hotel.ts';
 import { runNightAudit } from '../../services/hotel-audit.ts';
+import { housekeepingBoard, rack, ZHousekeepingBoard, ZRack } from '../../services/hotel-rack.ts';
 import { createTRPCRouter, procedure } from '../init.ts';
 
 /**
@@ -157,4 +158,12 @@ export const hotelRouter = createTRPCRouter({
   nightAudits: desk()
     .input(ZHotelRef)
     .query(({ ctx, input }) => nightAuditHistory(ctx.rt.db, ctx.venueId, input)),
+  // The room rack (tape chart) for the desk and the housekeeping board for the phones: reads only;
+  // what they lead to goes through book, assignRoom, moveRoom, extend, markRoom and the blocks above.
+  rack: desk()
+    .input(ZRack)
+    .query(({ ctx, input }) => rack(ctx.rt.db, ctx.venueId, input)),
+  housekeepingBoard: rooms()
+    .input(ZHousekeepingBoard)
+    .query(({ ctx, input }) => housekeepingBoard(ctx.rt.db, ctx.venueId, input)),
 });
