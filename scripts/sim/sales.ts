@@ -336,7 +336,10 @@ export class SalesChannel {
     const tickets = res.body.tickets;
     stats.orders++;
     stats.tickets += tickets.length;
-    stats.revenueFen += amountFen(catalog, order.items);
+    stats.revenueFen += amountFen(
+      catalog,
+      order.items.flatMap((i) => ('type' in i ? [i] : [])),
+    );
     catalogs.consume(date, slot?.start, slotNeed(plan, catalog), plan.persons.length);
     const groupCode = guide ? this.soldGroup(res.body, plan, date, slot, guide) : undefined;
 
