@@ -325,18 +325,20 @@ export async function placeOrder(
   const nowMinute = lt.date === today ? lt.minute : lt.minute + 1440;
 
   // Crowd control: while a zone is critical, online and OTA sales for today's remaining slots pause.
-  if (
-    (channel.kind === 'online' || channel.kind === 'ota') &&
-    order.items.some((i) => i.kind !== 'room' && i.date === today) &&
-    ctx.onlinePausedBy?.(channel.venue_id).length
-  ) {
-    throw new AppError(
-      'rate_limited',
-      `online sales for today are paused while the venue is at critical capacity; dates from tomorrow can be sold`,
-      undefined,
-      POLICY_RETRY_S,
-    );
-  }
+  const pauseToday = (sellsToday: boolean) => {
+    if (
+      (channel.kind === 'online' || channel.kind === 'ota') &&
+      sellsToday &&
+      ctx.onlinePausedBy?.(channel.venue_id).length
+    )
+      throw new AppError(
+        'rate_limited',
+        `online sales for today are paused while the venue is at critical capacity; dates from tomorrow can be sold`,
+        undefined,
+        POLICY_RETRY_S,
+      );
+  };
+  pauseToday(order.items.some((i) => i.kind !== 'room' && i.date === today));
 
   // Plan the tickets (prices, bundles, slots) before touching any quota.
   const types = new Map((await listTicketTypes(db, channel.venue_id)).map((t) => [t.code, t]));
@@ -401,19 +403,8 @@ export async function placeOrder(
 
   // Room lines: checked and priced by the hotel's rules (hotel.ts planStay), before any lock.
   const stays = await planRoomItems(db, channel, order);
-  if (
-    (channel.kind === 'online' || channel.kind === 'ota') &&
-    stays.some((p) => p.planned.checkIn === today && p.planned.plan.kind === 'package') &&
-    ctx.onlinePausedBy?.(channel.venue_id).length
-  ) {
-    // A package arriving today brings park tickets for today, paused like any (a room only does not).
-    throw new AppError(
-      'rate_limited',
-      `online sales for today are paused while the venue is at critical capacity; dates from tomorrow can be sold`,
-      undefined,
-      POLICY_RETRY_S,
-    );
-  }
+  // A package arriving today brings park tickets for today, paused like any (a room only does not).
+  pauseToday(stays.some((p) => p.planned.checkIn === today && p.planned.plan.kind === 'package'));
   totalFen += stays.reduce((sum, p) => sum + p.planned.totalFen, 0);
   if (Math.round(order.amount * 100) !== totalFen)
     throw invalid('amount', `must be ${(totalFen / 100).toFixed(2)} for these items`);
@@ -452,10 +443,10 @@ export async function placeOrder(
     }
 
     // Rooms first, every stay's nights in type order and then their package tickets, as the desk's
-    // booking takes nights before quotas: two orders lock inventory and quota rows in one order.
+    // booking takes nights before quotas: orders lock inventory and quota rows in the same order.
     for (const p of [...stays].sort((a, b) => a.planned.type.id - b.planned.type.id))
       await takeStayNights(tx, p.planned);
-    const booked_ = [];
+    const soldStays = [];
     for (const p of stays) {
       const r = await bookStayInOrder(tx, {
         channelId: channel.id,
@@ -465,7 +456,7 @@ export async function placeOrder(
         now,
         nightsTaken: true,
       });
-      booked_.push({ ...p, ...r });
+      soldStays.push({ ...p, ...r });
     }
 
     // Quotas: count what each quota row must give, then take them in id order.
@@ -573,13 +564,13 @@ export async function placeOrder(
         { venueId: channel.venue_id, day: today, sold: tickets.length, revenueFen: ticketFen },
       ]);
     const typeCode = new Map([...types.values()].map((t) => [t.id, t.code]));
-    const stayTickets = booked_.length
+    const stayTickets = soldStays.length
       ? await listStayTickets(
           tx,
-          booked_.map((b) => b.stayId),
+          soldStays.map((b) => b.stayId),
         )
       : [];
-    for (const b of booked_)
+    for (const b of soldStays)
       await insertAudit(tx, {
         actorKind: 'channel',
         actorId: channel.id,
@@ -615,9 +606,9 @@ export async function placeOrder(
           ...(showOf.get(t.code) ? { show: showOf.get(t.code) } : {}),
         }))
         .concat(stayTickets.map((t) => ({ code: t.code, type: t.type, date: t.visit_date, stayId: t.stay_id }))),
-      ...(booked_.length
+      ...(soldStays.length
         ? {
-            stays: booked_.map((b) => ({
+            stays: soldStays.map((b) => ({
               stayId: b.stayId,
               hotel: b.hotel.code,
               roomType: b.planned.type.code,
