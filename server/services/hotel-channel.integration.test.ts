@@ -325,6 +325,7 @@ describe.each(backends())('rooms through the channel protocol on $name', (backen
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('sold_out');
     expect(res.body.error.message).toContain(night2);
+    expect(res.body.error.fields).toEqual({ nights: [night2] });
     // Nothing half-sold: no order, no tickets, the first night not taken.
     const orders = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE ref = $1', [r]);
     expect(orders.rows[0].n).toBe(0);

@@ -33,7 +33,7 @@ import {
   setTicketShows,
   takeShowSeats,
 } from '../../db/queries/shows.ts';
-import { AppError, fieldsOf } from '../../lib/errors.ts';
+import { AppError, fieldsOf, parseInput } from '../../lib/errors.ts';
 import { maskIdCard } from '../../lib/id-card.ts';
 import {
   type THolder,
@@ -679,12 +679,11 @@ export async function getHotelAvailability(
   channel: ChannelRow,
   query: { from: string | null; to: string | null },
 ): Promise<TChannelAvailability> {
-  const q = ZChannelAvailability.safeParse({ from: query.from ?? undefined, to: query.to ?? undefined });
-  if (!q.success) {
-    const fields = fieldsOf(q.error.issues);
-    throw new AppError('invalid', `invalid availability query: ${Object.keys(fields).join(', ')}`, fields);
-  }
-  const { from, to } = q.data;
+  const { from, to } = parseInput(
+    ZChannelAvailability,
+    { from: query.from ?? undefined, to: query.to ?? undefined },
+    'availability',
+  );
   const { db } = ctx;
   const [hotels, venue] = await Promise.all([
     listHotels(db, channel.venue_id),
