@@ -446,6 +446,22 @@ export async function placeOrder(
     // booking takes nights before quotas: orders lock inventory and quota rows in the same order.
     for (const p of [...stays].sort((a, b) => a.planned.type.id - b.planned.type.id))
       await takeStayNights(tx, p.planned);
+    // The packages' tickets and the ticket lines take quota rows in separate passes, each in id
+    // order but not together: lock every quota row of their days in id order first, so an order
+    // that draws on the same days the other way round waits instead of deadlocking.
+    const days = [
+      ...new Set([
+        ...order.items.flatMap((i) => (i.kind === 'room' ? [] : [i.date])),
+        ...stays.flatMap((p) => (p.planned.plan.kind === 'package' ? p.planned.nights : [])),
+      ]),
+    ].sort();
+    if (stays.some((p) => p.planned.plan.kind === 'package') && days.length) {
+      for (const day of days) await ensureQuotas(tx, channel.venue_id, day);
+      await tx.query('SELECT id FROM quotas WHERE venue_id = $1 AND day = ANY($2::date[]) ORDER BY id FOR UPDATE', [
+        channel.venue_id,
+        days,
+      ]);
+    }
     const soldStays = [];
     for (const p of stays) {
       const r = await bookStayInOrder(tx, {
