@@ -64,6 +64,8 @@ export interface SalesContext {
   now?: () => Date;
   /** Zones whose crowd policy paused the venue's online and OTA sales for today (empty: not paused). */
   onlinePausedBy?: (venueId: number) => number[];
+  /** Tests only: leave out the quota rows' lock of an order with a package, to show the deadlock it prevents. */
+  skipQuotaPrelock?: boolean;
 }
 
 /** A channel paused by a crowd policy is told to come back after this long (seconds). */
@@ -455,7 +457,7 @@ export async function placeOrder(
         ...stays.flatMap((p) => (p.planned.plan.kind === 'package' ? p.planned.nights : [])),
       ]),
     ].sort();
-    if (stays.some((p) => p.planned.plan.kind === 'package') && days.length) {
+    if (stays.some((p) => p.planned.plan.kind === 'package') && days.length && !ctx.skipQuotaPrelock) {
       for (const day of days) await ensureQuotas(tx, channel.venue_id, day);
       await tx.query('SELECT id FROM quotas WHERE venue_id = $1 AND day = ANY($2::date[]) ORDER BY id FOR UPDATE', [
         channel.venue_id,
