@@ -8,7 +8,7 @@ export const PUBLIC_SURFACE = {
   /** Routes of server/http/routes.ts with `access: 'public'`. */
   httpRoutes: ['health'],
   /** Routes that authenticate by bearer token (device or channel), not by session. */
-  tokenRoutes: ['gateScans', 'catalog', 'order', 'refund', 'ticketQr'],
+  tokenRoutes: ['gateScans', 'catalog', 'hotelAvailability', 'order', 'refund', 'ticketQr'],
   /** Path prefixes handed on whole (next-auth's sign-in flow). */
   httpPrefixes: ['/api/auth/'],
   /** Pages of lib/page-access.ts with `public`. */

@@ -1,5 +1,11 @@
 import { io, type Socket } from 'socket.io-client';
-import type { TCatalog, TOrderInput, TOrderResponse, TRefundResponse } from '../../lib/schemas/order.ts';
+import type {
+  TCatalog,
+  TChannelAvailability,
+  TOrderInput,
+  TOrderResponse,
+  TRefundResponse,
+} from '../../lib/schemas/order.ts';
 
 /** How long a channel waits for an answer before treating the request as lost (ms). */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -115,6 +121,14 @@ export class ChannelClient {
   /** GET /api/channels/catalog?date=YYYY-MM-DD */
   catalog(date: string): Promise<ChannelResult<TCatalog>> {
     return this.http<TCatalog>('GET', `/api/channels/catalog?date=${encodeURIComponent(date)}`);
+  }
+
+  /** GET /api/channels/hotel/availability?from=&to=: the lodge's rooms left and rates per night. */
+  hotelAvailability(from: string, to: string): Promise<ChannelResult<TChannelAvailability>> {
+    return this.http<TChannelAvailability>(
+      'GET',
+      `/api/channels/hotel/availability?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
+    );
   }
 
   /** POST /api/channels/orders/:ref/refund with `{}`: every unused ticket of the order. */

@@ -35,6 +35,10 @@ export interface ChannelProfile {
   skiShare: number;
   /** Share of orders that are night-session tickets, while the night session admits (real time). */
   nightShare: number;
+  /** Lodge rooms this channel books per real minute (room lines, docs/channel-protocol.md); 0: none. */
+  roomsPerMin: number;
+  /** Of those, the share on the package plan (the room with its park tickets), the rest room only or B&B. */
+  packageShare: number;
 }
 
 const BASE: ChannelProfile = {
@@ -54,6 +58,8 @@ const BASE: ChannelProfile = {
   groupWeight: 0,
   skiShare: 0.08,
   nightShare: 0.5,
+  roomsPerMin: 0,
+  packageShare: 0,
 };
 
 /** The demo channels (server/services/seed.ts DEMO_CHANNELS); an unknown code is treated as an online shop. */
@@ -69,6 +75,9 @@ export const CHANNEL_PROFILES: Record<string, ChannelProfile> = {
     comboShare: 0.12,
     groupWeight: 0.6,
     skiShare: 0.1,
+    // The OTAs sell the lodge: about 50 rooms an hour between them fill its 60 for tonight and the next days.
+    roomsPerMin: 0.5,
+    packageShare: 0.4,
   },
   MEITUAN: {
     ...BASE,
@@ -78,6 +87,8 @@ export const CHANNEL_PROFILES: Record<string, ChannelProfile> = {
     sizeWeights: [22, 38, 18, 12, 6, 4],
     groupWeight: 0.4,
     skiShare: 0.06,
+    roomsPerMin: 0.3,
+    packageShare: 0.3,
   },
   'WINDOW-1': {
     ...BASE,

@@ -164,7 +164,87 @@ export class SalesChannel {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    await Promise.all([this.runOrders(signal), this.runGroups(signal)]);
+    await Promise.all([this.runOrders(signal), this.runGroups(signal), this.runRooms(signal)]);
+  }
+
+  /** Lodge rooms, booked through the day whatever the clock (an OTA's hotel guests book at night too). */
+  private async runRooms(signal: AbortSignal): Promise<void> {
+    const perMin = this.deps.profile.roomsPerMin;
+    if (perMin <= 0) return;
+    await this.poisson(
+      signal,
+      60_000 / perMin,
+      () => 1,
+      () => this.sellRoom(),
+    );
+  }
+
+  /**
+   * One room line (客房) through the channel protocol: tonight mostly, or one of the next three
+   * nights, for one or two nights, a type with a room left every night, room only, B&B or the
+   * package, priced from the availability's rates as a real OTA would. The package's tickets
+   * admit only once the guest has checked in at the lodge, so they make no visitors here.
+   */
+  private async sellRoom(): Promise<void> {
+    const { client, clock, catalogs, profile, stats, tlog } = this.deps;
+    const now = Date.now();
+    const today = catalogs.today(clock.realLocal(now).day);
+    const checkIn = addDays(today, Math.random() < 0.6 ? 0 : randomInt(1, 3));
+    const checkOut = addDays(checkIn, randomInt(1, 2));
+    const av = await client.hotelAvailability(checkIn, checkOut);
+    if (!av.ok) {
+      tlog.say(`rooms:${av.code}`, `${this.code}: lodge availability not available: ${av.code}: ${av.message}`);
+      this.backoff(av.retryAfterMs ?? ERROR_BACKOFF_MS);
+      return;
+    }
+    const hotel = av.body.hotels[0];
+    if (!hotel) return;
+    const types = hotel.roomTypes.filter((t) => t.nights.every((n) => n.left > 0));
+    if (!types.length) {
+      stats.soldOut++;
+      tlog.say(`rooms-full:${this.code}`, `${this.code}: the lodge is full from ${checkIn} to ${checkOut}`);
+      return;
+    }
+    const type = types[randomInt(0, types.length - 1)];
+    const pkg = hotel.ratePlans.find((p) => p.kind === 'package');
+    const others = hotel.ratePlans.filter((p) => p.kind !== 'package');
+    const plan = pkg && Math.random() < profile.packageShare ? pkg : others[randomInt(0, others.length - 1)];
+    if (!plan) return;
+    const adults = randomInt(1, Math.min(2, type.maxAdults));
+    const children = type.maxChildren > 0 && Math.random() < 0.3 ? 1 : 0;
+    let amount = 0;
+    for (const n of type.nights) {
+      const r = n.rates.find((x) => x.ratePlan === plan.code);
+      if (!r) return;
+      amount += r.room + adults * r.perAdult + children * r.perChild;
+    }
+    const ref = `${this.code}-H${checkIn.replaceAll('-', '')}-${this.deps.runId}${++this.counter}-${Math.random().toString(36).slice(2, 8)}`;
+    const res = await this.send({
+      ref,
+      items: [
+        {
+          kind: 'room',
+          hotel: hotel.code,
+          roomType: type.code,
+          ratePlan: plan.code,
+          checkIn,
+          checkOut,
+          guests: { adults, children },
+        },
+      ],
+      customer: fakeCustomer(),
+      amount: Math.round(amount * 100) / 100,
+      paidAt: new Date(now).toISOString(),
+    });
+    if (!res.ok) return this.failed(res, checkIn);
+    stats.orders++;
+    stats.tickets += res.body.tickets.length;
+    stats.revenueFen += Math.round(amount * 100);
+    const stay = res.body.stays?.[0];
+    tlog.say(
+      `room-sold:${this.code}`,
+      `${this.code}: booked a ${type.code} room on ${plan.code} at ${hotel.code} from ${checkIn} for ${stay?.nights ?? '?'} night(s), ${adults + children} guest(s)`,
+    );
   }
 
   private async runOrders(signal: AbortSignal): Promise<void> {
@@ -336,7 +416,10 @@ export class SalesChannel {
     const tickets = res.body.tickets;
     stats.orders++;
     stats.tickets += tickets.length;
-    stats.revenueFen += amountFen(catalog, order.items);
+    stats.revenueFen += amountFen(
+      catalog,
+      order.items.flatMap((i) => ('type' in i ? [i] : [])),
+    );
     catalogs.consume(date, slot?.start, slotNeed(plan, catalog), plan.persons.length);
     const groupCode = guide ? this.soldGroup(res.body, plan, date, slot, guide) : undefined;
 

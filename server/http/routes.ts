@@ -15,7 +15,7 @@
 export type THttpAccess = 'public' | 'device' | 'channel' | 'metrics';
 
 export interface THttpRouteSpec {
-  name: 'health' | 'metrics' | 'gateScans' | 'catalog' | 'order' | 'refund' | 'ticketQr';
+  name: 'health' | 'metrics' | 'gateScans' | 'catalog' | 'hotelAvailability' | 'order' | 'refund' | 'ticketQr';
   method: 'GET' | 'POST';
   /** The path, or a pattern whose groups the handler reads. */
   path: string | RegExp;
@@ -33,6 +33,13 @@ export const HTTP_ROUTES: readonly THttpRouteSpec[] = [
     method: 'GET',
     path: '/api/channels/catalog',
     example: '/api/channels/catalog?date=2026-12-01',
+    access: 'channel',
+  },
+  {
+    name: 'hotelAvailability',
+    method: 'GET',
+    path: '/api/channels/hotel/availability',
+    example: '/api/channels/hotel/availability?from=2026-12-01&to=2026-12-03',
     access: 'channel',
   },
   { name: 'order', method: 'POST', path: '/api/channels/orders', example: '/api/channels/orders', access: 'channel' },

@@ -5,8 +5,10 @@ import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import { AppError } from '../../lib/errors.ts';
 import { ZDate } from '../../lib/schemas/order.ts';
 import { normalizeGroupCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
+import { withDeadline } from '../deadline.ts';
 import { acceptOrder, acceptRefund, acceptScanBatch, catalogInTime } from '../ingest/streams.ts';
 import type { Runtime } from '../runtime.ts';
+import { getHotelAvailability } from '../services/sales.ts';
 import type { TTokenCheck } from '../services/token-auth.ts';
 import { bearerToken, readJson, sendJson } from './io.ts';
 import type { THttpRouteSpec } from './routes.ts';
@@ -48,6 +50,9 @@ export const deviceOf = async (rt: Runtime, req: IncomingMessage): Promise<Devic
 export const channelOf = async (rt: Runtime, req: IncomingMessage): Promise<ChannelRow> =>
   principal(await rt.tokens!.channel(bearerToken(req)), 'channel');
 
+/** A channel's read answers within this many answer deadlines, as its catalog and orders do. */
+const CHANNEL_DEADLINE_FACTOR = 4;
+
 type TDeviceHandler = (r: TStreamRequest, device: DeviceAuthRow) => Promise<void>;
 type TChannelHandler = (r: TStreamRequest, channel: ChannelRow) => Promise<void>;
 
@@ -76,6 +81,15 @@ export const STREAM_HANDLERS: {
       if (!date.success)
         throw new AppError('invalid', 'date: must be a date as YYYY-MM-DD', { date: ['must be a date as YYYY-MM-DD'] });
       sendJson(res, 200, await catalogInTime(rt, channel, date.data));
+    },
+    async hotelAvailability({ rt, res, url }, channel) {
+      const work = getHotelAvailability(rt.sales!, channel, {
+        from: url.searchParams.get('from'),
+        to: url.searchParams.get('to'),
+      });
+      // Bounded as the catalog and orders are: a database that does not answer is a 503, not silence.
+      const deadline = rt.config.TIDEWATCH_ANSWER_DEADLINE_MS * CHANNEL_DEADLINE_FACTOR;
+      sendJson(res, 200, await withDeadline(work, deadline, 'the hotel availability'));
     },
     async order({ rt, req, res }, channel) {
       const r = await acceptOrder(rt, channel, await readJson(req));

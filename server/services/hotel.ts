@@ -322,6 +322,35 @@ export async function availability(db: Queryable, venueId: number, input: unknow
   };
 }
 
+/**
+ * Per rate plan and night of a hotel's type, what a booking is priced at (quoteNights, as a booking
+ * quotes it): the room's rate, and the plan's part per adult and per child (breakfast, or a
+ * package's tickets at that day's price), so a channel computes an order's amount exactly.
+ */
+export async function ratesPerGuest(db: Queryable, hotel: HotelRow, type: RoomTypeRow, nights: string[]) {
+  const plans = (await listRatePlans(db, hotel.id)).filter((p) => p.active);
+  const ticketTypes = await listTicketTypes(db, hotel.venue_id);
+  const out = new Map<string, { ratePlan: string; room: number; perAdult: number; perChild: number }[]>();
+  for (const plan of plans) {
+    const pkg = packageTypes(plan, ticketTypes);
+    const [adult, child] = await Promise.all([
+      quoteNights(db, hotel.venue_id, type, plan, pkg, { adults: 1, children: 0 }, nights),
+      quoteNights(db, hotel.venue_id, type, plan, pkg, { adults: 0, children: 1 }, nights),
+    ]);
+    for (const [k, night] of nights.entries()) {
+      const list = out.get(night) ?? [];
+      list.push({
+        ratePlan: plan.code,
+        room: yuan(adult[k].room),
+        perAdult: yuan(adult[k].plan),
+        perChild: yuan(child[k].plan),
+      });
+      out.set(night, list);
+    }
+  }
+  return { plans, byNight: out };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Booking (预订)
 
@@ -484,6 +513,130 @@ async function takeNights(tx: Queryable, type: RoomTypeRow, nights: string[]): P
   }
 }
 
+/** A stay planned before its order's transaction: checked against the hotel's rules and quoted. */
+export interface TPlannedStay {
+  type: RoomTypeRow;
+  plan: RatePlanRow;
+  checkIn: string;
+  checkOut: string;
+  adults: number;
+  children: number;
+  nights: string[];
+  pkg: { adult: TicketTypeRow[]; child: TicketTypeRow[] };
+  rates: TNightRate[];
+  /** The room nights and the plan's part (breakfast, a package's tickets) for every night. */
+  totalFen: number;
+}
+
+/**
+ * Checks a stay against the hotel (type, plan on sale, guests the type sleeps, arrival from the
+ * hotel's business date to the booking horizon) and quotes its nights, before any transaction.
+ * `at` prefixes the fields of the errors (`items.2.` for a channel order's line).
+ */
+export async function planStay(
+  db: Queryable,
+  hotel: HotelRow,
+  s: { roomType: string; ratePlan: string; checkIn: string; checkOut: string; adults: number; children: number },
+  at = '',
+  guestsAt = at,
+): Promise<TPlannedStay> {
+  const venueId = hotel.venue_id;
+  const type = (await listRoomTypes(db, hotel.id)).find((t) => t.code === s.roomType);
+  if (!type)
+    throw new AppError('invalid', `${at}roomType: ${s.roomType} is not a room type of ${hotel.code}`, {
+      [`${at}roomType`]: ['unknown'],
+    });
+  const plan = (await listRatePlans(db, hotel.id)).find((p) => p.code === s.ratePlan && p.active);
+  if (!plan)
+    throw new AppError('invalid', `${at}ratePlan: ${s.ratePlan} is not on sale at ${hotel.code}`, {
+      [`${at}ratePlan`]: ['unknown'],
+    });
+  if (s.adults > type.max_adults || s.children > type.max_children)
+    throw new AppError('invalid', `${type.code} sleeps ${type.max_adults} adults and ${type.max_children} children`, {
+      [s.adults > type.max_adults ? `${guestsAt}adults` : `${guestsAt}children`]: [
+        `at most ${s.adults > type.max_adults ? type.max_adults : type.max_children}`,
+      ],
+    });
+  const today = hotel.business_date;
+  if (s.checkIn < today || s.checkIn > addDays(today, BOOKING_HORIZON_DAYS))
+    throw new AppError(
+      'invalid',
+      `${at}checkIn: must be between ${today} and ${addDays(today, BOOKING_HORIZON_DAYS)}`,
+      { [`${at}checkIn`]: ['out of range'] },
+    );
+  const nights = nightsOf(s.checkIn, s.checkOut);
+  const pkg = packageTypes(plan, await listTicketTypes(db, venueId));
+  const rates = await quoteNights(db, venueId, type, plan, pkg, s, nights);
+  return {
+    type,
+    plan,
+    checkIn: s.checkIn,
+    checkOut: s.checkOut,
+    adults: s.adults,
+    children: s.children,
+    nights,
+    pkg,
+    rates,
+    totalFen: rates.reduce((sum, r) => sum + r.room + r.plan, 0),
+  };
+}
+
+/**
+ * Books a planned stay inside the transaction of the order it belongs to (the desk's booking, or a
+ * channel's order beside its tickets): takes every night (the first full one is `sold_out`, and the
+ * caller's transaction rolls back whole), writes the stay and issues a package's tickets. The caller
+ * writes the order, its response and the audit row.
+ */
+export async function bookStayInOrder(
+  tx: Queryable,
+  o: {
+    channelId: number;
+    orderId: number;
+    hotel: HotelRow;
+    planned: TPlannedStay;
+    now: Date;
+    /** The caller took the nights already (takeStayNights: an order of several rooms takes all first). */
+    nightsTaken?: boolean;
+  },
+): Promise<{ stayId: number; tickets: number }> {
+  const { planned: p, hotel } = o;
+  const venueId = hotel.venue_id;
+  if (!o.nightsTaken) await takeStayNights(tx, p);
+  const stayId = await insertStay(tx, {
+    orderId: o.orderId,
+    venueId,
+    hotelId: hotel.id,
+    typeId: p.type.id,
+    ratePlanId: p.plan.id,
+    checkIn: p.checkIn,
+    checkOut: p.checkOut,
+    adults: p.adults,
+    children: p.children,
+    rates: p.rates,
+  });
+  const tickets =
+    p.plan.kind === 'package'
+      ? await issuePackageTickets(tx, {
+          venueId,
+          channelId: o.channelId,
+          orderId: o.orderId,
+          stayId,
+          today: localToday(o.now, await readVenueClock(tx, venueId)),
+          now: o.now,
+          adults: p.adults,
+          children: p.children,
+          pkg: p.pkg,
+          days: p.nights,
+        })
+      : 0;
+  return { stayId, tickets };
+}
+
+/** Takes one room of the planned stay's type for each of its nights (`sold_out` naming the first full one). */
+export function takeStayNights(tx: Queryable, p: TPlannedStay): Promise<void> {
+  return takeNights(tx, p.type, p.nights);
+}
+
 export interface TBookOptions {
   /** The channel the order is of (an OTA's, later); default the hotel desk's window. */
   channel?: ChannelRow;
@@ -491,7 +644,8 @@ export interface TBookOptions {
 }
 
 /**
- * Books a stay (walk-in, phone; channels later): all nights or nothing, never oversold, idempotent
+ * Books a stay at the desk (walk-in, phone; a channel's rooms come with its order, sales.ts
+ * placeOrder, through planStay and bookStayInOrder as here): all nights or nothing, never oversold, idempotent
  * by the caller's ref on the order's channel as the window sale is. The reservation is an order
  * (customer name, phone, ID blind index: the order desk's search finds it); a package's tickets are
  * issued now, one per guest per day. A deposit given with the booking goes on the folio and the shift.
@@ -507,27 +661,8 @@ export async function book(rt: HotelRuntime, actor: TActor, venueId: number, inp
   const known = await findOrder(db, channel.id, i.ref);
   if (known) return answerKnown(db, venueId, known, hash, i.ref);
 
-  const type = (await listRoomTypes(db, hotel.id)).find((t) => t.code === i.roomType);
-  if (!type)
-    throw new AppError('invalid', `roomType: ${i.roomType} is not a room type of ${hotel.code}`, {
-      roomType: ['unknown'],
-    });
-  const plan = (await listRatePlans(db, hotel.id)).find((p) => p.code === i.ratePlan && p.active);
-  if (!plan)
-    throw new AppError('invalid', `ratePlan: ${i.ratePlan} is not on sale at ${hotel.code}`, { ratePlan: ['unknown'] });
-  if (i.adults > type.max_adults || i.children > type.max_children)
-    throw new AppError('invalid', `${type.code} sleeps ${type.max_adults} adults and ${type.max_children} children`, {
-      adults: [`at most ${type.max_adults}`],
-    });
-  const today = hotel.business_date;
-  if (i.checkIn < today || i.checkIn > addDays(today, BOOKING_HORIZON_DAYS))
-    throw new AppError('invalid', `checkIn: must be between ${today} and ${addDays(today, BOOKING_HORIZON_DAYS)}`, {
-      checkIn: ['out of range'],
-    });
-  const nights = nightsOf(i.checkIn, i.checkOut);
-  const pkg = packageTypes(plan, await listTicketTypes(db, venueId));
-  const rates = await quoteNights(db, venueId, type, plan, pkg, i, nights);
-  const totalFen = rates.reduce((s, r) => s + r.room + r.plan, 0);
+  const planned = await planStay(db, hotel, i);
+  const totalFen = planned.totalFen;
   const now = opts.now ?? new Date();
   const shiftId = await deskShiftId(db, actor, venueId);
   const id = i.guest.idNumber;
@@ -554,38 +689,17 @@ export async function book(rt: HotelRuntime, actor: TActor, venueId: number, inp
     });
     // The same ref at the same moment from a second desk: its twin won the insert.
     if (orderId === undefined) return null;
-    await takeNights(tx, type, nights);
-    const sid = await insertStay(tx, {
+    const { stayId: sid, tickets } = await bookStayInOrder(tx, {
+      channelId: channel.id,
       orderId,
-      venueId,
-      hotelId: hotel.id,
-      typeId: type.id,
-      ratePlanId: plan.id,
-      checkIn: i.checkIn,
-      checkOut: i.checkOut,
-      adults: i.adults,
-      children: i.children,
-      rates,
+      hotel,
+      planned,
+      now,
     });
-    const tickets =
-      plan.kind === 'package'
-        ? await issuePackageTickets(tx, {
-            venueId,
-            channelId: channel.id,
-            orderId,
-            stayId: sid,
-            today: localToday(now, await readVenueClock(tx, venueId)),
-            now,
-            adults: i.adults,
-            children: i.children,
-            pkg,
-            days: nights,
-          })
-        : 0;
     for (const p of i.payments)
       await takePayment(tx, actor, { id: sid, order_id: orderId, hotel_id: hotel.id }, p, {
         kind: 'deposit',
-        businessDate: today,
+        businessDate: hotel.business_date,
         shiftId,
       });
     await setOrderResponse(tx, orderId, { orderId, orderCode: code, stayId: sid });
@@ -597,8 +711,8 @@ export async function book(rt: HotelRuntime, actor: TActor, venueId: number, inp
       after: {
         order: code,
         hotel: hotel.code,
-        roomType: type.code,
-        ratePlan: plan.code,
+        roomType: planned.type.code,
+        ratePlan: planned.plan.code,
         checkIn: i.checkIn,
         checkOut: i.checkOut,
         adults: i.adults,

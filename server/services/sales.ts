@@ -33,7 +33,7 @@ import {
   setTicketShows,
   takeShowSeats,
 } from '../../db/queries/shows.ts';
-import { AppError, fieldsOf } from '../../lib/errors.ts';
+import { AppError, fieldsOf, parseInput } from '../../lib/errors.ts';
 import { maskIdCard } from '../../lib/id-card.ts';
 import {
   type THolder,
@@ -42,12 +42,17 @@ import {
   type TCatalog,
   type TCatalogShow,
   type TCatalogType,
+  type TChannelAvailability,
+  ZChannelAvailability,
   type TOrder,
   type TOrderResponse,
   type TRefundResponse,
 } from '../../lib/schemas/order.ts';
+import { listHotels, listRoomTypes, type HotelRow } from '../../db/queries/hotel.ts';
+import { nightsOf } from '../../lib/hotel/rules.ts';
 import { newGroupCode, newTicketCode, normalizeTicketCode } from '../../lib/ticket-code.ts';
 import { addDays, localTime, minutesOf, weekdayOf } from '../../lib/venue-time.ts';
+import { availability, bookStayInOrder, planStay, ratesPerGuest, takeStayNights, type TPlannedStay } from './hotel.ts';
 import type { IdCrypto } from './id-crypto.ts';
 
 /** How far ahead a visit date can be booked (days). */
@@ -59,6 +64,8 @@ export interface SalesContext {
   now?: () => Date;
   /** Zones whose crowd policy paused the venue's online and OTA sales for today (empty: not paused). */
   onlinePausedBy?: (venueId: number) => number[];
+  /** Tests only: leave out the quota rows' lock of an order with a package, to show the deadlock it prevents. */
+  skipQuotaPrelock?: boolean;
 }
 
 /** A channel paused by a crowd policy is told to come back after this long (seconds). */
@@ -74,15 +81,20 @@ function invalid(field: string, message: string): AppError {
 export function orderHash(o: TOrder): string {
   const canonical = {
     // Holders only when given, so orders without them keep the hash they always had.
-    items: o.items.map((i) => [
-      i.type,
-      i.qty,
-      i.date,
-      i.slot ?? null,
-      ...(i.holders ? [i.holders.map((h) => [h.name, h.idNumber])] : []),
-      // A show time only when given, as for holders.
-      ...(i.show ? [{ show: i.show }] : []),
-    ]),
+    items: o.items.map((i) =>
+      i.kind === 'room'
+        ? // A room line is its own shape, so no ticket line's hash changes.
+          { room: [i.hotel ?? null, i.roomType, i.ratePlan, i.checkIn, i.checkOut, i.guests.adults, i.guests.children] }
+        : [
+            i.type,
+            i.qty,
+            i.date,
+            i.slot ?? null,
+            ...(i.holders ? [i.holders.map((h) => [h.name, h.idNumber])] : []),
+            // A show time only when given, as for holders.
+            ...(i.show ? [{ show: i.show }] : []),
+          ],
+    ),
     customer: o.customer ? [o.customer.name, o.customer.phone ?? null, o.customer.idNumber ?? null] : null,
     // Only when given, as for holders: orders without a group keep their hash.
     ...(o.group ? { group: [o.group.guideName, o.group.guidePhone] } : {}),
@@ -135,7 +147,7 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
   if (date < today || date > addDays(today, BOOKING_HORIZON_DAYS)) {
     throw invalid('date', `must be between ${today} and ${addDays(today, BOOKING_HORIZON_DAYS)}`);
   }
-  const [types, kind, quotas, venue, typeRides, graph, typeShows, shows] = await Promise.all([
+  const [types, kind, quotas, venue, typeRides, graph, typeShows, shows, hotels] = await Promise.all([
     listTicketTypes(db, channel.venue_id),
     dayKind(db, channel.venue_id, date),
     readQuotas(db, channel.venue_id, date),
@@ -144,6 +156,7 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
     listTypeGraphRules(db, channel.venue_id),
     listTypeShows(db, channel.venue_id),
     readShows(db, channel.venue_id, date),
+    listHotels(db, channel.venue_id),
   ]);
   const dayQuota = quotas.find((q) => q.slot_start === null);
   const lt = localTime((ctx.now ?? (() => new Date()))(), clock.timezone, clock.resetMinute);
@@ -171,6 +184,8 @@ export async function getCatalog(ctx: SalesContext, channel: ChannelRow, date: s
     venue: venue.rows[0].code,
     date,
     dayKind: kind,
+    // Rooms have their own endpoint (nights, not one date): the catalog only says where.
+    ...(hotels.length ? { rooms: { availability: '/api/channels/hotel/availability' } } : {}),
     remaining: dayQuota ? (dayQuota.closed ? 0 : Math.max(0, dayQuota.capacity - dayQuota.sold)) : null,
     types: types
       .filter((t) => t.active && validityFor(t, date))
@@ -312,18 +327,20 @@ export async function placeOrder(
   const nowMinute = lt.date === today ? lt.minute : lt.minute + 1440;
 
   // Crowd control: while a zone is critical, online and OTA sales for today's remaining slots pause.
-  if (
-    (channel.kind === 'online' || channel.kind === 'ota') &&
-    order.items.some((i) => i.date === today) &&
-    ctx.onlinePausedBy?.(channel.venue_id).length
-  ) {
-    throw new AppError(
-      'rate_limited',
-      `online sales for today are paused while the venue is at critical capacity; dates from tomorrow can be sold`,
-      undefined,
-      POLICY_RETRY_S,
-    );
-  }
+  const pauseToday = (sellsToday: boolean) => {
+    if (
+      (channel.kind === 'online' || channel.kind === 'ota') &&
+      sellsToday &&
+      ctx.onlinePausedBy?.(channel.venue_id).length
+    )
+      throw new AppError(
+        'rate_limited',
+        `online sales for today are paused while the venue is at critical capacity; dates from tomorrow can be sold`,
+        undefined,
+        POLICY_RETRY_S,
+      );
+  };
+  pauseToday(order.items.some((i) => i.kind !== 'room' && i.date === today));
 
   // Plan the tickets (prices, bundles, slots) before touching any quota.
   const types = new Map((await listTicketTypes(db, channel.venue_id)).map((t) => [t.code, t]));
@@ -332,6 +349,7 @@ export async function placeOrder(
   const planned: PlannedTicket[] = [];
   let totalFen = 0;
   for (const [idx, item] of order.items.entries()) {
+    if (item.kind === 'room') continue;
     const t = types.get(item.type);
     if (!t?.active) throw invalid(`items.${idx}.type`, `ticket type ${item.type} is not on sale at this venue`);
     if (item.date < today || item.date > addDays(today, BOOKING_HORIZON_DAYS)) {
@@ -383,6 +401,13 @@ export async function placeOrder(
       }
     }
   }
+  const ticketFen = totalFen;
+
+  // Room lines: checked and priced by the hotel's rules (hotel.ts planStay), before any lock.
+  const stays = await planRoomItems(db, channel, order);
+  // A package arriving today brings park tickets for today, paused like any (a room only does not).
+  pauseToday(stays.some((p) => p.planned.checkIn === today && p.planned.plan.kind === 'package'));
+  totalFen += stays.reduce((sum, p) => sum + p.planned.totalFen, 0);
   if (Math.round(order.amount * 100) !== totalFen)
     throw invalid('amount', `must be ${(totalFen / 100).toFixed(2)} for these items`);
 
@@ -417,6 +442,39 @@ export async function placeOrder(
         );
       }
       return { status: 200 as const, body: existing.response as TOrderResponse };
+    }
+
+    // Rooms first, every stay's nights in type order and then their package tickets, as the desk's
+    // booking takes nights before quotas: orders lock inventory and quota rows in the same order.
+    for (const p of [...stays].sort((a, b) => a.planned.type.id - b.planned.type.id))
+      await takeStayNights(tx, p.planned);
+    // The packages' tickets and the ticket lines take quota rows in separate passes, each in id
+    // order but not together: lock every quota row of their days in id order first, so an order
+    // that draws on the same days the other way round waits instead of deadlocking.
+    const days = [
+      ...new Set([
+        ...order.items.flatMap((i) => (i.kind === 'room' ? [] : [i.date])),
+        ...stays.flatMap((p) => (p.planned.plan.kind === 'package' ? p.planned.nights : [])),
+      ]),
+    ].sort();
+    if (stays.some((p) => p.planned.plan.kind === 'package') && days.length && !ctx.skipQuotaPrelock) {
+      for (const day of days) await ensureQuotas(tx, channel.venue_id, day);
+      await tx.query('SELECT id FROM quotas WHERE venue_id = $1 AND day = ANY($2::date[]) ORDER BY id FOR UPDATE', [
+        channel.venue_id,
+        days,
+      ]);
+    }
+    const soldStays = [];
+    for (const p of stays) {
+      const r = await bookStayInOrder(tx, {
+        channelId: channel.id,
+        orderId,
+        hotel: p.hotel,
+        planned: p.planned,
+        now,
+        nightsTaken: true,
+      });
+      soldStays.push({ ...p, ...r });
     }
 
     // Quotas: count what each quota row must give, then take them in id order.
@@ -518,26 +576,187 @@ export async function placeOrder(
       byType.set(t.typeId, e);
     }
     await insertSalesEvents(tx, [...byType.values()]);
-    await bumpDailyCounters(tx, [
-      { venueId: channel.venue_id, day: today, sold: tickets.length, revenueFen: totalFen },
-    ]);
+    // The ticket lines only: a package's tickets counted themselves, and room nights are not ticket sales.
+    if (tickets.length)
+      await bumpDailyCounters(tx, [
+        { venueId: channel.venue_id, day: today, sold: tickets.length, revenueFen: ticketFen },
+      ]);
     const typeCode = new Map([...types.values()].map((t) => [t.id, t.code]));
+    const stayTickets = soldStays.length
+      ? await listStayTickets(
+          tx,
+          soldStays.map((b) => b.stayId),
+        )
+      : [];
+    for (const b of soldStays)
+      await insertAudit(tx, {
+        actorKind: 'channel',
+        actorId: channel.id,
+        actorLabel: `channel:${channel.code}`,
+        action: 'hotel.book',
+        venueId: channel.venue_id,
+        subjectKind: 'stay',
+        subjectId: b.stayId,
+        after: {
+          order: code,
+          ref: order.ref,
+          hotel: b.hotel.code,
+          roomType: b.planned.type.code,
+          ratePlan: b.planned.plan.code,
+          checkIn: b.planned.checkIn,
+          checkOut: b.planned.checkOut,
+          adults: b.planned.adults,
+          children: b.planned.children,
+          amount: yuan(b.planned.totalFen),
+          tickets: b.tickets,
+        },
+      });
     const body: TOrderResponse = {
       orderId,
       orderCode: code,
       ...(groupCode ? { groupCode } : {}),
-      tickets: tickets.map((t) => ({
-        code: t.code,
-        type: typeCode.get(t.typeId)!,
-        date: t.visitDate,
-        ...(t.slotStart ? { slot: t.slotStart } : {}),
-        ...(showOf.get(t.code) ? { show: showOf.get(t.code) } : {}),
-      })),
+      tickets: tickets
+        .map((t) => ({
+          code: t.code,
+          type: typeCode.get(t.typeId)!,
+          date: t.visitDate,
+          ...(t.slotStart ? { slot: t.slotStart } : {}),
+          ...(showOf.get(t.code) ? { show: showOf.get(t.code) } : {}),
+        }))
+        .concat(stayTickets.map((t) => ({ code: t.code, type: t.type, date: t.visit_date, stayId: t.stay_id }))),
+      ...(soldStays.length
+        ? {
+            stays: soldStays.map((b) => ({
+              stayId: b.stayId,
+              hotel: b.hotel.code,
+              roomType: b.planned.type.code,
+              ratePlan: b.planned.plan.code,
+              checkIn: b.planned.checkIn,
+              checkOut: b.planned.checkOut,
+              nights: b.planned.nights.length,
+              adults: b.planned.adults,
+              children: b.planned.children,
+              amount: yuan(b.planned.totalFen),
+              state: 'confirmed',
+            })),
+          }
+        : {}),
     };
     await setOrderResponse(tx, orderId, body);
     await extras.onSold?.(tx, { orderId, ticketIds, totalFen });
     return { status: 201 as const, body };
   });
+}
+
+/** The hotel a room line is for: named by code, or the venue's only hotel. */
+async function planRoomItems(db: Queryable, channel: ChannelRow, order: TOrder) {
+  const rooms = order.items.flatMap((item, idx) => (item.kind === 'room' ? [{ item, idx }] : []));
+  if (!rooms.length) return [];
+  const hotels = await listHotels(db, channel.venue_id);
+  const out: { hotel: HotelRow; planned: TPlannedStay }[] = [];
+  for (const { item, idx } of rooms) {
+    const at = `items.${idx}.`;
+    const hotel = item.hotel ? hotels.find((h) => h.code === item.hotel) : hotels.length === 1 ? hotels[0] : undefined;
+    if (!hotel)
+      throw invalid(
+        `${at}hotel`,
+        item.hotel
+          ? `${item.hotel} is not a hotel of this venue`
+          : `name the hotel (${hotels.map((h) => h.code).join(', ') || 'this venue has none'})`,
+      );
+    const planned = await planStay(
+      db,
+      hotel,
+      { ...item, adults: item.guests.adults, children: item.guests.children },
+      at,
+      `${at}guests.`,
+    );
+    out.push({ hotel, planned });
+  }
+  return out;
+}
+
+/** A stay's package tickets as an order's answer lists them. */
+async function listStayTickets(tx: Queryable, stayIds: number[]) {
+  const r = await tx.query<{ code: string; type: string; visit_date: string; stay_id: number }>(
+    `SELECT t.code, tt.code AS type, to_char(t.visit_date, 'YYYY-MM-DD') AS visit_date, t.stay_id::int AS stay_id
+     FROM tickets t JOIN ticket_types tt ON tt.id = t.type_id
+     WHERE t.stay_id = ANY($1::bigint[]) ORDER BY t.stay_id, t.visit_date, t.stay_guest_no, t.id`,
+    [stayIds],
+  );
+  return r.rows;
+}
+
+/**
+ * The hotels' rooms a channel can book for the nights [from, to): per hotel its room types, and per
+ * night the rooms left (the hotel's availability) and what each rate plan charges (the room, and
+ * per adult and per child the plan's part), so an order's amount can be computed exactly.
+ */
+export async function getHotelAvailability(
+  ctx: SalesContext,
+  channel: ChannelRow,
+  query: { from: string | null; to: string | null },
+): Promise<TChannelAvailability> {
+  const { from, to } = parseInput(
+    ZChannelAvailability,
+    { from: query.from ?? undefined, to: query.to ?? undefined },
+    'availability',
+  );
+  const { db } = ctx;
+  const [hotels, venue] = await Promise.all([
+    listHotels(db, channel.venue_id),
+    db.query<{ code: string }>('SELECT code FROM venues WHERE id = $1', [channel.venue_id]),
+  ]);
+  const nights = nightsOf(from, to);
+  return {
+    venue: venue.rows[0].code,
+    from,
+    to,
+    hotels: await Promise.all(
+      hotels.map(async (h) => {
+        const [left, types] = await Promise.all([
+          availability(db, channel.venue_id, { venueId: channel.venue_id, hotelId: h.id, from, to }),
+          listRoomTypes(db, h.id),
+        ]);
+        const leftOf = new Map(left.types.map((t) => [t.code, new Map(t.nights.map((n) => [n.night, n.left]))]));
+        let plans: Awaited<ReturnType<typeof ratesPerGuest>>['plans'] = [];
+        const roomTypes = [];
+        for (const t of types) {
+          const r = await ratesPerGuest(db, h, t, nights);
+          plans = r.plans;
+          roomTypes.push({
+            code: t.code,
+            nameZh: t.name_zh,
+            nameEn: t.name_en,
+            bed: t.bed,
+            maxAdults: t.max_adults,
+            maxChildren: t.max_children,
+            nights: nights.map((night) => ({
+              night,
+              left: leftOf.get(t.code)?.get(night) ?? 0,
+              rates: r.byNight.get(night) ?? [],
+            })),
+          });
+        }
+        return {
+          code: h.code,
+          nameZh: h.name_zh,
+          nameEn: h.name_en,
+          checkInTime: h.check_in_time,
+          checkOutTime: h.check_out_time,
+          ratePlans: plans.map((p) => ({
+            code: p.code,
+            nameZh: p.name_zh,
+            nameEn: p.name_en,
+            kind: p.kind,
+            freeCancelHours: p.free_cancel_hours,
+            cancelFeePct: p.cancel_fee_pct,
+          })),
+          roomTypes,
+        };
+      }),
+    ),
+  };
 }
 
 /**
@@ -550,7 +769,7 @@ export async function refundOrder(
   channel: ChannelRow,
   ref: string,
   input: unknown,
-): Promise<TRefundResponse & { notRefunded: { code: string; reason: 'used' }[] }> {
+): Promise<TRefundResponse & { notRefunded: { code: string; reason: 'used' | 'stay' }[] }> {
   const parsed = ZRefund.safeParse(input ?? {});
   if (!parsed.success) {
     const fields = fieldsOf(parsed.error.issues);
@@ -571,11 +790,18 @@ export async function refundOrder(
       if (unknown.length) throw invalid('codes', `not tickets of order ${ref}: ${unknown.join(', ')}`);
       wanted = [...new Set(parsed.data.codes.map((c) => byCode.get(normalizeTicketCode(c) ?? c)!))];
     }
-    const refund = wanted.filter((t) => t.status === 'valid' && t.entries === 0);
+    // A package's tickets belong to their stay: the hotel desk cancels the stay by its rate plan's
+    // rule (fee, nights back to stock, the tickets voided with it), so a refund here leaves them.
+    const ofStay = new Set(
+      (
+        await tx.query<{ id: number }>('SELECT id FROM tickets WHERE order_id = $1 AND stay_id IS NOT NULL', [order.id])
+      ).rows.map((r) => Number(r.id)),
+    );
+    const refund = wanted.filter((t) => t.status === 'valid' && t.entries === 0 && !ofStay.has(Number(t.id)));
     const alreadyRefunded = wanted.filter((t) => t.status === 'refunded').map((t) => t.code);
     const notRefunded = wanted
-      .filter((t) => t.status === 'valid' && t.entries > 0)
-      .map((t) => ({ code: t.code, reason: 'used' as const }));
+      .filter((t) => t.status === 'valid' && (t.entries > 0 || ofStay.has(Number(t.id))))
+      .map((t) => ({ code: t.code, reason: ofStay.has(Number(t.id)) ? ('stay' as const) : ('used' as const) }));
     const amountFen = refund.reduce((s, t) => s + t.price_fen, 0);
     if (refund.length) {
       await recordRefund(tx, {
