@@ -240,7 +240,7 @@ async function measure(
   return { label, service: svc, baseline: base, rows: measuredRows / Math.max(1, svc.length) };
 }
 
-/** The plan of a statement, its scan lines only: which index serves it (db/migrations/0018_hotel_rack.sql says why). */
+/** The plan of a statement, its scan lines only: which index serves it (db/migrations/0019_hotel_rack.sql says why). */
 async function indexLines(c: pg.Client, sql: string, params: unknown[]): Promise<string> {
   const r = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`, params);
   const lines = r.rows.map((x) => x['QUERY PLAN']);

@@ -4,7 +4,7 @@ import type { Queryable } from '../client.ts';
  * The room rack (房态图 / tape chart): a hotel's rooms, the stays holding them over a range of nights,
  * the stays of the range not in a room yet, and the live blocks. Bars come from room_assignments, not
  * stays.room_id: a moved stay is two bars (the old room until the move night, the new one after).
- * The assignments are found by where they end (room_assignments_upper_idx, 0018: past stays all end
+ * The assignments are found by where they end (room_assignments_upper_idx, 0019: past stays all end
  * before the first night, so 50,000 of them cost nothing) and their stays by primary key; the
  * blocks by their exclusion GiST; the unassigned stays by stays_hotel_state_idx (confirmed ones).
  */
