@@ -15,6 +15,10 @@ import { DEMO_PASSWORD, signIn, trpcMutation } from './helpers.ts';
  * post a minibar extra, move the room, run the night audit from its screen (the business date is
  * the hotel's own: only the audit moves it), depart early, settle and check out. The folio and the
  * states are read on the screen. Screenshots of the today board (zh, en) and the folio (zh).
+ *
+ * Its night audit moves the demo lodge's business date on for the rest of the run (the demo's
+ * arrivals become no-shows): the specs that read the demo's stays run before it (files run in name
+ * order: hotel-rack before hotel-stay), and the wall's hotel spec books its own stay.
  */
 
 test.describe.configure({ mode: 'serial' });
