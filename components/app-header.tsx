@@ -17,6 +17,7 @@ export function AppHeader({ user, locale }: { user: { name: string; email: strin
     { href: '/controls', label: t('nav.controls'), show: canUse(user.role, 'controls') },
     { href: '/front-desk/sell', label: t('nav.frontDesk'), show: canUse(user.role, 'frontdesk') },
     { href: '/hotel', label: t('hotel.nav'), show: canUse(user.role, 'hotel') },
+    { href: '/housekeeping', label: t('housekeeping.title'), show: canUse(user.role, 'housekeeping') },
     { href: '/admin', label: t('nav.admin'), show: canUse(user.role, 'admin') },
   ].filter((l) => l.show);
   const switchLanguage = () => {

@@ -4,11 +4,19 @@ import { useTranslations } from 'use-intl';
 import type { TArea } from '../lib/roles.ts';
 
 const AREA_LINKS: Partial<
-  Record<TArea, { href: string; key: 'nav.commandCenter' | 'nav.admin' | 'nav.controls' | 'nav.frontDesk' }>
+  Record<
+    TArea,
+    {
+      href: string;
+      key: 'nav.commandCenter' | 'nav.admin' | 'nav.controls' | 'nav.frontDesk' | 'hotel.nav' | 'housekeeping.title';
+    }
+  >
 > = {
   commandCenter: { href: '/command-center', key: 'nav.commandCenter' },
   controls: { href: '/controls', key: 'nav.controls' },
   frontdesk: { href: '/front-desk/sell', key: 'nav.frontDesk' },
+  hotel: { href: '/hotel', key: 'hotel.nav' },
+  housekeeping: { href: '/housekeeping', key: 'housekeeping.title' },
   admin: { href: '/admin', key: 'nav.admin' },
 };
 

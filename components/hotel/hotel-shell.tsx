@@ -34,9 +34,10 @@ export function useHotelDesk(): THotelDesk {
   return d;
 }
 
-/** The hotel desk's tabs and their function keys (F2 and F8 as at the ticket desk; the screens act on F6, F7, F9). */
+/** The hotel desk's tabs and their function keys (F2 and F8 as at the ticket desk, F4 the room rack; the screens act on F6, F7, F9). */
 export const HOTEL_TABS = [
   { href: '/hotel', key: 'today', hotkey: 'f2' },
+  { href: '/hotel/rack', key: 'rack', hotkey: 'f4' },
   { href: '/hotel/night-audit', key: 'nightAudit', hotkey: 'f8' },
 ] as const;
 
