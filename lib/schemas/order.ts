@@ -80,7 +80,6 @@ export const ZRoomItem = z
   })
   .strict()
   .superRefine((r, ctx) => nightRange(r.checkIn, r.checkOut, ctx, 'checkOut'));
-export type TRoomItem = z.output<typeof ZRoomItem>;
 
 /** A channel's ticket line: `kind` is optional ("ticket"), so clients from before rooms keep working. */
 const ZChannelTicketItem = z
@@ -92,8 +91,6 @@ export const ZChannelItem = z.preprocess(
   (v) => (v && typeof v === 'object' && !Array.isArray(v) && !('kind' in v) ? { ...v, kind: 'ticket' } : v),
   z.discriminatedUnion('kind', [ZChannelTicketItem, ZRoomItem]),
 );
-export type TChannelItem = z.output<typeof ZChannelItem>;
-export type TTicketItem = Extract<TChannelItem, { kind: 'ticket' }>;
 
 /** `GET /api/channels/hotel/availability?from=&to=`: the nights [from, to), at most 30. */
 export const ZChannelAvailability = z

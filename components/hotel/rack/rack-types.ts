@@ -1,5 +1,4 @@
 import type { inferRouterOutputs } from '@trpc/server';
-import { addDays } from '../../../lib/venue-time.ts';
 import type { AppRouter } from '../../../server/trpc/root.ts';
 
 /** The rack as `hotel.rack` returns it. */
@@ -52,5 +51,3 @@ export function freeRoomsFor(rack: TRack, stay: TRackBar & { roomId: number }, f
 export function moveFrom(stay: TRackBar, businessDate: string): string {
   return stay.state === 'checked_in' && stay.checkIn < businessDate ? businessDate : stay.checkIn;
 }
-
-export const nextNight = (night: string) => addDays(night, 1);
