@@ -83,6 +83,7 @@ import type { TActor } from './actor.ts';
 import { claimApproval } from './override-requests.ts';
 import { dayKind, placeOrder, priceFor, recordRefund, validityFor } from './sales.ts';
 import { verifyPassword } from './secrets.ts';
+import { fen, yuan } from '../../lib/fen.ts';
 
 /**
  * The front desk (售票窗口, 订单查询, 人工检票台) on the data the gates and channels use: cashier
@@ -90,9 +91,6 @@ import { verifyPassword } from './secrets.ts';
  * and replacement of tickets, and admissions by hand through the gates' own ingest. Every change is
  * audited; money rows are never edited.
  */
-
-const fen = (yuan: number) => Math.round(yuan * 100);
-const yuan = (f: number) => Math.round(f) / 100;
 
 async function audit(
   tx: Queryable,

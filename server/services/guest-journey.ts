@@ -19,6 +19,7 @@ import {
 } from '../../db/queries/guest-journey.ts';
 import { maskPhone } from '../../components/front-desk/orders/format.ts';
 import { AppError, parseInput } from '../../lib/errors.ts';
+import { yuan } from '../../lib/fen.ts';
 
 /**
  * One guest's journey (一客一档, docs/guest-journey.md): from one record of a venue, an order (its
@@ -100,7 +101,6 @@ export interface TJourneyEntry {
   stayId: number | null;
 }
 
-const yuan = (fen: number) => Math.round(Number(fen)) / 100;
 const iso = (d: Date | string) => new Date(d).toISOString();
 const text = (zh: string, en: string): TText => ({ zh, en });
 

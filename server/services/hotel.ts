@@ -112,6 +112,7 @@ import type { Runtime } from '../runtime.ts';
 import type { TActor } from './actor.ts';
 import { verifySupervisor } from './front-desk.ts';
 import { BOOKING_HORIZON_DAYS, dayKind, newOrderCode, priceFor, recordRefund, validityFor } from './sales.ts';
+import { fen, yuan } from '../../lib/fen.ts';
 
 /**
  * The hotel front desk (酒店前台) on the park's own data: a reservation is an order of the hotel
@@ -120,9 +121,6 @@ import { BOOKING_HORIZON_DAYS, dayKind, newOrderCode, priceFor, recordRefund, va
  * Availability is enforced by the database (db/migrations/0017_hotel.sql): the per-night inventory
  * is taken with conditional updates and a room's nights by an exclusion constraint. docs/hotel.md.
  */
-
-const fen = (yuan: number) => Math.round(yuan * 100);
-const yuan = (f: number) => Math.round(f) / 100;
 
 /** What a service needs of the runtime: the database, ID-card crypto and (supervisors) the rate limiter. */
 export type HotelRuntime = Pick<Runtime, 'db'> & Partial<Pick<Runtime, 'sales' | 'shared'>>;

@@ -54,6 +54,7 @@ import { newGroupCode, newTicketCode, normalizeTicketCode } from '../../lib/tick
 import { addDays, localTime, minutesOf, weekdayOf } from '../../lib/venue-time.ts';
 import { availability, bookStayInOrder, planStay, ratesPerGuest, takeStayNights, type TPlannedStay } from './hotel.ts';
 import type { IdCrypto } from './id-crypto.ts';
+import { yuan } from '../../lib/fen.ts';
 
 /** How far ahead a visit date can be booked (days). */
 export const BOOKING_HORIZON_DAYS = 90;
@@ -125,8 +126,6 @@ export function validityFor(t: TicketTypeRow, day: string): { from: string; to: 
   if (t.validity === 'range') return { from: day, to: addDays(day, t.valid_days - 1) };
   return { from: day, to: day };
 }
-
-const yuan = (fen: number) => Math.round(fen) / 100;
 
 /** A ticket holder as stored: the ID number encrypted, indexed and masked, never in the clear. */
 function holderRow(ctx: SalesContext, h: THolder): NonNullable<NewTicket['holder']> {

@@ -13,6 +13,7 @@ import type { TNotice } from './order-detail.tsx';
 import type { TDeskOrder, TDeskTicket } from './order-types.ts';
 import s from './orders.module.css';
 import { schemaResolver } from './schema-resolver.ts';
+import { fen } from '../../../lib/fen.ts';
 
 interface TRebookForm {
   date: string;
@@ -24,8 +25,6 @@ interface TRebookForm {
 
 /** "must add up to 40" in the server's answer: what the new date costs more, when the screen could not ask the catalog. */
 const ADD_UP_RE = /must add up to (-?\d+(?:\.\d+)?)/;
-
-const fen = (y: number) => Math.round(y * 100);
 
 /**
  * Change date (改签) of unused tickets: a new date and maybe a slot; the tickets keep their codes.
