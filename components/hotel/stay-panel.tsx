@@ -112,7 +112,13 @@ export function StayPanel({
   for (const tk of s.tickets) byStatus.set(tk.status, (byStatus.get(tk.status) ?? 0) + 1);
 
   return (
-    <section className={`panel ${styles.stay}`} data-testid="hotel-stay" data-state={s.state}>
+    <section
+      className={`panel ${styles.stay}`}
+      data-testid="hotel-stay"
+      data-state={s.state}
+      data-stay-id={s.id}
+      data-order-id={s.orderId}
+    >
       <h2>
         {s.orderCode} · {s.customer.name}{' '}
         <span className={styles.state} data-testid="stay-state">

@@ -18,6 +18,14 @@ export async function signIn(request: APIRequestContext, email: string, password
 }
 
 /** Calls a tRPC mutation over HTTP with the request context's cookies. */
+/** A tRPC query as the signed-in request's user; fails the test unless it answers 200. */
+export async function trpcQuery<T>(request: APIRequestContext, path: string, input?: unknown): Promise<T> {
+  const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  const res = await request.get(`/api/trpc/${path}${q}`);
+  expect(res.status(), path).toBe(200);
+  return (await res.json()).result.data.json as T;
+}
+
 export async function trpcMutation(request: APIRequestContext, path: string, input: unknown) {
   const res = await request.post(`/api/trpc/${path}`, { data: { json: input } });
   const body = await res.json();

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   type Browser,
@@ -7,7 +8,8 @@ import {
   request as playwrightRequest,
   test,
 } from '@playwright/test';
-import { DEMO_PASSWORD, signIn, trpcMutation } from './helpers.ts';
+import type { DemoCredentials } from '../../server/services/seed.ts';
+import { connectGate, DEMO_PASSWORD, signIn, trpcMutation, trpcQuery } from './helpers.ts';
 
 /**
  * The hotel front desk (酒店前台) by keyboard alone after sign-in, on the demo lodge: book a
@@ -119,6 +121,31 @@ test('a lodge clerk books a package, checks in, posts, moves, audits, departs ea
   await expect(page.getByTestId('stay-dates')).toContainText(departure.toISOString().slice(0, 10));
   await expect(page.getByTestId('stay-tickets')).toContainText('有效 4');
 
+  // The package's park ticket of today, at the main gate: not yet (the stay is not checked in).
+  const creds = JSON.parse(
+    readFileSync(path.join(process.env.E2E_DATA_DIR!, 'demo-credentials.json'), 'utf8'),
+  ) as DemoCredentials;
+  const me = await trpcQuery<{ venues: { id: number; code: string }[] }>(context.request, 'system.me');
+  const venueId = me.venues.find((v) => v.code === 'YUNLING')!.id;
+  const stayId = Number(await stay.getAttribute('data-stay-id'));
+  const orderId = Number(await stay.getAttribute('data-order-id'));
+  const booked = await trpcQuery<{ tickets: { code: string; date: string }[] }>(context.request, 'hotel.stay', {
+    venueId,
+    stayId,
+  });
+  const todays = booked.tickets.find((x) => x.date === businessDate)!;
+  expect(todays, 'a package ticket for the arrival day').toBeTruthy();
+  const gate = await connectGate(baseURL!, creds, 'MG-01');
+  let scans = 0;
+  const scan = async () =>
+    (await gate.emitWithAck('scan', {
+      id: `hs-${stayId}-${++scans}`,
+      code: todays.code,
+      direction: 'in',
+      at: new Date().toISOString(),
+    })) as { result?: string; reason?: string };
+  expect(await scan()).toMatchObject({ result: 'reject', reason: 'not_activated' });
+
   // Check in (Alt+I): both guests' names and ID numbers (a reader types the number and Enter), the room suggested, a deposit.
   await page.keyboard.press('Alt+KeyI');
   const checkIn = page.getByTestId('hotel-checkin');
@@ -143,6 +170,9 @@ test('a lodge clerk books a package, checks in, posts, moves, audits, departs ea
   await expect(page.getByTestId('stay-guests')).toContainText('李小梅');
   await expect(page.getByTestId('stay-guests')).not.toContainText(ID_2);
   await expect(page.getByTestId('stay-folio').locator('[data-kind="deposit"]')).toHaveCount(1);
+  // Checked in: the same ticket now admits.
+  expect(await scan()).toMatchObject({ result: 'admit' });
+  gate.close();
 
   // Post an extra (Alt+X): minibar, 2 x 15 yuan.
   await page.keyboard.press('Alt+KeyX');
@@ -225,6 +255,19 @@ test('a lodge clerk books a package, checks in, posts, moves, audits, departs ea
   await page.emulateMedia({ media: 'print' });
   await folio.screenshot({ path: shot('hotel-folio-print.png') });
   await page.emulateMedia({ media: 'screen' });
+
+  // The guest's journey shows it all in order: the booking, the refused and the admitted entry,
+  // the check-in, the folio's lines, the check-out.
+  await page.goto(`/guests/o-${orderId}`);
+  const entries = page.getByTestId('journey-entry');
+  await expect(entries.first()).toBeVisible();
+  const kinds = await entries.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+  const at = (k: string) => kinds.indexOf(k);
+  for (const k of ['order', 'rejected', 'entry', 'checkIn', 'folio', 'checkOut']) expect(kinds, k).toContain(k);
+  expect(at('order')).toBeLessThan(at('rejected'));
+  expect(at('rejected')).toBeLessThan(at('entry'));
+  expect(at('checkIn')).toBeLessThan(at('entry'));
+  expect(kinds.lastIndexOf('checkOut')).toBeGreaterThan(at('checkIn'));
   await context.close();
 });
 

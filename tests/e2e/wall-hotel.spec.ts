@@ -1,13 +1,5 @@
-import { expect, test, type APIRequestContext } from '@playwright/test';
-import { signIn, trpcMutation } from './helpers.ts';
-
-/** Calls a tRPC query over HTTP with the request context's cookies. */
-async function trpcQuery<T>(request: APIRequestContext, path: string, input?: unknown): Promise<T> {
-  const q = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
-  const res = await request.get(`/api/trpc/${path}${q}`);
-  expect(res.status(), path).toBe(200);
-  return (await res.json()).result.data.json as T;
-}
+import { expect, test } from '@playwright/test';
+import { signIn, trpcMutation, trpcQuery } from './helpers.ts';
 
 interface THotelNight {
   id: number;
