@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../db/migrate.ts';
 import { findChannel } from '../../db/queries/channels.ts';
 import { ensureQuotas } from '../../db/queries/sales.ts';
-import { readAvailability, upsertHotel, upsertRatePlan, upsertRoom, upsertRoomType } from '../../db/queries/hotel.ts';
+import { readAvailability } from '../../db/queries/hotel.ts';
 import { addDays } from '../../lib/venue-time.ts';
 import { channelCall, startTestApp } from '../../tests/helpers/app.ts';
+import { makeTestHotel } from '../../tests/helpers/hotel.ts';
 import { backends, type TestDb } from '../../tests/helpers/backends.ts';
 import { addTicketType, venueToday } from '../../tests/helpers/venue.ts';
 import type { App } from '../app.ts';
@@ -40,71 +41,19 @@ describe.each(backends())('rooms through the channel protocol on $name', (backen
     channelCall(app.url, creds.channels[channel], 'POST', '/api/channels/orders', body);
 
   /** A hotel of its own: types [code, rooms] (2 adults, 1 child), plans RO, BB (50/guest) and PKG (the park ticket per guest and day). */
-  async function makeHotel(types: [string, number][]) {
+  const makeHotel = (types: [string, number][]) => {
     const code = `CH${++hotelNo}${backend.name.length}`;
-    const hotelId = await upsertHotel(t.db, {
-      venue_id: venueId,
+    return makeTestHotel(t.db, {
+      venueId,
+      channelId: windowId,
+      businessDate: today,
       code,
-      name_zh: `渠道${code}`,
-      name_en: `Channel ${code}`,
-      zone_id: null,
-      channel_id: windowId,
-      business_date: today,
+      nameZh: `渠道${code}`,
+      nameEn: `Channel ${code}`,
+      types,
+      parkTypeId,
     });
-    const typeIds: Record<string, number> = {};
-    for (const [sort, [tc, n]] of types.entries()) {
-      typeIds[tc] = await upsertRoomType(t.db, {
-        hotel_id: hotelId,
-        code: tc,
-        name_zh: tc,
-        name_en: tc,
-        max_adults: 2,
-        max_children: 1,
-        bed: 'king',
-        rate_fen: 50000,
-        weekend_rate_fen: 60000,
-        holiday_rate_fen: null,
-        sort,
-      });
-      for (let k = 0; k < n; k++)
-        await upsertRoom(t.db, {
-          hotel_id: hotelId,
-          type_id: typeIds[tc],
-          number: `${sort + 1}${String(k).padStart(2, '0')}`,
-          floor: sort + 1,
-        });
-    }
-    const plan = {
-      hotel_id: hotelId,
-      breakfast_fen: 0,
-      ticket_type_ids: [] as number[],
-      child_ticket_type_id: null,
-      free_cancel_hours: 24,
-      cancel_fee_pct: 100,
-      no_show_fee_pct: 100,
-      ticket_credit_pct: 100,
-      active: true,
-      sort: 0,
-    };
-    await upsertRatePlan(t.db, { ...plan, code: 'RO', name_zh: '仅住宿', name_en: 'Room only', kind: 'room_only' });
-    await upsertRatePlan(t.db, {
-      ...plan,
-      code: 'BB',
-      name_zh: '含早',
-      name_en: 'B&B',
-      kind: 'breakfast',
-      breakfast_fen: 5000,
-    });
-    await upsertRatePlan(t.db, {
-      ...plan,
-      code: 'PKG',
-      name_zh: '套餐',
-      name_en: 'Package',
-      kind: 'package',
-      ticket_type_ids: [parkTypeId],
-    });
-    return { code, hotelId, typeIds };
-  }
+  };
 
   /** What a room line costs, computed by the channel from the availability endpoint's rates. */
   async function roomAmount(

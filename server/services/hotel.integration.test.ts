@@ -2,19 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../db/client.ts';
 import { migrate } from '../../db/migrate.ts';
-import {
-  insertAssignment,
-  insertFolioLines,
-  listStays,
-  readAvailability,
-  upsertHotel,
-  upsertRatePlan,
-  upsertRoom,
-  upsertRoomType,
-} from '../../db/queries/hotel.ts';
+import { insertAssignment, insertFolioLines, listStays, readAvailability } from '../../db/queries/hotel.ts';
 import { findUserForSignIn } from '../../db/queries/users.ts';
 import { addDays } from '../../lib/venue-time.ts';
 import { sessionCookie, startTestApp, trpcCall } from '../../tests/helpers/app.ts';
+import { makeTestHotel } from '../../tests/helpers/hotel.ts';
 import { backends, type TestDb } from '../../tests/helpers/backends.ts';
 import { addTicketType, venueToday } from '../../tests/helpers/venue.ts';
 import type { App } from '../app.ts';
@@ -75,76 +67,15 @@ describe.each(backends())('hotel on $name', (backend) => {
   let hotelNo = 0;
 
   /** A hotel of its own per test (its business date moves): types [code, rooms], plans RO, BB and PKG. */
-  async function makeHotel(types: [string, number][]) {
-    const code = `T${++hotelNo}-${backend.name.length}`;
-    const hotelId = await upsertHotel(t.db, {
-      venue_id: venueId,
-      code,
-      name_zh: code,
-      name_en: code,
-      zone_id: null,
-      channel_id: windowId,
-      business_date: today,
+  const makeHotel = (types: [string, number][]) =>
+    makeTestHotel(t.db, {
+      venueId,
+      channelId: windowId,
+      businessDate: today,
+      code: `T${++hotelNo}-${backend.name.length}`,
+      types,
+      parkTypeId,
     });
-    const typeIds: Record<string, number> = {};
-    const roomIds: Record<string, number[]> = {};
-    for (const [sort, [tc, n]] of types.entries()) {
-      typeIds[tc] = await upsertRoomType(t.db, {
-        hotel_id: hotelId,
-        code: tc,
-        name_zh: tc,
-        name_en: tc,
-        max_adults: 2,
-        max_children: 1,
-        bed: 'king',
-        rate_fen: 50000,
-        weekend_rate_fen: 60000,
-        holiday_rate_fen: null,
-        sort,
-      });
-      roomIds[tc] = [];
-      for (let k = 0; k < n; k++)
-        roomIds[tc].push(
-          await upsertRoom(t.db, {
-            hotel_id: hotelId,
-            type_id: typeIds[tc],
-            number: `${sort + 1}${String(k).padStart(2, '0')}`,
-            floor: sort + 1,
-          }),
-        );
-    }
-    const plan = {
-      hotel_id: hotelId,
-      breakfast_fen: 0,
-      ticket_type_ids: [] as number[],
-      child_ticket_type_id: null,
-      free_cancel_hours: 24,
-      cancel_fee_pct: 100,
-      no_show_fee_pct: 100,
-      ticket_credit_pct: 100,
-      active: true,
-      sort: 0,
-    };
-    await upsertRatePlan(t.db, { ...plan, code: 'RO', name_zh: '仅住宿', name_en: 'Room only', kind: 'room_only' });
-    await upsertRatePlan(t.db, {
-      ...plan,
-      code: 'BB',
-      name_zh: '含早',
-      name_en: 'B&B',
-      kind: 'breakfast',
-      breakfast_fen: 5000,
-    });
-    await upsertRatePlan(t.db, {
-      ...plan,
-      code: 'PKG',
-      name_zh: '套餐',
-      name_en: 'Package',
-      kind: 'package',
-      ticket_type_ids: [parkTypeId],
-      ticket_credit_pct: 100,
-    });
-    return { hotelId, typeIds, roomIds };
-  }
 
   const booking = (hotelId: number, o: Record<string, unknown> = {}) => ({
     venueId,
