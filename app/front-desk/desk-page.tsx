@@ -1,47 +1,23 @@
 import type { ReactNode } from 'react';
-import { listVenues } from '../../db/queries/venues.ts';
 import type { TPagePath } from '../../lib/page-access.ts';
-import { currentLocale } from '../../server/auth/locale.ts';
-import { requirePage } from '../../server/auth/page-guard.ts';
-import { getRuntime } from '../../server/runtime.ts';
-import { AppHeader } from '../../components/app-header.tsx';
-import { Forbidden } from '../../components/forbidden.tsx';
 import { DeskShell } from '../../components/front-desk/desk-shell.tsx';
+import { AreaPage } from '../area-page.tsx';
 
 /** A front-desk page (server side): the page's access, the header, and the desk shell around the screen. */
-export async function DeskPage({
+export function DeskPage({
   path,
   children,
 }: {
   path: Extract<TPagePath, `/front-desk/${string}`>;
   children: ReactNode;
 }) {
-  const { user, allowed } = await requirePage(path);
-  const locale = await currentLocale();
-  if (!allowed)
-    return (
-      <>
-        <AppHeader user={user} locale={locale} />
-        <Forbidden role={user.role} />
-      </>
-    );
-  const venues = (await listVenues(getRuntime().db, user.venueIds)).map((v) => ({
-    id: v.id,
-    code: v.code,
-    nameZh: v.name_zh,
-    nameEn: v.name_en,
-    timeZone: v.timezone,
-  }));
   return (
-    <>
-      <AppHeader user={user} locale={locale} />
-      <DeskShell
-        venues={venues}
-        user={{ id: user.id, email: user.email, name: user.name, role: user.role }}
-        locale={locale}
-      >
-        {children}
-      </DeskShell>
-    </>
+    <AreaPage path={path}>
+      {({ venues, user, locale }) => (
+        <DeskShell venues={venues} user={user} locale={locale}>
+          {children}
+        </DeskShell>
+      )}
+    </AreaPage>
   );
 }

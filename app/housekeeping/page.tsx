@@ -1,6 +1,6 @@
-import { RoomsPage } from '../../components/hotel/rack/rooms-page.tsx';
 import { HousekeepingScreen } from '../../components/housekeeping/housekeeping-screen.tsx';
+import { AreaPage } from '../area-page.tsx';
 
 export default function Page() {
-  return <RoomsPage path="/housekeeping" screen={(p) => <HousekeepingScreen {...p} />} />;
+  return <AreaPage path="/housekeeping">{(p) => <HousekeepingScreen venues={p.venues} locale={p.locale} />}</AreaPage>;
 }

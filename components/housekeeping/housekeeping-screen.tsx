@@ -12,7 +12,7 @@ import { addDays } from '../../lib/venue-time.ts';
 import type { AppRouter } from '../../server/trpc/root.ts';
 import { DeskDialog, DialogButtons } from '../front-desk/orders/desk-dialog.tsx';
 import { schemaResolver } from '../front-desk/orders/schema-resolver.ts';
-import type { TRoomsVenue } from '../hotel/rack/rooms-page.tsx';
+import type { TAreaVenue } from '../../lib/area.ts';
 import { RoomsPickers, RoomsStatus, type TRoomsNotice } from '../hotel/rack/rooms-pickers.tsx';
 import { useErrorText } from '../outage-notice.tsx';
 import s from './housekeeping.module.css';
@@ -28,7 +28,7 @@ const LIVE_MS = 30_000;
  * and today's arrivals and departures, one tap (or Enter) to mark a room clean, inspected or dirty,
  * and blocks (out of service, out of order) with their reason and nights. Filters by state and floor.
  */
-export function HousekeepingScreen({ venues, locale }: { venues: TRoomsVenue[]; locale: string }) {
+export function HousekeepingScreen({ venues, locale }: { venues: TAreaVenue[]; locale: string }) {
   const t = useTranslations('housekeeping');
   const trpc = useTRPC();
   const client = useTRPCClient();

@@ -21,8 +21,9 @@ export async function requireUser(returnTo: string): Promise<TSessionUser> {
  */
 export async function requirePage(
   path: Exclude<TPagePath, '/sign-in'>,
+  returnTo: string = path,
 ): Promise<{ user: TSessionUser; allowed: boolean }> {
-  const user = await requireUser(path);
+  const user = await requireUser(returnTo);
   const access = PAGE_ACCESS[path];
   return { user, allowed: access === 'signedIn' || canUse(user.role, access) };
 }

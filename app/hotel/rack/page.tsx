@@ -1,6 +1,6 @@
 import { RackScreen } from '../../../components/hotel/rack/rack-screen.tsx';
-import { RoomsPage } from '../../../components/hotel/rack/rooms-page.tsx';
+import { AreaPage } from '../../area-page.tsx';
 
 export default function Page() {
-  return <RoomsPage path="/hotel/rack" screen={(p) => <RackScreen {...p} />} />;
+  return <AreaPage path="/hotel/rack">{(p) => <RackScreen venues={p.venues} locale={p.locale} />}</AreaPage>;
 }

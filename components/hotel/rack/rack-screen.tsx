@@ -7,7 +7,7 @@ import { addDays } from '../../../lib/venue-time.ts';
 import { useErrorText } from '../../outage-notice.tsx';
 import { BookDialog, MoveDialog } from './rack-dialogs.tsx';
 import { cellsOf, type TCell, type TRack, type TRackBar, type TRackRoom } from './rack-types.ts';
-import type { TRoomsVenue } from './rooms-page.tsx';
+import type { TAreaVenue } from '../../../lib/area.ts';
 import { RoomsPickers, RoomsStatus, type TRoomsNotice } from './rooms-pickers.tsx';
 import s from './rack.module.css';
 
@@ -26,7 +26,7 @@ type TDialog = { kind: 'book'; room: TRackRoom; night: string } | { kind: 'move'
  * night or opens the stay under the cursor, M moves that stay, E extends it by a night, T comes
  * back to today.
  */
-export function RackScreen({ venues, locale }: { venues: TRoomsVenue[]; locale: string }) {
+export function RackScreen({ venues, locale }: { venues: TAreaVenue[]; locale: string }) {
   const t = useTranslations('hotelRack');
   const trpc = useTRPC();
   const client = useTRPCClient();
