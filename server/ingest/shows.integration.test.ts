@@ -123,6 +123,12 @@ describe.each(backends())('show times on $name', (backend) => {
     const ended = await order([{ type: 'SHOW', qty: 1, date: today, show: '00:00' }], todayPrice);
     expect(ended.status).toBe(400);
     expect(ended.body.error.message).toMatch(/ended/);
+    // Gone again: the gate's test below places its own show of today around the minute now, which
+    // after midnight in China may be 00:00.
+    await t.db.query("DELETE FROM show_quotas WHERE attraction_id = $1 AND day = $2 AND starts = '00:00'", [
+      showId,
+      today,
+    ]);
   });
 
   it('a full show is 409 sold_out and sells nothing; a refund gives the seat back', async () => {
