@@ -1,5 +1,4 @@
 import type { Queryable } from '../../db/client.ts';
-import { insertAudit, insertAuditOnce } from '../../db/queries/audit.ts';
 import { type ChannelRow, findChannel } from '../../db/queries/channels.ts';
 import type { DeviceAuthRow } from '../../db/queries/devices.ts';
 import {
@@ -80,6 +79,7 @@ import { groupAnswer, groupMembers } from '../ingest/group-scans.ts';
 import { rulesOf, stateOf } from '../ingest/scan-ingest.ts';
 import type { Runtime } from '../runtime.ts';
 import type { TActor } from './actor.ts';
+import { audit, auditOnce } from './audit.ts';
 import { claimApproval } from './override-requests.ts';
 import { dayKind, placeOrder, priceFor, recordRefund, validityFor } from './sales.ts';
 import { verifyPassword } from './secrets.ts';
@@ -91,39 +91,6 @@ import { fen, yuan } from '../../lib/fen.ts';
  * and replacement of tickets, and admissions by hand through the gates' own ingest. Every change is
  * audited; money rows are never edited.
  */
-
-async function audit(
-  tx: Queryable,
-  actor: TActor,
-  e: {
-    action: string;
-    venueId: number;
-    subjectKind: string;
-    subjectId: number | string;
-    before?: unknown;
-    after?: unknown;
-    reason?: string | null;
-  },
-) {
-  await insertAudit(tx, {
-    actorKind: actor.kind,
-    actorId: actor.id,
-    actorLabel: actor.label,
-    ...e,
-    reason: e.reason ?? null,
-  });
-}
-
-/** The audit row of a desk request the desk may retry (same request id): written once per request. */
-async function auditOnce(tx: Queryable, actor: TActor, requestId: string, e: Parameters<typeof audit>[2]) {
-  await insertAuditOnce(tx, requestId, {
-    actorKind: actor.kind,
-    actorId: actor.id,
-    actorLabel: actor.label,
-    ...e,
-    reason: e.reason ?? null,
-  });
-}
 
 async function todayAt(db: Queryable, venueId: number, now = new Date()) {
   const clock = await readVenueClock(db, venueId);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../db/client.ts';
-import { insertAudit } from '../../db/queries/audit.ts';
 import { type ChannelRow, findChannel } from '../../db/queries/channels.ts';
 import { findOpenShift } from '../../db/queries/front-desk.ts';
 import {
@@ -110,6 +109,7 @@ import { newTicketCode } from '../../lib/ticket-code.ts';
 import { addDays, localTime } from '../../lib/venue-time.ts';
 import type { Runtime } from '../runtime.ts';
 import type { TActor } from './actor.ts';
+import { audit } from './audit.ts';
 import { verifySupervisor } from './front-desk.ts';
 import { BOOKING_HORIZON_DAYS, dayKind, newOrderCode, priceFor, recordRefund, validityFor } from './sales.ts';
 import { fen, yuan } from '../../lib/fen.ts';
@@ -129,28 +129,6 @@ export type HotelRuntime = Pick<Runtime, 'db'> & Partial<Pick<Runtime, 'sales' |
 function idCryptoOf(rt: HotelRuntime) {
   if (!rt.sales) throw new AppError('internal', 'ID numbers cannot be stored here: no ID-card key is loaded');
   return rt.sales.idCrypto;
-}
-
-async function audit(
-  tx: Queryable,
-  actor: TActor,
-  e: {
-    action: string;
-    venueId: number;
-    subjectKind: string;
-    subjectId: number | string;
-    before?: unknown;
-    after?: unknown;
-    reason?: string | null;
-  },
-) {
-  await insertAudit(tx, {
-    actorKind: actor.kind,
-    actorId: actor.id,
-    actorLabel: actor.label,
-    ...e,
-    reason: e.reason ?? null,
-  });
 }
 
 /** A hotel of this venue; another venue's (or none) is not found, so ids of other venues say nothing. */
