@@ -234,8 +234,17 @@ async function ownOpenShift(db: Queryable, actor: TActor, shiftId: number, forUp
 
 /** The windows of a venue and the caller's open shift (the sell screen starts here). */
 export async function deskWindows(db: Queryable, venueId: number, userId: number) {
-  const [windows, mine] = await Promise.all([listWindows(db, venueId), findOpenShift(db, { userId })]);
-  return { windows, openShift: mine && mine.venue_id === venueId ? shiftView(mine, { reveal: false }) : null };
+  const [windows, mine, lt] = await Promise.all([
+    listWindows(db, venueId),
+    findOpenShift(db, { userId }),
+    todayAt(db, venueId),
+  ]);
+  return {
+    windows,
+    openShift: mine && mine.venue_id === venueId ? shiftView(mine, { reveal: false }) : null,
+    /** The venue's business day (its daily reset, 04:00 in the demo), which a sale "for today" is for. */
+    today: lt.day,
+  };
 }
 
 /** Opens a shift at a window with an opening float (备用金). One open shift per cashier and per window. */

@@ -75,11 +75,6 @@ export function matchTypes(types: TCatalogType[], q: string): TCatalogType[] {
   return scored.sort((a, b) => a.score - b.score || a.i - b.i).map((x) => x.t);
 }
 
-/** Today (or another day) in the venue's time zone as YYYY-MM-DD. */
-export function dayIn(timeZone: string, at = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
-
 export function addDays(day: string, n: number): string {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + n);

@@ -15,7 +15,6 @@ import type { TDeskOrder } from '../print/order-print.tsx';
 import {
   addDays,
   cartShows,
-  dayIn,
   fenOf,
   fenOfYuan,
   hhmm,
@@ -71,11 +70,11 @@ function serverErrorOf(err: unknown): TServerError {
 /** The sale being keyed in: type picker, date and slot, cart with holders, phone, payments, confirm. */
 export function SalePanel({
   shiftId,
-  timeZone,
+  businessDay,
   onSold,
 }: {
   shiftId: number;
-  timeZone: string;
+  businessDay: string;
   onSold: (order: TDeskOrder, change: number, replayed: boolean) => void;
 }) {
   const t = useTranslations('fd.sell');
@@ -86,7 +85,9 @@ export function SalePanel({
   const queryClient = useQueryClient();
   const errorText = useErrorText();
   const money = yuanWithFen(locale);
-  const today = useMemo(() => dayIn(timeZone), [timeZone]);
+  // The venue's business day, from the server: after midnight and before the daily reset it is
+  // still yesterday's date, which is what the gates admit on.
+  const today = businessDay;
   const [date, setDate] = useState(today);
   const [slot, setSlot] = useState<string | null>(null);
   const [slotChosen, setSlotChosen] = useState(false);

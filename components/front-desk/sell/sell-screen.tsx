@@ -63,14 +63,14 @@ export function SellScreen() {
         />
       </main>
     );
-  return <WindowSale key={shift.id} shift={shift} />;
+  return <WindowSale key={shift.id} shift={shift} businessDay={windows.data.today} />;
 }
 
 type TShiftView = { id: number; window: { id: number; code: string; name: string }; cashier: string };
 
-function WindowSale({ shift }: { shift: TShiftView }) {
+function WindowSale({ shift, businessDay }: { shift: TShiftView; businessDay: string }) {
   const t = useTranslations('fd.sell');
-  const { venue, locale } = useDesk();
+  const { locale } = useDesk();
   const trpc = useTRPC();
   const money = yuanWithFen(locale);
   const [sold, setSold] = useState<{ order: TDeskOrder; change: number; replayed: boolean } | null>(null);
@@ -200,7 +200,7 @@ function WindowSale({ shift }: { shift: TShiftView }) {
           <OrderPrint order={sold.order} paper={paper} reprint={printCount > 1} />
         </section>
       ) : (
-        <SalePanel key={saleNo} shiftId={shift.id} timeZone={venue.timeZone} onSold={onSold} />
+        <SalePanel key={saleNo} shiftId={shift.id} businessDay={businessDay} onSold={onSold} />
       )}
     </main>
   );
