@@ -890,3 +890,27 @@ export async function admittedOn(db: Queryable, stayId: number, day: string): Pr
   ]);
   return r.rows.length > 0;
 }
+
+/** The channel an order was sold through (a stay's package tickets and refunds go on it). */
+export async function orderChannelId(db: Queryable, orderId: number): Promise<number> {
+  const r = await db.query<{ channel_id: number }>('SELECT channel_id FROM orders WHERE id = $1', [orderId]);
+  return r.rows[0].channel_id;
+}
+
+/** A stay's package tickets, by day and guest. */
+export async function listStayTickets(
+  db: Queryable,
+  stayId: number,
+): Promise<{ code: string; visit_date: string; status: string; entries: number; stay_guest_no: number | null }[]> {
+  const r = await db.query<{
+    code: string;
+    visit_date: string;
+    status: string;
+    entries: number;
+    stay_guest_no: number | null;
+  }>(
+    'SELECT code, visit_date, status, entries, stay_guest_no FROM tickets WHERE stay_id = $1 ORDER BY visit_date, stay_guest_no, id',
+    [stayId],
+  );
+  return r.rows;
+}

@@ -49,6 +49,8 @@ import {
   takeRoomNight,
   transitionStay,
   updateStay,
+  listStayTickets,
+  orderChannelId,
 } from '../../db/queries/hotel.ts';
 import { bumpDailyCounters, readVenueClock } from '../../db/queries/scans.ts';
 import {
@@ -736,10 +738,7 @@ export async function stayDetail(db: Queryable, venueId: number, stayId: number)
     listGuests(db, s.id),
     listAssignments(db, s.id),
     listFolio(db, s.id),
-    db.query<{ code: string; visit_date: string; status: string; entries: number; stay_guest_no: number | null }>(
-      'SELECT code, visit_date, status, entries, stay_guest_no FROM tickets WHERE stay_id = $1 ORDER BY visit_date, stay_guest_no, id',
-      [s.id],
-    ),
+    listStayTickets(db, s.id),
   ]);
   return {
     id: s.id,
@@ -760,7 +759,7 @@ export async function stayDetail(db: Queryable, venueId: number, stayId: number)
     rates: s.rates.map((r) => ({ night: r.night, room: yuan(r.room), plan: yuan(r.plan) })),
     guests: guests.map((g) => ({ no: g.guest_no, name: g.name, idNumber: g.id_number_masked })),
     rooms: assignments.map((a) => ({ room: a.room_number, roomId: a.room_id, from: a.from_night, to: a.to_night })),
-    tickets: tickets.rows.map((t) => ({
+    tickets: tickets.map((t) => ({
       code: t.code,
       date: t.visit_date,
       status: t.status,
@@ -1181,10 +1180,10 @@ async function release(
   );
   if (tickets.length) {
     const clock = await readVenueClock(tx, s.venue_id);
-    const order = await tx.query<{ channel_id: number }>('SELECT channel_id FROM orders WHERE id = $1', [s.order_id]);
+    const channelId = await orderChannelId(tx, s.order_id);
     await recordRefund(tx, {
       venueId: s.venue_id,
-      channelId: order.rows[0].channel_id,
+      channelId,
       orderId: s.order_id,
       tickets,
       now: o.now,
@@ -1307,11 +1306,11 @@ export async function extendStay(rt: HotelRuntime, actor: TActor, venueId: numbe
         throw err;
       }
     }
-    const order = await tx.query<{ channel_id: number }>('SELECT channel_id FROM orders WHERE id = $1', [s.order_id]);
+    const channelId = await orderChannelId(tx, s.order_id);
     if (plan.kind === 'package')
       await issuePackageTickets(tx, {
         venueId,
-        channelId: order.rows[0].channel_id,
+        channelId,
         orderId: s.order_id,
         stayId: s.id,
         today: localToday(now, await readVenueClock(tx, venueId)),
