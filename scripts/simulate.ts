@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../server/config.ts';
-import { readDemoCredentials } from '../server/services/seed.ts';
+import { DEMO_PASSWORD, DEMO_USERS, readDemoCredentials } from '../server/services/seed.ts';
 import { DEMO_VENUE } from '../db/seed/demo-venue.ts';
 import { minutesOf } from '../lib/venue-time.ts';
 import { ChannelClient } from './sim/channel-client.ts';
 import { formatMinute, SimClock } from './sim/clock.ts';
+import { credentialsSignIn, DeskClient } from './sim/desk-client.ts';
+import { LodgeDesk } from './sim/front-desk.ts';
 import { SimGateDevice } from './sim/gate-device.ts';
 import { profileOf } from './sim/orders.ts';
 import { Catalogs, SalesChannel } from './sim/sales.ts';
@@ -89,13 +91,22 @@ function summary(stats: SimStats, clock: SimClock, visitors: Visitors, prevScans
   const rides = stats.rides.size
     ? ` | rides ${[...stats.rides.entries()].map(([a, n]) => `${a} ${n}`).join(', ')}${stats.skiParties ? ` (${stats.skiParties} ski parties, ${stats.cardsRunOut} cards ran out)` : ''}`
     : '';
+  const d = stats.desk;
+  const yuan = (f: number) => `¥${Math.round(f / 100).toLocaleString('en-US')}`;
+  const lodge =
+    d.checkIns || d.checkOuts || d.errors
+      ? ` | lodge ${d.checkIns} check-ins (${d.guests} guests, ${yuan(d.depositsFen)} deposits), ${d.checkOuts} check-outs` +
+        ` (${yuan(d.paidFen)} paid, ${yuan(d.refundedFen)} refunded${d.extras ? `, ${d.extras} extras` : ''})` +
+        `${d.cleaned ? `, ${d.cleaned} rooms cleaned` : ''}${d.waitingForRoom ? `, ${d.waitingForRoom}× no clean room` : ''}` +
+        `${d.audits ? `, ${d.audits} night audits` : ''}${d.errors ? `, ${d.errors} desk errors` : ''}`
+      : '';
   const zones = visitors.zones();
   const inPark = zones.reduce((n, [, c]) => n + c, 0);
   const staged = [...stats.staged.values()].reduce((n, c) => n + c, 0);
   return (
     `sim ${formatMinute(clock.simMinute())} (level ${clock.level().toFixed(2)}) | ${sales.join(', ')}` +
     ` | scans ${stats.scans} (${rate.toFixed(1)}/s): ${stats.admitted} admitted, ${stats.rejected} rejected${reasons ? ` (${reasons})` : ''}` +
-    `${trouble ? `, ${trouble}` : ''}${offline}${groups}${rides}` +
+    `${trouble ? `, ${trouble}` : ''}${offline}${groups}${rides}${lodge}` +
     ` | in the park ${inPark}${zones.length ? `: ${zones.map(([z, n]) => `${z} ${n}`).join(', ')}` : ''}` +
     ` | ${staged} staged incidents, ${stats.surprises} surprises` +
     ` | following ${visitors.tracked} visitors${visitors.dropped ? `, ${visitors.dropped} forgotten` : ''}`
@@ -226,6 +237,20 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
       `${rate} orders/min per channel at the peak over ${sellers.map((s) => s.code).join(', ')}, ` +
       `a tour group every ${groupsPerMin > 0 ? (1 / groupsPerMin).toFixed(1) : '∞'} real minutes at the busy hours`,
   );
+
+  // ---- the lodge's front desk: the desk user over the tRPC API, as the desk's screens ----
+  const deskUser = DEMO_USERS.find((u) => u.role === 'frontdesk');
+  if (deskUser) {
+    const desk = new LodgeDesk({
+      desk: new DeskClient(opts.baseUrl, credentialsSignIn(opts.baseUrl, deskUser.email, DEMO_PASSWORD)),
+      clock,
+      stats,
+      tlog,
+      venue: creds.venue,
+      log,
+    });
+    void desk.run(ac.signal).catch((err: Error) => log(`the front desk stopped: ${err.message}`));
+  }
 
   // ---- outages: a handheld loses its network, keeps deciding, uploads when back ----
   const outages = (async () => {

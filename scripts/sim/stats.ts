@@ -52,6 +52,25 @@ export class SimStats {
     noShows: 0,
   };
 
+  /** The lodge's front desk (酒店前台) over the tRPC API: what it did, and the money it took and gave back. */
+  readonly desk = {
+    checkIns: 0,
+    /** Guests registered at those check-ins (each with a name and an ID number). */
+    guests: 0,
+    depositsFen: 0,
+    checkOuts: 0,
+    /** Balances paid at check-out, and deposits' excess refunded. */
+    paidFen: 0,
+    refundedFen: 0,
+    /** Minibar and restaurant charges posted before check-out. */
+    extras: 0,
+    /** Arrivals that found no clean room of their type (they wait for housekeeping). */
+    waitingForRoom: 0,
+    cleaned: 0,
+    audits: 0,
+    errors: 0,
+  };
+
   /** Refusals of `n` persons (a group scan stands for its headcount). */
   reject(reason: string | undefined, n = 1): void {
     this.rejected += n;
