@@ -1,7 +1,7 @@
 import type { TCatalog, TOrderInput } from '../../lib/schemas/order.ts';
 import { minutesOf } from '../../lib/venue-time.ts';
 
-type Rand = () => number;
+export type Rand = () => number;
 
 /** How a channel's customers buy: who they are, when they come, how far ahead they book. */
 export interface ChannelProfile {
