@@ -17,6 +17,8 @@ import type { SimStats, ThrottledLog } from './stats.ts';
 
 type THotelOut = inferRouterOutputs<AppRouter>['hotel'];
 type TStay = THotelOut['stay'];
+/** Where the desk works: the venue, its hotel and the hotel's check-in and check-out times. */
+type TDeskAt = { venueId: number; hotel: THotelOut['hotels'][number]; times: TDeskTimes };
 
 /** The desk looks at its Today screen this often (simulated minutes)... */
 const ROUND_SIM_MIN = 5;
@@ -61,10 +63,12 @@ export class LodgeDesk {
     const { clock } = this.deps;
     const roundMs = Math.min(ROUND_MS[1], Math.max(ROUND_MS[0], clock.realMs(ROUND_SIM_MIN)));
     let announced = false;
+    let at: TDeskAt | undefined;
     while (!signal.aborted) {
       let wait = roundMs;
       try {
-        const at = await this.find();
+        // The venue and its hotel are looked up once, and again after a round that failed.
+        at ??= await this.find();
         if (!at) wait = IDLE_RETRY_MS;
         else {
           if (!announced) {
@@ -77,6 +81,7 @@ export class LodgeDesk {
         }
       } catch (err) {
         this.failed('round', err);
+        at = undefined;
         wait = IDLE_RETRY_MS;
       }
       this.simElapsed += (wait * clock.speed) / 60_000;
@@ -85,7 +90,7 @@ export class LodgeDesk {
   }
 
   /** The venue and its first hotel, or nothing (logged) when there is none yet. */
-  private async find() {
+  private async find(): Promise<TDeskAt | undefined> {
     const { desk, venue, tlog } = this.deps;
     const me = await desk.call((api, o) => api.system.me.query(undefined, o));
     const v = me.venues.find((x) => x.code === venue);
