@@ -120,7 +120,12 @@ describe('registration', () => {
   });
 
   it('takes a deposit of the charges rounded up to a hundred and some incidentals', () => {
-    const stay = { rates: [{ room: 488, plan: 76 }, { room: 588, plan: 76 }] };
+    const stay = {
+      rates: [
+        { room: 488, plan: 76 },
+        { room: 588, plan: 76 },
+      ],
+    };
     const rand = seeded(5);
     for (let i = 0; i < 50; i++) {
       const d = depositYuan(stay, rand);
