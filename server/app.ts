@@ -22,6 +22,7 @@ import { sameSecret } from './services/secrets.ts';
 import { ControlsCache } from './services/controls-cache.ts';
 import { AlarmEngine } from './services/alarm-engine.ts';
 import { TokenAuth } from './services/token-auth.ts';
+import { LodgeCarry } from './services/lodge.ts';
 import { setRuntime, type Runtime } from './runtime.ts';
 import { startOpsSocket } from './ops-socket.ts';
 import { createSharedState } from './shared/shared-state.ts';
@@ -246,6 +247,15 @@ export async function startApp(opts: StartOptions): Promise<App> {
   });
   alarmEngine.start();
   runtime.alarms = alarmEngine;
+  // In-house hotel guests asleep in a lodge at the daily reset stay counted there (docs/hotel.md).
+  const lodge = new LodgeCarry({
+    db,
+    logger,
+    onCarried: (venues) => {
+      for (const v of venues) hub.touchCounters(v, 'scans');
+    },
+  });
+  lodge.start();
   if (opts.next?.upgrade) {
     // Socket.IO answers /socket.io/ upgrades itself; hand the rest (Next's hot reload) to Next.
     server.on('upgrade', (req, socket, head) => {
@@ -278,6 +288,7 @@ export async function startApp(opts: StartOptions): Promise<App> {
       while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       // Scans already accepted are written and acknowledged before the sockets close.
       alarmEngine.stop();
+      lodge.stop();
       await runtime.ingest?.drain();
       await hub.close().catch(() => {});
       server.closeAllConnections();

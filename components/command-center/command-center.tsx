@@ -146,7 +146,7 @@ export function CommandCenter({
     <main
       data-loading-state={live.state}
       data-kiosk={kiosk ? '1' : undefined}
-      data-entries-minus-exits={c ? c.entries - c.exits : undefined}
+      data-entries-minus-exits={c ? c.carried + c.entries - c.exits : undefined}
       style={withHotels ? WALL_GRID_HOTELS : WALL_GRID}
     >
       <div className="kpis" data-loading-state={live.state} style={{ gridArea: 'kpis' }}>
@@ -179,7 +179,13 @@ export function CommandCenter({
           value={inPark}
           sub={venue.capacity ? `/ ${venue.capacity.toLocaleString()}` : undefined}
         />
-        <Kpi name="entries_today" label={t('entriesToday')} value={c?.entries ?? null} />
+        <Kpi
+          name="entries_today"
+          label={t('entriesToday')}
+          value={c?.entries ?? null}
+          // Hotel guests asleep in the lodge at the reset are in the park without an entry today.
+          sub={c?.carried ? t('carriedOvernight', { count: c.carried }) : undefined}
+        />
         <Kpi name="exits_today" label={t('exitsToday')} value={c?.exits ?? null} />
         <Kpi
           name="entry_rate"

@@ -642,10 +642,16 @@ export async function linkTicketsToStay(tx: Queryable, stayId: number, ticketIds
   );
 }
 
+/**
+ * Locks a stay's package tickets, the ones its cancellation and early departure void and credit;
+ * the guests' lodge passes (zero price, never sold: server/services/lodge.ts) are not among them.
+ */
 export async function lockStayTickets(tx: Queryable, stayId: number): Promise<StayTicketRow[]> {
   const r = await tx.query<StayTicketRow>(
-    `SELECT id, code, type_id, status, entries, price_fen, visit_date, quota_ids, stay_guest_no
-     FROM tickets WHERE stay_id = $1 ORDER BY visit_date, stay_guest_no, id FOR UPDATE`,
+    `SELECT t.id, t.code, t.type_id, t.status, t.entries, t.price_fen, t.visit_date, t.quota_ids, t.stay_guest_no
+     FROM tickets t JOIN stays s ON s.id = t.stay_id JOIN hotels h ON h.id = s.hotel_id
+     WHERE t.stay_id = $1 AND t.type_id IS DISTINCT FROM h.pass_type_id
+     ORDER BY t.visit_date, t.stay_guest_no, t.id FOR UPDATE OF t`,
     [stayId],
   );
   return r.rows;
@@ -897,6 +903,19 @@ export async function orderChannelId(db: Queryable, orderId: number): Promise<nu
   return r.rows[0].channel_id;
 }
 
+/** A stay's lodge passes (server/services/lodge.ts), by guest: printed on the registration card. */
+export async function listStayPasses(
+  db: Queryable,
+  stayId: number,
+): Promise<{ code: string; stay_guest_no: number }[]> {
+  const r = await db.query<{ code: string; stay_guest_no: number }>(
+    `SELECT t.code, t.stay_guest_no FROM tickets t JOIN stays s ON s.id = t.stay_id JOIN hotels h ON h.id = s.hotel_id
+     WHERE t.stay_id = $1 AND t.type_id = h.pass_type_id AND t.status = 'valid' ORDER BY t.stay_guest_no, t.id`,
+    [stayId],
+  );
+  return r.rows;
+}
+
 /** A stay's package tickets, by day and guest. */
 export async function listStayTickets(
   db: Queryable,
@@ -909,7 +928,10 @@ export async function listStayTickets(
     entries: number;
     stay_guest_no: number | null;
   }>(
-    'SELECT code, visit_date, status, entries, stay_guest_no FROM tickets WHERE stay_id = $1 ORDER BY visit_date, stay_guest_no, id',
+    // Not the guests' lodge passes (server/services/lodge.ts): they are no part of the package.
+    `SELECT t.code, t.visit_date, t.status, t.entries, t.stay_guest_no
+     FROM tickets t JOIN stays s ON s.id = t.stay_id JOIN hotels h ON h.id = s.hotel_id
+     WHERE t.stay_id = $1 AND t.type_id IS DISTINCT FROM h.pass_type_id ORDER BY t.visit_date, t.stay_guest_no, t.id`,
     [stayId],
   );
   return r.rows;

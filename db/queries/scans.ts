@@ -608,6 +608,7 @@ export const ACTIVITY_WINDOW_MIN = 5;
 export async function readLiveCounters(db: Queryable, venueId: number, day: string): Promise<LiveCounters> {
   const [c, z, g] = await Promise.all([
     db.query<{
+      carried: number;
       entries: number;
       exits: number;
       rejects: number;
@@ -617,7 +618,7 @@ export async function readLiveCounters(db: Queryable, venueId: number, day: stri
       refunded: number;
       revenue_fen: number;
     }>(
-      'SELECT entries, exits, rejects, rejects_by_reason, conflicts, sold, refunded, revenue_fen FROM daily_counters WHERE venue_id = $1 AND day = $2',
+      'SELECT carried, entries, exits, rejects, rejects_by_reason, conflicts, sold, refunded, revenue_fen FROM daily_counters WHERE venue_id = $1 AND day = $2',
       [venueId, day],
     ),
     db.query<{ zone_id: number; count: number; capacity: number }>(
@@ -639,6 +640,7 @@ export async function readLiveCounters(db: Queryable, venueId: number, day: stri
   const recentEntries = g.rows.reduce((n, r) => n + r.entries, 0);
   return {
     day,
+    carried: row?.carried ?? 0,
     entries: row?.entries ?? 0,
     exits: row?.exits ?? 0,
     entryRate: windowMin > 0 ? Math.round((recentEntries / windowMin) * 10) / 10 : 0,

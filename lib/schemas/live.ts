@@ -25,6 +25,11 @@ export interface TGateStatus {
 /** Today's totals of a venue and its per-zone occupancy (在园人数). */
 export interface TLiveCounters {
   day: string;
+  /**
+   * In-house hotel guests asleep in a lodge at the daily reset, carried into the day's occupancy as
+   * its opening balance (docs/hotel.md): in the venue = carried + entries − exits = the sum of zones.
+   */
+  carried: number;
   entries: number;
   exits: number;
   /** Venue entries per minute over the last few minutes (the activity window). */

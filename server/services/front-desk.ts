@@ -912,7 +912,7 @@ async function gateOf(db: Queryable, gateId: number): Promise<GateForDesk> {
 }
 
 /** The desk as the ingest sees it: a device (id 0) standing at the chosen gate. */
-function deskDevice(gate: GateForDesk): DeviceAuthRow {
+export function deskDevice(gate: GateForDesk): DeviceAuthRow {
   return {
     id: 0,
     gate_id: gate.id,

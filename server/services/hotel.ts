@@ -49,6 +49,7 @@ import {
   takeRoomNight,
   transitionStay,
   updateStay,
+  listStayPasses,
   listStayTickets,
   orderChannelId,
 } from '../../db/queries/hotel.ts';
@@ -113,6 +114,7 @@ import type { Runtime } from '../runtime.ts';
 import type { TActor } from './actor.ts';
 import { audit } from './audit.ts';
 import { verifySupervisor } from './front-desk.ts';
+import { placeInLodge } from './lodge.ts';
 import { BOOKING_HORIZON_DAYS, dayKind, newOrderCode, priceFor, recordRefund, validityFor } from './sales.ts';
 import { fen, yuan } from '../../lib/fen.ts';
 
@@ -125,7 +127,7 @@ import { fen, yuan } from '../../lib/fen.ts';
  */
 
 /** What a service needs of the runtime: the database, ID-card crypto and (supervisors) the rate limiter. */
-export type HotelRuntime = Pick<Runtime, 'db'> & Partial<Pick<Runtime, 'sales' | 'shared'>>;
+export type HotelRuntime = Pick<Runtime, 'db'> & Partial<Pick<Runtime, 'sales' | 'shared' | 'ingest' | 'logger'>>;
 
 /** The ID-card crypto, needed only where an ID number is given (the demo seed books without). */
 function idCryptoOf(rt: HotelRuntime) {
@@ -734,11 +736,12 @@ async function answerKnown(
 /** A stay with its guests (masked), rooms, package tickets, folio and balance: the reservation screen. */
 export async function stayDetail(db: Queryable, venueId: number, stayId: number) {
   const s = await stayOf(db, venueId, stayId);
-  const [guests, assignments, folio, tickets] = await Promise.all([
+  const [guests, assignments, folio, tickets, passes] = await Promise.all([
     listGuests(db, s.id),
     listAssignments(db, s.id),
     listFolio(db, s.id),
     listStayTickets(db, s.id),
+    listStayPasses(db, s.id),
   ]);
   return {
     id: s.id,
@@ -766,6 +769,8 @@ export async function stayDetail(db: Queryable, venueId: number, stayId: number)
       used: t.entries > 0,
       guest: t.stay_guest_no,
     })),
+    /** The guests' lodge passes, issued at check-in: the code each shows at the lodge's door. */
+    passes: passes.map((p) => ({ guest: p.stay_guest_no, code: p.code })),
     folio: folio.map((l) => ({
       id: l.id,
       at: new Date(l.at).toISOString(),
@@ -1063,6 +1068,9 @@ export async function checkIn(rt: HotelRuntime, actor: TActor, venueId: number, 
       reason: supervisor ? i.override!.reason : null,
     });
   });
+  // Checking in is a crossing into the lodge (after the commit: the ingest then finds the package's
+  // tickets activated). A guest the door refuses is still checked in, and counted at their next scan.
+  await placeInLodge(rt, actor, pre);
   return stayDetail(db, venueId, i.stayId);
 }
 

@@ -680,7 +680,9 @@ async function listStayTickets(tx: Queryable, stayIds: number[]) {
   const r = await tx.query<{ code: string; type: string; visit_date: string; stay_id: number }>(
     `SELECT t.code, tt.code AS type, to_char(t.visit_date, 'YYYY-MM-DD') AS visit_date, t.stay_id::int AS stay_id
      FROM tickets t JOIN ticket_types tt ON tt.id = t.type_id
-     WHERE t.stay_id = ANY($1::bigint[]) ORDER BY t.stay_id, t.visit_date, t.stay_guest_no, t.id`,
+       JOIN stays s ON s.id = t.stay_id JOIN hotels h ON h.id = s.hotel_id
+     WHERE t.stay_id = ANY($1::bigint[]) AND t.type_id IS DISTINCT FROM h.pass_type_id
+     ORDER BY t.stay_id, t.visit_date, t.stay_guest_no, t.id`,
     [stayIds],
   );
   return r.rows;

@@ -26,6 +26,8 @@ export async function makeTestHotel(
     nameEn?: string;
     types: [string, number][];
     parkTypeId: number;
+    /** The zone the hotel stands in (its checked-in guests are placed there); none by default. */
+    zoneId?: number;
   },
 ): Promise<TTestHotel> {
   const hotelId = await upsertHotel(db, {
@@ -33,7 +35,7 @@ export async function makeTestHotel(
     code: o.code,
     name_zh: o.nameZh ?? o.code,
     name_en: o.nameEn ?? o.code,
-    zone_id: null,
+    zone_id: o.zoneId ?? null,
     channel_id: o.channelId,
     business_date: o.businessDate,
   });
