@@ -2,6 +2,7 @@
 import { useTranslations } from 'use-intl';
 import { PrintPortal } from '../front-desk/print-portal.tsx';
 import { yuanWithFen } from '../front-desk/print/money.ts';
+import { QrSvg } from '../front-desk/print/qr-svg.tsx';
 import styles from './hotel.module.css';
 import { type TStay, useHotelDesk } from './hotel-shell.tsx';
 
@@ -14,6 +15,8 @@ export function StayPrint({ stay, what }: { stay: TStay; what: 'card' | 'folio' 
   const t = useTranslations('hotel.print');
   const { hotel, locale } = useHotelDesk();
   const money = yuanWithFen(locale);
+  // Each guest's lodge pass, the code the lodge's door admits them on (issued at check-in).
+  const passes = new Map(stay.passes.map((p) => [p.guest, p.code]));
   return (
     <PrintPortal paper="a4">
       <div className={styles.sheet} data-testid={`print-${what}`}>
@@ -53,6 +56,7 @@ export function StayPrint({ stay, what }: { stay: TStay; what: 'card' | 'folio' 
                   <th>#</th>
                   <th>{t('guestName')}</th>
                   <th>{t('idNumber')}</th>
+                  {passes.size > 0 && <th>{t('pass')}</th>}
                 </tr>
               </thead>
               <tbody>
@@ -61,11 +65,15 @@ export function StayPrint({ stay, what }: { stay: TStay; what: 'card' | 'folio' 
                     <td>{g.no}</td>
                     <td>{g.name}</td>
                     <td>{g.idNumber}</td>
+                    {passes.size > 0 && (
+                      <td>{passes.has(g.no) && <QrSvg text={passes.get(g.no)!} sizeMm={18} testId="print-pass" />}</td>
+                    )}
                   </tr>
                 ))}
               </tbody>
             </table>
             <p>{t('cardNote')}</p>
+            {passes.size > 0 && <p>{t('passNote')}</p>}
             <p className={styles.signature}>{t('signature')} ____________________</p>
           </>
         ) : (
