@@ -128,3 +128,68 @@ test('the wall shows the lodge tonight and raises the overbooking alarm, in Chin
   }
   expect((await lodge()).overbooked).toBe(0);
 });
+
+/** A valid ID-card number (checksum included) from 17 digits. */
+function idWithCheck(first17: string): string {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((s, c, i) => s + Number(c) * w[i], 0);
+  return first17 + '10X98765432'[sum % 11];
+}
+
+/**
+ * In-house guests count in the lodge (issue 13): a stay checked in at the desk, without any scan by
+ * its guests, raises the wall's "in the park" by its guests at once, and the wall's invariant
+ * (carried + entries − exits = the sum of the zones) still holds.
+ */
+test('guests checked in at the desk are in the park on the wall without a scan', async ({ browser, request }) => {
+  await signIn(request, 'frontdesk@demo.tidewatch');
+  const me = await trpcQuery<{ venues: { id: number; code: string }[] }>(request, 'system.me');
+  const venueId = me.venues.find((v) => v.code === 'YUNLING')!.id;
+  const { hotels } = await trpcQuery<{ hotels: { id: number; code: string; businessDate: string }[] }>(
+    request,
+    'hotel.hotels',
+    { venueId },
+  );
+  const lodge = hotels.find((h) => h.code === 'LODGE')!;
+  const night = lodge.businessDate;
+  const booked = await trpcMutation(request, 'hotel.book', {
+    venueId,
+    hotelId: lodge.id,
+    ref: `e2e-lodge-${Date.now()}`,
+    roomType: 'FAM',
+    ratePlan: 'RO',
+    checkIn: night,
+    checkOut: new Date(Date.parse(`${night}T00:00:00Z`) + 2 * 86_400_000).toISOString().slice(0, 10),
+    adults: 2,
+    guest: { name: '住店墙面', phone: '13800000001' },
+  });
+  expect(booked.status, JSON.stringify(booked.error)).toBe(200);
+  const stayId = booked.data.stay.id as number;
+  const rooms = await trpcQuery<{ id: number }[]>(request, 'hotel.suggestRooms', { venueId, stayId });
+  expect(rooms.length, 'a clean family room').toBeGreaterThan(0);
+
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  const page = await context.newPage();
+  await signIn(context.request, 'operator@demo.tidewatch');
+  await page.goto('/command-center');
+  const main = page.locator('main[data-loading-state="loaded"]');
+  await expect(main).toBeVisible();
+  const inPark = page.locator('[data-kpi="in_park"]');
+  await expect(inPark).not.toHaveAttribute('data-value', '');
+  const before = Number(await inPark.getAttribute('data-value'));
+
+  const checkedIn = await trpcMutation(request, 'hotel.checkIn', {
+    venueId,
+    stayId,
+    roomId: rooms[0].id,
+    guests: [
+      { name: '住客甲', idNumber: idWithCheck('11010519850312001') },
+      { name: '住客乙', idNumber: idWithCheck('31010419900722002') },
+    ],
+    deposit: { method: 'cash', amount: 1500 },
+  });
+  expect(checkedIn.status, JSON.stringify(checkedIn.error)).toBe(200);
+  await expect(inPark).toHaveAttribute('data-value', String(before + 2));
+  await expect(main).toHaveAttribute('data-entries-minus-exits', String(before + 2));
+  await context.close();
+});
