@@ -6,7 +6,9 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createDatabase, type Database } from '../db/client.ts';
+import { createDatabase, type Database, type Queryable } from '../db/client.ts';
+import { readAvailability } from '../db/queries/hotel.ts';
+import { listRackBars, listRackUnassigned } from '../db/queries/hotel-rack.ts';
 import { migrate } from '../db/migrate.ts';
 import { readVenueClock } from '../db/queries/scans.ts';
 import { DEMO_VENUE } from '../db/seed/demo-venue.ts';
@@ -240,14 +242,32 @@ async function measure(
   return { label, service: svc, baseline: base, rows: measuredRows / Math.max(1, svc.length) };
 }
 
-/** The plan of a statement, its scan lines only: which index serves it (db/migrations/0019_hotel_rack.sql says why). */
-async function indexLines(c: pg.Client, sql: string, params: unknown[]): Promise<string> {
+/** The plan of a statement, its scan and join lines only: which index serves it, how the rows are joined. */
+async function indexLines(c: pg.Client, { sql, params }: Statement): Promise<string> {
   const r = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`, params);
   const lines = r.rows.map((x) => x['QUERY PLAN']);
   return lines
-    .filter((l) => /Index|Seq Scan|Execution Time/.test(l))
+    .filter((l) => /Index|Seq Scan|Join|Nested Loop|Memoize|Execution Time/.test(l))
     .map((l) => `    ${l.trim()}`)
     .join('\n');
+}
+
+interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/** The statement a db/queries read sends (it is recorded, not run), so the plans shown are of the code measured. */
+async function statementOf(read: (q: Queryable) => Promise<unknown>): Promise<Statement> {
+  let got: Statement | undefined;
+  await read({
+    async query<T>(sql: string, params?: unknown[]) {
+      got = { sql, params: params ?? [] };
+      return { rows: [] as T[], rowCount: 0 };
+    },
+  });
+  if (!got) throw new Error('the read sent no statement');
+  return got;
 }
 
 async function main(): Promise<number> {
@@ -378,24 +398,16 @@ async function main(): Promise<number> {
     );
     const from = b.today;
     const to = addDays(from, NIGHTS);
-    log('\nplans (tonight, index lines):');
-    log('  rack bars (db/queries/hotel-rack.ts listRackBars):');
-    log(
-      await indexLines(
-        loader,
-        `SELECT a.room_id FROM rooms rm JOIN room_assignments a ON a.room_id = rm.id AND upper(a.nights) > $2::date AND lower(a.nights) < $3::date
-         JOIN stays s ON s.id = a.stay_id JOIN orders o ON o.id = s.order_id WHERE rm.hotel_id = $1 AND s.state NOT IN ('cancelled', 'no_show')`,
-        [b.hotelId, from, to],
-      ),
-    );
-    log('  rack unassigned stays (listRackUnassigned):');
-    log(
-      await indexLines(
-        loader,
-        `SELECT s.id FROM stays s WHERE s.hotel_id = $1 AND s.check_in < $3::date AND s.check_out > $2::date AND s.room_id IS NULL AND s.state = 'confirmed'`,
-        [b.hotelId, from, to],
-      ),
-    );
+    const back = addDays(from, -30);
+    log('\nplans (scan and join lines):');
+    log(`  availability, tonight (db/queries/hotel.ts readAvailability):`);
+    log(await indexLines(loader, await statementOf((q) => readAvailability(q, b.hotelId, from, to, b.venueId))));
+    log('  rack bars, tonight (db/queries/hotel-rack.ts listRackBars):');
+    log(await indexLines(loader, await statementOf((q) => listRackBars(q, b.hotelId, from, to))));
+    log(`  rack bars, from ${back} (a fortnight of past stays, the widest read):`);
+    log(await indexLines(loader, await statementOf((q) => listRackBars(q, b.hotelId, back, addDays(back, NIGHTS)))));
+    log('  rack unassigned stays, tonight (listRackUnassigned):');
+    log(await indexLines(loader, await statementOf((q) => listRackUnassigned(q, b.hotelId, from, to))));
     const settings = await loader.query<Record<string, string>>(
       `SELECT current_setting('server_version') AS version, current_setting('shared_buffers') AS shared_buffers,
               current_setting('work_mem') AS work_mem, current_setting('jit') AS jit`,

@@ -55,17 +55,27 @@ const BAR_COLS = `s.id AS stay_id, s.state, s.check_in::text AS check_in, s.chec
 /**
  * The assignments of the hotel's rooms touching [from, to), with their stays (cancelled and no-show
  * stays hold none). `upper > from AND lower < to` is `&&` for these [) ranges, written so the btree
- * on upper(nights) serves it.
+ * on upper(nights) serves it. Each assignment's stay and order are read by primary key in a LATERAL
+ * subquery that OFFSET 0 keeps from being flattened into the join: for a range reaching back into
+ * past stays (~1,250 assignments at 500 rooms) the planner, which costs a stay's look-up far above
+ * an order's, otherwise hash-joined a sequential scan of all 50,650 stays (36 ms instead of 12 under
+ * EXPLAIN ANALYZE). The rate plan is joined outside it, so its look-up is memoized (one per plan).
  */
 export async function listRackBars(db: Queryable, hotelId: number, from: string, to: string): Promise<RackBarRow[]> {
   const r = await db.query<RackBarRow>(
-    `SELECT a.room_id, lower(a.nights)::text AS from_night, upper(a.nights)::text AS to_night, ${BAR_COLS}
+    `SELECT a.room_id, lower(a.nights)::text AS from_night, upper(a.nights)::text AS to_night, x.stay_id, x.state,
+            x.check_in, x.check_out, x.adults, x.children, x.late_arrival, x.order_code, x.customer_name,
+            p.code AS rate_plan_code
      FROM rooms rm
      JOIN room_assignments a ON a.room_id = rm.id AND upper(a.nights) > $2::date AND lower(a.nights) < $3::date
-     JOIN stays s ON s.id = a.stay_id
-     JOIN orders o ON o.id = s.order_id
-     JOIN rate_plans p ON p.id = s.rate_plan_id
-     WHERE rm.hotel_id = $1 AND s.state NOT IN ('cancelled', 'no_show')
+     CROSS JOIN LATERAL (
+       SELECT s.id AS stay_id, s.state, s.check_in::text AS check_in, s.check_out::text AS check_out, s.adults, s.children,
+              s.late_arrival, o.code AS order_code, o.customer_name, s.rate_plan_id
+       FROM stays s JOIN orders o ON o.id = s.order_id
+       WHERE s.id = a.stay_id AND s.state NOT IN ('cancelled', 'no_show')
+       OFFSET 0) x
+     JOIN rate_plans p ON p.id = x.rate_plan_id
+     WHERE rm.hotel_id = $1
      ORDER BY a.room_id, lower(a.nights)`,
     [hotelId, from, to],
   );

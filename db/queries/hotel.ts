@@ -224,6 +224,7 @@ export async function upsertRatePlan(db: Queryable, p: Omit<RatePlanRow, 'id'>):
 
 export interface AvailabilityRow {
   type_id: number;
+  type_code: string;
   night: string;
   rooms: number;
   out_of_order: number;
@@ -232,24 +233,30 @@ export interface AvailabilityRow {
 
 /**
  * Rooms, out of order and booked per type and night of [from, to), for every type of the hotel
- * (nights never booked have no inventory row yet: 0 booked, 0 out of order).
+ * (nights never booked have no inventory row yet: 0 booked, 0 out of order), in the types' order
+ * (sort, code) and by night. With `venueId`, only when the hotel is that venue's (no rows otherwise).
+ * One set-based statement: the active rooms counted per type once (GROUP BY over the hotel's rooms,
+ * not a count per type and night), the nights by an integer generate_series (the planner knows
+ * there are to − from of them), the inventory rows of the range by its primary key (type, night).
  */
 export async function readAvailability(
   db: Queryable,
   hotelId: number,
   from: string,
   to: string,
+  venueId?: number,
 ): Promise<AvailabilityRow[]> {
   const r = await db.query<AvailabilityRow>(
-    `SELECT t.id AS type_id, n.night::date::text AS night,
-            (SELECT count(*) FROM rooms r WHERE r.type_id = t.id AND r.active)::int AS rooms,
+    `SELECT t.id AS type_id, t.code AS type_code, n.night::text AS night, COALESCE(rc.rooms, 0) AS rooms,
             COALESCE(i.out_of_order, 0) AS out_of_order, COALESCE(i.booked, 0) AS booked
      FROM room_types t
-     CROSS JOIN generate_series($2::date, $3::date - 1, interval '1 day') AS n(night)
-     LEFT JOIN room_inventory i ON i.type_id = t.id AND i.night = n.night::date
-     WHERE t.hotel_id = $1
+     LEFT JOIN (SELECT type_id, count(*)::int AS rooms FROM rooms WHERE hotel_id = $1 AND active GROUP BY type_id) rc
+       ON rc.type_id = t.id
+     CROSS JOIN (SELECT $2::date + g AS night FROM generate_series(0, $3::date - $2::date - 1) g) n
+     LEFT JOIN room_inventory i ON i.type_id = t.id AND i.night = n.night AND i.night >= $2::date AND i.night < $3::date
+     WHERE t.hotel_id = $1${venueId === undefined ? '' : ' AND EXISTS (SELECT 1 FROM hotels h WHERE h.id = $1 AND h.venue_id = $4)'}
      ORDER BY t.sort, t.code, n.night`,
-    [hotelId, from, to],
+    venueId === undefined ? [hotelId, from, to] : [hotelId, from, to, venueId],
   );
   return r.rows;
 }

@@ -281,17 +281,23 @@ export async function listHotelCatalog(db: Queryable, venueId: number) {
 /** Rooms left per type and night of [from, to): rooms − out of order − booked (never below 0). */
 export async function availability(db: Queryable, venueId: number, input: unknown) {
   const i = parseInput(ZAvailability, input, 'availability');
-  const hotel = await hotelOf(db, venueId, i.hotelId);
-  const [types, rows] = await Promise.all([listRoomTypes(db, hotel.id), readAvailability(db, hotel.id, i.from, i.to)]);
-  const byType = new Map<number, typeof rows>();
-  for (const r of rows) byType.set(r.type_id, [...(byType.get(r.type_id) ?? []), r]);
+  // One statement: the types, their nights and the venue check together (every type has a row per
+  // night, from < to). No rows: the hotel is not this venue's (hotelOf says so) or has no types.
+  const rows = await readAvailability(db, i.hotelId, i.from, i.to, venueId);
+  if (!rows.length) await hotelOf(db, venueId, i.hotelId);
+  const types: { code: string; nights: typeof rows }[] = [];
+  for (const r of rows) {
+    const last = types.at(-1);
+    if (last && last.nights[0].type_id === r.type_id) last.nights.push(r);
+    else types.push({ code: r.type_code, nights: [r] });
+  }
   return {
-    hotelId: hotel.id,
+    hotelId: i.hotelId,
     from: i.from,
     to: i.to,
     types: types.map((t) => ({
       code: t.code,
-      nights: (byType.get(t.id) ?? []).map((r) => ({
+      nights: t.nights.map((r) => ({
         night: r.night,
         rooms: r.rooms,
         outOfOrder: r.out_of_order,
