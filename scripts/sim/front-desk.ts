@@ -17,6 +17,7 @@ import type { SimStats, ThrottledLog } from './stats.ts';
 
 type THotelOut = inferRouterOutputs<AppRouter>['hotel'];
 type TStay = THotelOut['stay'];
+type TToday = THotelOut['today'];
 /** Where the desk works: the venue, its hotel and the hotel's check-in and check-out times. */
 type TDeskAt = { venueId: number; hotel: THotelOut['hotels'][number]; times: TDeskTimes };
 
@@ -30,6 +31,8 @@ const GUESTS_PER_ROUND = 8;
 const HOLD_AFTER_FAILURE_MS = 60_000;
 /** A dirty room is clean again this long after housekeeping first saw it (simulated minutes). */
 const CLEAN_AFTER_SIM_MIN = 40;
+/** Once the hotel's day is over, every guest still due that day is at the desk (any simulated minute). */
+const END_OF_DAY = Number.POSITIVE_INFINITY;
 /** Without a session, a hotel or the venue, the desk looks again this often (real ms). */
 const IDLE_RETRY_MS = 30_000;
 
@@ -39,7 +42,8 @@ const IDLE_RETRY_MS = 30_000;
  * registered with a name and an ID number, a suggested clean room, a deposit), checks out the
  * departures (an extra now and then, the balance paid or the deposit's excess refunded), has
  * housekeeping clean the rooms left dirty and runs the night audit once the venue's day has moved
- * past the hotel's. Errors are counted and logged throttled; nothing here stops the simulator.
+ * past the hotel's (after the rest of that day's guests, so no departure is left in house). Errors
+ * are counted and logged throttled; nothing here stops the simulator.
  */
 export class LodgeDesk {
   private readonly held = new Map<number, number>();
@@ -112,29 +116,63 @@ export class LodgeDesk {
     const { desk, clock, stats } = this.deps;
     const ref = { venueId, hotelId };
     let today = await desk.call((api, o) => api.hotel.today.query(ref, o));
-    const venueDay = clock.realLocal().day;
-    if (isAuditDue(today.businessDate, venueDay)) {
+    let budget = GUESTS_PER_ROUND;
+    if (isAuditDue(today.businessDate, clock.realLocal().day)) {
+      // The hotel's day is over: whoever was still to leave or to come that day is served before
+      // the night audit rolls the date, whatever the simulated minute. A guest still in house past
+      // the departure date is on none of the Today lists again, and the desk would never see them.
+      const day = await this.serve(venueId, today, END_OF_DAY, times, signal, budget);
+      budget -= day.served;
+      if (day.served) today = await desk.call((api, o) => api.hotel.today.query(ref, o));
+      const leaving = today.departures.some((d) => d.state === 'checked_in');
+      if (day.left || leaving || signal.aborted) {
+        // The rest of the day next round (a check-out held after a failure included), then the audit.
+        await this.housekeeping(ref);
+        return;
+      }
       const audited = await this.guarded('audit', () =>
         desk.call((api, o) => api.hotel.nightAudit.mutate({ ...ref, businessDate: today.businessDate }, o)),
       );
-      if (audited) {
-        stats.desk.audits++;
-        this.deps.log(`front desk: night audit of ${today.businessDate} done`);
-        today = await desk.call((api, o) => api.hotel.today.query(ref, o));
+      if (!audited) {
+        await this.housekeeping(ref);
+        return;
       }
+      stats.desk.audits++;
+      this.deps.log(`front desk: night audit of ${today.businessDate} done`);
+      today = await desk.call((api, o) => api.hotel.today.query(ref, o));
+      // Days behind (the demo was stopped): the next date's guests come in the next round.
+      if (isAuditDue(today.businessDate, clock.realLocal().day)) return;
     }
-    const minute = clock.simMinute();
-    let served = 0;
-    const leaving = today.departures.filter((d) => d.state === 'checked_in');
-    for (const s of dueAtDesk(leaving, 'departure', minute, times, this.held)) {
-      if (signal.aborted || served++ >= GUESTS_PER_ROUND) break;
-      await this.checkOut(venueId, s.id);
-    }
-    for (const s of dueAtDesk(today.arrivals, 'arrival', minute, times, this.held)) {
-      if (signal.aborted || served++ >= GUESTS_PER_ROUND) break;
-      await this.checkIn(venueId, s.id, today.businessDate);
-    }
+    await this.serve(venueId, today, clock.simMinute(), times, signal, budget);
     await this.housekeeping(ref);
+  }
+
+  /**
+   * Serves the guests at the desk by the simulated `minute`, departures first, at most `budget` of
+   * them: how many it served (tried), and how many due it left for a later round.
+   */
+  private async serve(
+    venueId: number,
+    today: TToday,
+    minute: number,
+    times: TDeskTimes,
+    signal: AbortSignal,
+    budget: number,
+  ): Promise<{ served: number; left: number }> {
+    const leaving = today.departures.filter((d) => d.state === 'checked_in');
+    const queue = [
+      ...dueAtDesk(leaving, 'departure', minute, times, this.held).map((s) => () => this.checkOut(venueId, s.id)),
+      ...dueAtDesk(today.arrivals, 'arrival', minute, times, this.held).map(
+        (s) => () => this.checkIn(venueId, s.id, today.businessDate),
+      ),
+    ];
+    let served = 0;
+    for (const step of queue) {
+      if (signal.aborted || served >= budget) break;
+      await step();
+      served++;
+    }
+    return { served, left: queue.length - served };
   }
 
   private async checkIn(venueId: number, stayId: number, businessDate: string): Promise<void> {

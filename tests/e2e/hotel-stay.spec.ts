@@ -16,7 +16,7 @@ import { connectGate, DEMO_PASSWORD, signIn, trpcMutation, trpcQuery } from './h
  * stay-and-ski package for 2 guests and 2 nights, check in with both ID numbers and a deposit,
  * post a minibar extra, move the room, run the night audit from its screen (the business date is
  * the hotel's own: only the audit moves it), depart early, settle and check out. The folio and the
- * states are read on the screen. Screenshots of the today board (zh, en) and the folio (zh).
+ * states are read on the screen. Screenshots of the today board and the folio (zh, en).
  *
  * Its night audit moves the demo lodge's business date on for the rest of the run (the demo's
  * arrivals become no-shows): the specs that read the demo's stays run before it (files run in name
@@ -279,5 +279,13 @@ test('the today board in English', async ({ browser, baseURL }) => {
   await expect(page.getByTestId('hotel-search')).toBeFocused();
   await page.keyboard.press('ArrowDown');
   await page.screenshot({ path: shot('hotel-today.en.png') });
+
+  // An in-house guest's stay opened from the board: its folio in English.
+  await page.getByTestId('hotel-list-inHouse').getByTestId('hotel-line').first().click();
+  const stay = page.getByTestId('hotel-stay');
+  await expect(stay).toHaveAttribute('data-state', 'checked_in');
+  await expect(page.getByTestId('stay-state')).toHaveText('Checked in');
+  await expect(page.getByTestId('stay-folio').locator('[data-kind="deposit"]')).not.toHaveCount(0);
+  await stay.screenshot({ path: shot('hotel-folio.en.png') });
   await context.close();
 });
