@@ -84,14 +84,6 @@ export async function findLodgeDoor(db: Queryable, zoneId: number): Promise<Gate
   return r.rows[0];
 }
 
-export interface StayForLodge {
-  id: number;
-  order_id: number;
-  guests: number;
-  check_in: string;
-  check_out: string;
-}
-
 /**
  * Each guest's positional ticket on a day: the package's park ticket of the day when the stay has
  * one for the guest, else the guest's lodge pass (valid that day). Guests without either are missing.
@@ -119,9 +111,10 @@ export async function findPositionalTickets(
  * in the hotel's zone, places the guest's positional ticket of `day` there (the package ticket of
  * the day, else the lodge pass, its validity stretched to the day), unless a gate saw that ticket
  * today already; counts them in the zone's occupancy and the venue's `carried`. Returns how many
- * were carried, or null when another run had claimed the day. `exclusive` false skips the claim and
- * the ticket locks: only the concurrency test's control does, to show that they are what keeps two
- * instances from carrying the lodge twice; `afterRead` lets that control line the two runs up.
+ * were carried (0: nobody to carry, and the day is then not claimed), or null when another run had
+ * claimed the day. `exclusive` false skips the claim and the ticket locks: only the concurrency
+ * test's control does, to show that they are what keeps two instances from carrying the lodge
+ * twice; `afterRead` lets that control line the two runs up.
  */
 export async function carryLodgeGuests(
   tx: Queryable,
@@ -130,41 +123,46 @@ export async function carryLodgeGuests(
   opts: { exclusive?: boolean; afterRead?: () => Promise<void> } = {},
 ): Promise<number | null> {
   const exclusive = opts.exclusive ?? true;
+  const passTypeId = h.pass_type_id ?? 0;
+  // The stays in house over the reset and, per guest, yesterday's placed ticket and today's.
+  const candidates = async (lock: boolean) =>
+    (
+      await tx.query<{ ticket_id: number }>(
+        `WITH guests AS (
+           SELECT s.id AS stay_id, g.n AS guest_no
+           FROM stays s CROSS JOIN LATERAL generate_series(1, s.adults + s.children) AS g(n)
+           WHERE s.hotel_id = $1 AND s.state = 'checked_in' AND s.check_in < $2::date AND s.check_out >= $2::date
+         ), asleep AS (
+           SELECT g.stay_id, g.guest_no FROM guests g
+           WHERE EXISTS (
+             SELECT 1 FROM tickets y
+             WHERE y.stay_id = g.stay_id AND y.stay_guest_no = g.guest_no AND y.inside AND y.zone_id = $3
+               AND y.entries_day = $2::date - 1)
+         ), today AS (
+           SELECT DISTINCT ON (a.stay_id, a.guest_no) t.id
+           FROM asleep a JOIN tickets t ON t.stay_id = a.stay_id AND t.stay_guest_no = a.guest_no
+             JOIN ticket_types tt ON tt.id = t.type_id
+           WHERE t.status = 'valid' AND tt.park_entry AND t.valid_from <= $2::date
+             AND (t.valid_to >= $2::date OR t.type_id = $4)
+           ORDER BY a.stay_id, a.guest_no, (t.type_id = $4), t.id
+         )
+         SELECT t.id AS ticket_id FROM tickets t JOIN today ON today.id = t.id
+         WHERE t.entries_day IS DISTINCT FROM $2::date
+         ORDER BY t.id ${lock ? 'FOR UPDATE OF t' : ''}`,
+        [h.id, day, h.zone_id, passTypeId],
+      )
+    ).rows.map((x) => x.ticket_id);
   if (exclusive) {
+    // Nobody to carry: no claim, so a day with no guests asleep writes nothing (a later check finds them).
+    if (!(await candidates(false)).length) return 0;
     const claimed = await tx.query(
       'INSERT INTO lodge_carries (hotel_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING hotel_id',
       [h.id, day],
     );
     if (!claimed.rows.length) return null;
   }
-  const passTypeId = h.pass_type_id ?? 0;
-  // The stays in house over the reset and, per guest, yesterday's placed ticket and today's.
-  const r = await tx.query<{ ticket_id: number }>(
-    `WITH guests AS (
-       SELECT s.id AS stay_id, g.n AS guest_no
-       FROM stays s CROSS JOIN LATERAL generate_series(1, s.adults + s.children) AS g(n)
-       WHERE s.hotel_id = $1 AND s.state = 'checked_in' AND s.check_in < $2::date AND s.check_out >= $2::date
-     ), asleep AS (
-       SELECT g.stay_id, g.guest_no FROM guests g
-       WHERE EXISTS (
-         SELECT 1 FROM tickets y
-         WHERE y.stay_id = g.stay_id AND y.stay_guest_no = g.guest_no AND y.inside AND y.zone_id = $3
-           AND y.entries_day = $2::date - 1)
-     ), today AS (
-       SELECT DISTINCT ON (a.stay_id, a.guest_no) t.id, t.entries_day
-       FROM asleep a JOIN tickets t ON t.stay_id = a.stay_id AND t.stay_guest_no = a.guest_no
-         JOIN ticket_types tt ON tt.id = t.type_id
-       WHERE t.status = 'valid' AND tt.park_entry AND t.valid_from <= $2::date
-         AND (t.valid_to >= $2::date OR t.type_id = $4)
-       ORDER BY a.stay_id, a.guest_no, (t.type_id = $4), t.id
-     )
-     SELECT t.id AS ticket_id FROM tickets t JOIN today ON today.id = t.id
-     WHERE t.entries_day IS DISTINCT FROM $2::date
-     ORDER BY t.id ${exclusive ? 'FOR UPDATE OF t' : ''}`,
-    [h.id, day, h.zone_id, passTypeId],
-  );
+  const ids = await candidates(exclusive);
   await opts.afterRead?.();
-  const ids = r.rows.map((x) => x.ticket_id);
   if (ids.length) {
     // Locked, a ticket a gate placed today meanwhile is skipped (the lock re-reads its row).
     const placed = await tx.query<{ id: number }>(

@@ -111,8 +111,8 @@ export async function placeInLodge(
 
 /**
  * Carries a hotel's guests asleep in the lodge into a business day, once per hotel and day however
- * many instances call it (see carryLodgeGuests). Returns how many were carried, or null when the day
- * had been carried already.
+ * many instances call it (see carryLodgeGuests). Returns how many were carried, or null when another
+ * instance had claimed the day.
  */
 export async function carryLodge(
   db: Database,
