@@ -167,6 +167,7 @@ export function TodayScreen() {
                           <td>
                             {t(`states.${l.state}`)}
                             {l.lateArrival ? ` · ${t('stay.lateArrival')}` : ''}
+                            {l.overdue ? <span className="warn-text"> · {t('stay.overdue')}</span> : null}
                           </td>
                         </tr>
                       );

@@ -360,13 +360,16 @@ export async function findStay(db: Queryable, id: number, forUpdate = false): Pr
 export async function listStays(
   db: Queryable,
   hotelId: number,
-  opts: { from: string; to: string; states?: string[] },
+  /** overdue: also the stays still in house whose departure date has passed (an overstay). */
+  opts: { from: string; to: string; states?: string[]; overdue?: boolean },
 ): Promise<StayRow[]> {
   const r = await db.query<StayRow>(
     `SELECT ${STAY_COLS} FROM ${STAY_FROM}
-     WHERE s.hotel_id = $1 AND s.check_in < $3 AND s.check_out >= $2 AND ($4::text[] IS NULL OR s.state = ANY($4::text[]))
+     WHERE s.hotel_id = $1
+       AND ((s.check_in < $3 AND s.check_out >= $2 AND ($4::text[] IS NULL OR s.state = ANY($4::text[])))
+            OR ($5 AND s.state = 'checked_in' AND s.check_out < $2))
      ORDER BY s.check_in, s.id`,
-    [hotelId, opts.from, opts.to, opts.states ?? null],
+    [hotelId, opts.from, opts.to, opts.states ?? null, opts.overdue ?? false],
   );
   return r.rows;
 }

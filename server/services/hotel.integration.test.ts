@@ -22,6 +22,7 @@ import {
   checkOut,
   departEarly,
   extendStay,
+  hotelToday,
   markRoom,
   moveRoom,
   postCorrection,
@@ -466,6 +467,30 @@ describe.each(backends())('hotel on $name', (backend) => {
       [h.hotelId],
     );
     expect(house.rows).toEqual([{ amount_fen: Math.round(owed * 100), transfer_stay_id: s.stay.id }]);
+  });
+
+  it("keeps a stay the night audit rolled past its departure on the desk's departures, marked overdue, until checked out", async () => {
+    const rt = app.runtime;
+    const h = await makeHotel([['STD', 1]]);
+    const s = await book(rt, desk, venueId, booking(h.hotelId));
+    await checkIn(rt, desk, venueId, {
+      venueId,
+      stayId: s.stay.id,
+      roomId: h.roomIds.STD[0],
+      guests: [{ name: '钱七', idNumber: GUEST_IDS[0] }],
+      deposit: { method: 'cash', amount: 100 },
+    });
+    // The desk forgot the departure: two audits roll the hotel a day past it.
+    await runNightAudit(rt, desk, venueId, { venueId, hotelId: h.hotelId, businessDate: today });
+    await runNightAudit(rt, desk, venueId, { venueId, hotelId: h.hotelId, businessDate: addDays(today, 1) });
+    const board = await hotelToday(t.db, venueId, { venueId, hotelId: h.hotelId });
+    expect(board.businessDate).toBe(addDays(today, 2));
+    expect(board.departures.map((l) => [l.id, l.overdue])).toEqual([[s.stay.id, true]]);
+    expect(board.inHouse).toEqual([]);
+    const owed = (await stayDetail(t.db, venueId, s.stay.id)).balance;
+    await postPayment(rt, desk, venueId, { venueId, stayId: s.stay.id, payment: { method: 'cash', amount: owed } });
+    await checkOut(rt, desk, venueId, { venueId, stayId: s.stay.id });
+    expect((await hotelToday(t.db, venueId, { venueId, hotelId: h.hotelId })).departures).toEqual([]);
   });
 
   it('serves the desk and housekeeping through tRPC, each role its own procedures', async () => {

@@ -86,7 +86,9 @@ import {
   type TStayTransition,
 } from '../../lib/hotel/rules.ts';
 import { maskIdCard } from '../../lib/id-card.ts';
-import type { TPayment } from '../../lib/schemas/front-desk.ts';
+import enOrders from '../../lib/i18n/messages/front-desk/orders.en.json';
+import zhOrders from '../../lib/i18n/messages/front-desk/orders.zh-CN.json';
+import type { TPayment, TPaymentMethod } from '../../lib/schemas/front-desk.ts';
 import {
   ZAssignRoom,
   ZAvailability,
@@ -125,6 +127,10 @@ import { fen, yuan } from '../../lib/fen.ts';
  * Availability is enforced by the database (db/migrations/0017_hotel.sql): the per-night inventory
  * is taken with conditional updates and a room's nights by an exclusion constraint. docs/hotel.md.
  */
+
+/** Payment methods as the folio's zh and en lines name them (the desk's own words for them). */
+const METHOD_ZH: Record<TPaymentMethod, string> = zhOrders.methods;
+const METHOD_EN: Record<TPaymentMethod, string> = enOrders.methods;
 
 /** What a service needs of the runtime: the database, ID-card crypto and (supervisors) the rate limiter. */
 export type HotelRuntime = Pick<Runtime, 'db'> & Partial<Pick<Runtime, 'sales' | 'shared' | 'ingest' | 'logger'>>;
@@ -225,8 +231,8 @@ async function takePayment(
       stayId: stay.id,
       businessDate: o.businessDate,
       kind: o.kind,
-      descriptionZh: o.kind === 'deposit' ? `押金（${p.method}）` : `付款（${p.method}）`,
-      descriptionEn: o.kind === 'deposit' ? `Deposit (${p.method})` : `Payment (${p.method})`,
+      descriptionZh: o.kind === 'deposit' ? `押金（${METHOD_ZH[p.method]}）` : `付款（${METHOD_ZH[p.method]}）`,
+      descriptionEn: o.kind === 'deposit' ? `Deposit (${METHOD_EN[p.method]})` : `Payment (${METHOD_EN[p.method]})`,
       amountFen: -fen(p.amount),
       paymentId,
       userId: actor.id ?? null,
@@ -802,7 +808,7 @@ export async function hotelToday(db: Queryable, venueId: number, input: unknown)
   const i = parseInput(ZHotelRef, input, 'hotel');
   const h = await hotelOf(db, venueId, i.hotelId);
   const d = h.business_date;
-  const stays = await listStays(db, h.id, { from: d, to: addDays(d, 1) });
+  const stays = await listStays(db, h.id, { from: d, to: addDays(d, 1), overdue: true });
   const line = (s: StayRow) => ({
     id: s.id,
     orderCode: s.order_code,
@@ -817,11 +823,15 @@ export async function hotelToday(db: Queryable, venueId: number, input: unknown)
     children: s.children,
     state: s.state,
     lateArrival: s.late_arrival,
+    /** Still in house after the departure date (the night audit rolled past it): check out first. */
+    overdue: s.state === 'checked_in' && s.check_out < d,
   });
   const arrivals = stays.filter((s) => s.state === 'confirmed' && s.check_in <= d && s.check_out > d).map(line);
   const inHouse = stays.filter((s) => s.state === 'checked_in' && s.check_out > d).map(line);
+  // Overstays first: a departure the night audit rolled past stays on the desk's list until checked out.
   const departures = stays
-    .filter((s) => s.check_out === d && (s.state === 'checked_in' || s.state === 'checked_out'))
+    .filter((s) => (s.check_out === d && s.state === 'checked_out') || (s.check_out <= d && s.state === 'checked_in'))
+    .sort((a, b) => (a.check_out < b.check_out ? -1 : a.check_out > b.check_out ? 1 : a.id - b.id))
     .map(line);
   return {
     hotelId: h.id,
@@ -1511,8 +1521,8 @@ export async function postRefund(rt: HotelRuntime, actor: TActor, venueId: numbe
         stayId: s.id,
         businessDate: h.business_date,
         kind: 'refund',
-        descriptionZh: `退款（${p.method}）`,
-        descriptionEn: `Refund (${p.method})`,
+        descriptionZh: `退款（${METHOD_ZH[p.method as TPaymentMethod] ?? p.method}）`,
+        descriptionEn: `Refund (${METHOD_EN[p.method as TPaymentMethod] ?? p.method})`,
         amountFen,
         paymentId: refundId,
         userId: actor.id ?? null,
