@@ -40,7 +40,8 @@ export function timeFormat(timeZone: string): (iso: string) => string {
 /** A phone as the desk shows it to whoever stands behind the visitor: 139****5678. */
 export function maskPhone(phone: string | null): string | null {
   if (!phone) return null;
-  const d = phone.replace(/\D/g, '');
+  // A mainland number given with the country code (+86 150 0000 0006, 0086…) shows as the number.
+  const d = phone.replace(/\D/g, '').replace(/^(?:00)?86(?=1\d{10}$)/, '');
   if (d.length < 7) return phone;
   return `${d.slice(0, 3)}****${d.slice(-4)}`;
 }
