@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../server/config.ts';
@@ -134,6 +135,8 @@ export async function simulate(opts: SimulateOptions): Promise<() => Promise<voi
   const stats = new SimStats();
   const tlog = new ThrottledLog(log);
   const ac = new AbortController();
+  // Every gate, channel and the desk wait on this one signal: more listeners than Node's default 10 is by design.
+  setMaxListeners(0, ac.signal);
 
   // ---- gates ----
   const gateInfo = new Map(DEMO_VENUE.gates.map((g) => [g.code, g]));
