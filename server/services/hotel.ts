@@ -86,8 +86,8 @@ import {
   type TStayTransition,
 } from '../../lib/hotel/rules.ts';
 import { maskIdCard } from '../../lib/id-card.ts';
-import enOrders from '../../lib/i18n/messages/front-desk/orders.en.json';
-import zhOrders from '../../lib/i18n/messages/front-desk/orders.zh-CN.json';
+import enOrders from '../../lib/i18n/messages/front-desk/orders.en.json' with { type: 'json' };
+import zhOrders from '../../lib/i18n/messages/front-desk/orders.zh-CN.json' with { type: 'json' };
 import type { TPayment, TPaymentMethod } from '../../lib/schemas/front-desk.ts';
 import {
   ZAssignRoom,
