@@ -74,11 +74,17 @@ export async function listLodgePassGuests(db: Queryable, stayId: number, passTyp
   return r.rows.map((x) => x.g);
 }
 
-/** The door the desk admits checked-in guests at: the first perimeter gate of the hotel's zone. */
+/**
+ * The door the desk places checked-in guests at: an inner door of the hotel's zone (a transfer gate
+ * into it), so the placement is an inferred entry that uses no entry allowance (the guest was not
+ * seen at the park's perimeter, and enters at a park gate later as anyone who left unseen); a zone
+ * without one is placed at its perimeter door.
+ */
 export async function findLodgeDoor(db: Queryable, zoneId: number): Promise<GateForDesk | undefined> {
   const r = await db.query<GateForDesk>(
     `SELECT id, code, venue_id, zone_id, perimeter, edge, other_zone_id, attraction_id FROM gates
-     WHERE zone_id = $1 AND edge = 'perimeter' AND direction IN ('in', 'both') ORDER BY id LIMIT 1`,
+     WHERE zone_id = $1 AND edge IN ('transfer', 'perimeter') AND direction IN ('in', 'both')
+     ORDER BY (edge = 'transfer') DESC, id LIMIT 1`,
     [zoneId],
   );
   return r.rows[0];
@@ -164,10 +170,11 @@ export async function carryLodgeGuests(
   const ids = await candidates(exclusive);
   await opts.afterRead?.();
   if (ids.length) {
-    // Locked, a ticket a gate placed today meanwhile is skipped (the lock re-reads its row).
+    // Locked, a ticket a gate placed today meanwhile is skipped (the lock re-reads its row). The
+    // carried presence is no seen entry: the guest's first entry at the perimeter today is.
     const placed = await tx.query<{ id: number }>(
       `UPDATE tickets SET inside = true, zone_id = $2, entries_day = $3::date, entries_on_day = 0,
-              entry_inferred = false, moved_at = now(), valid_to = GREATEST(valid_to, $3::date)
+              entry_inferred = true, moved_at = now(), valid_to = GREATEST(valid_to, $3::date)
        WHERE id = ANY($1::bigint[]) ${exclusive ? 'AND entries_day IS DISTINCT FROM $3::date' : ''}
        RETURNING id`,
       [ids, h.zone_id, day],

@@ -184,7 +184,10 @@ function entryRefusal(t: TTicketState, r: TTicketRules, c: TScanContext): TScanR
   if (r.entryPolicy === 'single') {
     if (t.entries >= 1) return 'used';
   } else {
-    if (r.antiPassback && insideToday(t, c.day)) return 'passback';
+    // An entry only inferred (seen at an inner gate or placed by a hotel's desk, never at the
+    // perimeter) used no allowance: the visitor may have left unseen the way they came, and their
+    // entry here is the seen one, as a single-entry ticket's would be.
+    if (r.antiPassback && insideToday(t, c.day) && !t.entryInferred) return 'passback';
     if (r.maxEntriesPerDay !== null && entriesToday(t, c.day) >= r.maxEntriesPerDay) return 'used';
   }
   if (!c.zoneHasRoom) return 'capacity';
@@ -301,7 +304,8 @@ function move(
     // Already inside: they left without a scan, and came back in.
     const crossings: TCrossings =
       from === null ? { entry: true, exit: false, inferred: null } : { entry: true, exit: true, inferred: 'exit' };
-    return { next: placed(consumeEntry(t, c.day)), ...moves, crossings };
+    // Seen at the perimeter: today's entry is no longer only inferred (anti-passback guards it now).
+    return { next: placed({ ...consumeEntry(t, c.day), entryInferred: false }), ...moves, crossings };
   }
   if (from === null) {
     // Not seen coming in today: the perimeter gate they came by was offline (its upload confirms

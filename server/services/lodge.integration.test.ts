@@ -139,15 +139,16 @@ describe.each(backends())('in-house guests in the lodge on $name', (backend) => 
       ['PASS-LODGE-T', 1, true, zoneId, today],
       ['PASS-LODGE-T', 2, true, zoneId, today],
     ]);
-    // The crossing is a scan at the lodge's door like any other, by the desk user.
+    // The crossing is a scan at a door of the lodge like any other, by the desk user.
     const scans = await t.db.query<{ gate: string; result: string; crossing: string; manual_user_id: number }>(
       `SELECT g.code AS gate, s.result, s.crossing, s.manual_user_id FROM gate_scans s JOIN gates g ON g.id = s.gate_id
        WHERE s.ticket_id = ANY($1::bigint[]) ORDER BY s.ticket_id`,
       [passes.map((p) => p.id)],
     );
+    // At the lodge's inner door: an inferred entry, no entry allowance used.
     expect(scans.rows).toEqual([
-      { gate: 'HT-01', result: 'admit', crossing: 'entry', manual_user_id: desk.id },
-      { gate: 'HT-01', result: 'admit', crossing: 'entry', manual_user_id: desk.id },
+      { gate: 'HT-02', result: 'admit', crossing: 'entry', manual_user_id: desk.id },
+      { gate: 'HT-02', result: 'admit', crossing: 'entry', manual_user_id: desk.id },
     ]);
 
     // A package guest is placed on the day's park ticket (the pass is for days without one).
@@ -205,6 +206,32 @@ describe.each(backends())('in-house guests in the lodge on $name', (backend) => 
     expect(await job.tick()).toBe(0);
     const after = await expectInvariant(dayAfter);
     expect(after.carried - before.carried).toBe(2);
+  });
+
+  it('a package guest placed in the lodge enters at the main gate later: left unseen, not a passback', async () => {
+    const stayId = await bookAndCheckIn('PKG', 1, 1, 2);
+    const todays = (await stayTickets(stayId)).find((x) => x.type_code === 'L-PARK' && x.inside)!;
+    const main = (await findGateForDesk(
+      t.db,
+      (
+        await t.db.query<{ id: number }>("SELECT id FROM gates WHERE code = 'MG-01'")
+      ).rows[0].id,
+    ))!;
+    const before = await expectInvariant(today);
+    const [ack] = await app.runtime.ingest!.submit(deskDevice(main), [
+      { id: `lodge-main-${randomUUID()}`, code: todays.code, direction: 'in', at: new Date() },
+    ]);
+    expect(ack).toMatchObject({ result: 'admit' });
+    const after = await expectInvariant(today);
+    // An exit the guest made unseen and the entry seen at the main gate: the lodge has one fewer.
+    expect([after.entries - before.entries, after.exits - before.exits, after.lodge - before.lodge]).toEqual([
+      1, 1, -1,
+    ]);
+    // The entry seen at the perimeter is the one anti-passback guards: a second is refused.
+    const [again] = await app.runtime.ingest!.submit(deskDevice(main), [
+      { id: `lodge-main-${randomUUID()}`, code: todays.code, direction: 'in', at: new Date() },
+    ]);
+    expect(again).toMatchObject({ result: 'reject', reason: 'passback' });
   });
 
   it.runIf(backend.name === 'postgres')(

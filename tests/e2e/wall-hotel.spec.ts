@@ -145,11 +145,9 @@ test('guests checked in at the desk are in the park on the wall without a scan',
   await signIn(request, 'frontdesk@demo.tidewatch');
   const me = await trpcQuery<{ venues: { id: number; code: string }[] }>(request, 'system.me');
   const venueId = me.venues.find((v) => v.code === 'YUNLING')!.id;
-  const { hotels } = await trpcQuery<{ hotels: { id: number; code: string; businessDate: string }[] }>(
-    request,
-    'hotel.hotels',
-    { venueId },
-  );
+  const hotels = await trpcQuery<{ id: number; code: string; businessDate: string }[]>(request, 'hotel.hotels', {
+    venueId,
+  });
   const lodge = hotels.find((h) => h.code === 'LODGE')!;
   const night = lodge.businessDate;
   const booked = await trpcMutation(request, 'hotel.book', {
