@@ -1085,8 +1085,11 @@ export async function checkIn(rt: HotelRuntime, actor: TActor, venueId: number, 
     });
   });
   // Checking in is a crossing into the lodge (after the commit: the ingest then finds the package's
-  // tickets activated). A guest the door refuses is still checked in, and counted at their next scan.
-  await placeInLodge(rt, actor, pre);
+  // tickets activated). A guest the door refuses, or a placement that fails, leaves the stay checked
+  // in (the desk's answer says so), and the guest is counted at their next scan.
+  await placeInLodge(rt, actor, pre).catch((err: Error) =>
+    rt.logger?.warn({ stayId: pre.id, err: err.message }, 'checked in; placing the guests in the lodge failed'),
+  );
   return stayDetail(db, venueId, i.stayId);
 }
 
