@@ -1,6 +1,6 @@
 import { expect, request as playwrightRequest, test } from '@playwright/test';
 import { readDemoCredentials, type DemoCredentials } from '../../server/services/seed.ts';
-import { connectGate, signIn, today } from './helpers.ts';
+import { connectGate, signIn, today, WALL_LOAD } from './helpers.ts';
 
 let creds: DemoCredentials;
 
@@ -23,7 +23,7 @@ test('a manager closes the ropeway with a note on the tablet, its gates refuse r
   const page = await context.newPage();
   await signIn(context.request, 'manager@demo.tidewatch');
   await page.goto('/controls');
-  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
   const row = page.locator('[data-attraction="ROPEWAY"]');
   await expect(row).toHaveAttribute('data-closed', '0');
   const toggle = page.getByTestId('attraction-ROPEWAY');

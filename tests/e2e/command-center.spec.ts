@@ -2,7 +2,7 @@ import { expect, request as playwrightRequest, test, type APIRequestContext } fr
 import { readDemoCredentials, type DemoCredentials } from '../../server/services/seed.ts';
 import { SESSION_RENEW_MS } from '../../lib/live/use-session-keep-alive.ts';
 import type { Socket } from 'socket.io-client';
-import { connectGate, signIn, sellTickets, today } from './helpers.ts';
+import { connectGate, signIn, sellTickets, today, WALL_LOAD } from './helpers.ts';
 
 let creds: DemoCredentials;
 
@@ -73,7 +73,7 @@ async function scanAt(baseURL: string, code: string, scans: TWallScan[], offline
 test('the wall display loads and in_park follows scans from a test device', async ({ page, baseURL, request }) => {
   await signIn(page.context().request, 'operator@demo.tidewatch');
   await page.goto('/command-center');
-  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
   const inPark = page.locator('[data-kpi="in_park"]');
   await expect(inPark).not.toHaveAttribute('data-value', '');
   const before = Number(await inPark.getAttribute('data-value'));
@@ -112,7 +112,7 @@ test('a zone crossing its warning line raises an alarm that an operator acknowle
 }) => {
   await signIn(page.context().request, 'operator@demo.tidewatch');
   await page.goto('/command-center');
-  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
   // The lodge holds 400 and warns at 85%: 345 guests walk in through its handheld gate.
   const codes = await sell(request, 'WINDOW-1', 345);
   const g = await gate(baseURL!, 'HT-01');
@@ -150,7 +150,7 @@ test("a manager's channel pause on the tablet makes the channel API answer 429, 
   const page = await context.newPage();
   await signIn(context.request, 'manager@demo.tidewatch');
   await page.goto('/controls');
-  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
   await page.getByTestId('reason').fill('OTA 超卖风险 e2e');
   const toggle = page.getByTestId('pause-CTRIP');
   await expect(toggle).toHaveAttribute('aria-checked', 'true');
@@ -185,12 +185,12 @@ test("a manager's channel pause on the tablet makes the channel API answer 429, 
 test('kiosk mode shows the wall without navigation or edit controls', async ({ page }) => {
   await signIn(page.context().request, 'operator@demo.tidewatch');
   await page.goto('/command-center?kiosk=1');
-  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
   await expect(page.locator('header.app-header')).toHaveCount(0);
   await expect(page.locator('.alarm button')).toHaveCount(0);
   await page.screenshot({ path: 'docs/screenshots/wall-kiosk-1920x1080.png' });
   await page.setViewportSize({ width: 3840, height: 2160 });
-  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
   await page.screenshot({ path: 'docs/screenshots/wall-kiosk-3840x2160.png' });
 });
 
@@ -199,7 +199,7 @@ test('an unattended wall renews its sign-in, so it outlives one session', async 
   // The page's clock is ours to move: half an hour passes in a moment.
   await page.clock.install();
   await page.goto('/command-center?kiosk=1');
-  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
   const renewal = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/session');
   await page.clock.fastForward(SESSION_RENEW_MS + 1_000);
   const res = await renewal;
@@ -299,7 +299,7 @@ test('the wall shows visitor flow, lift utilisation and a closed ropeway’s str
     const page = await context.newPage();
     await signIn(context.request, 'operator@demo.tidewatch');
     await page.goto('/command-center');
-    await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+    await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
     const board = page.getByTestId('attractions');
     await expect(board).toHaveAttribute('data-loading-state', 'loaded');
     await expect(board).toHaveAttribute('data-count', '5');
@@ -329,7 +329,7 @@ test('the wall shows visitor flow, lift utilisation and a closed ropeway’s str
   const controls = await tablet.newPage();
   await signIn(tablet.request, 'manager@demo.tidewatch');
   await controls.goto('/controls');
-  await expect(controls.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  await expect(controls.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
   const toggle = controls.getByTestId('attraction-ROPEWAY');
   await toggle.tap();
   await controls.getByTestId('close-note-ROPEWAY').fill('大风停运 e2e');

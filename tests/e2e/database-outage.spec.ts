@@ -20,7 +20,7 @@ import {
   type ThrowawayPostgres,
   type ThrowawayRedis,
 } from '../helpers/throwaway-services.ts';
-import { connectGate, DEMO_PASSWORD, sellTickets, signIn, trpcMutation } from './helpers.ts';
+import { connectGate, DEMO_PASSWORD, sellTickets, signIn, trpcMutation, WALL_LOAD } from './helpers.ts';
 import { seedServerData, serverEnv, startServer, type TServer } from './server.ts';
 
 /**
@@ -129,7 +129,7 @@ test.describe('through a database freeze', () => {
       // ...and the outage cost the account none of its attempts: the right one signs in.
       await submitSignIn(page, 'manager@demo.tidewatch', DEMO_PASSWORD);
       await expect(page).toHaveURL(/\/controls$/);
-      await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+      await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
     } finally {
       await context.close();
     }
@@ -156,7 +156,7 @@ test.describe('through a database freeze', () => {
 
       const wall = await wallContext.newPage();
       await wall.goto('/command-center?kiosk=1');
-      await expect(wall.locator('main[data-loading-state="loaded"]')).toBeVisible();
+      await expect(wall.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
       await expect(wall.locator('.live-badge')).toBeVisible();
       const inPark = wall.locator('[data-kpi="in_park"]');
       await expect(inPark).not.toHaveAttribute('data-value', '');
@@ -165,7 +165,7 @@ test.describe('through a database freeze', () => {
 
       const tablet = await tabletContext.newPage();
       await tablet.goto('/controls');
-      await expect(tablet.locator('main[data-loading-state="loaded"]')).toBeVisible();
+      await expect(tablet.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
       const ctrip = tablet.getByTestId('pause-CTRIP');
       await expect(ctrip).toHaveAttribute('aria-checked', 'true');
       await markPage(tablet);

@@ -71,3 +71,10 @@ export async function connectGate(baseURL: string, creds: DemoCredentials, code:
   });
   return s;
 }
+
+/**
+ * How long a wall display may take to first show its data: its venue map renders with software
+ * WebGL here (SwiftShader), 5–11 s on an idle machine (measured) and more on a busy CI one, past the
+ * default wait. A readiness wait, not a performance claim.
+ */
+export const WALL_LOAD = { timeout: 60_000 };

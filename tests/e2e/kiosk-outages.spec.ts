@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect, request as playwrightRequest, test, type Page } from '@playwright/test';
 import { readDemoCredentials, type DemoCredentials } from '../../server/services/seed.ts';
-import { connectGate, sellTickets, signIn } from './helpers.ts';
+import { connectGate, sellTickets, signIn, WALL_LOAD } from './helpers.ts';
 import { seedServerData, serverEnv, startServer, type TServer } from './server.ts';
 
 /**
@@ -22,7 +22,7 @@ const pageMark = (page: Page) => page.evaluate(() => (window as unknown as { kio
 
 async function openKiosk(page: Page): Promise<void> {
   await page.goto('/command-center?kiosk=1');
-  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
   await expect(page.locator('.live-badge')).toBeVisible();
   await expect(page.locator('[data-kpi="in_park"]')).not.toHaveAttribute('data-value', '');
   await markPage(page);

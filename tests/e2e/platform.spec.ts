@@ -1,11 +1,11 @@
 import { expect, request as playwrightRequest, test } from '@playwright/test';
 import { io } from 'socket.io-client';
-import { signIn, trpcMutation } from './helpers.ts';
+import { signIn, trpcMutation, WALL_LOAD } from './helpers.ts';
 
 test('an operator watches gates_online follow a device the test connects', async ({ page, baseURL }) => {
   await signIn(page.context().request, 'operator@demo.tidewatch');
   await page.goto('/command-center');
-  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+  await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
   const tile = page.locator('[data-kpi="gates_online"]');
   const before = Number(await tile.getAttribute('data-value'));
 

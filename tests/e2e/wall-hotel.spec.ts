@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { signIn, trpcMutation, trpcQuery } from './helpers.ts';
+import { signIn, trpcMutation, trpcQuery, WALL_LOAD } from './helpers.ts';
 
 interface THotelNight {
   id: number;
@@ -101,7 +101,7 @@ test('the wall shows the lodge tonight and raises the overbooking alarm, in Chin
       const page = await context.newPage();
       await signIn(context.request, 'operator@demo.tidewatch');
       await page.goto('/command-center');
-      await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible();
+      await expect(page.locator('main[data-loading-state="loaded"]')).toBeVisible(WALL_LOAD);
       const panel = page.getByTestId('hotels');
       await expect(panel).toHaveAttribute('data-loading-state', 'loaded');
       const row = panel.locator('[data-hotel="LODGE"]');
