@@ -295,6 +295,8 @@ export async function searchOrders(
 export interface DeskTicketRow {
   /** The show it booked (演出场次), if its type includes one. */
   show: { start: string; end: string; nameZh: string; nameEn: string } | null;
+  /** A hotel stay's ticket (its package's park ticket, or a guest's lodge pass): the hotel desk changes it. */
+  stay_id: number | null;
   id: number;
   order_id: number;
   venue_id: number;
@@ -331,7 +333,7 @@ export interface DeskTicketRow {
 const TICKET_COLS = `t.id, t.order_id, t.venue_id, t.code, t.type_id, tt.code AS type_code, tt.name_zh AS type_name_zh, tt.name_en AS type_name_en,
   t.visit_date, t.valid_from, t.valid_to, t.slot_start::text, t.slot_end::text, t.price_fen, t.status, t.refunded_at, t.entries, t.entries_day,
   t.inside, t.zone_id, t.holder_name, t.holder_id_masked, t.replaced_by, t.replaces, t.rebooked_from, t.printed_at, t.quota_ids,
-  tt.entry_policy, tt.max_entries_per_day, tt.slot_required, tt.real_name,
+  tt.entry_policy, tt.max_entries_per_day, tt.slot_required, tt.real_name, t.stay_id,
   (SELECT json_build_object('start', to_char(q.starts, 'HH24:MI'), 'end', to_char(q.ends, 'HH24:MI'), 'nameZh', a.name_zh, 'nameEn', a.name_en)
    FROM ticket_shows ts JOIN show_quotas q ON q.id = ts.quota_id JOIN attractions a ON a.id = ts.attraction_id
    WHERE ts.ticket_id = t.id ORDER BY ts.attraction_id LIMIT 1) AS show`;

@@ -644,6 +644,7 @@ export async function refundAtDesk(rt: Runtime, actor: TActor, input: unknown) {
         ticketIds: ['not in this order'],
       });
     const wanted = [...new Set(i.ticketIds)].map((id) => byId.get(id)!);
+    refuseStayTickets(wanted, 'refunded');
     const gone = wanted.filter((t) => t.status !== 'valid');
     if (gone.length) throw new AppError('conflict', `already ${gone.map((t) => `${t.code} ${t.status}`).join(', ')}`);
     const used = wanted.filter((t) => t.entries > 0);
@@ -697,6 +698,21 @@ export async function refundAtDesk(rt: Runtime, actor: TActor, input: unknown) {
  * the ticket keeps its code and the old date no longer admits. A dearer day is paid at the shift;
  * a cheaper one is given back against the original payments.
  */
+/**
+ * A hotel stay's tickets (a package's park tickets, the guests' lodge passes) are changed with the
+ * stay at the hotel desk: its cancellation or early departure voids them and credits the folio, so
+ * a refund or a new date here would pay them back twice or part them from the stay's days.
+ */
+function refuseStayTickets(tickets: { code: string; stay_id: number | null }[], what: string): void {
+  const ofStay = tickets.filter((t) => t.stay_id !== null);
+  if (ofStay.length)
+    throw new AppError(
+      'conflict',
+      `${ofStay.map((t) => t.code).join(', ')} belong${ofStay.length === 1 ? 's' : ''} to a hotel stay: not ${what} here; the hotel desk cancels the stay or departs it early`,
+      { ticketIds: ['a hotel stay’s ticket'] },
+    );
+}
+
 export async function rebookAtDesk(rt: Runtime, actor: TActor, input: unknown) {
   const i = parseInput(ZRebook, input, 'rebook');
   const o = await findDeskOrder(rt.db, i.orderId);
@@ -725,6 +741,7 @@ export async function rebookAtDesk(rt: Runtime, actor: TActor, input: unknown) {
         );
       return t;
     });
+    refuseStayTickets(wanted, 'rebooked');
     await ensureQuotas(tx, o.venue_id, i.date);
     const q = await quotaIds(tx, o.venue_id, i.date);
     const moved = [];

@@ -11,7 +11,7 @@ import { backends, type TestDb } from '../../tests/helpers/backends.ts';
 import { addTicketType, venueToday } from '../../tests/helpers/venue.ts';
 import type { App } from '../app.ts';
 import { CLI_ACTOR, type TActor } from './actor.ts';
-import { deskSearch } from './front-desk.ts';
+import { deskSearch, rebookAtDesk, refundAtDesk } from './front-desk.ts';
 import {
   assignRoom,
   availability,
@@ -467,6 +467,27 @@ describe.each(backends())('hotel on $name', (backend) => {
       [h.hotelId],
     );
     expect(house.rows).toEqual([{ amount_fen: Math.round(owed * 100), transfer_stay_id: s.stay.id }]);
+  });
+
+  it("refuses refunding or rebooking a stay's tickets at the order desk: the stay changes them", async () => {
+    const rt = app.runtime;
+    const h = await makeHotel([['STD', 1]]);
+    const s = await book(rt, desk, venueId, booking(h.hotelId, { ratePlan: 'PKG' }));
+    const ids = (
+      await t.db.query<{ id: number }>('SELECT id FROM tickets WHERE stay_id = $1 ORDER BY id', [s.stay.id])
+    ).rows.map((r) => r.id);
+    expect(ids.length).toBeGreaterThan(0);
+    const orderId = s.stay.orderId;
+    await expect(refundAtDesk(rt, desk, { orderId, ticketIds: ids })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(rebookAtDesk(rt, desk, { orderId, ticketIds: ids, date: addDays(today, 2) })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    // Nothing changed: the tickets are still the stay's, valid.
+    const after = await t.db.query<{ status: string; stay_id: number }>(
+      'SELECT status, stay_id FROM tickets WHERE id = ANY($1::bigint[])',
+      [ids],
+    );
+    expect(after.rows.every((r) => r.status === 'valid' && Number(r.stay_id) === s.stay.id)).toBe(true);
   });
 
   it("keeps a stay the night audit rolled past its departure on the desk's departures, marked overdue, until checked out", async () => {
