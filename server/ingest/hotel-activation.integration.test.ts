@@ -16,6 +16,7 @@ import { checkAtDesk } from '../services/front-desk.ts';
 import { book, checkIn, departEarly, revertStay } from '../services/hotel.ts';
 import { runNightAudit } from '../services/hotel-audit.ts';
 import { DEMO_PASSWORD, seedDemo } from '../services/seed.ts';
+import { idWithCheck } from '../../tests/helpers/id-card.ts';
 
 /**
  * A package's park tickets are activated by the stay (issue 13): through the real device protocol,
@@ -24,12 +25,6 @@ import { DEMO_PASSWORD, seedDemo } from '../services/seed.ts';
  * offline gate cannot know: it admits, and its upload is recorded as a conflict `not_activated`.
  */
 
-/** A valid ID-card number (checksum included) from 17 digits. */
-function idWithCheck(first17: string): string {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
 const GUEST_IDS = [idWithCheck('11010519850312001'), idWithCheck('31010419900722002')];
 
 describe.each(backends())('package tickets activated by the stay on $name', (backend) => {

@@ -19,6 +19,7 @@ import { guestJourney } from './guest-journey.ts';
 import { book, checkIn, checkOut, postExtra, postRefund, stayDetail, suggestRooms } from './hotel.ts';
 import { runNightAudit } from './hotel-audit.ts';
 import { seedDemo } from './seed.ts';
+import { idWithCheck } from '../../tests/helpers/id-card.ts';
 
 /**
  * One guest's journey on every backend: a guest buys at the window by phone (a real-name ticket
@@ -28,11 +29,6 @@ import { seedDemo } from './seed.ts';
  * phone ends in the same 4 digits is not in it: only full keys match.
  */
 
-function idWithCheck(first17: string): string {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
 const GUEST_ID = idWithCheck('53010219880817004');
 
 describe.each(backends())('guest journey on $name', (backend) => {

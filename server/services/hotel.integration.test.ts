@@ -37,6 +37,7 @@ import {
 } from './hotel.ts';
 import { runNightAudit } from './hotel-audit.ts';
 import { DEMO_PASSWORD, seedDemo } from './seed.ts';
+import { idWithCheck } from '../../tests/helpers/id-card.ts';
 
 /**
  * The hotel on every backend: a package stay from booking to check-out (check-in with ID numbers
@@ -46,12 +47,6 @@ import { DEMO_PASSWORD, seedDemo } from './seed.ts';
  * for the last 3 rooms, two desks giving one room for overlapping nights, two night audits at once.
  */
 
-/** A valid ID-card number (checksum included) from 17 digits. */
-function idWithCheck(first17: string): string {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
 const GUEST_IDS = [idWithCheck('11010519850312001'), idWithCheck('31010419900722002')];
 /** The first with a wrong check character. */
 const BAD_ID = GUEST_IDS[0].slice(0, 17) + (GUEST_IDS[0][17] === '0' ? '1' : '0');

@@ -16,6 +16,7 @@ import { deskDevice } from './front-desk.ts';
 import { book, checkIn } from './hotel.ts';
 import { carryLodge, LodgeCarry } from './lodge.ts';
 import { seedDemo } from './seed.ts';
+import { idWithCheck } from '../../tests/helpers/id-card.ts';
 
 /**
  * In-house guests in the lodge zone (issue 13): checking in places every guest in the hotel's zone
@@ -25,11 +26,6 @@ import { seedDemo } from './seed.ts';
  * with two instances at once; the control shows that without its claim and locks it carries twice.
  */
 
-function idWithCheck(first17: string): string {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
 const GUEST_IDS = [idWithCheck('11010519850312001'), idWithCheck('31010419900722002')];
 
 describe.each(backends())('in-house guests in the lodge on $name', (backend) => {

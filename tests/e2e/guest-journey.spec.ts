@@ -4,6 +4,7 @@ import { type APIRequestContext, expect, request as playwrightRequest, test } fr
 import type { TScanAck } from '../../lib/schemas/scan.ts';
 import { addDays } from '../../lib/venue-time.ts';
 import { connectGate, signIn, today, trpcMutation } from './helpers.ts';
+import { idWithCheck } from '../helpers/id-card.ts';
 
 /**
  * One guest's journey from the order desk (docs/guest-journey.md): a visitor buys a ticket online
@@ -17,11 +18,6 @@ test.describe.configure({ mode: 'serial' });
 const PHONE = `137${String(Date.now()).slice(-8)}`;
 const shot = (name: string) => path.join('docs', 'screenshots', name);
 
-function idWithCheck(first17: string): string {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
 const GUEST_ID = idWithCheck(`44010619920315${String(Date.now()).slice(-3)}`);
 
 async function trpcQuery(api: APIRequestContext, p: string, input: unknown) {

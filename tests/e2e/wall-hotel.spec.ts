@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { signIn, trpcMutation, trpcQuery, WALL_LOAD } from './helpers.ts';
+import { idWithCheck } from '../helpers/id-card.ts';
 
 interface THotelNight {
   id: number;
@@ -128,13 +129,6 @@ test('the wall shows the lodge tonight and raises the overbooking alarm, in Chin
   }
   expect((await lodge()).overbooked).toBe(0);
 });
-
-/** A valid ID-card number (checksum included) from 17 digits. */
-function idWithCheck(first17: string): string {
-  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...first17].reduce((s, c, i) => s + Number(c) * w[i], 0);
-  return first17 + '10X98765432'[sum % 11];
-}
 
 /**
  * In-house guests count in the lodge (issue 13): a stay checked in at the desk, without any scan by
